@@ -1,0 +1,258 @@
+using System.Text.RegularExpressions;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+
+namespace NumaOperator.Api.Validation;
+
+/// <summary>The outcome of validating one NumaVirtualMachine: errors, or the placement engine's request.</summary>
+public sealed record VmValidationResult(IReadOnlyList<FieldError> Errors, VmRequest? Request)
+{
+    public bool IsValid => Errors.Count == 0;
+
+    public string Summary => string.Join("; ", Errors.Select(e => e.ToString()));
+}
+
+/// <summary>
+/// The one validation core for NumaVirtualMachine specs: the embedded API server, the controller and
+/// <c>numa-operator place</c> all call it, so the same input is rejected the same way everywhere.
+/// Pure: no I/O, no clock.
+/// </summary>
+public static partial class NumaVirtualMachineValidator
+{
+    public const int MaxCores = 1024;
+    public const int MaxGuestNodes = 64;
+
+    /// <summary>Highest host NUMA node id accepted in spec.numa.nodes (x86-64 kernels support 1024 nodes; no real host has 256).</summary>
+    public const int MaxHostNodeId = 255;
+
+    public const int MaxBootNameLength = 255;
+    public const int MaxCmdlineLength = 4096;
+
+    public static IReadOnlyList<string> Policies { get; } = ["Strict", "Preferred"];
+
+    public static IReadOnlyList<string> DiskFormats { get; } = ["qcow2", "raw"];
+
+    public static VmValidationResult Validate(NumaVirtualMachine vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var errors = new List<FieldError>();
+        ValidateName(vm.Metadata?.Name, errors);
+        var spec = vm.Spec;
+        if (spec is null)
+        {
+            errors.Add(FieldError.Required("spec", "a NumaVirtualMachine needs spec.cpu and spec.memory"));
+            return new VmValidationResult(errors, null);
+        }
+
+        var cores = spec.Cpu?.Cores ?? 0;
+        if (spec.Cpu is null)
+        {
+            errors.Add(FieldError.Required("spec.cpu", "spec.cpu.cores is required (1 to 1024)"));
+        }
+        else if (cores < 1 || cores > MaxCores)
+        {
+            errors.Add(FieldError.Invalid("spec.cpu.cores", cores, $"must be between 1 and {MaxCores}"));
+        }
+
+        var pageSize = PageSize.Normal;
+        if (spec.Memory?.Hugepages is { } hp && !PageSize.TryParseHuge(hp.PageSize, out pageSize))
+        {
+            errors.Add(FieldError.NotSupported("spec.memory.hugepages.pageSize", hp.PageSize, PageSize.AllowedNames));
+            pageSize = PageSize.Normal;
+        }
+
+        long memoryBytes = 0;
+        if (spec.Memory is null || string.IsNullOrEmpty(spec.Memory.Size))
+        {
+            errors.Add(FieldError.Required("spec.memory.size", "guest RAM as a quantity, e.g. 512Mi or 30Gi"));
+        }
+        else if (!ByteQuantity.TryParse(spec.Memory.Size, out memoryBytes) || memoryBytes <= 0)
+        {
+            errors.Add(FieldError.Invalid("spec.memory.size", spec.Memory.Size, "must be " + ByteQuantity.AllowedForm + ", greater than zero"));
+            memoryBytes = 0;
+        }
+
+        var guestNodes = spec.Numa?.GuestNodes ?? 1;
+        if (guestNodes < 1 || guestNodes > MaxGuestNodes)
+        {
+            errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must be between 1 and {MaxGuestNodes}"));
+            guestNodes = 1;
+        }
+
+        if (memoryBytes > 0 && memoryBytes % (pageSize.Bytes * guestNodes) != 0)
+        {
+            errors.Add(FieldError.Invalid(
+                "spec.memory.size",
+                spec.Memory!.Size,
+                guestNodes == 1
+                    ? $"must be a multiple of the page size {pageSize}"
+                    : $"must split into {guestNodes} guest nodes of whole {pageSize} pages: a multiple of {ByteQuantity.Format(pageSize.Bytes * guestNodes)}"));
+        }
+
+        CpuSet? allowed = null;
+        if (spec.Numa?.Nodes is { } nodesText)
+        {
+            if (!CpuSet.TryParse(nodesText, out var parsed, out var error))
+            {
+                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"must be host NUMA node ids in cpuset syntax such as \"1\", \"0-1\" or \"0,2\" ({error})"));
+            }
+            else if (parsed.IsEmpty)
+            {
+                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, "must list at least one host NUMA node, e.g. \"0\"; omit the field to allow every node"));
+            }
+            else if (parsed[parsed.Count - 1] > MaxHostNodeId)
+            {
+                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"host NUMA node ids must be between 0 and {MaxHostNodeId}"));
+            }
+            else
+            {
+                allowed = parsed;
+                if (guestNodes > parsed.Count)
+                {
+                    errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must not exceed the {parsed.Count} host NUMA node(s) listed in spec.numa.nodes (\"{nodesText}\"): each guest node needs its own host node"));
+                }
+            }
+        }
+
+        if (cores >= 1 && cores <= MaxCores && cores < guestNodes)
+        {
+            errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must not exceed spec.cpu.cores ({cores}): every guest node needs at least one vCPU"));
+        }
+
+        var policy = NumaPolicy.Strict;
+        if (spec.Numa?.Policy is { } policyText)
+        {
+            if (policyText == "Strict")
+            {
+                policy = NumaPolicy.Strict;
+            }
+            else if (policyText == "Preferred")
+            {
+                policy = NumaPolicy.Preferred;
+            }
+            else
+            {
+                errors.Add(FieldError.NotSupported("spec.numa.policy", policyText, Policies));
+            }
+        }
+
+        var selector = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in spec.NodeSelector ?? new Dictionary<string, string>())
+        {
+            if (!LabelValidation.IsQualifiedName(key))
+            {
+                errors.Add(FieldError.Invalid("spec.nodeSelector", key, "label keys must be a qualified name: an optional DNS subdomain prefix and '/', then 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric"));
+            }
+            else if (!LabelValidation.IsLabelValue(value))
+            {
+                errors.Add(FieldError.Invalid($"spec.nodeSelector[{key}]", value, "label values must be empty or 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric"));
+            }
+            else
+            {
+                selector[key] = value;
+            }
+        }
+
+        ValidateBoot(spec.Boot, errors);
+
+        if (errors.Count > 0)
+        {
+            return new VmValidationResult(errors, null);
+        }
+
+        var request = new VmRequest(
+            vm.Key,
+            cores,
+            spec.Cpu!.Dedicated ?? false,
+            memoryBytes,
+            pageSize,
+            allowed,
+            guestNodes,
+            policy,
+            selector);
+        return new VmValidationResult(errors, request);
+    }
+
+    private static void ValidateName(string? name, List<FieldError> errors)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            errors.Add(FieldError.Required("metadata.name", "name is required"));
+        }
+        else if (!LabelValidation.IsDnsSubdomain(name))
+        {
+            errors.Add(FieldError.Invalid("metadata.name", name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (at most 253 characters)"));
+        }
+    }
+
+    private static void ValidateBoot(BootSpec? boot, List<FieldError> errors)
+    {
+        if (boot is null)
+        {
+            return;
+        }
+
+        ValidateBootFile("spec.boot.kernel", boot.Kernel, errors);
+        ValidateBootFile("spec.boot.initrd", boot.Initrd, errors);
+        if (boot.Initrd is not null && boot.Kernel is null)
+        {
+            errors.Add(FieldError.Required("spec.boot.kernel", "an initrd needs a kernel"));
+        }
+
+        if (boot.Cmdline is not null)
+        {
+            if (boot.Kernel is null)
+            {
+                errors.Add(FieldError.Required("spec.boot.kernel", "a cmdline needs a kernel"));
+            }
+
+            if (boot.Cmdline.Length > MaxCmdlineLength)
+            {
+                errors.Add(FieldError.TooLong("spec.boot.cmdline", boot.Cmdline, MaxCmdlineLength));
+            }
+            else if (boot.Cmdline.Any(c => char.IsControl(c)))
+            {
+                errors.Add(FieldError.Invalid("spec.boot.cmdline", boot.Cmdline, "must not contain control characters (newline, NUL, ...)"));
+            }
+        }
+
+        if (boot.Disk is { } disk)
+        {
+            if (string.IsNullOrEmpty(disk.Image))
+            {
+                errors.Add(FieldError.Required("spec.boot.disk.image", "a disk image file name under the agent's image root"));
+            }
+            else
+            {
+                ValidateBootFile("spec.boot.disk.image", disk.Image, errors);
+            }
+
+            if (disk.Format is not null && !DiskFormats.Contains(disk.Format))
+            {
+                errors.Add(FieldError.NotSupported("spec.boot.disk.format", disk.Format, DiskFormats));
+            }
+        }
+    }
+
+    private static void ValidateBootFile(string path, string? value, List<FieldError> errors)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        if (value.Length > MaxBootNameLength)
+        {
+            errors.Add(FieldError.TooLong(path, value, MaxBootNameLength));
+        }
+        else if (!BootFileName().IsMatch(value))
+        {
+            errors.Add(FieldError.Invalid(path, value, "must be a relative file name under the agent's image root: segments of [A-Za-z0-9._+-] separated by '/', none starting with '.' or '-' (no absolute paths, no '..')"));
+        }
+    }
+
+    /// <summary>Relative path, each segment starting with an alphanumeric or '_': excludes "/etc", "..", "-opt".</summary>
+    [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._+-]*(/[A-Za-z0-9_][A-Za-z0-9._+-]*)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex BootFileName();
+}

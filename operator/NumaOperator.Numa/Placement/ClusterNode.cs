@@ -1,0 +1,15 @@
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Numa.Topology;
+
+namespace NumaOperator.Numa.Placement;
+
+/// <summary>One schedulable Kubernetes node as the placement engine sees it.</summary>
+/// <param name="Name">Kubernetes node name (also the NumaNodeTopology name).</param>
+/// <param name="Labels">The Node's labels, matched against spec.nodeSelector.</param>
+/// <param name="Topology">Host NUMA facts published by the node's agent.</param>
+/// <param name="ReservedCpus">NumaNodeTopology spec.reservedCpus: never given to VMs.</param>
+public sealed record ClusterNode(
+    string Name,
+    IReadOnlyDictionary<string, string> Labels,
+    HostTopology Topology,
+    CpuSet ReservedCpus);
