@@ -136,6 +136,24 @@ public sealed class FixtureTopologyTests
     }
 
     [Fact]
+    public void Distances_follow_the_online_node_list_when_it_has_a_gap()
+    {
+        // node1 offline: the kernel prints one distance per online node (0 and 2), so position, not id, indexes them
+        using var sysfs = new ScratchSysfs("cxl-memory-only");
+        sysfs.Write("sys/devices/system/node/online", "0,2\n");
+        sysfs.Write("sys/devices/system/node/node0/distance", "10 14\n");
+        sysfs.Write("sys/devices/system/node/node2/distance", "14 10\n");
+        Directory.Delete(sysfs.PathOf("sys/devices/system/node/node1"), recursive: true);
+
+        var topology = sysfs.Read().Topology;
+
+        Assert.Equal([0, 2], topology.NumaNodes.Select(n => n.Id));
+        Assert.Equal(14, topology.Distance(0, 2));
+        Assert.Equal(10, topology.Distance(2, 2));
+        Assert.Null(topology.Distance(0, 1));
+    }
+
+    [Fact]
     public void A_node_without_a_hugepages_directory_has_no_pools()
     {
         using var sysfs = new ScratchSysfs("laptop-1node");
