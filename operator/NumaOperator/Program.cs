@@ -20,12 +20,25 @@ if (parse.Errors.Count > 0)
     return ExitCodes.BadInput;
 }
 
+// The default handler would turn every exception into exit 1; bad input must exit 2.
+var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
 try
 {
-    return await parse.InvokeAsync();
+    return await parse.InvokeAsync(invocation);
 }
 catch (BadInputException e)
 {
     await Console.Error.WriteLineAsync("error: " + e.Message);
     return ExitCodes.BadInput;
+}
+catch (OperationCanceledException)
+{
+    return ExitCodes.Failure;
+}
+#pragma warning disable CA1031 // the process boundary: report any failure as exit 1 with its message
+catch (Exception e)
+#pragma warning restore CA1031
+{
+    await Console.Error.WriteLineAsync("error: " + e.Message);
+    return ExitCodes.Failure;
 }
