@@ -1,0 +1,66 @@
+namespace NumaOperator.Numa.Placement;
+
+/// <summary>
+/// A sorted array of distinct 64-bit keys with binary-search lookups. The ledger keeps one per page size,
+/// keyed (free pages, NUMA rank), so the engine finds the tightest fitting host NUMA node by one lower-bound
+/// search instead of scanning the cluster. Updates shift the array (a few thousand keys: a memmove is cheaper
+/// than a balanced tree's allocations).
+/// </summary>
+internal sealed class SortedKeyIndex
+{
+    private long[] _keys = new long[16];
+
+    public int Count { get; private set; }
+
+    public long this[int position] => _keys[position];
+
+    /// <summary>Position of the first key at or above <paramref name="key"/> (Count when none).</summary>
+    public int LowerBound(long key)
+    {
+        int lo = 0, hi = Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (_keys[mid] < key)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    public void Insert(long key)
+    {
+        var at = LowerBound(key);
+        if (at < Count && _keys[at] == key)
+        {
+            throw new InvalidOperationException("key already indexed");
+        }
+
+        if (Count == _keys.Length)
+        {
+            Array.Resize(ref _keys, _keys.Length * 2);
+        }
+
+        Array.Copy(_keys, at, _keys, at + 1, Count - at);
+        _keys[at] = key;
+        Count++;
+    }
+
+    public void Remove(long key)
+    {
+        var at = LowerBound(key);
+        if (at >= Count || _keys[at] != key)
+        {
+            throw new InvalidOperationException("key not indexed");
+        }
+
+        Array.Copy(_keys, at + 1, _keys, at, Count - at - 1);
+        Count--;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Diagnostics;
+using System.Globalization;
+using NumaOperator.Api.Conversion;
+using NumaOperator.Api.Validation;
+using NumaOperator.Benchmarks.Workload;
+using NumaOperator.Numa.Placement;
+
+namespace NumaOperator.Benchmarks;
+
+/// <summary>
+/// `placement [--nodes N] [--vms N] [--seed S] [--rounds R]`: places the synthetic fleet R times on a fresh ledger
+/// and prints the fastest round's decisions per second, VMs placed and hugepage bytes placed / offered.
+/// </summary>
+public static class PlacementRun
+{
+    public static int Run(int nodes, int vmCount, int seed, int rounds)
+    {
+        var snapshot = new ClusterSnapshot(FleetWorkload.Nodes(nodes).Select(n => TopologyConversion.ToClusterNode(n)));
+        var requests = FleetWorkload.VirtualMachines(vmCount, seed)
+            .Select(vm => NumaVirtualMachineValidator.Validate(vm).Request ?? throw new InvalidOperationException("generated VM is invalid"))
+            .ToList();
+        var best = TimeSpan.MaxValue;
+        PlacementLedger? ledger = null;
+        var placed = 0;
+        for (var round = 0; round < rounds; round++)
+        {
+            var fresh = new PlacementLedger(snapshot);
+            var count = 0;
+            var watch = Stopwatch.StartNew();
+            foreach (var request in requests)
+            {
+                if (PlacementEngine.Decide(fresh, request) is PlacementDecision.Placed p)
+                {
+                    fresh.Place(request.Key, p.Placement);
+                    count++;
+                }
+            }
+
+            watch.Stop();
+            if (watch.Elapsed < best)
+            {
+                best = watch.Elapsed;
+            }
+
+            ledger = fresh;
+            placed = count;
+        }
+
+        long offered = 0, used = 0;
+        foreach (var node in snapshot.ClusterNodes)
+        {
+            foreach (var numa in node.Topology.NumaNodes)
+            {
+                foreach (var pool in numa.Hugepages)
+                {
+                    offered += ledger!.CapacityPages(node.Name, numa.Id, pool.PageSize) * pool.PageSize.Bytes;
+                    used += ledger.UsedPages(node.Name, numa.Id, pool.PageSize) * pool.PageSize.Bytes;
+                }
+            }
+        }
+
+        var ci = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(ci, $"nodes: {nodes} x {FleetWorkload.NumaNodesPerHost} NUMA nodes, VMs: {vmCount}, seed: {seed}, rounds: {rounds}"));
+        Console.WriteLine(string.Create(ci, $"fastest round: {best.TotalMilliseconds:0.0} ms for {vmCount} decisions = {vmCount / best.TotalSeconds:0} decisions/s"));
+        Console.WriteLine(string.Create(ci, $"VMs placed: {placed}/{vmCount}"));
+        Console.WriteLine(string.Create(ci, $"hugepage bytes placed / offered: {used / (double)(1L << 40):0.00} TiB / {offered / (double)(1L << 40):0.00} TiB ({100.0 * used / offered:0.0}%)"));
+        return 0;
+    }
+}
