@@ -1,0 +1,34 @@
+using k8s.Models;
+using NumaOperator.ApiServer.Admission;
+
+namespace NumaOperator.ApiServer;
+
+/// <summary>How to start an <see cref="EmbeddedApiServer"/>.</summary>
+public sealed class ApiServerOptions
+{
+    /// <summary>Directory of the SQLite datastore (state.db) and the token; null keeps everything in memory (tests).</summary>
+    public string? DataDir { get; init; }
+
+    /// <summary>Address to listen on; loopback by default (plain HTTP, bearer token).</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 picks a free one (see <see cref="EmbeddedApiServer.BaseAddress"/>).</summary>
+    public int Port { get; init; }
+
+    /// <summary>Bearer token clients must send; null: a random one (kept in DataDir/token when there is a DataDir).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The CRDs to serve; null: NumaVirtualMachine and NumaNodeTopology.</summary>
+    public IReadOnlyList<V1CustomResourceDefinition>? CustomResourceDefinitions { get; init; }
+
+    /// <summary>Admission for creates and updates; null: structural schema checks of the CRD + NumaVirtualMachineValidator.</summary>
+    public IObjectAdmission? Admission { get; init; }
+
+    /// <summary>How many recent changes watches can resume from; older resourceVersions get 410 Gone.</summary>
+    public int WatchHistory { get; init; } = 10_000;
+
+    /// <summary>How often a quiet watch that allows bookmarks gets a BOOKMARK.</summary>
+    public TimeSpan BookmarkInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NumaOperator.ApiServer.Admission;
+using NumaOperator.ApiServer.Faults;
+using NumaOperator.ApiServer.Http;
+using NumaOperator.ApiServer.Resources;
+using NumaOperator.ApiServer.Storage;
+
+namespace NumaOperator.ApiServer;
+
+/// <summary>
+/// A Kubernetes-compatible API server in this process (Kestrel, plain HTTP on loopback, bearer token), serving our CRDs
+/// and the built-in resources the operator uses, stored in SQLite or in memory.
+/// <code>await using var server = await EmbeddedApiServer.StartAsync(new ApiServerOptions());</code>
+/// </summary>
+public sealed class EmbeddedApiServer : IAsyncDisposable
+{
+    private readonly WebApplication app;
+    private readonly ObjectStore store;
+    private bool stopped;
+
+    private EmbeddedApiServer(WebApplication app, ObjectStore store, ResourceRegistry registry, FaultInjector faults, string token, Uri baseAddress)
+    {
+        this.app = app;
+        this.store = store;
+        Resources = registry;
+        Faults = faults;
+        Token = token;
+        BaseAddress = baseAddress;
+    }
+
+    /// <summary>http://127.0.0.1:PORT/</summary>
+    public Uri BaseAddress { get; }
+
+    public string Token { get; }
+
+    public FaultInjector Faults { get; }
+
+    public ResourceRegistry Resources { get; }
+
+    /// <summary>The current (highest) resourceVersion.</summary>
+    public long ResourceVersion => store.ResourceVersion;
+
+    public static async Task<EmbeddedApiServer> StartAsync(ApiServerOptions options, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!IPAddress.TryParse(options.ListenAddress, out var address))
+        {
+            throw new ArgumentException($"ListenAddress \"{options.ListenAddress}\" is not an IP address (e.g. 127.0.0.1)", nameof(options));
+        }
+
+        var crds = options.CustomResourceDefinitions ?? NumaOperatorCustomResources.Definitions();
+        var registry = new ResourceRegistry([.. BuiltinResources.All, .. crds.SelectMany(CustomResourceKinds.FromDefinition)]);
+        var token = options.Token ?? LoadOrCreateToken(options.DataDir);
+        IPersistence persistence = options.DataDir is null ? new NoPersistence() : new SqlitePersistence(options.DataDir);
+        var store = new ObjectStore(persistence, options.WatchHistory);
+        try
+        {
+            Seed(store, crds, options.Clock);
+            var faults = new FaultInjector();
+            var admission = options.Admission ?? new AdmissionChain(new StructuralSchemaAdmission(), new NumaVirtualMachineAdmission());
+            var operations = new ResourceOperations(store, admission, options.Clock);
+            var handler = new ApiRequestHandler(registry, store, operations, faults, options.Clock, token, options.BookmarkInterval);
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+            builder.Logging.ClearProviders();
+            builder.WebHost.ConfigureKestrel(kestrel =>
+            {
+                kestrel.AddServerHeader = false;
+                kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
+                kestrel.Listen(address, options.Port);
+            });
+            var app = builder.Build();
+            app.Run(handler.HandleAsync);
+            await app.StartAsync(ct);
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            return new EmbeddedApiServer(app, store, registry, faults, token, new Uri(bound.TrimEnd('/') + "/"));
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The kubeconfig YAML for this server (cluster, token user, context with namespace default).</summary>
+    public string KubeconfigYaml(string ns = "default") => Kubeconfig.Render(BaseAddress, Token, ns);
+
+    /// <summary>Writes the kubeconfig with mode 0600.</summary>
+    public void WriteKubeconfig(string path, string ns = "default") => Kubeconfig.WriteSecret(path, KubeconfigYaml(ns));
+
+    /// <summary>A KubernetesClient configuration for this server.</summary>
+    public KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseAddress.ToString().TrimEnd('/'), AccessToken = Token };
+
+    /// <summary>Closes every open watch stream now (fault injection); returns how many were open.</summary>
+    public int DropWatches() => store.CloseAllWatches();
+
+    public async Task StopAsync(CancellationToken ct = default)
+    {
+        if (stopped)
+        {
+            return;
+        }
+
+        stopped = true;
+        store.CloseAllWatches();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        await app.StopAsync(timeout.Token);
+        await app.DisposeAsync();
+        store.Dispose();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static void Seed(ObjectStore store, IReadOnlyList<k8s.Models.V1CustomResourceDefinition> crds, TimeProvider clock)
+    {
+        var now = clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        foreach (var ns in new[] { "default", "kube-system", "kube-public", "kube-node-lease" })
+        {
+            if (store.Get(BuiltinResources.Namespaces.StorageKey, string.Empty, ns) is null)
+            {
+                store.Put(BuiltinResources.Namespaces.StorageKey, string.Empty, ns, new JsonObject
+                {
+                    ["apiVersion"] = "v1",
+                    ["kind"] = "Namespace",
+                    ["metadata"] = new JsonObject { ["name"] = ns, ["uid"] = Guid.NewGuid().ToString(), ["creationTimestamp"] = now },
+                    ["spec"] = new JsonObject { ["finalizers"] = new JsonArray("kubernetes") },
+                    ["status"] = new JsonObject { ["phase"] = "Active" },
+                }, ChangeType.Added);
+            }
+        }
+
+        foreach (var crd in crds)
+        {
+            var json = JsonNode.Parse(KubernetesJson.Serialize(crd))!.AsObject();
+            var name = crd.Metadata.Name;
+            var existing = store.Get(BuiltinResources.CustomResourceDefinitions.StorageKey, string.Empty, name);
+            if (existing is not null && JsonNode.DeepEquals(JsonNode.Parse(existing.Json)!["spec"], json["spec"]))
+            {
+                continue;
+            }
+
+            var metadata = json["metadata"]!.AsObject();
+            metadata["uid"] = existing is null ? Guid.NewGuid().ToString() : JsonNode.Parse(existing.Json)!["metadata"]!["uid"]!.ToString();
+            metadata["creationTimestamp"] = now;
+            metadata["generation"] = 1;
+            store.Put(BuiltinResources.CustomResourceDefinitions.StorageKey, string.Empty, name, json, existing is null ? ChangeType.Added : ChangeType.Modified);
+        }
+    }
+
+    private static string LoadOrCreateToken(string? dataDir)
+    {
+        var fresh = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        if (dataDir is null)
+        {
+            return fresh;
+        }
+
+        var path = Path.Combine(dataDir, "token");
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: >= 16 } kept)
+        {
+            return kept;
+        }
+
+        Kubeconfig.WriteSecret(path, fresh);
+        return fresh;
+    }
+
+    internal static JsonSerializerOptions Json { get; } = new();
+}
