@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace NumaOperator.Api.Serialization;
+
+/// <summary>
+/// The JSON conventions of Kubernetes objects as this project reads and writes them: nulls omitted, times as RFC 3339
+/// UTC seconds ("2026-11-29T10:00:00Z", metav1.Time), unknown fields rejected when reading (like kubectl's strict
+/// field validation), so a misspelt field is an error rather than silently ignored.
+/// </summary>
+public static class KubeJson
+{
+    public static JsonSerializerOptions Options { get; } = Create(indented: false);
+
+    public static JsonSerializerOptions IndentedOptions { get; } = Create(indented: true);
+
+    private static JsonSerializerOptions Create(bool indented)
+    {
+        var options = new JsonSerializerOptions
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+            WriteIndented = indented,
+        };
+        options.Converters.Add(new Rfc3339DateTimeConverter());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    /// <summary>metav1.Time: RFC 3339 in UTC with whole seconds.</summary>
+    private sealed class Rfc3339DateTimeConverter : JsonConverter<DateTime>
+    {
+        public override DateTime Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        {
+            var text = reader.GetString();
+            if (text is null || !DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var value))
+            {
+                throw new JsonException($"\"{text}\" is not an RFC 3339 time such as 2026-11-29T10:00:00Z");
+            }
+
+            return value;
+        }
+
+        public override void Write(Utf8JsonWriter writer, DateTime value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+    }
+}

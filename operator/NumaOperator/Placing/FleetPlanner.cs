@@ -1,0 +1,156 @@
+using NumaOperator.Api.Conversion;
+using NumaOperator.Api.Serialization;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Api.Validation;
+using NumaOperator.Numa.Placement;
+
+namespace NumaOperator.Cli.Placing;
+
+/// <summary>What happened to one VM in an offline placement run.</summary>
+public enum PlanResult
+{
+    /// <summary>It already had status.placement; the ledger counts it, nothing changed.</summary>
+    AlreadyPlaced,
+
+    /// <summary>Placed by this run.</summary>
+    Placed,
+
+    /// <summary>Valid, but no node fits; the message is the per-node summary.</summary>
+    Unschedulable,
+
+    /// <summary>Its spec fails validation; the message lists the field errors.</summary>
+    InvalidSpec,
+
+    /// <summary>Its recorded placement would double-book another's; left unchanged and not counted.</summary>
+    Conflict,
+}
+
+/// <summary>One row of the plan: the VM (its status updated as the controller would) and what happened.</summary>
+public sealed record PlannedVm(NumaVirtualMachine Vm, PlanResult Result, string Message);
+
+/// <summary>
+/// The offline scheduler behind <c>numa-operator place</c>: rebuilds the ledger from the VMs that already carry a
+/// placement, then places the others in input order, writing each VM's status with <see cref="SchedulingStatus"/>
+/// exactly as the controller does. No I/O; the time is a parameter.
+/// </summary>
+public static class FleetPlanner
+{
+    /// <exception cref="ManifestException">The objects contradict each other or hold malformed facts; the message names the file and field.</exception>
+    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var snapshot = new ClusterSnapshot(ClusterNodes(input));
+
+        var keys = new Dictionary<string, ManifestSource>(StringComparer.Ordinal);
+        var existing = new List<KeyValuePair<string, VmPlacement>>();
+        foreach (var (vm, source) in input.VirtualMachines)
+        {
+            if (!keys.TryAdd(vm.Key, source))
+            {
+                throw new ManifestException($"{source}: NumaVirtualMachine {vm.Key} also appears at {keys[vm.Key]}");
+            }
+
+            if (RecordedPlacement(vm, source) is { } placement)
+            {
+                existing.Add(new(vm.Key, placement));
+            }
+        }
+
+        var ledger = PlacementLedger.Rebuild(snapshot, existing, out var conflicts);
+        var conflictByKey = conflicts.ToDictionary(c => c.Key, c => c.Reason, StringComparer.Ordinal);
+        var plan = new List<PlannedVm>(input.VirtualMachines.Count);
+        foreach (var (vm, _) in input.VirtualMachines)
+        {
+            if (conflictByKey.TryGetValue(vm.Key, out var conflict))
+            {
+                plan.Add(new PlannedVm(vm, PlanResult.Conflict, "recorded placement conflicts with another VM's: " + conflict));
+                continue;
+            }
+
+            if (ledger.PlacementOf(vm.Key) is { } recorded)
+            {
+                plan.Add(new PlannedVm(vm, PlanResult.AlreadyPlaced, SchedulingStatus.PlacedMessage(recorded)));
+                continue;
+            }
+
+            var validation = NumaVirtualMachineValidator.Validate(vm);
+            if (validation.Request is not { } request)
+            {
+                SchedulingStatus.ApplyInvalidSpec(vm, validation.Errors, now);
+                plan.Add(new PlannedVm(vm, PlanResult.InvalidSpec, MessageOf(vm)));
+                continue;
+            }
+
+            switch (PlacementEngine.Decide(ledger, request))
+            {
+                case PlacementDecision.Placed placed:
+                    ledger.Place(request.Key, placed.Placement);
+                    SchedulingStatus.ApplyPlaced(vm, placed.Placement, now);
+                    plan.Add(new PlannedVm(vm, PlanResult.Placed, MessageOf(vm)));
+                    break;
+                case PlacementDecision.NotSchedulable notSchedulable:
+                    SchedulingStatus.ApplyUnschedulable(vm, notSchedulable.Summary, now);
+                    plan.Add(new PlannedVm(vm, PlanResult.Unschedulable, notSchedulable.Summary));
+                    break;
+            }
+        }
+
+        return plan;
+    }
+
+    private static string MessageOf(NumaVirtualMachine vm) =>
+        ConditionList.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Message ?? string.Empty;
+
+    private static List<ClusterNode> ClusterNodes(ManifestSet input)
+    {
+        var seen = new Dictionary<string, ManifestSource>(StringComparer.Ordinal);
+        var nodes = new List<ClusterNode>(input.Topologies.Count);
+        foreach (var (topology, source) in input.Topologies)
+        {
+            var name = topology.Metadata?.Name;
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new ManifestException($"{source}: NumaNodeTopology: field metadata.name: Required value: the Kubernetes node name");
+            }
+
+            if (!seen.TryAdd(name, source))
+            {
+                throw new ManifestException($"{source}: NumaNodeTopology {name} also appears at {seen[name]}");
+            }
+
+            try
+            {
+                nodes.Add(TopologyConversion.ToClusterNode(topology, input.NodeLabels.GetValueOrDefault(name)));
+            }
+            catch (FormatException e)
+            {
+                throw new ManifestException($"{source}: NumaNodeTopology {name}: field {e.Message}", e);
+            }
+        }
+
+        return nodes;
+    }
+
+    private static VmPlacement? RecordedPlacement(NumaVirtualMachine vm, ManifestSource source)
+    {
+        if (vm.Status?.Placement is not { } placement)
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(vm.Status.NodeName))
+        {
+            throw new ManifestException($"{source}: NumaVirtualMachine {vm.Key}: field status.nodeName: Required value: status.placement needs the node it is on");
+        }
+
+        try
+        {
+            return PlacementConversion.FromStatus(vm.Status.NodeName, placement);
+        }
+        catch (FormatException e)
+        {
+            throw new ManifestException($"{source}: NumaVirtualMachine {vm.Key}: field {e.Message}", e);
+        }
+    }
+}
