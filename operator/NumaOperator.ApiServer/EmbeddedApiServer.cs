@@ -1,6 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
-using System.Text.Json;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 using k8s;
 using Microsoft.AspNetCore.Builder;
@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NumaOperator.ApiServer.Admission;
 using NumaOperator.ApiServer.Faults;
@@ -26,22 +27,27 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ObjectStore store;
+    private readonly ServerCertificates certificates;
     private bool stopped;
 
-    private EmbeddedApiServer(WebApplication app, ObjectStore store, ResourceRegistry registry, FaultInjector faults, string token, Uri baseAddress)
+    private EmbeddedApiServer(WebApplication app, ObjectStore store, ServerCertificates certificates, ResourceRegistry registry, FaultInjector faults, string token, Uri baseAddress)
     {
         this.app = app;
         this.store = store;
+        this.certificates = certificates;
         Resources = registry;
         Faults = faults;
         Token = token;
         BaseAddress = baseAddress;
     }
 
-    /// <summary>http://127.0.0.1:PORT/</summary>
+    /// <summary>https://127.0.0.1:PORT/</summary>
     public Uri BaseAddress { get; }
 
     public string Token { get; }
+
+    /// <summary>PEM of the CA that signed the serving certificate (certificate-authority-data of the kubeconfig).</summary>
+    public string CertificateAuthorityPem => certificates.AuthorityPem;
 
     public FaultInjector Faults { get; }
 
@@ -63,8 +69,11 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         var token = options.Token ?? LoadOrCreateToken(options.DataDir);
         IPersistence persistence = options.DataDir is null ? new NoPersistence() : new SqlitePersistence(options.DataDir);
         var store = new ObjectStore(persistence, options.WatchHistory);
+        ServerCertificates? certificates = null;
         try
         {
+            certificates = ServerCertificates.LoadOrCreate(options.DataDir, address);
+            var serving = certificates.Serving;
             Seed(store, crds, options.Clock);
             var faults = new FaultInjector();
             var admission = options.Admission ?? new AdmissionChain(new StructuralSchemaAdmission(), new NumaVirtualMachineAdmission());
@@ -73,33 +82,40 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
             builder.Logging.ClearProviders();
+            builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
             builder.WebHost.ConfigureKestrel(kestrel =>
             {
                 kestrel.AddServerHeader = false;
                 kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
-                kestrel.Listen(address, options.Port);
+                kestrel.Listen(address, options.Port, listen => listen.UseHttps(serving));
             });
             var app = builder.Build();
             app.Run(handler.HandleAsync);
             await app.StartAsync(ct);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new EmbeddedApiServer(app, store, registry, faults, token, new Uri(bound.TrimEnd('/') + "/"));
+            return new EmbeddedApiServer(app, store, certificates, registry, faults, token, new Uri(bound.TrimEnd('/') + "/"));
         }
         catch
         {
+            certificates?.Dispose();
             store.Dispose();
             throw;
         }
     }
 
     /// <summary>The kubeconfig YAML for this server (cluster, token user, context with namespace default).</summary>
-    public string KubeconfigYaml(string ns = "default") => Kubeconfig.Render(BaseAddress, Token, ns);
+    public string KubeconfigYaml(string ns = "default") => Kubeconfig.Render(BaseAddress, Token, CertificateAuthorityPem, ns);
 
     /// <summary>Writes the kubeconfig with mode 0600.</summary>
     public void WriteKubeconfig(string path, string ns = "default") => Kubeconfig.WriteSecret(path, KubeconfigYaml(ns));
 
     /// <summary>A KubernetesClient configuration for this server.</summary>
-    public KubernetesClientConfiguration ClientConfiguration() => new() { Host = BaseAddress.ToString().TrimEnd('/'), AccessToken = Token };
+    public KubernetesClientConfiguration ClientConfiguration() => new()
+    {
+        Host = BaseAddress.ToString().TrimEnd('/'),
+        AccessToken = Token,
+        SslCaCerts = [X509CertificateLoader.LoadCertificate(certificates.Authority.RawData)],
+    };
 
     /// <summary>Closes every open watch stream now (fault injection); returns how many were open.</summary>
     public int DropWatches() => store.CloseAllWatches();
@@ -118,6 +134,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         await app.StopAsync(timeout.Token);
         await app.DisposeAsync();
         store.Dispose();
+        certificates.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -175,6 +192,4 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         Kubeconfig.WriteSecret(path, fresh);
         return fresh;
     }
-
-    internal static JsonSerializerOptions Json { get; } = new();
 }

@@ -7,11 +7,12 @@ public static class Kubeconfig
 {
     public const string ContextName = "numa-operator";
 
-    public static string Render(Uri server, string token, string ns = "default")
+    public static string Render(Uri server, string token, string certificateAuthorityPem, string ns = "default")
     {
         var builder = new StringBuilder();
+        var caData = Convert.ToBase64String(Encoding.ASCII.GetBytes(certificateAuthorityPem));
         builder.Append("apiVersion: v1\nkind: Config\n");
-        builder.Append($"clusters:\n- name: {ContextName}\n  cluster:\n    server: {server.ToString().TrimEnd('/')}\n");
+        builder.Append($"clusters:\n- name: {ContextName}\n  cluster:\n    server: {server.ToString().TrimEnd('/')}\n    certificate-authority-data: {caData}\n");
         builder.Append($"users:\n- name: {ContextName}\n  user:\n    token: {token}\n");
         builder.Append($"contexts:\n- name: {ContextName}\n  context:\n    cluster: {ContextName}\n    user: {ContextName}\n    namespace: {ns}\n");
         builder.Append($"current-context: {ContextName}\n");
@@ -19,7 +20,10 @@ public static class Kubeconfig
     }
 
     /// <summary>Writes <paramref name="content"/> readable by the owner only (0600): it holds the token.</summary>
-    public static void WriteSecret(string path, string content)
+    public static void WriteSecret(string path, string content) => WriteSecret(path, Encoding.UTF8.GetBytes(content));
+
+    /// <summary>Writes <paramref name="content"/> readable by the owner only (0600).</summary>
+    public static void WriteSecret(string path, byte[] content)
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
@@ -35,7 +39,7 @@ public static class Kubeconfig
 
         using (var stream = new FileStream(path, options))
         {
-            stream.Write(Encoding.UTF8.GetBytes(content));
+            stream.Write(content);
         }
 
         if (!OperatingSystem.IsWindows())

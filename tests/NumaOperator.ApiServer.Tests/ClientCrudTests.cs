@@ -202,7 +202,9 @@ public sealed class ClientCrudTests
     public async Task UnauthenticatedRequestsGet401()
     {
         await using var server = await TestServer.StartAsync();
-        using var anonymous = new Kubernetes(new KubernetesClientConfiguration { Host = server.BaseAddress.ToString(), AccessToken = "wrong" });
+        var wrongToken = server.ClientConfiguration();
+        wrongToken.AccessToken = "wrong";
+        using var anonymous = new Kubernetes(wrongToken);
         var error = await Assert.ThrowsAsync<HttpOperationException>(() => anonymous.CoreV1.ListNamespaceAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, error.Response.StatusCode);
 

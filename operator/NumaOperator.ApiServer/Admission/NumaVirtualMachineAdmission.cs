@@ -22,10 +22,11 @@ public sealed class NumaVirtualMachineAdmission : IObjectAdmission
         {
             vm = KubernetesJson.Deserialize<NumaVirtualMachine>(candidate.ToJsonString());
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            // Wrong JSON types are the schema's to report, with the field path.
-            return [];
+            // A structural schema reports wrong types first (the chain keeps its error); this covers an open schema.
+            var path = (e.Path ?? "$").TrimStart('$').TrimStart('.');
+            return [FieldError.Invalid(path.Length == 0 ? "spec" : path, null, "has the wrong JSON type for a NumaVirtualMachine (see `kubectl explain nvm." + path + "`)")];
         }
 
         return vm is null ? [] : NumaVirtualMachineValidator.Validate(vm).Errors;

@@ -453,6 +453,12 @@ public sealed class ApiRequestHandler(
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)
     {
+        var mediaType = (request.ContentType ?? string.Empty).Split(';')[0].Trim();
+        if (mediaType.Contains("protobuf", StringComparison.Ordinal) || mediaType.Contains("cbor", StringComparison.Ordinal))
+        {
+            throw ApiStatusException.UnsupportedMediaType(mediaType, ["application/json"]);
+        }
+
         using var buffer = new MemoryStream();
         await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
         return buffer.ToArray();

@@ -10,7 +10,7 @@ public sealed class WatchSubscription : IDisposable
 {
     public const int MaxPending = 100_000;
 
-    private readonly Channel<StoredEvent> channel = Channel.CreateUnbounded<StoredEvent>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<StoredEvent> channel = Channel.CreateUnbounded<StoredEvent>();
     private readonly Action<WatchSubscription> unsubscribe;
 
     internal WatchSubscription(string resource, string? ns, Func<StoredObject, bool> filter, Action<WatchSubscription> unsubscribe)

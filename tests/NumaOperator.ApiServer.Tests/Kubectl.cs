@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.ApiServer.Tests;
+
+/// <summary>Runs a real kubectl binary against an embedded server (own kubeconfig and discovery cache per test).</summary>
+internal sealed class Kubectl(string binary, string kubeconfig, string workDir)
+{
+    /// <summary>kubectl 1.32 (the system one) and 1.33 (fetched by tests/tools/fetch-kube-tools.sh into .tools/).</summary>
+    public static string? Find(string version) => version switch
+    {
+        "1.32" => HostCapabilities.FindOnPath("kubectl"),
+        "1.33" => File.Exists(RepoPaths.Combine(".tools", "kubectl-1.33", "kubectl")) ? RepoPaths.Combine(".tools", "kubectl-1.33", "kubectl") : null,
+        _ => null,
+    };
+
+    public static string MissingReason(string version) => version == "1.33"
+        ? "kubectl 1.33 not found at .tools/kubectl-1.33/kubectl; run tests/tools/fetch-kube-tools.sh"
+        : "kubectl not found on PATH";
+
+    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo(binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = workDir,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["KUBECONFIG"] = kubeconfig;
+        start.Environment["KUBECACHEDIR"] = Path.Combine(workDir, "cache");
+        start.Environment["HOME"] = workDir;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 60 s");
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
+    public async Task<string> OkAsync(params string[] args)
+    {
+        var (code, stdout, stderr) = await RunAsync(args);
+        Assert.True(code == 0, $"kubectl {string.Join(' ', args)} exited {code}: {stderr}{stdout}");
+        return stdout;
+    }
+}
