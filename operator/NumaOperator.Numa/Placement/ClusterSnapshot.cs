@@ -57,7 +57,7 @@ public sealed class ClusterSnapshot
 
     private readonly int _leastDistance;
 
-    /// <summary>A lower bound of the distance sum of any k host NUMA nodes of any node: k(k-1)/2 × the least SLIT distance between two nodes.</summary>
+    /// <summary>A lower bound of the distance sum of any k host NUMA nodes of any node: k(k-1)/2 × the least round-trip distance between two nodes.</summary>
     internal long LeastDistanceSum(int k) => (long)k * (k - 1) / 2 * _leastDistance;
 
     /// <summary>Nodes in ordinal name order; a node's position is its index everywhere in the ledger and engine.</summary>
@@ -109,13 +109,14 @@ internal sealed class SnapshotNode
             Numa[j] = new SnapshotNumaNode(j, rank++, hostNode, source.ReservedCpus, slotPageBytes);
         }
 
-        // SLIT distances by local position; a host that reported none counts every hop as the same (0).
+        // Round-trip SLIT distances (a→b plus b→a, so asymmetric tables count the same both ways) by local position;
+        // a host that reported none counts every hop as the same (0).
         Distance = new int[Numa.Length, Numa.Length];
         for (var a = 0; a < Numa.Length; a++)
         {
             for (var b = 0; b < Numa.Length; b++)
             {
-                Distance[a, b] = source.Topology.Distance(Numa[a].Id, Numa[b].Id) ?? 0;
+                Distance[a, b] = (source.Topology.Distance(Numa[a].Id, Numa[b].Id) ?? 0) + (source.Topology.Distance(Numa[b].Id, Numa[a].Id) ?? 0);
             }
         }
     }

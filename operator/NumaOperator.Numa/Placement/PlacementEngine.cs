@@ -16,8 +16,8 @@ namespace NumaOperator.Numa.Placement;
 /// vCPU remainder (the first Vcpus % GuestNodes guest nodes take one more), so matching guest to host nodes is
 /// a greedy choice over the node's candidates, O(GuestNodes × NUMA nodes²), never a permutation search.</para>
 /// <para>Score (lowest wins, compared in this order): (1) best fit: the free pages left on the chosen host NUMA
-/// nodes after placing, summed, so small VMs fill tight holes and large holes stay for large VMs; (2) the sum of
-/// SLIT distances between every pair of chosen host NUMA nodes; (3) the node name (ordinal); within a node the
+/// nodes after placing, summed, so small VMs fill tight holes and large holes stay for large VMs; (2) the sum over
+/// every pair of chosen host NUMA nodes of their SLIT distance both ways (a→b + b→a); (3) the node name (ordinal); within a node the
 /// chosen host NUMA nodes are picked greedily by (pages left, distance to those already chosen, NUMA id).</para>
 /// <para>Speed. The ledger indexes every host NUMA node with a free CPU by (free pages, rank) per page size; the
 /// engine walks that index upward from the demand and stops once no later node can beat the best score, so a
