@@ -10,6 +10,7 @@ public enum FieldErrorType
     NotSupported,
     TooLong,
     Forbidden,
+    TooMany,
 }
 
 /// <summary>
@@ -28,6 +29,10 @@ public sealed record FieldError(string Path, FieldErrorType Type, object? Value,
     public static FieldError TooLong(string path, object? value, int max) =>
         new(path, FieldErrorType.TooLong, value, $"may not be more than {max.ToString(CultureInfo.InvariantCulture)} bytes");
 
+    /// <summary>A list or map with more entries than the schema's maxItems / maxProperties.</summary>
+    public static FieldError TooMany(string path, int actual, long max) =>
+        new(path, FieldErrorType.TooMany, actual, $"must have at most {max.ToString(CultureInfo.InvariantCulture)} items");
+
     public string TypeText => Type switch
     {
         FieldErrorType.Required => "Required value",
@@ -35,6 +40,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, object? Value,
         FieldErrorType.NotSupported => "Unsupported value",
         FieldErrorType.TooLong => "Too long",
         FieldErrorType.Forbidden => "Forbidden",
+        FieldErrorType.TooMany => "Too many",
         _ => Type.ToString(),
     };
 
@@ -45,6 +51,7 @@ public sealed record FieldError(string Path, FieldErrorType Type, object? Value,
         FieldErrorType.NotSupported => "FieldValueNotSupported",
         FieldErrorType.TooLong => "FieldValueTooLong",
         FieldErrorType.Forbidden => "FieldValueForbidden",
+        FieldErrorType.TooMany => "FieldValueTooMany",
         _ => "FieldValueInvalid",
     };
 

@@ -29,6 +29,9 @@ public static partial class NumaVirtualMachineValidator
     public const int MaxBootNameLength = 255;
     public const int MaxCmdlineLength = 4096;
 
+    /// <summary>Most labels in spec.nodeSelector (the CRD's maxProperties).</summary>
+    public const int MaxNodeSelectorLabels = 64;
+
     public static IReadOnlyList<string> Policies { get; } = ["Strict", "Preferred"];
 
     public static IReadOnlyList<string> DiskFormats { get; } = ["qcow2", "raw"];
@@ -67,7 +70,7 @@ public static partial class NumaVirtualMachineValidator
         {
             errors.Add(FieldError.Required("spec.memory.size", "guest RAM as a quantity, e.g. 512Mi or 30Gi"));
         }
-        else if (!ByteQuantity.TryParse(spec.Memory.Size, out memoryBytes) || memoryBytes <= 0)
+        else if (!MemorySizeSyntax().IsMatch(spec.Memory.Size) || !ByteQuantity.TryParse(spec.Memory.Size, out memoryBytes) || memoryBytes <= 0)
         {
             errors.Add(FieldError.Invalid("spec.memory.size", spec.Memory.Size, "must be " + ByteQuantity.AllowedForm + ", greater than zero"));
             memoryBytes = 0;
@@ -93,13 +96,17 @@ public static partial class NumaVirtualMachineValidator
         CpuSet? allowed = null;
         if (spec.Numa?.Nodes is { } nodesText)
         {
-            if (!CpuSet.TryParse(nodesText, out var parsed, out var error))
-            {
-                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"must be host NUMA node ids in cpuset syntax such as \"1\", \"0-1\" or \"0,2\" ({error})"));
-            }
-            else if (parsed.IsEmpty)
+            CpuSet parsed = CpuSet.Empty;
+            var error = string.Empty;
+            if (nodesText.Length == 0)
             {
                 errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, "must list at least one host NUMA node, e.g. \"0\"; omit the field to allow every node"));
+            }
+            else if (!NumaNodesSyntax().IsMatch(nodesText) || !CpuSet.TryParse(nodesText, out parsed, out error))
+            {
+                // The same syntax as the CRD's pattern (no spaces, ids of at most 3 digits), so both reject the same text.
+                var reason = error.Length > 0 ? $" ({error})" : string.Empty;
+                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"must be host NUMA node ids in cpuset syntax such as \"1\", \"0-1\" or \"0,2\"{reason}"));
             }
             else if (parsed[parsed.Count - 1] > MaxHostNodeId)
             {
@@ -138,6 +145,11 @@ public static partial class NumaVirtualMachineValidator
         }
 
         var selector = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (spec.NodeSelector is { Count: > MaxNodeSelectorLabels } tooMany)
+        {
+            errors.Add(FieldError.TooMany("spec.nodeSelector", tooMany.Count, MaxNodeSelectorLabels));
+        }
+
         foreach (var (key, value) in spec.NodeSelector ?? new Dictionary<string, string>())
         {
             if (!LabelValidation.IsQualifiedName(key))
@@ -146,7 +158,8 @@ public static partial class NumaVirtualMachineValidator
             }
             else if (!LabelValidation.IsLabelValue(value))
             {
-                errors.Add(FieldError.Invalid($"spec.nodeSelector[{key}]", value, "label values must be empty or 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric"));
+                // spec.nodeSelector.<key>: the path the CRD schema reports for a map value.
+                errors.Add(FieldError.Invalid($"spec.nodeSelector.{key}", value, "label values must be empty or 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric"));
             }
             else
             {
@@ -251,6 +264,14 @@ public static partial class NumaVirtualMachineValidator
             errors.Add(FieldError.Invalid(path, value, "must be a relative file name under the agent's image root: segments of [A-Za-z0-9._+-] separated by '/', none starting with '.' or '-' (no absolute paths, no '..')"));
         }
     }
+
+    /// <summary>The CRD's pattern for spec.memory.size: whole bytes, an optional binary or decimal suffix, no spaces.</summary>
+    [GeneratedRegex("^[0-9]{1,19}(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", RegexOptions.CultureInvariant)]
+    private static partial Regex MemorySizeSyntax();
+
+    /// <summary>The CRD's pattern for spec.numa.nodes: cpuset list syntax, no spaces.</summary>
+    [GeneratedRegex("^[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex NumaNodesSyntax();
 
     /// <summary>Relative path, each segment starting with an alphanumeric or '_': excludes "/etc", "..", "-opt".</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._+-]*(/[A-Za-z0-9_][A-Za-z0-9._+-]*)*$", RegexOptions.CultureInvariant)]

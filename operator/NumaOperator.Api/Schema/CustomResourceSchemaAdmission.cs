@@ -1,0 +1,31 @@
+using System.Text.Json.Nodes;
+using NumaOperator.Api.Validation;
+
+namespace NumaOperator.Api.Schema;
+
+/// <summary>What the schema did to one custom resource: the errors that reject it and the unknown fields it pruned.</summary>
+public sealed record SchemaAdmissionResult(IReadOnlyList<FieldError> Errors, IReadOnlyList<string> PrunedFields)
+{
+    public bool IsValid => Errors.Count == 0;
+
+    /// <summary>The warnings the real API server sends for pruned fields (<c>unknown field "spec.foo"</c>).</summary>
+    public IEnumerable<string> UnknownFieldWarnings => PrunedFields.Select(p => $"unknown field \"{p}\"");
+}
+
+/// <summary>
+/// The structural-schema step of creating or updating a custom resource, in the real API server's order: prune
+/// unknown fields, apply defaults (and drop non-nullable nulls), then validate. Mutates the object in place.
+/// metadata, apiVersion and kind are left to the server.
+/// </summary>
+public static class CustomResourceSchemaAdmission
+{
+    public static SchemaAdmissionResult Admit(StructuralSchema schema, JsonObject resource)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(resource);
+        var pruned = SchemaPruning.PruneObject(schema, resource);
+        SchemaDefaulting.ApplyObject(schema, resource);
+        var errors = SchemaValidation.ValidateObject(schema, resource);
+        return new SchemaAdmissionResult(errors, pruned);
+    }
+}

@@ -1,0 +1,202 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using NumaOperator.Api.Validation;
+
+namespace NumaOperator.Api.Schema;
+
+/// <summary>
+/// Checks a (pruned, defaulted) custom resource against its structural schema: type, nullable, required, enum,
+/// pattern, minimum/maximum, minLength/maxLength, minItems/maxItems, maxProperties, date-time and int-or-string.
+/// Errors carry the field paths and the wording of the real API server (kube-openapi), e.g.
+/// <c>spec.cpu.cores: Invalid value: 0: spec.cpu.cores in body should be greater than or equal to 1</c>.
+/// CEL rules (x-kubernetes-validations) are not evaluated here: NumaVirtualMachineValidator implements them.
+/// </summary>
+public static class SchemaValidation
+{
+    public static IReadOnlyList<FieldError> ValidateObject(StructuralSchema schema, JsonObject resource)
+    {
+        ArgumentNullException.ThrowIfNull(schema);
+        ArgumentNullException.ThrowIfNull(resource);
+        var errors = new List<FieldError>();
+        ValidateFields(schema, resource, string.Empty, errors, isRoot: true);
+        return errors;
+    }
+
+    private static void Validate(StructuralSchema schema, JsonNode? node, string path, List<FieldError> errors)
+    {
+        if (node is null)
+        {
+            if (!schema.Nullable)
+            {
+                errors.Add(FieldError.Invalid(path, "null", $"{path} in body must be of type {schema.Type ?? "object"}: \"null\""));
+            }
+
+            return;
+        }
+
+        var actual = JsonTypeOf(node);
+        if (!TypeMatches(schema, actual))
+        {
+            var expected = schema.IntOrString ? "integer,string" : schema.Type;
+            errors.Add(FieldError.Invalid(path, actual, $"{path} in body must be of type {expected}: \"{actual}\""));
+            return;
+        }
+
+        switch (node)
+        {
+            case JsonObject obj:
+                ValidateFields(schema, obj, path, errors, isRoot: false);
+                break;
+            case JsonArray array:
+                ValidateItems(schema, array, path, errors);
+                break;
+            case JsonValue value:
+                ValidateScalar(schema, value, actual, path, errors);
+                break;
+        }
+    }
+
+    private static void ValidateFields(StructuralSchema schema, JsonObject obj, string path, List<FieldError> errors, bool isRoot)
+    {
+        foreach (var name in schema.Required)
+        {
+            if (!obj.ContainsKey(name))
+            {
+                errors.Add(FieldError.Required(Child(path, name), string.Empty));
+            }
+        }
+
+        if (schema.MaxProperties is { } maxProperties && obj.Count > maxProperties)
+        {
+            errors.Add(FieldError.TooMany(path, obj.Count, maxProperties));
+        }
+
+        foreach (var (name, value) in obj)
+        {
+            if (isRoot && name is "apiVersion" or "kind" or "metadata")
+            {
+                continue;
+            }
+
+            if (schema.Field(name) is { } child)
+            {
+                Validate(child, value, Child(path, name), errors);
+            }
+        }
+    }
+
+    private static void ValidateItems(StructuralSchema schema, JsonArray array, string path, List<FieldError> errors)
+    {
+        if (schema.MaxItems is { } maxItems && array.Count > maxItems)
+        {
+            errors.Add(FieldError.TooMany(path, array.Count, maxItems));
+        }
+
+        if (schema.MinItems is { } minItems && array.Count < minItems)
+        {
+            errors.Add(FieldError.Invalid(path, array.Count, $"{path} in body should have at least {minItems} items"));
+        }
+
+        if (schema.Items is { } items)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                Validate(items, array[i], $"{path}[{i}]", errors);
+            }
+        }
+    }
+
+    private static void ValidateScalar(StructuralSchema schema, JsonValue value, string actual, string path, List<FieldError> errors)
+    {
+        var shown = Display(value, actual);
+        if (schema.Enum is { } allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
+        {
+            errors.Add(FieldError.NotSupported(path, shown, allowed.Select(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : a?.ToJsonString() ?? "null")));
+        }
+
+        if (actual is "integer" or "number")
+        {
+            var number = value.GetValue<double>();
+            if (schema.Minimum is { } min && (schema.ExclusiveMinimum ? number <= min : number < min))
+            {
+                errors.Add(FieldError.Invalid(path, shown, $"{path} in body should be greater than {(schema.ExclusiveMinimum ? string.Empty : "or equal to ")}{Number(min)}"));
+            }
+
+            if (schema.Maximum is { } max && (schema.ExclusiveMaximum ? number >= max : number > max))
+            {
+                errors.Add(FieldError.Invalid(path, shown, $"{path} in body should be less than {(schema.ExclusiveMaximum ? string.Empty : "or equal to ")}{Number(max)}"));
+            }
+        }
+        else if (actual == "string")
+        {
+            var text = value.GetValue<string>();
+            var length = text.EnumerateRunes().Count();
+            if (schema.MaxLength is { } maxLength && length > maxLength)
+            {
+                errors.Add(FieldError.TooLong(path, text, (int)maxLength));
+            }
+
+            if (schema.MinLength is { } minLength && length < minLength)
+            {
+                errors.Add(FieldError.Invalid(path, text, $"{path} in body should be at least {minLength} chars long"));
+            }
+
+            if (schema.Pattern is { } pattern && !pattern.IsMatch(text))
+            {
+                errors.Add(FieldError.Invalid(path, text, $"{path} in body should match '{schema.PatternText}'"));
+            }
+
+            if (schema.Format == "date-time" && !IsDateTime(text))
+            {
+                errors.Add(FieldError.Invalid(path, text, $"{path} in body must be of type date-time: \"{text}\""));
+            }
+        }
+    }
+
+    private static bool TypeMatches(StructuralSchema schema, string actual)
+    {
+        if (schema.IntOrString)
+        {
+            return actual is "integer" or "string";
+        }
+
+        return schema.Type switch
+        {
+            null => true,
+            "number" => actual is "number" or "integer",
+            _ => schema.Type == actual,
+        };
+    }
+
+    /// <summary>The JSON type of a value; whole numbers such as 2 or 2.0 are integers, as after Go's JSON decoding.</summary>
+    private static string JsonTypeOf(JsonNode node) => node.GetValueKind() switch
+    {
+        JsonValueKind.Object => "object",
+        JsonValueKind.Array => "array",
+        JsonValueKind.String => "string",
+        JsonValueKind.True or JsonValueKind.False => "boolean",
+        JsonValueKind.Number => node.GetValue<double>() is var d && Math.Floor(d) == d && Math.Abs(d) < 9.3e18 ? "integer" : "number",
+        _ => "null",
+    };
+
+    private static object Display(JsonValue value, string actual) => actual switch
+    {
+        "string" => value.GetValue<string>(),
+        "integer" => (long)value.GetValue<double>(),
+        "number" => value.GetValue<double>(),
+        _ => value.ToJsonString(),
+    };
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static bool IsDateTime(string text) =>
+        DateTimeOffset.TryParseExact(
+            text,
+            ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFFFK"],
+            CultureInfo.InvariantCulture,
+            DateTimeStyles.None,
+            out _);
+
+    private static string Child(string path, string name) => path.Length == 0 ? name : path + "." + name;
+}
