@@ -218,6 +218,18 @@ public class PlacementEngineTests
     }
 
     [Fact]
+    public void Equal_scores_go_to_the_lowest_node_name_even_when_the_search_meets_it_later()
+    {
+        // Both leave 2 × 1000 pages at distance 20: "b" (900 + 1100 free beyond the demand) is met first in the
+        // free-page index, "a" (1000 + 1000) later; the lower name must still win.
+        var ledger = Ledger(
+            Node("a", HostNode(0, 0, 4, pages2Mi: 2024, distances: [10, 10]), HostNode(1, 8, 4, pages2Mi: 2024, distances: [10, 10])),
+            Node("b", HostNode(0, 0, 4, pages2Mi: 1924, distances: [10, 10]), HostNode(1, 8, 4, pages2Mi: 2124, distances: [10, 10])));
+
+        Assert.Equal("a", Placed(ledger, Vm("ns/a", 2, 4 * Gi, guestNodes: 2)).NodeName);
+    }
+
+    [Fact]
     public void Among_equal_fits_the_host_nodes_closest_to_each_other_win()
     {
         // Node 0 and 2 are the closest pair (11); everything else is 21 apart.
