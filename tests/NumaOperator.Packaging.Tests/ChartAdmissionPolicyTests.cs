@@ -1,0 +1,64 @@
+namespace NumaOperator.Packaging.Tests;
+
+/// <summary>The ValidatingAdmissionPolicy that confines each agent to its own node, on or off by vap.enabled.</summary>
+public class ChartAdmissionPolicyTests
+{
+    private const string PolicyName = "numa-numa-operator-agent-own-node";
+    private const string NodeNameKey = "authentication.kubernetes.io/node-name";
+
+    [SkippableFact]
+    public void Policy_and_binding_are_rendered_by_default_against_the_agent_service_account()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(ChartVariants.Default);
+
+        var policy = chart.Get("ValidatingAdmissionPolicy", PolicyName);
+        var binding = chart.Get("ValidatingAdmissionPolicyBinding", PolicyName);
+        Assert.Equal("admissionregistration.k8s.io/v1", policy.Scalar("apiVersion"));
+        Assert.Equal("admissionregistration.k8s.io/v1", binding.Scalar("apiVersion"));
+        Assert.Equal(PolicyName, binding.Scalar("spec", "policyName"));
+        Assert.Equal(["Deny"], Yaml.Strings(binding.Root, "spec", "validationActions"));
+        Assert.Equal("Fail", policy.Scalar("spec", "failurePolicy"));
+
+        var condition = Yaml.Scalar(Assert.Single(Yaml.Sequence(policy.Root, "spec", "matchConditions")), "expression");
+        Assert.Contains($"\"system:serviceaccount:{RenderedChart.Namespace}:numa-numa-operator-agent\"", condition, StringComparison.Ordinal);
+
+        var rule = Assert.Single(Yaml.Sequence(policy.Root, "spec", "matchConstraints", "resourceRules"));
+        Assert.Equal(["numaoperator.io"], Yaml.Strings(rule, "apiGroups"));
+        Assert.Equal(
+            ["numanodetopologies", "numanodetopologies/status", "numavirtualmachines", "numavirtualmachines/status"],
+            Yaml.Strings(rule, "resources").Order(StringComparer.Ordinal));
+        Assert.Contains("UPDATE", Yaml.Strings(rule, "operations"));
+        Assert.Contains("CREATE", Yaml.Strings(rule, "operations"));
+    }
+
+    [SkippableFact]
+    public void Policy_compares_the_token_node_name_with_the_vm_label_and_topology_name()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var policy = ChartVariants.Render(ChartVariants.Default).Get("ValidatingAdmissionPolicy", PolicyName);
+
+        var variables = Yaml.Sequence(policy.Root, "spec", "variables")
+            .ToDictionary(v => Yaml.Scalar(v, "name")!, v => Yaml.Scalar(v, "expression")!, StringComparer.Ordinal);
+        Assert.Contains($"request.userInfo.extra['{NodeNameKey}']", variables["nodeName"], StringComparison.Ordinal);
+        Assert.Contains("oldObject.metadata.labels['numaoperator.io/node'] == variables.nodeName", variables["oldOnNode"], StringComparison.Ordinal);
+        Assert.Contains("object.metadata.labels['numaoperator.io/node'] == variables.nodeName", variables["newOnNode"], StringComparison.Ordinal);
+
+        var validations = Yaml.Sequence(policy.Root, "spec", "validations").Select(v => Yaml.Scalar(v, "expression")!).ToList();
+        Assert.Equal(3, validations.Count);
+        Assert.Contains(validations, v => v.Contains("variables.nodeName != ''", StringComparison.Ordinal));
+        Assert.Contains(validations, v => v.Contains("variables.oldOnNode && variables.newOnNode", StringComparison.Ordinal));
+        Assert.Contains(validations, v => v.Contains("variables.objectName == variables.nodeName", StringComparison.Ordinal));
+    }
+
+    [SkippableFact]
+    public void Policy_is_absent_when_vap_is_disabled()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(ChartVariants.VapOff);
+
+        Assert.Empty(chart.OfKind("ValidatingAdmissionPolicy"));
+        Assert.Empty(chart.OfKind("ValidatingAdmissionPolicyBinding"));
+        Assert.Single(chart.OfKind("DaemonSet"));
+    }
+}

@@ -1,0 +1,31 @@
+namespace NumaOperator.Packaging.Tests;
+
+/// <summary>`helm lint --strict` (the real helm v4) accepts the chart with every value set the tests use.</summary>
+public class ChartLintTests
+{
+    [SkippableTheory]
+    [MemberData(nameof(ChartVariants.Names), MemberType = typeof(ChartVariants))]
+    public void Lint_strict_passes(string variant)
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+
+        var result = ToolRun.Run(
+            HelmBinary.Path!,
+            ["lint", "--strict", RenderedChart.ChartDirectory, .. ChartVariants.Arguments(variant)],
+            TimeSpan.FromMinutes(1));
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Contains("0 chart(s) failed", result.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void Helm_is_version_4()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+
+        var result = ToolRun.Run(HelmBinary.Path!, ["version", "--template", "{{.Version}}"], TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("v4.", result.StandardOutput.Trim(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,128 @@
+namespace NumaOperator.Packaging.Tests;
+
+/// <summary>Least privilege: named verbs and resources only, and exactly the grants each component needs.</summary>
+public class ChartRbacTests
+{
+    private const string Controller = "numa-numa-operator-controller";
+    private const string Agent = "numa-numa-operator-agent";
+
+    [SkippableTheory]
+    [MemberData(nameof(ChartVariants.Names), MemberType = typeof(ChartVariants))]
+    public void No_role_rule_uses_a_wildcard(string variant)
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(variant);
+
+        var roles = chart.OfKind("ClusterRole").Concat(chart.OfKind("Role")).ToList();
+        Assert.NotEmpty(roles);
+        foreach (var role in roles)
+        {
+            var rules = Yaml.Sequence(role.Root, "rules");
+            Assert.NotEmpty(rules);
+            foreach (var rule in rules)
+            {
+                foreach (var field in new[] { "verbs", "resources", "apiGroups", "resourceNames", "nonResourceURLs" })
+                {
+                    var wildcards = Yaml.Strings(rule, field).Where(v => v.Contains('*', StringComparison.Ordinal)).ToList();
+                    Assert.True(wildcards.Count == 0, $"{role} has a wildcard in {field}: {string.Join(", ", wildcards)}");
+                }
+
+                Assert.NotEmpty(Yaml.Strings(rule, "verbs"));
+                Assert.NotEmpty(Yaml.Strings(rule, "resources"));
+            }
+        }
+    }
+
+    [SkippableFact]
+    public void Controller_cluster_role_grants_exactly_scheduling_rights()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(ChartVariants.Default);
+
+        var grants = Grants(chart.Get("ClusterRole", Controller));
+
+        string[] expected =
+        [
+            "numaoperator.io numavirtualmachines get", "numaoperator.io numavirtualmachines list",
+            "numaoperator.io numavirtualmachines watch", "numaoperator.io numavirtualmachines patch",
+            "numaoperator.io numavirtualmachines update",
+            "numaoperator.io numavirtualmachines/status patch", "numaoperator.io numavirtualmachines/status update",
+            "numaoperator.io numanodetopologies get", "numaoperator.io numanodetopologies list",
+            "numaoperator.io numanodetopologies watch",
+            " nodes get", " nodes list", " nodes watch",
+            " events create", " events patch", "events.k8s.io events create", "events.k8s.io events patch",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), grants.Order(StringComparer.Ordinal));
+    }
+
+    [SkippableFact]
+    public void Controller_leases_are_granted_only_in_the_release_namespace()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(ChartVariants.Default);
+
+        var role = chart.Get("Role", Controller + "-leader-election");
+        Assert.Equal(RenderedChart.Namespace, role.Scalar("metadata", "namespace"));
+        Assert.Equal(
+            ["coordination.k8s.io leases create", "coordination.k8s.io leases get", "coordination.k8s.io leases update"],
+            Grants(role).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(Grants(chart.Get("ClusterRole", Controller)), g => g.Contains("leases", StringComparison.Ordinal));
+
+        var binding = chart.Get("RoleBinding", Controller + "-leader-election");
+        Assert.Equal(RenderedChart.Namespace, binding.Scalar("metadata", "namespace"));
+        AssertBindsServiceAccount(binding, Controller);
+    }
+
+    [SkippableFact]
+    public void Agent_cluster_role_grants_exactly_node_rights()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(ChartVariants.Default);
+
+        var grants = Grants(chart.Get("ClusterRole", Agent));
+
+        string[] expected =
+        [
+            "numaoperator.io numavirtualmachines get", "numaoperator.io numavirtualmachines list",
+            "numaoperator.io numavirtualmachines watch", "numaoperator.io numavirtualmachines patch",
+            "numaoperator.io numavirtualmachines/status patch",
+            "numaoperator.io numanodetopologies get", "numaoperator.io numanodetopologies create",
+            "numaoperator.io numanodetopologies update", "numaoperator.io numanodetopologies patch",
+            "numaoperator.io numanodetopologies/status get", "numaoperator.io numanodetopologies/status update",
+            "numaoperator.io numanodetopologies/status patch",
+            " events create", " events patch", "events.k8s.io events create", "events.k8s.io events patch",
+        ];
+        Assert.Equal(expected.Order(StringComparer.Ordinal), grants.Order(StringComparer.Ordinal));
+    }
+
+    [SkippableFact]
+    public void Each_component_has_its_own_service_account_and_binding()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = ChartVariants.Render(ChartVariants.Default);
+
+        Assert.Equal([Agent, Controller], chart.OfKind("ServiceAccount").Select(s => s.Name).Order(StringComparer.Ordinal));
+        AssertBindsServiceAccount(chart.Get("ClusterRoleBinding", Controller), Controller);
+        AssertBindsServiceAccount(chart.Get("ClusterRoleBinding", Agent), Agent);
+        Assert.Equal(Controller, chart.Get("ClusterRoleBinding", Controller).Scalar("roleRef", "name"));
+        Assert.Equal(Agent, chart.Get("ClusterRoleBinding", Agent).Scalar("roleRef", "name"));
+        Assert.Equal(Controller, chart.ControllerDeployment.Scalar("spec", "template", "spec", "serviceAccountName"));
+        Assert.Equal(Agent, chart.AgentDaemonSet.Scalar("spec", "template", "spec", "serviceAccountName"));
+    }
+
+    /// <summary>"group resource verb" for every combination a role's rules grant.</summary>
+    private static List<string> Grants(Manifest role) =>
+        (from rule in Yaml.Sequence(role.Root, "rules")
+         from apiGroup in Yaml.Strings(rule, "apiGroups")
+         from resource in Yaml.Strings(rule, "resources")
+         from verb in Yaml.Strings(rule, "verbs")
+         select $"{apiGroup} {resource} {verb}").ToList();
+
+    private static void AssertBindsServiceAccount(Manifest binding, string serviceAccount)
+    {
+        var subject = Assert.Single(Yaml.Sequence(binding.Root, "subjects"));
+        Assert.Equal("ServiceAccount", Yaml.Scalar(subject, "kind"));
+        Assert.Equal(serviceAccount, Yaml.Scalar(subject, "name"));
+        Assert.Equal(RenderedChart.Namespace, Yaml.Scalar(subject, "namespace"));
+    }
+}

@@ -1,0 +1,88 @@
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.Packaging.Tests;
+
+/// <summary>
+/// No Docker engine exists here, so the image cannot be built; instead the test runs the same publish the
+/// Dockerfile runs (tests/tools/publish.sh) and checks the Dockerfile copies and starts what it produces.
+/// </summary>
+public class DockerfileTests
+{
+    [Fact]
+    public void Build_stage_publishes_with_the_repository_script_and_the_runtime_stage_copies_its_output()
+    {
+        var facts = DockerfileFacts.Read();
+
+        Assert.Equal(facts.PublishScriptOutput, facts.CopiedFrom);
+        var entrypoint = Assert.Single(facts.Entrypoint);
+        Assert.StartsWith(facts.CopiedTo.TrimEnd('/') + "/", entrypoint, StringComparison.Ordinal);
+        Assert.StartsWith("mcr.microsoft.com/dotnet/sdk:10.0", facts.BuildBase, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Runtime_stage_is_a_pinned_debian_with_qemu_and_a_non_root_default_user()
+    {
+        var facts = DockerfileFacts.Read();
+
+        Assert.StartsWith("debian:", facts.RuntimeBase, StringComparison.Ordinal);
+        var tag = facts.RuntimeBase["debian:".Length..];
+        Assert.True(tag.Any(char.IsDigit) && tag != "latest", $"runtime base {facts.RuntimeBase} is not pinned to a release tag");
+        Assert.Contains("qemu-system-x86", facts.RuntimeStage, StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"^(0|root)(:|$)", facts.User);
+    }
+
+    [Fact]
+    public void Docker_context_keeps_the_publish_inputs_and_drops_build_outputs()
+    {
+        var ignored = File.ReadAllLines(RepoPaths.Combine(".dockerignore"))
+            .Select(l => l.Trim())
+            .Where(l => l.Length > 0 && !l.StartsWith('#'))
+            .ToList();
+
+        Assert.Contains("artifacts", ignored);
+        Assert.Contains(".tools", ignored);
+        Assert.Contains("**/obj", ignored);
+        Assert.DoesNotContain(ignored, l => l is "tests" or "tests/tools" or "operator" or "*.sh" || l.StartsWith("tests/tools", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Publishing_as_the_dockerfile_does_produces_the_entrypoint_executable()
+    {
+        var facts = DockerfileFacts.Read();
+        var output = Directory.CreateTempSubdirectory("numaop-publish-");
+        try
+        {
+            var publish = ToolRun.Run("bash", [RepoPaths.Combine("tests", "tools", "publish.sh"), output.FullName], TimeSpan.FromMinutes(8), RepoPaths.Root);
+            Assert.True(publish.ExitCode == 0, publish.Describe());
+
+            var relative = Path.GetRelativePath(facts.CopiedTo, facts.Entrypoint[0]);
+            var executable = Path.Combine(output.FullName, relative);
+            Assert.True(File.Exists(executable), $"ENTRYPOINT {facts.Entrypoint[0]} names {relative}, which the publish did not produce in {output.FullName}");
+            Assert.True(!OperatingSystem.IsLinux() || (File.GetUnixFileMode(executable) & UnixFileMode.UserExecute) != 0, $"{executable} is not executable");
+
+            var help = ToolRun.Run(executable, ["--help"], TimeSpan.FromMinutes(1));
+            Assert.True(help.ExitCode == 0, help.Describe());
+            foreach (var command in ExpectedCommands())
+            {
+                Assert.Contains(command, help.StandardOutput, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            output.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The subcommands the chart starts, once their source exists in operator/NumaOperator/Commands.</summary>
+    private static IEnumerable<string> ExpectedCommands()
+    {
+        yield return "nodes";
+        foreach (var (command, file) in new[] { ("controller", "ControllerCommand.cs"), ("agent", "AgentCommand.cs") })
+        {
+            if (File.Exists(RepoPaths.Combine("operator", "NumaOperator", "Commands", file)))
+            {
+                yield return command;
+            }
+        }
+    }
+}
