@@ -1,0 +1,133 @@
+using System.Globalization;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.Host;
+
+namespace NumaOperator.Qemu.CommandLine;
+
+/// <summary>
+/// The QEMU argument vector of one VM: a pure function of the launch spec and host facts (snapshot-tested).
+/// One memory backend per guest NUMA node, each bound to its own host node (a range with policy=bind lets the kernel
+/// fill the lowest node first); -S so nothing runs before the supervisor has pinned the vCPU threads.
+/// Every value that comes from outside (names, paths, cmdline) goes through <see cref="QemuOptionValue.Escape"/>
+/// or stands alone as the argument of a flag that takes it verbatim (-append, -pidfile), so it can never become an option.
+/// </summary>
+public static class QemuArgvBuilder
+{
+    public static IReadOnlyList<string> Build(string qemuPath, VmLaunchSpec spec, QemuHostFacts host)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(qemuPath);
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(host);
+        var placement = spec.Placement;
+        if (placement.GuestNodes.Count == 0)
+        {
+            throw new ArgumentException("a placement needs at least one guest node", nameof(spec));
+        }
+
+        var pageSize = placement.PageSize;
+        string? memPath = null;
+        if (pageSize.IsHuge)
+        {
+            memPath = HugetlbfsMounts.ForPageSize(host.HugetlbfsMounts, pageSize.Bytes)?.MountPoint
+                ?? throw new ArgumentException($"no hugetlbfs mount with pagesize {pageSize} among the host facts", nameof(host));
+        }
+
+        var argv = new List<string>
+        {
+            qemuPath,
+            "-name", $"guest={QemuOptionValue.Escape(spec.Name)},debug-threads=on",
+            "-uuid", spec.Uuid.ToString("D"),
+            "-machine", $"q35,accel={host.Accelerator}",
+        };
+        if (host.KvmUsable)
+        {
+            argv.AddRange(["-cpu", "host"]);
+        }
+
+        argv.AddRange([
+            "-nodefaults",
+            "-no-user-config",
+            "-display", "none",
+            "-smp", Smp(spec.Vcpus, placement.GuestNodes.Count),
+            "-m", MemorySize(placement.MemoryBytes),
+        ]);
+
+        var bind = !spec.OmitBindingForTest;
+        foreach (var guest in placement.GuestNodes)
+        {
+            var id = guest.GuestNode.ToString(CultureInfo.InvariantCulture);
+            var preallocThreads = Math.Max(1, guest.Vcpus.Count).ToString(CultureInfo.InvariantCulture);
+            var useContext = host.UseThreadContext && bind;
+            if (useContext)
+            {
+                argv.AddRange(["-object", $"thread-context,id=tc{id},node-affinity={guest.HostNode}"]);
+            }
+
+            var backend = pageSize.IsHuge
+                ? $"memory-backend-file,id=mem{id},size={guest.MemoryBytes},mem-path={QemuOptionValue.Escape(memPath!)},share=on,prealloc=on"
+                : $"memory-backend-ram,id=mem{id},size={guest.MemoryBytes},prealloc=on";
+            if (bind)
+            {
+                backend += $",host-nodes={guest.HostNode},policy={(spec.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
+            }
+
+            backend += $",prealloc-threads={preallocThreads}";
+            if (useContext)
+            {
+                backend += $",prealloc-context=tc{id}";
+            }
+
+            argv.AddRange(["-object", backend]);
+            argv.AddRange(["-numa", $"node,nodeid={id},{CpusOption(guest.Vcpus)},memdev=mem{id}"]);
+        }
+
+        var state = spec.State;
+        argv.AddRange([
+            "-chardev", $"file,id=serial0,path={QemuOptionValue.Escape(state.SerialLog)}",
+            "-serial", "chardev:serial0",
+            "-chardev", $"socket,id=qmp,path={QemuOptionValue.Escape(state.QmpSocket)},server=on,wait=off",
+            "-mon", "chardev=qmp,mode=control",
+            "-pidfile", state.PidFile,
+        ]);
+
+        var boot = spec.Boot;
+        if (boot.KernelPath is not null)
+        {
+            argv.AddRange(["-kernel", boot.KernelPath]);
+            if (boot.InitrdPath is not null)
+            {
+                argv.AddRange(["-initrd", boot.InitrdPath]);
+            }
+
+            if (boot.Cmdline is not null)
+            {
+                argv.AddRange(["-append", boot.Cmdline]);
+            }
+        }
+
+        if (boot.DiskPath is not null)
+        {
+            argv.AddRange(["-drive", $"file={QemuOptionValue.Escape(boot.DiskPath)},format={boot.DiskFormat ?? "raw"},if=virtio"]);
+        }
+
+        argv.AddRange(["-daemonize", "-S"]);
+        return argv;
+    }
+
+    /// <summary>One socket per guest node when the vCPUs split evenly, which is how the guest sees its NUMA nodes.</summary>
+    private static string Smp(int vcpus, int guestNodes) =>
+        vcpus % guestNodes == 0
+            ? $"{vcpus},sockets={guestNodes},cores={vcpus / guestNodes},threads=1"
+            : $"{vcpus},sockets=1,cores={vcpus},threads=1";
+
+    private static string MemorySize(long bytes) =>
+        bytes % (1L << 20) == 0 ? $"{bytes >> 20}M" : $"{bytes >> 10}K";
+
+    /// <summary>-numa takes one cpus= per contiguous range ("cpus=0-1,cpus=4").</summary>
+    private static string CpusOption(CpuSet vcpus)
+    {
+        var ranges = vcpus.ToString().Split(',');
+        return string.Join(',', ranges.Select(r => "cpus=" + r));
+    }
+}

@@ -1,0 +1,26 @@
+using NumaOperator.Numa.Placement;
+
+namespace NumaOperator.Qemu.CommandLine;
+
+/// <summary>Boot files already resolved inside the image root (real paths), plus the kernel command line.</summary>
+public sealed record ResolvedBoot(string? KernelPath, string? InitrdPath, string? Cmdline, string? DiskPath, string? DiskFormat)
+{
+    public static ResolvedBoot FirmwareOnly { get; } = new(null, null, null, null, null);
+}
+
+/// <summary>Everything that decides one VM's QEMU command line besides host facts.</summary>
+/// <param name="Name">metadata.name: a validated DNS subdomain.</param>
+/// <param name="Uuid">The VM's identity; QEMU carries it in its argv, which is how adoption recognises it.</param>
+/// <param name="Placement">Guest nodes on host nodes, with vCPUs, host CPUs and memory each.</param>
+/// <param name="OmitBindingForTest">Drops host-nodes/policy from the backends: reproduces the seed bug for the NUMA lab's control run.</param>
+public sealed record VmLaunchSpec(
+    string Name,
+    Guid Uuid,
+    VmPlacement Placement,
+    NumaPolicy Policy,
+    ResolvedBoot Boot,
+    VmStatePaths State,
+    bool OmitBindingForTest = false)
+{
+    public int Vcpus => Placement.GuestNodes.Sum(g => g.Vcpus.Count);
+}

@@ -1,0 +1,101 @@
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Host;
+
+namespace NumaOperator.Qemu.Preflight;
+
+/// <summary>The host-side inputs of the pre-flight checks, injectable so tests can present a broken host.</summary>
+/// <param name="QemuPath">The QEMU executable to probe.</param>
+/// <param name="HugetlbfsMounts">statfs-confirmed hugetlbfs mounts (<see cref="HugetlbfsMounts.Discover"/>).</param>
+/// <param name="Counters">Free hugepages per host node.</param>
+/// <param name="KvmUsable">/dev/kvm opens.</param>
+public sealed record PreflightHost(string QemuPath, IReadOnlyList<HugetlbfsMount> HugetlbfsMounts, HugepageCounters Counters, bool KvmUsable)
+{
+    public static PreflightHost Discover(string qemuPath) =>
+        new(qemuPath, Host.HugetlbfsMounts.Discover(), new HugepageCounters(), KvmProbe.IsUsable());
+}
+
+/// <summary>
+/// Everything checked before QEMU starts, each failure a message that says what to fix: the binary and its version,
+/// hugetlbfs for the page size, free pages of that size on EACH bound host node (QEMU would otherwise fail late with
+/// "os_mem_prealloc: Insufficient free host memory pages"), sizes in whole pages, boot files inside the image root.
+/// </summary>
+public static class LaunchPreflight
+{
+    public static QemuHostFacts Check(VmPlacement placement, VmStatePaths state, PreflightHost host)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(host);
+        var pageSize = placement.PageSize;
+        foreach (var guest in placement.GuestNodes)
+        {
+            if (guest.MemoryBytes <= 0 || guest.MemoryBytes % pageSize.Bytes != 0)
+            {
+                throw new PreflightException($"guest node {guest.GuestNode}: memory {guest.MemoryBytes} bytes is not a whole number of {pageSize} pages (spec.memory.size must be a multiple of {ByteQuantity.Format(pageSize.Bytes * placement.GuestNodes.Count)})", isBadInput: true);
+            }
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(state.QmpSocket) > VmStatePaths.MaxSocketPathBytes)
+        {
+            throw new PreflightException($"--state-dir {state.Directory}: the QMP socket path {state.QmpSocket} is longer than the {VmStatePaths.MaxSocketPathBytes} bytes a unix socket path may have; use a shorter state directory", isBadInput: true);
+        }
+
+        QemuBinary binary;
+        try
+        {
+            binary = QemuBinary.Probe(host.QemuPath);
+        }
+        catch (FileNotFoundException e)
+        {
+            throw new PreflightException(e.Message, isBadInput: false);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.ComponentModel.Win32Exception)
+        {
+            throw new PreflightException($"QEMU binary {host.QemuPath} is not usable: {e.Message}", isBadInput: false);
+        }
+
+        if (pageSize.IsHuge)
+        {
+            var mount = HugetlbfsMounts.ForPageSize(host.HugetlbfsMounts, pageSize.Bytes)
+                ?? throw new PreflightException($"no hugetlbfs is mounted with pagesize={ByteQuantity.Format(pageSize.Bytes).Replace("i", string.Empty, StringComparison.Ordinal)} (checked /proc/mounts and statfs); mount one, e.g. mount -t hugetlbfs -o pagesize={ByteQuantity.Format(pageSize.Bytes).Replace("i", string.Empty, StringComparison.Ordinal)} none /dev/hugepages-{ByteQuantity.Format(pageSize.Bytes)}", isBadInput: false);
+            foreach (var guest in placement.GuestNodes)
+            {
+                var needed = guest.MemoryBytes / pageSize.Bytes;
+                var free = host.Counters.FreePages(guest.HostNode, pageSize.Bytes);
+                if (free < needed)
+                {
+                    throw new PreflightException($"host NUMA node {guest.HostNode} has {free} free {pageSize} hugepages, guest node {guest.GuestNode} needs {needed} ({ByteQuantity.Human(guest.MemoryBytes)}); reserve more in {host.Counters.TotalPagesPath(guest.HostNode, pageSize.Bytes)} (hugetlbfs at {mount.MountPoint})", isBadInput: false);
+                }
+            }
+        }
+
+        return new QemuHostFacts(binary.Version, host.KvmUsable, host.HugetlbfsMounts);
+    }
+
+    /// <summary>Resolves spec.boot's files inside the image root (symlinks followed); refuses anything else as bad input.</summary>
+    public static ResolvedBoot ResolveBoot(BootSpec? boot, ImageRoot imageRoot)
+    {
+        ArgumentNullException.ThrowIfNull(imageRoot);
+        if (boot is null)
+        {
+            return ResolvedBoot.FirmwareOnly;
+        }
+
+        try
+        {
+            return new ResolvedBoot(
+                boot.Kernel is null ? null : imageRoot.Resolve("spec.boot.kernel", boot.Kernel),
+                boot.Initrd is null ? null : imageRoot.Resolve("spec.boot.initrd", boot.Initrd),
+                boot.Cmdline,
+                boot.Disk is null ? null : imageRoot.Resolve("spec.boot.disk.image", boot.Disk.Image),
+                boot.Disk?.Format);
+        }
+        catch (BootFileException e)
+        {
+            throw new PreflightException(e.Message, isBadInput: true);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace NumaOperator.Qemu.Qmp;
+
+/// <summary>
+/// A small QMP client over QEMU's unix control socket: reads the greeting, negotiates capabilities, then runs one
+/// command at a time with an id and waits for the reply carrying that id. Asynchronous events that arrive in
+/// between are kept in <see cref="Events"/> (the supervisor looks for SHUTDOWN), never mistaken for replies.
+/// </summary>
+public sealed class QmpClient : IAsyncDisposable, IDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly StreamReader _reader;
+    private readonly List<JsonObject> _events = [];
+    private long _nextId;
+
+    private QmpClient(Socket socket)
+    {
+        _socket = socket;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _reader = new StreamReader(_stream, new UTF8Encoding(false));
+    }
+
+    /// <summary>The greeting's QMP.version.qemu, e.g. {"major":7,"minor":2,"micro":22}.</summary>
+    public JsonObject? Version { get; private set; }
+
+    public IReadOnlyList<JsonObject> Events => _events;
+
+    /// <summary>Connects, reads the greeting and leaves capabilities negotiation mode.</summary>
+    public static async Task<QmpClient> ConnectAsync(string socketPath, CancellationToken ct)
+    {
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), ct);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+
+        var client = new QmpClient(socket);
+        try
+        {
+            var greeting = await client.ReadMessageAsync(ct);
+            if (greeting["QMP"] is not JsonObject qmp)
+            {
+                throw new QmpException($"{socketPath} did not greet with a QMP banner: {greeting.ToJsonString()}");
+            }
+
+            client.Version = qmp["version"]?["qemu"] as JsonObject;
+            await client.ExecuteAsync("qmp_capabilities", null, ct);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Runs a command and returns its "return" value.</summary>
+    /// <exception cref="QmpException">QEMU answered with "error" (class and description in the message), or closed the socket.</exception>
+    public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken ct)
+    {
+        var id = "numaop-" + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+        var request = new JsonObject { ["execute"] = command, ["id"] = id };
+        if (arguments is not null)
+        {
+            request["arguments"] = arguments;
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
+        await _stream.WriteAsync(bytes, ct);
+        while (true)
+        {
+            var message = await ReadMessageAsync(ct);
+            if (message.ContainsKey("event"))
+            {
+                _events.Add(message);
+                continue;
+            }
+
+            if (message["id"]?.GetValue<string>() != id)
+            {
+                continue; // a reply to someone else's id cannot happen on our own socket; skip defensively
+            }
+
+            if (message["error"] is JsonObject error)
+            {
+                throw new QmpException($"QMP {command} failed: {error["class"]}: {error["desc"]}");
+            }
+
+            return message["return"];
+        }
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private async Task<JsonObject> ReadMessageAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            var line = await _reader.ReadLineAsync(ct) ?? throw new QmpException("QEMU closed the QMP socket");
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            return JsonNode.Parse(line) as JsonObject ?? throw new QmpException($"QMP sent a non-object: {line}");
+        }
+    }
+}
+
+/// <summary>A QMP error reply or a broken QMP conversation.</summary>
+public sealed class QmpException : Exception
+{
+    public QmpException()
+    {
+    }
+
+    public QmpException(string message)
+        : base(message)
+    {
+    }
+
+    public QmpException(string message, Exception inner)
+        : base(message, inner)
+    {
+    }
+}
