@@ -23,17 +23,34 @@ public sealed class KubectlTests
 
     public static TheoryData<string> Versions => new() { "1.32", "1.33" };
 
-    /// <summary>Invalid manifests and the field kubectl must print for each.</summary>
-    public static TheoryData<string, string, string> BadInputs => new()
+    /// <summary>Invalid manifests (the spec part) and the field kubectl must print for each.</summary>
+    private static readonly (string Spec, string Field)[] BadSpecs =
+    [
+        ("spec:\n  cpu: {cores: 0}\n  memory: {size: 1Gi}", "spec.cpu.cores"),
+        ("spec:\n  cpu: {cores: 2}\n  memory: {size: 3Mi, hugepages: {pageSize: 2Mi}}", "spec.memory.size"),
+        ("spec:\n  cpu: {cores: 2}\n  memory: {size: 1Gi, hugepages: {pageSize: 4Mi}}", "spec.memory.hugepages.pageSize"),
+        ("spec:\n  cpu: {cores: 2}\n  memory: {size: 1Gi}\n  numa: {policy: Loose}", "spec.numa.policy"),
+        ("spec:\n  cpu: {cores: 2}\n  memory: {size: 2Gi}\n  numa: {nodes: \"1\", guestNodes: 2}", "spec.numa.guestNodes"),
+        ("spec:\n  cpu: {cores: four}\n  memory: {size: 1Gi}", "spec.cpu.cores"),
+        ("spec:\n  cpu: {cores: 2}\n  memory: {size: 1Gi}\n  boot: {kernel: ../../etc/shadow}", "spec.boot.kernel"),
+    ];
+
+    public static TheoryData<string, string, string> BadInputs
     {
-        { "1.32", "spec:\n  cpu: {cores: 0}\n  memory: {size: 1Gi}", "spec.cpu.cores" },
-        { "1.32", "spec:\n  cpu: {cores: 2}\n  memory: {size: 3Mi, hugepages: {pageSize: 2Mi}}", "spec.memory.size" },
-        { "1.32", "spec:\n  cpu: {cores: 2}\n  memory: {size: 1Gi, hugepages: {pageSize: 4Mi}}", "spec.memory.hugepages.pageSize" },
-        { "1.32", "spec:\n  cpu: {cores: 2}\n  memory: {size: 1Gi}\n  numa: {policy: Loose}", "spec.numa.policy" },
-        { "1.32", "spec:\n  cpu: {cores: 2}\n  memory: {size: 2Gi}\n  numa: {nodes: \"1\", guestNodes: 2}", "spec.numa.guestNodes" },
-        { "1.32", "spec:\n  cpu: {cores: four}\n  memory: {size: 1Gi}", "spec.cpu.cores" },
-        { "1.32", "spec:\n  cpu: {cores: 2}\n  memory: {size: 1Gi}\n  boot: {kernel: ../../etc/shadow}", "spec.boot.kernel" },
-    };
+        get
+        {
+            var data = new TheoryData<string, string, string>();
+            foreach (var version in new[] { "1.32", "1.33" })
+            {
+                foreach (var (spec, badField) in BadSpecs)
+                {
+                    data.Add(version, spec, badField);
+                }
+            }
+
+            return data;
+        }
+    }
 
     [SkippableTheory]
     [MemberData(nameof(Versions))]
