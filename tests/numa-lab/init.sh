@@ -1,0 +1,51 @@
+#!/bin/busybox sh
+# /init of the NUMA lab's initramfs (PID 1 inside the two-node guest). Built by run.sh; prints NUMALAB-* markers
+# on the serial console. It mounts the host's root (virtio-9p, read-only) and runs /lab/guest.sh chrooted into it.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+say() { echo "NUMALAB-$*"; }
+fail() { say "ERROR $*"; say "DONE lab-failed"; poweroff -f; sleep 5; }
+
+# Modules for virtio-9p, in modules.dep order (virtio_ring before virtio, ...), listed by run.sh.
+while read -r module; do
+  insmod "/lab/modules/$module" 2>/dev/null || say "WARN insmod $module failed"
+done < /lab/modules.order
+
+mkdir -p /newroot
+# cache=loose: the host root is read-only for the guest's lifetime, and .NET reads thousands of files.
+mount -t 9p -o trans=virtio,version=9p2000.L,ro,msize=262144,cache=loose hostroot /newroot \
+  || fail "cannot mount the host root over virtio-9p (mount_tag hostroot)"
+
+mount -t proc proc /newroot/proc
+mount -t sysfs sysfs /newroot/sys
+mount -t devtmpfs devtmpfs /newroot/dev
+mkdir -p /newroot/dev/pts /newroot/dev/shm /newroot/dev/hugepages
+mount -t devpts devpts /newroot/dev/pts
+mount -t tmpfs tmpfs /newroot/dev/shm
+mount -t tmpfs tmpfs /newroot/tmp || fail "cannot mount tmpfs on /tmp"
+mount -t tmpfs tmpfs /newroot/run || fail "cannot mount tmpfs on /run"
+# Gotcha: hugetlbfs must be mounted at a directory that exists inside the chroot (here on the guest's devtmpfs);
+# otherwise QEMU backs the VM with a plain file of 4 KiB pages and says nothing.
+mount -t hugetlbfs -o pagesize=2M hugetlbfs /newroot/dev/hugepages || fail "cannot mount hugetlbfs"
+
+pages=$(cat /lab/hugepages-per-node)
+for node in /sys/devices/system/node/node[0-9]*; do
+  echo "$pages" > "$node/hugepages/hugepages-2048kB/nr_hugepages"
+done
+
+cp -r /lab /newroot/run/numalab
+say "BOOTED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) nodes=$(cat /sys/devices/system/node/online)"
+for node in /sys/devices/system/node/node[0-9]*; do
+  h="$node/hugepages/hugepages-2048kB"
+  say "NODE ${node##*/node} cpus=$(cat "$node/cpulist") hugepages-2048kB total=$(cat "$h/nr_hugepages") free=$(cat "$h/free_hugepages")"
+done
+
+chroot /newroot /bin/sh /run/numalab/guest.sh
+say "DONE rc=$?"
+sync
+poweroff -f
+sleep 10

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# The NUMA lab: boots the host's Debian kernel in QEMU (TCG) as a guest with TWO NUMA nodes, shares the host's root
+# read-only over virtio-9p, and runs a command chrooted into it, so "memory lands on host node 1" can be proved on a
+# machine with one NUMA node. See docs/numa-lab.md.
+#
+#   bash tests/numa-lab/run.sh [options] -- COMMAND [ARGS...]     run one command (exit code = the command's)
+#   bash tests/numa-lab/run.sh [options] --script FILE             run a guest shell script (guest-lib.sh sourced)
+#
+# Options:
+#   --file PATH          copy PATH into the guest at /run/numalab/files/ (the working directory); repeatable
+#   --env NAME=VALUE     export into the guest command's environment; repeatable
+#   --hugepages N        2 MiB pages reserved on EACH guest NUMA node (default 64)
+#   --node-memory SIZE   guest RAM per guest NUMA node (default 1G; two nodes)
+#   --timeout SECONDS    kill the lab after this long (default 300); exit 124
+#   --serial-log FILE    keep the guest's serial log here (default: a temp file, removed)
+#   --kernel FILE        default: the newest /boot/vmlinuz-* whose /lib/modules tree exists
+#   --quiet              do not stream the serial log to stdout
+# Exit codes: the command's (or the script's) exit code; 124 timeout; 3 the lab itself failed (see the log).
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+log() { printf '[numa-lab] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 3; }
+
+files=() envs=() script="" command=() hugepages=64 node_memory=1G timeout=300 serial_log="" kernel="" quiet=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --file) files+=("$2"); shift 2 ;;
+    --env) envs+=("$2"); shift 2 ;;
+    --script) script=$2; shift 2 ;;
+    --hugepages) hugepages=$2; shift 2 ;;
+    --node-memory) node_memory=$2; shift 2 ;;
+    --timeout) timeout=$2; shift 2 ;;
+    --serial-log) serial_log=$2; shift 2 ;;
+    --kernel) kernel=$2; shift 2 ;;
+    --quiet) quiet=1; shift ;;
+    --) shift; command=("$@"); break ;;
+    *) die "unknown option '$1' (see the header of $0 for the options)" ;;
+  esac
+done
+[ -n "$script" ] || [ ${#command[@]} -gt 0 ] || die "nothing to run: give --script FILE or -- COMMAND"
+[ -z "$script" ] || [ ${#command[@]} -eq 0 ] || die "give either --script FILE or -- COMMAND, not both"
+[ -z "$script" ] || [ -f "$script" ] || die "--script: no such file '$script'"
+[[ "$hugepages" =~ ^[0-9]+$ ]] || die "--hugepages: '$hugepages' is not a page count"
+[[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout: '$timeout' is not a number of seconds"
+for e in ${envs[@]+"${envs[@]}"}; do [[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env: '$e' is not NAME=VALUE"; done
+
+# --- prerequisites (the test project skips with this reason when one is missing) ---
+qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+busybox=""
+for b in /bin/busybox /usr/bin/busybox; do
+  if [ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked'; then busybox=$b; break; fi
+done
+[ -n "$busybox" ] || die "no static busybox found (apt-get install busybox-static)"
+if [ -z "$kernel" ]; then
+  for k in $(ls -1v /boot/vmlinuz-* 2>/dev/null | sort -rV); do
+    [ -d "/lib/modules/${k#/boot/vmlinuz-}" ] && { kernel=$k; break; }
+  done
+fi
+[ -n "$kernel" ] && [ -r "$kernel" ] || die "no readable kernel /boot/vmlinuz-* with modules (apt-get install linux-image-amd64)"
+kver=${kernel#/boot/vmlinuz-}
+moddir=/lib/modules/$kver
+[ -f "$moddir/modules.dep" ] || die "$moddir/modules.dep missing: the kernel $kernel has no modules tree"
+
+work=$(mktemp -d /tmp/numa-lab.XXXXXX)
+qemu_pid=""
+tail_pid=""
+cleanup() {
+  [ -n "$qemu_pid" ] && kill -9 "$qemu_pid" 2>/dev/null || true
+  [ -n "$tail_pid" ] && kill "$tail_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+[ -n "$serial_log" ] || serial_log=$work/serial.log
+: > "$serial_log"
+
+# --- initramfs: static busybox, the virtio-9p modules in dependency order, /init, the lab files ---
+root=$work/initramfs
+mkdir -p "$root"/{bin,proc,sys,dev,newroot,lab/modules,lab/files}
+cp "$busybox" "$root/bin/busybox"
+cp "$here/init.sh" "$root/init"
+chmod +x "$root/init" "$root/bin/busybox"
+
+# Dependencies first, each module once (modules.dep lists "mod.ko: dep1.ko dep2.ko" with deps needing loading first).
+declare -A seen=()
+order=()
+add_module() {
+  local path=$1 line deps dep
+  [ -n "${seen[$path]:-}" ] && return 0
+  seen[$path]=1
+  line=$(grep -m1 "^$path:" "$moddir/modules.dep") || die "module $path not in $moddir/modules.dep"
+  deps=${line#*:}
+  # modules.dep lists the deepest dependency last: load in reverse.
+  local arr=($deps) i
+  for ((i = ${#arr[@]} - 1; i >= 0; i--)); do add_module "${arr[$i]}"; done
+  order+=("$path")
+}
+for name in virtio_ring virtio virtio_pci 9pnet 9pnet_virtio 9p; do
+  path=$(grep -m1 -oE "^[^:]*/$name\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | tr -d :) || true
+  if [ -z "$path" ]; then
+    # built into the kernel: nothing to load
+    grep -qE "/$name\.ko" "$moddir/modules.builtin" 2>/dev/null || die "module $name neither in modules.dep nor built in"
+    continue
+  fi
+  add_module "$path"
+done
+: > "$root/lab/modules.order"
+for path in "${order[@]}"; do
+  base=$(basename "$path")
+  case "$base" in
+    *.ko) cp "$moddir/$path" "$root/lab/modules/$base" ;;
+    *.ko.xz) xz -dc "$moddir/$path" > "$root/lab/modules/${base%.xz}"; base=${base%.xz} ;;
+    *.ko.zst) zstd -qdc "$moddir/$path" > "$root/lab/modules/${base%.zst}"; base=${base%.zst} ;;
+    *.ko.gz) gzip -dc "$moddir/$path" > "$root/lab/modules/${base%.gz}"; base=${base%.gz} ;;
+  esac
+  echo "$base" >> "$root/lab/modules.order"
+done
+echo "$hugepages" > "$root/lab/hugepages-per-node"
+cp "$here/guest-lib.sh" "$root/lab/guest-lib.sh"
+for f in ${files[@]+"${files[@]}"}; do
+  [ -e "$f" ] || die "--file: no such file '$f'"
+  cp -r "$f" "$root/lab/files/"
+done
+
+# guest.sh: runs inside the chroot (the host's root); dash, so quote every word in single quotes.
+quote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
+{
+  echo '#!/bin/sh'
+  echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp TMPDIR=/tmp'
+  # .NET in a TCG guest: tiered PGO off, ReadyToRun code on, workstation GC; see docs/numa-lab.md.
+  echo 'export DOTNET_TieredPGO=0 DOTNET_TC_QuickJitForLoops=1 DOTNET_ReadyToRun=1 DOTNET_gcServer=0'
+  echo 'export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1'
+  for e in ${envs[@]+"${envs[@]}"}; do printf 'export %s=%s\n' "${e%%=*}" "$(quote "${e#*=}")"; done
+  echo '. /run/numalab/guest-lib.sh'
+  echo 'cd /run/numalab/files'
+  if [ -n "$script" ]; then
+    echo '. /run/numalab/script.sh'
+  else
+    printf 'numalab_run command'
+    for a in "${command[@]}"; do printf ' %s' "$(quote "$a")"; done
+    echo
+  fi
+} > "$root/lab/guest.sh"
+[ -z "$script" ] || cp "$script" "$root/lab/script.sh"
+
+(cd "$root" && find . -print0 | "$busybox" cpio -o -H newc -0 2>/dev/null) > "$work/initramfs.cpio" \
+  || die "cannot build the initramfs"
+
+# --- the two-node guest ---
+argv=(
+  "$qemu" -machine q35 -accel tcg -m "$(( $(numfmt --from=iec "$node_memory") * 2 / 1048576 ))M" -smp 2
+  -object "memory-backend-ram,id=m0,size=$node_memory" -numa "node,nodeid=0,cpus=0,memdev=m0"
+  -object "memory-backend-ram,id=m1,size=$node_memory" -numa "node,nodeid=1,cpus=1,memdev=m1"
+  -kernel "$kernel" -initrd "$work/initramfs.cpio"
+  -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init"
+  # multidevs=remap: the host root spans several filesystems; without it inode numbers collide.
+  -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+  -nodefaults -no-user-config -display none -monitor none -serial "file:$serial_log" -no-reboot
+)
+log "booting $kernel (two guest NUMA nodes of $node_memory, $hugepages x 2 MiB hugepages each), timeout ${timeout}s"
+start=$(date +%s)
+"${argv[@]}" </dev/null &
+qemu_pid=$!
+if [ "$quiet" -eq 0 ]; then
+  tail -n +1 -F --pid="$qemu_pid" "$serial_log" 2>/dev/null &
+  tail_pid=$!
+fi
+timed_out=0
+while kill -0 "$qemu_pid" 2>/dev/null; do
+  if [ $(( $(date +%s) - start )) -ge "$timeout" ]; then
+    timed_out=1
+    kill -9 "$qemu_pid" 2>/dev/null || true
+    break
+  fi
+  sleep 0.5
+done
+wait "$qemu_pid" 2>/dev/null || true
+qemu_pid=""
+if [ -n "$tail_pid" ]; then wait "$tail_pid" 2>/dev/null || true; tail_pid=""; fi
+log "guest ended after $(( $(date +%s) - start ))s"
+
+[ "$timed_out" -eq 0 ] || { log "timeout after ${timeout}s"; exit 124; }
+done_line=$(tr -d '\r' < "$serial_log" | grep -m1 '^NUMALAB-DONE ' || true)
+case "$done_line" in
+  "NUMALAB-DONE rc="*) exit "${done_line#NUMALAB-DONE rc=}" ;;
+  *) log "the lab did not finish (no NUMALAB-DONE rc=N line; see the serial log)"; exit 3 ;;
+esac
