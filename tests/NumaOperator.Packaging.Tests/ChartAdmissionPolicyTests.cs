@@ -61,4 +61,51 @@ public class ChartAdmissionPolicyTests
         Assert.Empty(chart.OfKind("ValidatingAdmissionPolicyBinding"));
         Assert.Single(chart.OfKind("DaemonSet"));
     }
+
+    private const string AgentUser = "system:serviceaccount:" + RenderedChart.Namespace + ":numa-numa-operator-agent";
+    private const string ControllerUser = "system:serviceaccount:" + RenderedChart.Namespace + ":numa-numa-operator-controller";
+
+    private static string Vm(string? node) => node is null
+        ? """{"metadata":{"name":"db1","namespace":"vms"}}"""
+        : $$$"""{"metadata":{"name":"db1","namespace":"vms","labels":{"app":"db","numaoperator.io/node":"{{{node}}}"}},"status":{"phase":"Running"}}""";
+
+    private static string Topology(string name) => $$$"""{"metadata":{"name":"{{{name}}}"},"status":{"numaNodes":[]}}""";
+
+    public static TheoryData<string, AdmissionRequest, string?> Requests => new()
+    {
+        { "agent patches the status of a VM on its node", new(AgentUser, "n1", "UPDATE", "numavirtualmachines", "status", Vm("n1"), Vm("n1")), null },
+        { "agent removes the finalizer of a VM on its node", new(AgentUser, "n1", "UPDATE", "numavirtualmachines", null, Vm("n1"), Vm("n1")), null },
+        { "agent patches a VM on another node", new(AgentUser, "n1", "UPDATE", "numavirtualmachines", "status", Vm("n2"), Vm("n2")), "may change only NumaVirtualMachines labelled numaoperator.io/node=n1" },
+        { "agent moves another node's VM onto its own", new(AgentUser, "n1", "UPDATE", "numavirtualmachines", null, Vm("n1"), Vm("n2")), "may change only NumaVirtualMachines labelled numaoperator.io/node=n1" },
+        { "agent moves its VM to another node", new(AgentUser, "n1", "UPDATE", "numavirtualmachines", null, Vm("n2"), Vm("n1")), "may change only NumaVirtualMachines labelled numaoperator.io/node=n1" },
+        { "agent patches an unplaced VM", new(AgentUser, "n1", "UPDATE", "numavirtualmachines", "status", Vm(null), Vm(null)), "may change only NumaVirtualMachines labelled numaoperator.io/node=n1" },
+        { "agent creates its own topology", new(AgentUser, "n1", "CREATE", "numanodetopologies", null, Topology("n1"), null), null },
+        { "agent updates its own topology status", new(AgentUser, "n1", "UPDATE", "numanodetopologies", "status", Topology("n1"), Topology("n1")), null },
+        { "agent creates another node's topology", new(AgentUser, "n1", "CREATE", "numanodetopologies", null, Topology("n2"), null), "may change only the NumaNodeTopology named n1" },
+        { "agent updates another node's topology status", new(AgentUser, "n1", "UPDATE", "numanodetopologies", "status", Topology("n2"), Topology("n2")), "may change only the NumaNodeTopology named n1" },
+        { "agent deletes another node's topology", new(AgentUser, "n1", "DELETE", "numanodetopologies", null, null, Topology("n2")), "may change only the NumaNodeTopology named n1" },
+        { "agent token without a node name", new(AgentUser, null, "UPDATE", "numavirtualmachines", "status", Vm("n1"), Vm("n1")), "carry no node name" },
+        { "controller places a VM on any node", new(ControllerUser, null, "UPDATE", "numavirtualmachines", null, Vm("n2"), Vm(null)), null },
+        { "controller writes any VM status", new(ControllerUser, null, "UPDATE", "numavirtualmachines", "status", Vm("n2"), Vm("n2")), null },
+    };
+
+    [SkippableTheory]
+    [MemberData(nameof(Requests))]
+    public void Policy_admits_an_agent_only_on_its_own_node(string description, AdmissionRequest request, string? expectedDenial)
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var policy = ChartVariants.Render(ChartVariants.Default).Get("ValidatingAdmissionPolicy", PolicyName);
+
+        var denial = new AdmissionPolicySimulator(policy.Root).Evaluate(request);
+
+        if (expectedDenial is null)
+        {
+            Assert.True(denial is null, $"{description}: denied with '{denial}'");
+        }
+        else
+        {
+            Assert.True(denial is not null, $"{description}: allowed");
+            Assert.Contains(expectedDenial, denial, StringComparison.Ordinal);
+        }
+    }
 }

@@ -28,4 +28,25 @@ public class ChartLintTests
         Assert.Equal(0, result.ExitCode);
         Assert.StartsWith("v4.", result.StandardOutput.Trim(), StringComparison.Ordinal);
     }
+
+    [SkippableTheory]
+    [InlineData(ChartVariants.Default, true)]
+    [InlineData(ChartVariants.VapOff, false)]
+    public void Notes_render_with_the_crd_upgrade_caveat(string variant, bool mentionsPolicy)
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+
+        // --dry-run=client renders NOTES.txt (helm template does not) without contacting a cluster.
+        var result = ToolRun.Run(
+            HelmBinary.Path!,
+            ["install", RenderedChart.ReleaseName, RenderedChart.ChartDirectory, "--namespace", RenderedChart.Namespace, "--dry-run=client", .. ChartVariants.Arguments(variant)],
+            TimeSpan.FromMinutes(1));
+
+        Assert.True(result.ExitCode == 0, result.Describe());
+        Assert.Contains("NOTES:", result.StandardOutput, StringComparison.Ordinal);
+        var notes = result.StandardOutput[result.StandardOutput.IndexOf("NOTES:", StringComparison.Ordinal)..];
+        Assert.Contains("kubectl apply --server-side -f", notes, StringComparison.Ordinal);
+        Assert.Contains("helm never upgrades them", notes, StringComparison.Ordinal);
+        Assert.Equal(mentionsPolicy, notes.Contains("ValidatingAdmissionPolicy", StringComparison.Ordinal));
+    }
 }
