@@ -11,6 +11,7 @@ public sealed record NumaVerdict(bool Aligned, string Reason, string Message)
     public const string ReasonWrongPageSize = "WrongPageSize";
     public const string ReasonBackendsMissing = "BackendsMissing";
     public const string ReasonNotResident = "NotResident";
+    public const string ReasonUnbound = "Unbound";
 
     /// <summary>Judges a measurement: every guest-RAM byte resident, on the placed host nodes, in pages of the asked size.</summary>
     public static NumaVerdict Judge(NumaMeasurement measurement)
@@ -36,6 +37,13 @@ public sealed record NumaVerdict(bool Aligned, string Reason, string Message)
         {
             var where = string.Join(", ", remote.Select(kv => $"{ByteQuantity.Human(kv.Value)} on host node {kv.Key}"));
             return new NumaVerdict(false, ReasonRemoteMemory, $"not aligned: {where}, placed on {placedText} (localRatio {measurement.LocalRatioText}, {ByteQuantity.Human(measurement.GuestRamBytesOnPlacedNodes)} local)");
+        }
+
+        // Memory that landed right by luck (one-node host, empty node) is still the seed bug when nothing binds it.
+        var unbound = measurement.GuestRamMappings.Where(m => m.PolicyMode is not ("bind" or "prefer") || !m.PolicyNodes.All(layout.PlacedHostNodes.Contains)).ToArray();
+        if (unbound.Length > 0)
+        {
+            return new NumaVerdict(false, ReasonUnbound, $"not aligned: {unbound.Length} guest-RAM mapping(s) have policy {string.Join(", ", unbound.Select(m => m.Policy).Distinct())}, not bound to placed host {placedText} ({ByteQuantity.Human(measurement.GuestRamBytesOnPlacedNodes)} on it by chance)");
         }
 
         if (measurement.GuestRamBytes < layout.ExpectedBytes)

@@ -246,6 +246,13 @@ public sealed class VmSupervisor
         await Task.WhenAny(Task.WhenAll(stderr, stdout), Task.Delay(TimeSpan.FromSeconds(2), ct));
     }
 
+    /// <summary>The pid of this VM's QEMU when one runs from <paramref name="state"/> (alive, uuid in its argv), else null.</summary>
+    public static int? RunningPid(VmStatePaths state, Guid uuid)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return TryReadPid(state) is { } pid && IsQemuOf(pid, uuid) ? pid : null;
+    }
+
     private static int? TryReadPid(VmStatePaths state)
     {
         try

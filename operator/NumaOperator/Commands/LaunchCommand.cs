@@ -1,0 +1,354 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Api.Validation;
+using NumaOperator.Numa.Discovery;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Measurement;
+using NumaOperator.Qemu.Placement;
+using NumaOperator.Qemu.Preflight;
+using NumaOperator.Qemu.Process;
+
+namespace NumaOperator.Cli.Commands;
+
+/// <summary>
+/// `numa-operator launch`: starts one VM on this host through the agent's launch path (placement on the given host
+/// nodes, pre-flight, argv, supervisor: start, pin, cont), optionally measures numa_maps and judges the placement.
+/// Exit 0 when launched (and aligned with --measure), 1 on a runtime failure or when not aligned, 2 on bad input.
+/// </summary>
+public sealed class LaunchCommand : ICliCommand
+{
+    public const string DefaultStateRoot = "/run/numa-operator/vms";
+
+    public static IReadOnlyList<string> OutputFormats { get; } = ["table", "json"];
+
+    public int Order => 60;
+
+    public Command Build()
+    {
+        var vmFile = new Option<string>("--vm") { Description = "File holding one NumaVirtualMachine (YAML or JSON)", Required = true };
+        var hostNodes = new Option<string>("--host-nodes") { Description = "Host NUMA node per guest node, in guest node order (\"1\", \"1,0\")", Required = true };
+        var measure = new Option<bool>("--measure") { Description = "Read /proc/PID/numa_maps after prealloc, print guest RAM per host node and judge it; exit 1 when not aligned" };
+        var stateDir = new Option<string>("--state-dir") { Description = $"The VM's state directory (QMP socket, pid file, serial log, lock); default {DefaultStateRoot}/NAME" };
+        var imageRoot = new Option<string>("--image-root") { Description = "Directory boot files resolve under", DefaultValueFactory = _ => ImageRoot.DefaultPath };
+        var stopAfter = new Option<bool>("--stop-after") { Description = "Stop the VM (powerdown, quit, kill) after launching/measuring and remove its state dir" };
+        var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: drop host-nodes/policy from the memory backends (reproduces the unbound seed bug)", Hidden = true };
+        var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
+        var output = new Option<string>("--output", "-o") { Description = "table (people) or json (one object)", DefaultValueFactory = _ => "table" };
+        output.AcceptOnlyFromAmong([.. OutputFormats]);
+
+        var command = new Command("launch", "Start one VM on this host with memory bound to the given host NUMA nodes, pin its vCPUs, and optionally measure where its memory landed.");
+        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, qemu, output })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parseResult, ct) => RunAsync(
+            new LaunchOptions(
+                parseResult.GetValue(vmFile)!,
+                parseResult.GetValue(hostNodes)!,
+                parseResult.GetValue(measure),
+                parseResult.GetValue(stateDir),
+                parseResult.GetValue(imageRoot) ?? ImageRoot.DefaultPath,
+                parseResult.GetValue(stopAfter),
+                parseResult.GetValue(omitBinding),
+                parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
+                parseResult.GetValue(output) ?? "table"),
+            ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(LaunchOptions options, CancellationToken ct)
+    {
+        var vm = ReadVm(options.VmFile);
+        var validation = NumaVirtualMachineValidator.Validate(vm);
+        if (!validation.IsValid)
+        {
+            throw new BadInputException($"{options.VmFile}: {validation.Summary}");
+        }
+
+        var request = validation.Request!;
+        var hostNodes = ParseHostNodes(options.HostNodes);
+        var topology = new SysfsTopologyReader("/").ReadTopology();
+        var name = vm.Metadata.Name;
+        var state = new VmStatePaths(Path.GetFullPath(options.StateDir ?? Path.Combine(DefaultStateRoot, name)));
+        var uuid = VmUuid(vm);
+        if (VmSupervisor.RunningPid(state, uuid) is { } runningPid)
+        {
+            await Console.Error.WriteLineAsync($"error: VM {name} already runs as pid {runningPid} (state dir {state.Directory}); never two QEMU for one VM");
+            return ExitCodes.Failure;
+        }
+
+        VmPlacement placement;
+        ResolvedBoot boot;
+        QemuHostFacts facts;
+        try
+        {
+            placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology);
+            boot = LaunchPreflight.ResolveBoot(vm.Spec.Boot, new ImageRoot(options.ImageRoot));
+            facts = LaunchPreflight.Check(placement, state, PreflightHost.Discover(options.QemuPath));
+        }
+        catch (PreflightException e) when (e.IsBadInput)
+        {
+            throw new BadInputException("pre-flight: " + e.Message, e);
+        }
+        catch (PreflightException e)
+        {
+            await Console.Error.WriteLineAsync("error: pre-flight: " + e.Message);
+            return ExitCodes.Failure;
+        }
+
+        var spec = new VmLaunchSpec(name, uuid, placement, request.Policy, boot, state, options.OmitBindingForTest);
+        var argv = QemuArgvBuilder.Build(options.QemuPath, spec, facts);
+        var counters = new HugepageCounters();
+        var nodes = topology.NumaNodes.Select(n => n.Id).ToArray();
+        var freeBefore = FreePages(counters, nodes, placement.PageSize);
+
+        var supervisor = new VmSupervisor { PowerdownGrace = TimeSpan.FromSeconds(5) };
+        var running = await supervisor.StartAsync(argv, spec, topology, ct);
+        NumaMeasurement? measurement = null;
+        NumaVerdict? verdict = null;
+        Dictionary<int, long> freeAfter;
+        var stopped = false;
+        try
+        {
+            if (options.Measure)
+            {
+                var mount = placement.PageSize.IsHuge ? HugetlbfsMounts.ForPageSize(facts.HugetlbfsMounts, placement.PageSize.Bytes)?.MountPoint : null;
+                measurement = GuestMemoryMeasurer.Measure(
+                    await File.ReadAllTextAsync($"/proc/{running.Pid}/numa_maps", ct),
+                    await File.ReadAllTextAsync($"/proc/{running.Pid}/maps", ct),
+                    GuestRamLayout.Of(placement, mount));
+                verdict = NumaVerdict.Judge(measurement);
+            }
+
+            freeAfter = FreePages(counters, nodes, placement.PageSize);
+        }
+        finally
+        {
+            if (options.StopAfter)
+            {
+                await supervisor.StopAsync(running, ct);
+                stopped = true;
+            }
+            else
+            {
+                await running.DisposeAsync();
+            }
+        }
+
+        var result = new LaunchResult(spec, facts, argv, running.Pid, running.Timings!, measurement, verdict, freeBefore, freeAfter, stopped, nodes);
+        if (options.Output == "json")
+        {
+            Console.Out.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            WriteTable(result);
+        }
+
+        return verdict is { Aligned: false } ? ExitCodes.Failure : ExitCodes.Success;
+    }
+
+    private static NumaVirtualMachine ReadVm(string file)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BadInputException($"--vm {file}: cannot read: {e.Message}", e);
+        }
+
+        NumaVirtualMachine? vm;
+        try
+        {
+            vm = text.TrimStart().StartsWith('{') ? KubernetesJson.Deserialize<NumaVirtualMachine>(text) : KubernetesYaml.Deserialize<NumaVirtualMachine>(text);
+        }
+#pragma warning disable CA1031 // YamlDotNet and System.Text.Json throw several types for malformed input; all are bad input here
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            throw new BadInputException($"--vm {file}: not a NumaVirtualMachine in YAML or JSON: {e.Message}", e);
+        }
+
+        if (vm is null || vm.Kind != NumaVirtualMachine.KubeKind)
+        {
+            throw new BadInputException($"--vm {file}: expected kind {NumaVirtualMachine.KubeKind}, got {vm?.Kind ?? "nothing"}");
+        }
+
+        return vm;
+    }
+
+    /// <summary>"1", "1,0", "0-1": order kept (guest node i goes on the i-th host node).</summary>
+    private static List<int> ParseHostNodes(string text)
+    {
+        var nodes = new List<int>();
+        foreach (var part in text.Split(','))
+        {
+            var bounds = part.Trim().Split('-');
+            if (bounds.Length is < 1 or > 2
+                || !int.TryParse(bounds[0], NumberStyles.None, CultureInfo.InvariantCulture, out var first)
+                || first > NumaVirtualMachineValidator.MaxHostNodeId)
+            {
+                throw new BadInputException($"--host-nodes \"{text}\": expected host NUMA node ids 0-{NumaVirtualMachineValidator.MaxHostNodeId} separated by ',' (\"1\", \"1,0\", \"0-1\")");
+            }
+
+            var last = first;
+            if (bounds.Length == 2 && (!int.TryParse(bounds[1], NumberStyles.None, CultureInfo.InvariantCulture, out last) || last < first || last > NumaVirtualMachineValidator.MaxHostNodeId))
+            {
+                throw new BadInputException($"--host-nodes \"{text}\": \"{part}\" is not a range low-high of host NUMA node ids");
+            }
+
+            nodes.AddRange(Enumerable.Range(first, last - first + 1));
+        }
+
+        return nodes;
+    }
+
+    /// <summary>metadata.uid when it is a UUID, else one derived from namespace/name: the same VM keeps the same uuid across launches.</summary>
+    private static Guid VmUuid(NumaVirtualMachine vm)
+    {
+        if (Guid.TryParse(vm.Metadata.Uid, out var uid))
+        {
+            return uid;
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("numaoperator.io/" + vm.Key));
+        hash[6] = (byte)((hash[6] & 0x0f) | 0x50); // version 5-style, name-based
+        hash[8] = (byte)((hash[8] & 0x3f) | 0x80);
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
+    }
+
+    private static Dictionary<int, long> FreePages(HugepageCounters counters, IEnumerable<int> nodes, PageSize pageSize) =>
+        pageSize.IsHuge ? nodes.ToDictionary(n => n, n => counters.FreePages(n, pageSize.Bytes)) : [];
+
+    private static JsonObject ToJson(LaunchResult r)
+    {
+        var json = new JsonObject
+        {
+            ["name"] = r.Spec.Name,
+            ["uuid"] = r.Spec.Uuid.ToString("D"),
+            ["pid"] = r.Pid,
+            ["stateDir"] = r.Spec.State.Directory,
+            ["qemuVersion"] = r.Facts.QemuVersion.ToString(),
+            ["accel"] = r.Facts.Accelerator,
+            ["bindingOmittedForTest"] = r.Spec.OmitBindingForTest,
+            ["pageSize"] = r.Spec.Placement.PageSize.ToString(),
+            ["argv"] = new JsonArray([.. r.Argv.Select(a => (JsonNode?)JsonValue.Create(a))]),
+            ["placement"] = new JsonArray([.. r.Spec.Placement.GuestNodes.Select(g => (JsonNode?)new JsonObject
+            {
+                ["guestNode"] = g.GuestNode,
+                ["hostNode"] = g.HostNode,
+                ["vcpus"] = g.Vcpus.ToString(),
+                ["hostCpus"] = g.HostCpus.ToString(),
+                ["memoryBytes"] = g.MemoryBytes,
+            })]),
+            ["timingsMs"] = new JsonObject
+            {
+                ["daemonized"] = Ms(r.Timings.Daemonized),
+                ["qmpReady"] = Ms(r.Timings.QmpReady),
+                ["pinned"] = Ms(r.Timings.Pinned),
+                ["running"] = Ms(r.Timings.Running),
+            },
+            ["measured"] = r.Measurement is not null,
+            ["freeHugepagesBefore"] = NodeCounts(r.FreeBefore),
+            ["freeHugepagesAfter"] = NodeCounts(r.FreeAfter),
+            ["stopped"] = r.Stopped,
+        };
+        if (r.Measurement is { } m && r.Verdict is { } v)
+        {
+            json["guestRamBytes"] = m.GuestRamBytes;
+            json["expectedGuestRamBytes"] = m.Layout.ExpectedBytes;
+            json["guestRamBytesByNode"] = NodeBytes(m.GuestRamBytesByNode);
+            json["processBytesByNode"] = NodeBytes(m.ProcessBytesByNode);
+            json["guestRamPolicies"] = new JsonArray([.. m.GuestRamMappings.Select(g => (JsonNode?)JsonValue.Create(g.Policy))]);
+            json["guestRamKernelPageBytes"] = new JsonArray([.. m.GuestRamMappings.Select(g => (JsonNode?)JsonValue.Create(g.KernelPageBytes))]);
+            json["localRatio"] = m.LocalRatioText;
+            json["aligned"] = v.Aligned;
+            json["reason"] = v.Reason;
+            json["verdict"] = v.Message;
+        }
+
+        return json;
+    }
+
+    private static JsonArray NodeBytes(IReadOnlyDictionary<int, long> bytes) =>
+        [.. bytes.OrderBy(kv => kv.Key).Select(kv => (JsonNode?)new JsonObject { ["node"] = kv.Key, ["bytes"] = kv.Value })];
+
+    private static JsonArray NodeCounts(IReadOnlyDictionary<int, long> pages) =>
+        [.. pages.OrderBy(kv => kv.Key).Select(kv => (JsonNode?)new JsonObject { ["node"] = kv.Key, ["free"] = kv.Value })];
+
+    private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 1);
+
+    private static void WriteTable(LaunchResult r)
+    {
+        var o = Console.Out;
+        var spec = r.Spec;
+        o.WriteLine($"VM {spec.Name}  uuid {spec.Uuid:D}  pid {r.Pid}  QEMU {r.Facts.QemuVersion}  accel {r.Facts.Accelerator}{(spec.OmitBindingForTest ? "  (binding OMITTED for test)" : string.Empty)}");
+        o.WriteLine($"state dir {spec.State.Directory}  (argv in {spec.State.ArgvFile})");
+        foreach (var g in spec.Placement.GuestNodes)
+        {
+            var cpus = g.HostCpus.IsEmpty ? "floating on the node's CPUs" : $"host CPUs {g.HostCpus}";
+            o.WriteLine($"guest node {g.GuestNode} -> host node {g.HostNode}: vCPUs {g.Vcpus} on {cpus}, {ByteQuantity.Human(g.MemoryBytes)} in {spec.Placement.PageSize} pages, policy {spec.Policy}");
+        }
+
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"launch: daemonized {Ms(r.Timings.Daemonized)} ms, QMP ready {Ms(r.Timings.QmpReady)} ms, pinned {Ms(r.Timings.Pinned)} ms, running {Ms(r.Timings.Running)} ms"));
+        if (r.Measurement is { } m && r.Verdict is { } v)
+        {
+            var nodes = r.Nodes.Concat(m.ProcessBytesByNode.Keys).Distinct().Order().ToArray();
+            var huge = spec.Placement.PageSize.IsHuge;
+            var header = $"{"HOST NODE",-10} {"GUEST RAM",-12} {"PROCESS",-12}";
+            if (huge)
+            {
+                header += $" {"FREE " + spec.Placement.PageSize + " BEFORE",-18} {"FREE " + spec.Placement.PageSize + " AFTER",-18}";
+            }
+
+            o.WriteLine("measured (/proc/" + r.Pid + "/numa_maps):");
+            o.WriteLine(header);
+            foreach (var node in nodes)
+            {
+                var line = $"{node,-10} {ByteQuantity.Human(m.GuestRamBytesByNode.GetValueOrDefault(node)),-12} {ByteQuantity.Human(m.ProcessBytesByNode.GetValueOrDefault(node)),-12}";
+                if (huge)
+                {
+                    line += $" {r.FreeBefore.GetValueOrDefault(node),-18} {r.FreeAfter.GetValueOrDefault(node),-18}";
+                }
+
+                o.WriteLine(line);
+            }
+
+            o.WriteLine($"guest RAM policies: {string.Join(", ", m.GuestRamMappings.Select(g => g.Policy).Distinct())}; localRatio {m.LocalRatioText}");
+            o.WriteLine(v.Message);
+        }
+
+        o.WriteLine(r.Stopped
+            ? "stopped; state dir removed"
+            : $"running daemonized; stop it with: kill {r.Pid} && rm -rf {spec.State.Directory}");
+    }
+
+    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, string Output);
+
+    private sealed record LaunchResult(
+        VmLaunchSpec Spec,
+        QemuHostFacts Facts,
+        IReadOnlyList<string> Argv,
+        int Pid,
+        LaunchTimings Timings,
+        NumaMeasurement? Measurement,
+        NumaVerdict? Verdict,
+        IReadOnlyDictionary<int, long> FreeBefore,
+        IReadOnlyDictionary<int, long> FreeAfter,
+        bool Stopped,
+        IReadOnlyList<int> Nodes);
+}
