@@ -1,21 +1,40 @@
 using System.Globalization;
 using BenchmarkDotNet.Running;
+using NumaOperator.Api.Serialization;
 using NumaOperator.Benchmarks;
+using NumaOperator.Benchmarks.Workload;
 
 // `dotnet run -c Release --project tests/NumaOperator.Benchmarks -- --filter '*'` runs every BenchmarkDotNet benchmark;
-// `-- placement [...]` prints the placement figures of docs/benchmarks.md; `-- generate [...]` writes a `place` input file.
-if (args.Length > 0 && args[0] == "placement")
+// `-- placement [--nodes N] [--vms N] [--seed S] [--rounds R]` prints the placement figures of docs/benchmarks.md;
+// `-- generate --out FILE [--nodes N] [--vms N] [--seed S] [--format yaml|json]` writes the fleet as a `place` input file.
+switch (args.FirstOrDefault())
 {
-    return PlacementRun.Run(Option(args, "--nodes", 1000), Option(args, "--vms", 10000), Option(args, "--seed", 42), Option(args, "--rounds", 10));
+    case "placement":
+        return PlacementRun.Run(Option(args, "--nodes", 1000), Option(args, "--vms", 10000), Option(args, "--seed", 42), Option(args, "--rounds", 10));
+    case "generate":
+        var output = Text(args, "--out") ?? throw new ArgumentException("generate needs --out FILE");
+        var format = Text(args, "--format") == "json" ? ManifestFormat.Json : ManifestFormat.Yaml;
+        using (var writer = new StreamWriter(output))
+        {
+            var objects = FleetWorkload.Nodes(Option(args, "--nodes", 1000)).Cast<object>()
+                .Concat(FleetWorkload.VirtualMachines(Option(args, "--vms", 10000), Option(args, "--seed", 42)));
+            ManifestWriter.WriteList(objects, format, writer);
+        }
+
+        Console.WriteLine($"wrote {output}");
+        return 0;
+    default:
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
-return 0;
-
-static int Option(string[] args, string name, int fallback)
+static string? Text(string[] args, string name)
 {
     var i = Array.IndexOf(args, name);
-    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
+
+static int Option(string[] args, string name, int fallback) =>
+    Text(args, name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
 public partial class Program;

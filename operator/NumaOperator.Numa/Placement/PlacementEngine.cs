@@ -269,7 +269,8 @@ public static class PlacementEngine
         var k = demand.GuestNodes;
 
         // Guest node g gets the lowest-id chosen host node still free; the first r guest nodes (one vCPU more) only q+1-CPU hosts.
-        var byId = choice.Chosen.OrderBy(j => choice.Node.Numa[j].Id).ToArray();
+        var byId = (int[])choice.Chosen.Clone();
+        Array.Sort(byId); // local positions follow ascending NUMA id
         var used = new bool[k];
         var guests = new GuestNodePlacement[k];
         var firstVcpu = 0;
@@ -325,12 +326,11 @@ public static class PlacementEngine
             Dedicated = request.DedicatedCpus;
             AllowedHostNodes = request.AllowedHostNodes;
             Selector = request.NodeSelector;
-            _memoryText = request.PageSize.IsHuge
-                ? $"{PagesPerGuestNode.ToString(CultureInfo.InvariantCulture)} free {request.PageSize} pages"
-                : $"{ByteQuantity.Format(request.MemoryPerGuestNode)} of free ordinary memory";
         }
 
-        private readonly string _memoryText;
+        private string MemoryText => Request.PageSize.IsHuge
+            ? $"{PagesPerGuestNode.ToString(CultureInfo.InvariantCulture)} free {Request.PageSize} pages"
+            : $"{ByteQuantity.Format(Request.MemoryPerGuestNode)} of free ordinary memory";
 
         public VmRequest Request { get; }
 
@@ -353,6 +353,6 @@ public static class PlacementEngine
         public IReadOnlyDictionary<string, string> Selector { get; }
 
         public string Lacking(int needed, string suffix) =>
-            needed == 1 ? $"no NUMA node with {_memoryText}{suffix}" : $"fewer than {needed} NUMA nodes with {_memoryText}{suffix}";
+            needed == 1 ? $"no NUMA node with {MemoryText}{suffix}" : $"fewer than {needed} NUMA nodes with {MemoryText}{suffix}";
     }
 }

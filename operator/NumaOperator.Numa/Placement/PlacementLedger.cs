@@ -313,12 +313,15 @@ public sealed class PlacementLedger
                 continue;
             }
 
-            if (current >= 0)
+            if (current >= 0 && wanted >= 0)
+            {
+                _index[s].Move(current, wanted);
+            }
+            else if (current >= 0)
             {
                 _index[s].Remove(current);
             }
-
-            if (wanted >= 0)
+            else
             {
                 _index[s].Insert(wanted);
             }

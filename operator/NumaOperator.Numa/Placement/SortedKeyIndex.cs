@@ -52,6 +52,29 @@ internal sealed class SortedKeyIndex
         Count++;
     }
 
+    /// <summary>Replaces <paramref name="oldKey"/> by <paramref name="newKey"/>, shifting only the keys in between.</summary>
+    public void Move(long oldKey, long newKey)
+    {
+        var from = LowerBound(oldKey);
+        if (from >= Count || _keys[from] != oldKey)
+        {
+            throw new InvalidOperationException("key not indexed");
+        }
+
+        if (newKey < oldKey)
+        {
+            var to = LowerBound(newKey);
+            Array.Copy(_keys, to, _keys, to + 1, from - to);
+            _keys[to] = newKey;
+        }
+        else
+        {
+            var to = LowerBound(newKey) - 1; // last position whose key stays below newKey once oldKey is gone
+            Array.Copy(_keys, from + 1, _keys, from, to - from);
+            _keys[to] = newKey;
+        }
+    }
+
     public void Remove(long key)
     {
         var at = LowerBound(key);
