@@ -57,9 +57,11 @@ public sealed record FieldError(string Path, FieldErrorType Type, object? Value,
 
     public override string ToString()
     {
+        // Like field.Error.Error(): an empty detail (e.g. a schema's "required") adds nothing after the type.
+        var detail = Detail.Length == 0 ? string.Empty : ": " + Detail;
         if (Type is FieldErrorType.Required or FieldErrorType.Forbidden || Value is null)
         {
-            return $"{Path}: {TypeText}: {Detail}";
+            return $"{Path}: {TypeText}{detail}";
         }
 
         var shown = Value switch
@@ -68,6 +70,6 @@ public sealed record FieldError(string Path, FieldErrorType Type, object? Value,
             IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
             _ => Value.ToString(),
         };
-        return $"{Path}: {TypeText}: {shown}: {Detail}";
+        return $"{Path}: {TypeText}: {shown}{detail}";
     }
 }
