@@ -1,6 +1,7 @@
 -- Argo CD health check for numaoperator.io/NumaVirtualMachine (argocd-cm key
 -- resource.customizations.health.numaoperator.io_NumaVirtualMachine). docs/gitops.md shows this
--- file verbatim and tests/NumaOperator.Packaging.Tests runs it against sample VMs.
+-- file verbatim and tests/NumaOperator.Packaging.Tests runs it against sample VMs under Lua 5.1
+-- (Argo CD embeds gopher-lua, a Lua 5.1) and Lua 5.4.
 --   Progressing: the controller has not yet observed the current spec (observedGeneration lags).
 --   Degraded:    Stalled=True (the VM cannot be placed or started), or phase Failed.
 --   Healthy:     Ready=True (running, and its measured memory is on the placed NUMA nodes).
