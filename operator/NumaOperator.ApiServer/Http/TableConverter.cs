@@ -25,8 +25,11 @@ public sealed class TableConverter(TimeProvider clock)
         {
             columns.Add(new JsonObject
             {
-                ["name"] = column.Name, ["type"] = column.Type, ["format"] = column.Format ?? string.Empty,
-                ["description"] = column.Description, ["priority"] = column.Priority,
+                ["name"] = column.Name,
+                ["type"] = column.Type,
+                ["format"] = column.Format ?? string.Empty,
+                ["description"] = column.Description,
+                ["priority"] = column.Priority,
             });
         }
 

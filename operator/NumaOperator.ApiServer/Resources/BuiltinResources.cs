@@ -7,42 +7,75 @@ public static class BuiltinResources
 
     public static ResourceKind Namespaces { get; } = new()
     {
-        Group = string.Empty, Version = "v1", Kind = "Namespace", Plural = "namespaces", Singular = "namespace", Namespaced = false,
-        ShortNames = ["ns"], HasStatusSubresource = true,
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "Namespace",
+        Plural = "namespaces",
+        Singular = "namespace",
+        Namespaced = false,
+        ShortNames = ["ns"],
+        HasStatusSubresource = true,
         PrinterColumns = [new("Status", "string", ".status.phase"), Age],
     };
 
     public static ResourceKind Nodes { get; } = new()
     {
-        Group = string.Empty, Version = "v1", Kind = "Node", Plural = "nodes", Singular = "node", Namespaced = false,
-        ShortNames = ["no"], HasStatusSubresource = true,
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "Node",
+        Plural = "nodes",
+        Singular = "node",
+        Namespaced = false,
+        ShortNames = ["no"],
+        HasStatusSubresource = true,
         PrinterColumns = [new("Status", "string", ".status.conditions[?(@.type==\"Ready\")].status"), Age, new("Version", "string", ".status.nodeInfo.kubeletVersion")],
     };
 
     public static ResourceKind CoreEvents { get; } = new()
     {
-        Group = string.Empty, Version = "v1", Kind = "Event", Plural = "events", Singular = "event", Namespaced = true,
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "Event",
+        Plural = "events",
+        Singular = "event",
+        Namespaced = true,
         ShortNames = ["ev"],
         PrinterColumns = [new("Type", "string", ".type"), new("Reason", "string", ".reason"), new("Object", "string", ".involvedObject.name"), new("Message", "string", ".message")],
     };
 
     public static ResourceKind Events { get; } = new()
     {
-        Group = "events.k8s.io", Version = "v1", Kind = "Event", Plural = "events", Singular = "event", Namespaced = true,
+        Group = "events.k8s.io",
+        Version = "v1",
+        Kind = "Event",
+        Plural = "events",
+        Singular = "event",
+        Namespaced = true,
         ShortNames = ["ev"],
         PrinterColumns = [new("Type", "string", ".type"), new("Reason", "string", ".reason"), new("Object", "string", ".regarding.name"), new("Note", "string", ".note")],
     };
 
     public static ResourceKind Leases { get; } = new()
     {
-        Group = "coordination.k8s.io", Version = "v1", Kind = "Lease", Plural = "leases", Singular = "lease", Namespaced = true,
+        Group = "coordination.k8s.io",
+        Version = "v1",
+        Kind = "Lease",
+        Plural = "leases",
+        Singular = "lease",
+        Namespaced = true,
         PrinterColumns = [new("Holder", "string", ".spec.holderIdentity"), Age],
     };
 
     public static ResourceKind CustomResourceDefinitions { get; } = new()
     {
-        Group = "apiextensions.k8s.io", Version = "v1", Kind = "CustomResourceDefinition", Plural = "customresourcedefinitions",
-        Singular = "customresourcedefinition", Namespaced = false, ShortNames = ["crd", "crds"], ReadOnly = true,
+        Group = "apiextensions.k8s.io",
+        Version = "v1",
+        Kind = "CustomResourceDefinition",
+        Plural = "customresourcedefinitions",
+        Singular = "customresourcedefinition",
+        Namespaced = false,
+        ShortNames = ["crd", "crds"],
+        ReadOnly = true,
         PrinterColumns = [new("Created At", "date", ".metadata.creationTimestamp")],
     };
 

@@ -40,7 +40,12 @@ public static class StandInCustomResourceDefinitions
                 Scope = scope,
                 Names = new V1CustomResourceDefinitionNames
                 {
-                    Kind = kind, ListKind = kind + "List", Plural = plural, Singular = singular, ShortNames = shortNames, Categories = ["numa"],
+                    Kind = kind,
+                    ListKind = kind + "List",
+                    Plural = plural,
+                    Singular = singular,
+                    ShortNames = shortNames,
+                    Categories = ["numa"],
                 },
                 Versions =
                 [
