@@ -1,0 +1,206 @@
+using System.Diagnostics;
+using NumaOperator.Api.Serialization;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Benchmarks.Workload;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.Cli.Tests;
+
+/// <summary>`numa-operator place` run as a process, its output read back and checked independently of the ledger.</summary>
+public sealed class PlaceCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("numaop-place-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Fleet => RepoPaths.Combine("examples", "fleet.yaml");
+
+    [Theory]
+    [InlineData("json")]
+    [InlineData("yaml")]
+    public void Places_the_example_fleet_and_prints_statuses_as_the_controller_writes_them(string format)
+    {
+        var run = Cli("place", Fleet, "-o", format);
+
+        Assert.Equal(0, run.ExitCode);
+        var output = ReadBack(run.Stdout, format);
+        var topologies = ManifestReader.ReadFiles([Fleet]).Topologies.Select(t => t.Resource).ToList();
+        var vms = output.VirtualMachines.Select(v => v.Resource).ToDictionary(v => v.Metadata.Name);
+        Assert.Equal(["web-1", "db-1", "db-2", "analytics", "cache", "tools", "giant", "broken"], output.VirtualMachines.Select(v => v.Resource.Metadata.Name));
+        AssertNoDoubleBooking(topologies, vms.Values);
+
+        // Already placed: untouched.
+        Assert.Equal(("Running", "worker-1", "8-9,24-25"), (vms["db-1"].Status!.Phase, vms["db-1"].Status!.NodeName, vms["db-1"].Status!.Placement!.GuestNodes[0].HostCpus));
+        Assert.Null(vms["db-1"].Status!.Conditions);
+
+        foreach (var name in new[] { "db-2", "analytics", "cache", "tools" })
+        {
+            var status = vms[name].Status!;
+            Assert.Equal("Scheduled", status.Phase);
+            Assert.Equal(status.NodeName, vms[name].Metadata.Labels[ApiGroup.NodeLabel]);
+            var condition = Assert.Single(status.Conditions!);
+            Assert.Equal(("Scheduled", "True", "Scheduled"), (condition.Type, condition.Status, condition.Reason));
+            Assert.Equal(vms[name].Metadata.Generation, condition.ObservedGeneration);
+            Assert.StartsWith($"placed on {status.NodeName}: guest node 0", condition.Message, StringComparison.Ordinal);
+            Assert.NotEqual(default, condition.LastTransitionTime);
+        }
+
+        Assert.Equal(6, CpuSet.Parse(vms["db-2"].Status!.Placement!.GuestNodes[0].HostCpus).Count);
+        var analytics = vms["analytics"].Status!;
+        Assert.Equal("worker-2", analytics.NodeName);
+        Assert.Equal(2, analytics.Placement!.GuestNodes.Select(g => g.HostNode).Distinct().Count());
+        Assert.All(analytics.Placement.GuestNodes, g => Assert.Equal("16Gi", g.Memory));
+        Assert.Equal(("1Gi", "worker-1", 1), (vms["cache"].Status!.Placement!.PageSize, vms["cache"].Status!.NodeName, vms["cache"].Status!.Placement!.GuestNodes[0].HostNode));
+        Assert.Equal("4Ki", vms["tools"].Status!.Placement!.PageSize);
+
+        var giant = Assert.Single(vms["giant"].Status!.Conditions!);
+        Assert.Equal(("False", "Unschedulable", "Pending"), (giant.Status, giant.Reason, vms["giant"].Status!.Phase));
+        Assert.Equal("0/3 nodes fit: 2 no NUMA node with 49152 free 2Mi pages, 1 no NUMA node with 49152 free 2Mi pages and CPUs", giant.Message);
+        Assert.Null(vms["giant"].Status!.Placement);
+
+        var broken = Assert.Single(vms["broken"].Status!.Conditions!);
+        Assert.Equal(("False", "InvalidSpec"), (broken.Status, broken.Reason));
+        Assert.Contains("spec.cpu.cores: Invalid value: 0", broken.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.memory.hugepages.pageSize: Unsupported value: \"3Mi\"", broken.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Prints_a_table_by_default()
+    {
+        var run = Cli("place", Fleet);
+
+        Assert.Equal(0, run.ExitCode);
+        var lines = run.Stdout.Split('\n');
+        Assert.StartsWith("VM ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("default/giant ", StringComparison.Ordinal) && l.Contains("Unschedulable", StringComparison.Ordinal) && l.Contains("0/3 nodes fit:", StringComparison.Ordinal));
+        Assert.Contains("8 VMs: 4 placed now, 2 already placed, 1 unschedulable, 1 invalid, 0 conflicting", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bad_input_exits_2_naming_the_file_document_and_field()
+    {
+        var bad = Path.Combine(_dir, "bad.yaml");
+        File.WriteAllText(bad, File.ReadAllText(Fleet) + "\n---\napiVersion: numaoperator.io/v1alpha1\nkind: NumaVirtualMachine\nmetadata: {name: x}\nspec: {cpu: {cores: many}, memory: {size: 1Gi}}\n");
+
+        var run = Cli("place", bad);
+        var missing = Cli("place", Path.Combine(_dir, "missing.yaml"));
+        var format = Cli("place", Fleet, "-o", "xml");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"{bad}: document 12: NumaVirtualMachine x: field spec.cpu.cores", run.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("missing.yaml: cannot be read", missing.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, format.ExitCode);
+        Assert.Contains("xml", format.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Places_a_generated_thousand_node_fleet_and_a_second_run_keeps_every_placement()
+    {
+        var nodes = FleetWorkload.Nodes(1000);
+        var vms = FleetWorkload.VirtualMachines(10_000, seed: 7);
+        var nodesFile = Write("nodes.yaml", nodes, ManifestFormat.Yaml);
+        var vmsFile = Write("vms.json", vms, ManifestFormat.Json);
+
+        var yaml = Cli("place", nodesFile, vmsFile, "-o", "yaml");
+        Assert.Equal(0, yaml.ExitCode);
+        var placed = ReadBack(yaml.Stdout, "yaml").VirtualMachines.Select(v => v.Resource).ToList();
+        Assert.Equal(vms.Select(v => v.Key), placed.Select(v => v.Key));
+        Assert.All(placed, vm => Assert.Equal("Scheduled", vm.Status?.Phase));
+        AssertNoDoubleBooking(nodes, placed);
+
+        // Fed back in, every recorded placement is kept as it is: the ledger rebuilds without conflicts.
+        var placedFile = Path.Combine(_dir, "placed.yaml");
+        File.WriteAllText(placedFile, yaml.Stdout);
+        var again = Cli("place", nodesFile, placedFile, "-o", "json");
+        Assert.Equal(0, again.ExitCode);
+        Assert.Equal(string.Empty, again.Stderr);
+        var kept = ReadBack(again.Stdout, "json").VirtualMachines.Select(v => v.Resource).ToList();
+        Assert.Equal(
+            placed.Select(v => v.Key + "=" + v.Status!.NodeName + ":" + string.Join(";", v.Status.Placement!.GuestNodes.Select(g => $"{g.HostNode}/{g.HostCpus}/{g.Memory}"))),
+            kept.Select(v => v.Key + "=" + v.Status!.NodeName + ":" + string.Join(";", v.Status.Placement!.GuestNodes.Select(g => $"{g.HostNode}/{g.HostCpus}/{g.Memory}"))));
+    }
+
+    /// <summary>Independent of the ledger: per node, NUMA node and page size the placed pages fit the pools, no CPU is pinned twice or reserved.</summary>
+    private static void AssertNoDoubleBooking(IReadOnlyCollection<NumaNodeTopology> topologies, IEnumerable<NumaVirtualMachine> vms)
+    {
+        var capacity = new Dictionary<(string, int, string), long>();
+        foreach (var node in topologies)
+        {
+            foreach (var numa in node.Status!.NumaNodes)
+            {
+                long huge = 0;
+                foreach (var pool in numa.Hugepages)
+                {
+                    var bytes = ByteQuantity.Parse(pool.PageSize);
+                    capacity[(node.Metadata.Name, numa.Id, pool.PageSize)] = pool.Total * bytes;
+                    huge += pool.Total * bytes;
+                }
+
+                capacity[(node.Metadata.Name, numa.Id, "4Ki")] = numa.MemoryBytes - huge;
+            }
+        }
+
+        var used = new Dictionary<(string, int, string), long>();
+        var pinned = new HashSet<(string, int)>();
+        foreach (var vm in vms.Where(v => v.Status?.Placement is not null))
+        {
+            var node = topologies.Single(t => t.Metadata.Name == vm.Status!.NodeName);
+            var reserved = CpuSet.Parse(node.Spec?.ReservedCpus ?? string.Empty);
+            foreach (var guest in vm.Status!.Placement!.GuestNodes)
+            {
+                var key = (vm.Status.NodeName!, guest.HostNode, vm.Status.Placement.PageSize);
+                used[key] = used.GetValueOrDefault(key) + ByteQuantity.Parse(guest.Memory);
+                var numaCpus = CpuSet.Parse(node.Status!.NumaNodes.Single(n => n.Id == guest.HostNode).Cpus);
+                foreach (var cpu in CpuSet.Parse(guest.HostCpus))
+                {
+                    Assert.True(pinned.Add((vm.Status.NodeName!, cpu)), $"CPU {cpu} of {vm.Status.NodeName} pinned twice");
+                    Assert.False(reserved.Contains(cpu), $"{vm.Key} pinned reserved CPU {cpu}");
+                    Assert.True(numaCpus.Contains(cpu), $"{vm.Key}: CPU {cpu} is not on host NUMA node {guest.HostNode}");
+                }
+            }
+        }
+
+        foreach (var (key, bytes) in used)
+        {
+            Assert.True(bytes <= capacity.GetValueOrDefault(key), $"{key}: {bytes} bytes placed, {capacity.GetValueOrDefault(key)} offered");
+        }
+    }
+
+    private string Write(string name, IEnumerable<object> objects, ManifestFormat format)
+    {
+        var path = Path.Combine(_dir, name);
+        using var writer = new StreamWriter(path);
+        ManifestWriter.WriteList(objects, format, writer);
+        return path;
+    }
+
+    private static ManifestSet ReadBack(string stdout, string format)
+    {
+        var set = new ManifestSet();
+        ManifestReader.Read(stdout, "stdout." + format, set);
+        return set;
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(RepoPaths.CliDll);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("numa-operator " + string.Join(' ', args) + " did not finish in 2 minutes");
+        }
+
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
