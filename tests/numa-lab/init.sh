@@ -26,8 +26,11 @@ mount -t devtmpfs devtmpfs /newroot/dev
 mkdir -p /newroot/dev/pts /newroot/dev/shm /newroot/dev/hugepages
 mount -t devpts devpts /newroot/dev/pts
 mount -t tmpfs tmpfs /newroot/dev/shm
-mount -t tmpfs tmpfs /newroot/tmp || fail "cannot mount tmpfs on /tmp"
 mount -t tmpfs tmpfs /newroot/run || fail "cannot mount tmpfs on /run"
+# The host's /tmp (where a checkout or test output may live) stays reachable under /run before tmpfs hides it.
+mkdir -p /newroot/run/numalab/host-tmp
+mount --bind /newroot/tmp /newroot/run/numalab/host-tmp
+mount -t tmpfs tmpfs /newroot/tmp || fail "cannot mount tmpfs on /tmp"
 # Gotcha: hugetlbfs must be mounted at a directory that exists inside the chroot (here on the guest's devtmpfs);
 # otherwise QEMU backs the VM with a plain file of 4 KiB pages and says nothing.
 mount -t hugetlbfs -o pagesize=2M hugetlbfs /newroot/dev/hugepages || fail "cannot mount hugetlbfs"
@@ -37,7 +40,7 @@ for node in /sys/devices/system/node/node[0-9]*; do
   echo "$pages" > "$node/hugepages/hugepages-2048kB/nr_hugepages"
 done
 
-cp -r /lab /newroot/run/numalab
+cp -r /lab/. /newroot/run/numalab/
 say "BOOTED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) nodes=$(cat /sys/devices/system/node/online)"
 for node in /sys/devices/system/node/node[0-9]*; do
   h="$node/hugepages/hugepages-2048kB"

@@ -15,14 +15,19 @@
 #   --serial-log FILE    keep the guest's serial log here (default: a temp file, removed)
 #   --kernel FILE        default: the newest /boot/vmlinuz-* whose /lib/modules tree exists
 #   --quiet              do not stream the serial log to stdout
-# Exit codes: the command's (or the script's) exit code; 124 timeout; 3 the lab itself failed (see the log).
+#   --check              only check the prerequisites (qemu, a kernel with modules, a static busybox) and exit
+# Inside the guest: the host's root is / (read-only); /tmp, /run and /dev/shm are empty tmpfs, so the host's /tmp is
+# also visible at /run/numalab/host-tmp; hugetlbfs (2 MiB) is at /dev/hugepages.
+# Exit codes: the command's (or the script's) exit code; 124 timeout; 3 the lab itself failed (see the log);
+# 4 a prerequisite is missing (the message names the package).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 log() { printf '[numa-lab] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 3; }
+missing() { log "missing prerequisite: $*"; exit 4; }
 
-files=() envs=() script="" command=() hugepages=64 node_memory=1G timeout=300 serial_log="" kernel="" quiet=0
+files=() envs=() script="" command=() hugepages=64 node_memory=1G timeout=300 serial_log="" kernel="" quiet=0 check=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --file) files+=("$2"); shift 2 ;;
@@ -34,11 +39,12 @@ while [ $# -gt 0 ]; do
     --serial-log) serial_log=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
     --quiet) quiet=1; shift ;;
+    --check) check=1; shift ;;
     --) shift; command=("$@"); break ;;
     *) die "unknown option '$1' (see the header of $0 for the options)" ;;
   esac
 done
-[ -n "$script" ] || [ ${#command[@]} -gt 0 ] || die "nothing to run: give --script FILE or -- COMMAND"
+[ "$check" -eq 1 ] || [ -n "$script" ] || [ ${#command[@]} -gt 0 ] || die "nothing to run: give --script FILE or -- COMMAND"
 [ -z "$script" ] || [ ${#command[@]} -eq 0 ] || die "give either --script FILE or -- COMMAND, not both"
 [ -z "$script" ] || [ -f "$script" ] || die "--script: no such file '$script'"
 [[ "$hugepages" =~ ^[0-9]+$ ]] || die "--hugepages: '$hugepages' is not a page count"
@@ -46,21 +52,26 @@ done
 for e in ${envs[@]+"${envs[@]}"}; do [[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env: '$e' is not NAME=VALUE"; done
 
 # --- prerequisites (the test project skips with this reason when one is missing) ---
-qemu=$(command -v qemu-system-x86_64) || die "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+qemu=$(command -v qemu-system-x86_64) || missing "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
 busybox=""
 for b in /bin/busybox /usr/bin/busybox; do
-  if [ -x "$b" ] && file -L "$b" 2>/dev/null | grep -q 'statically linked'; then busybox=$b; break; fi
+  # static: no ELF interpreter (a dynamic busybox cannot run inside the initramfs, which has no libc)
+  if [ -x "$b" ] && ! grep -qa '/ld-linux' "$b"; then busybox=$b; break; fi
 done
-[ -n "$busybox" ] || die "no static busybox found (apt-get install busybox-static)"
+[ -n "$busybox" ] || missing "no static busybox found (apt-get install busybox-static)"
 if [ -z "$kernel" ]; then
   for k in $(ls -1v /boot/vmlinuz-* 2>/dev/null | sort -rV); do
     [ -d "/lib/modules/${k#/boot/vmlinuz-}" ] && { kernel=$k; break; }
   done
 fi
-[ -n "$kernel" ] && [ -r "$kernel" ] || die "no readable kernel /boot/vmlinuz-* with modules (apt-get install linux-image-amd64)"
+[ -n "$kernel" ] && [ -r "$kernel" ] || missing "no readable kernel /boot/vmlinuz-* with modules (apt-get install linux-image-amd64)"
 kver=${kernel#/boot/vmlinuz-}
 moddir=/lib/modules/$kver
-[ -f "$moddir/modules.dep" ] || die "$moddir/modules.dep missing: the kernel $kernel has no modules tree"
+[ -f "$moddir/modules.dep" ] || missing "$moddir/modules.dep: the kernel $kernel has no modules tree"
+if [ "$check" -eq 1 ]; then
+  log "ready: $qemu, $kernel, $busybox"
+  exit 0
+fi
 
 work=$(mktemp -d /tmp/numa-lab.XXXXXX)
 qemu_pid=""
