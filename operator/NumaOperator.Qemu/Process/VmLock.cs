@@ -17,12 +17,22 @@ public sealed class VmLock : IDisposable
     /// <exception cref="VmLockedException">Another supervisor holds the lock.</exception>
     public static VmLock Acquire(string lockFile)
     {
-        var file = new FileStream(lockFile, new FileStreamOptions
+        FileStream file;
+        try
         {
-            Mode = FileMode.OpenOrCreate,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.ReadWrite, // .NET's own share emulation would also flock; the explicit flock below is the contract
-        });
+            file = new FileStream(lockFile, new FileStreamOptions
+            {
+                Mode = FileMode.OpenOrCreate,
+                Access = FileAccess.ReadWrite,
+                Share = FileShare.ReadWrite,
+            });
+        }
+        catch (IOException e) when (File.Exists(lockFile))
+        {
+            // .NET emulates FileShare with a shared flock at open, which our exclusive flock already blocks.
+            throw new VmLockedException($"another supervisor holds {lockFile}: this VM is already managed; never two QEMU for one VM", e);
+        }
+
         if (LibC.flock((int)file.SafeFileHandle.DangerousGetHandle(), LibC.LockExclusive | LibC.LockNonBlocking) != 0)
         {
             var error = Marshal.GetLastPInvokeErrorMessage();

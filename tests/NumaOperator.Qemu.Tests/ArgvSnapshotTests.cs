@@ -1,0 +1,93 @@
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.Qemu.Tests;
+
+/// <summary>
+/// The argv builder against checked-in snapshots (one argument per line). A change to the command line shows up as a
+/// diff of Snapshots/*.argv; the test writes the new vector beside it as *.received for review.
+/// </summary>
+public sealed class ArgvSnapshotTests
+{
+    public static TheoryData<string> Cases => ["seed-vm-tcg-qemu72", "seed-vm-omit-binding", "two-node-ram-kvm-qemu90"];
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ArgvMatchesSnapshot(string name)
+    {
+        var argv = name switch
+        {
+            "seed-vm-tcg-qemu72" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Tcg72),
+            "seed-vm-omit-binding" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(omitBinding: true), TestSpecs.Tcg72),
+            "two-node-ram-kvm-qemu90" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Kvm90),
+            _ => throw new ArgumentOutOfRangeException(nameof(name)),
+        };
+        var path = RepoPaths.Combine("tests", "NumaOperator.Qemu.Tests", "Snapshots", name + ".argv");
+        var actual = string.Join('\n', argv) + "\n";
+        var expected = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
+        if (actual != expected)
+        {
+            File.WriteAllText(Path.ChangeExtension(path, ".received"), actual);
+        }
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void SeedVmBindsItsOneBackendToNodeOneAndStartsPaused()
+    {
+        var argv = QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Tcg72);
+        var backend = Assert.Single(ValuesOf(argv, "-object"), v => v.StartsWith("memory-backend-file", StringComparison.Ordinal));
+        var props = QemuOptionValue.Split(backend);
+        Assert.Contains("host-nodes=1", props);
+        Assert.Contains("policy=bind", props);
+        Assert.Contains("mem-path=/dev/hugepages", props);
+        Assert.Contains("size=32212254720", props);
+        Assert.Contains("prealloc=on", props);
+        Assert.Equal("30720M", ValuesOf(argv, "-m").Single());
+        Assert.Equal("-S", argv[^1]);
+        Assert.Contains("-daemonize", argv);
+        Assert.DoesNotContain(argv, a => a.StartsWith("thread-context", StringComparison.Ordinal)); // 7.2 hangs with -daemonize
+    }
+
+    [Fact]
+    public void OneGiPagesUseTheOneGiMount()
+    {
+        var spec = TestSpecs.SeedVm();
+        spec = spec with { Placement = spec.Placement with { PageSize = Numa.Quantities.PageSize.Huge1Gi } };
+        var argv = QemuArgvBuilder.Build("/q", spec, TestSpecs.Tcg72);
+        Assert.Contains(ValuesOf(argv, "-object"), v => v.Contains("mem-path=/dev/hugepages1G,", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void MissingMountForThePageSizeIsRefused()
+    {
+        var facts = TestSpecs.Tcg72 with { HugetlbfsMounts = [] };
+        Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(), facts));
+    }
+
+    [Fact]
+    public void CommasInPathsAreDoubledSoTheyCannotStartAnotherProperty()
+    {
+        var argv = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Kvm90);
+        var drive = ValuesOf(argv, "-drive").Single();
+        Assert.Equal(["file=/var/lib/numa-operator/images/disk,1.qcow2", "format=qcow2", "if=virtio"], QemuOptionValue.Split(drive));
+    }
+
+    [Fact]
+    public void ControlCharactersAreRefused()
+    {
+        Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(name: "a\nb"), TestSpecs.Kvm90));
+    }
+
+    internal static IEnumerable<string> ValuesOf(IReadOnlyList<string> argv, string flag)
+    {
+        for (var i = 1; i + 1 < argv.Count; i++)
+        {
+            if (argv[i] == flag)
+            {
+                yield return argv[i + 1];
+            }
+        }
+    }
+}

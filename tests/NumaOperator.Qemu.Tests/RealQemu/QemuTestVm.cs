@@ -1,0 +1,63 @@
+using NumaOperator.Numa.Discovery;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Preflight;
+using NumaOperator.Qemu.Process;
+
+namespace NumaOperator.Qemu.Tests.RealQemu;
+
+/// <summary>A small firmware-only test VM (1 vCPU dedicated to the host's highest CPU, 64 MiB) and its cleanup: whatever QEMU it started is killed in Dispose.</summary>
+public sealed class QemuTestVm : IAsyncDisposable
+{
+    private readonly List<int> _pids = [];
+
+    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount)
+    {
+        Topology = new SysfsTopologyReader("/").ReadTopology();
+        var node0 = Topology.Node(0)!;
+        var vcpuHost = node0.Cpus[node0.Cpus.Count - 1];
+        StateRoot = Directory.CreateTempSubdirectory("numaop-vm-").FullName;
+        Spec = new VmLaunchSpec(
+            "test-vm",
+            Guid.NewGuid(),
+            new VmPlacement("local", pageSize, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Of(vcpuHost), 64L << 20)]),
+            NumaPolicy.Strict,
+            ResolvedBoot.FirmwareOnly,
+            new VmStatePaths(Path.Combine(StateRoot, "vm")));
+        Mounts = hugetlbfsMount is null ? [] : [new HugetlbfsMount(hugetlbfsMount, 2L << 20)];
+    }
+
+    public HostTopology Topology { get; }
+
+    public string StateRoot { get; }
+
+    public VmLaunchSpec Spec { get; }
+
+    public IReadOnlyList<HugetlbfsMount> Mounts { get; }
+
+    public VmSupervisor Supervisor { get; } = new() { PowerdownGrace = TimeSpan.FromSeconds(1), DaemonizeTimeout = TimeSpan.FromSeconds(60) };
+
+    public PreflightHost PreflightHost => new(QemuBinary.DefaultPath, Mounts, new HugepageCounters(), KvmProbe.IsUsable());
+
+    public async Task<RunningVm> StartAsync()
+    {
+        var facts = LaunchPreflight.Check(Spec.Placement, Spec.State, PreflightHost);
+        var argv = QemuArgvBuilder.Build(QemuBinary.DefaultPath, Spec, facts);
+        var vm = await Supervisor.StartAsync(argv, Spec, Topology, CancellationToken.None);
+        _pids.Add(vm.Pid);
+        return vm;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pid in _pids)
+        {
+            await VmSupervisor.KillAsync(pid);
+        }
+
+        Directory.Delete(StateRoot, recursive: true);
+    }
+}

@@ -1,0 +1,38 @@
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Host;
+
+namespace NumaOperator.Qemu.Tests;
+
+/// <summary>Launch specs and host facts shared by the argv tests.</summary>
+internal static class TestSpecs
+{
+    public static readonly Guid Uuid = Guid.Parse("0f5e8a36-1c2b-4d3e-9f00-123456789abc");
+
+    public static QemuHostFacts Tcg72 { get; } = new(new Version(7, 2, 22), false, [new HugetlbfsMount("/dev/hugepages", 2L << 20), new HugetlbfsMount("/dev/hugepages1G", 1L << 30)]);
+
+    public static QemuHostFacts Kvm90 { get; } = Tcg72 with { QemuVersion = new Version(9, 0, 0), KvmUsable = true };
+
+    /// <summary>The seed bug's VM: 4 vCPUs, 30 GiB of 2 MiB pages, strictly on host node 1, CPUs 8-11.</summary>
+    public static VmLaunchSpec SeedVm(bool omitBinding = false) => new(
+        "db1",
+        Uuid,
+        new VmPlacement("worker-7", PageSize.Huge2Mi, [new GuestNodePlacement(0, 1, CpuSet.Parse("0-3"), CpuSet.Parse("8-11"), 30L << 30)]),
+        NumaPolicy.Strict,
+        ResolvedBoot.FirmwareOnly,
+        new VmStatePaths("/run/numa-operator/vms/db1"),
+        omitBinding);
+
+    /// <summary>Two guest nodes of ordinary pages, Preferred, with a kernel, initrd, cmdline and disk.</summary>
+    public static VmLaunchSpec TwoNodeRam(string name = "web.example", string? cmdline = "console=ttyS0 root=/dev/vda1", string kernel = "/var/lib/numa-operator/images/vmlinuz-6.1") => new(
+        name,
+        Uuid,
+        new VmPlacement("worker-1", PageSize.Normal, [
+            new GuestNodePlacement(0, 2, CpuSet.Parse("0-2"), CpuSet.Empty, 4L << 30),
+            new GuestNodePlacement(1, 3, CpuSet.Parse("3-5"), CpuSet.Empty, 4L << 30),
+        ]),
+        NumaPolicy.Preferred,
+        new ResolvedBoot(kernel, "/var/lib/numa-operator/images/initrd.img-6.1", cmdline, "/var/lib/numa-operator/images/disk,1.qcow2", "qcow2"),
+        new VmStatePaths("/run/numa-operator/vms/" + name));
+}
