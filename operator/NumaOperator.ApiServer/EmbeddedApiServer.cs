@@ -76,9 +76,9 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             var serving = certificates.Serving;
             Seed(store, crds, options.Clock);
             var faults = new FaultInjector();
-            var admission = options.Admission ?? new AdmissionChain(new StructuralSchemaAdmission(), new NumaVirtualMachineAdmission());
+            var admission = options.Admission ?? new AdmissionChain(new CrdSchemaAdmission(), new NumaVirtualMachineAdmission());
             var operations = new ResourceOperations(store, admission, options.Clock);
-            var handler = new ApiRequestHandler(registry, store, operations, faults, options.Clock, token, options.BookmarkInterval);
+            var handler = new ApiRequestHandler(registry, store, operations, faults, options.Clock, crds, token, options.BookmarkInterval);
 
             var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
             builder.Logging.ClearProviders();

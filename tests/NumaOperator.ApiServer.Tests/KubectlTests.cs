@@ -73,7 +73,7 @@ public sealed class KubectlTests
 
             var table = await kubectl.OkAsync("get", "nvm");
             var lines = table.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Equal(["NAME", "PHASE", "NODE", "VCPUS", "MEMORY", "LOCAL", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries).Take(7));
+            Assert.Equal(["NAME", "PHASE", "NODE", "NUMA", "VCPUS", "MEMORY", "LOCAL", "AGE"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith("db1", lines[1], StringComparison.Ordinal);
             Assert.Contains(" 3 ", lines[1], StringComparison.Ordinal);
             Assert.Contains("1Gi", lines[1], StringComparison.Ordinal);
@@ -85,7 +85,10 @@ public sealed class KubectlTests
 
             var explain = await kubectl.OkAsync("explain", "nvm");
             Assert.Contains("KIND:       NumaVirtualMachine", explain, StringComparison.Ordinal);
-            Assert.Contains("spec", explain, StringComparison.Ordinal);
+            Assert.Contains("measured on host NUMA nodes", explain, StringComparison.Ordinal);
+            var explainField = await kubectl.OkAsync("explain", "nvm.spec.memory.hugepages.pageSize");
+            Assert.Contains("FIELD: pageSize <string>", explainField, StringComparison.Ordinal);
+            Assert.Contains("2Mi", explainField, StringComparison.Ordinal);
 
             await kubectl.OkAsync("label", "nvm", "db1", "zone=a");
             Assert.Contains("db1", await kubectl.OkAsync("get", "nvm", "-l", "zone=a,tier in (db)"), StringComparison.Ordinal);
@@ -108,6 +111,39 @@ public sealed class KubectlTests
             using var client = TestServer.Client(server);
             var gone = await Assert.ThrowsAsync<HttpOperationException>(() => TestServer.Vms(client).ReadNamespacedAsync<NumaVirtualMachine>("default", "db1"));
             Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public async Task UnknownFieldIsAStrictDecodingErrorAndStoresNothing(string version)
+    {
+        var binary = Kubectl.Find(version);
+        Skip.If(binary is null, Kubectl.MissingReason(version));
+        var dir = TestServer.TempDir();
+        try
+        {
+            await using var server = await TestServer.StartAsync();
+            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
+            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, "vm.yaml"), Vm.Replace("running: true", "running: true\n  colour: blue", StringComparison.Ordinal));
+            var before = server.ResourceVersion;
+
+            var (code, _, stderr) = await kubectl.RunAsync("apply", "-f", "vm.yaml");
+
+            Assert.NotEqual(0, code);
+            Assert.Contains("strict decoding error: unknown field \"spec.colour\"", stderr, StringComparison.Ordinal);
+            Assert.Equal(before, server.ResourceVersion);
+
+            // With validation off the server prunes the field, as the real one does.
+            await kubectl.OkAsync("apply", "--validate=false", "-f", "vm.yaml");
+            var spec = await kubectl.OkAsync("get", "nvm", "db1", "-o", "jsonpath={.spec}");
+            Assert.Contains("\"cores\":2", spec, StringComparison.Ordinal);
+            Assert.DoesNotContain("colour", spec, StringComparison.Ordinal);
         }
         finally
         {

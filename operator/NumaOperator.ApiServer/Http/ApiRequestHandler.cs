@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using k8s.Models;
 using Microsoft.AspNetCore.Http;
 using NumaOperator.ApiServer.Faults;
 using NumaOperator.ApiServer.Json;
@@ -22,12 +23,13 @@ public sealed class ApiRequestHandler(
     ResourceOperations operations,
     FaultInjector faults,
     TimeProvider clock,
+    IEnumerable<V1CustomResourceDefinition> crds,
     string token,
     TimeSpan bookmarkInterval)
 {
     private static readonly byte[] Newline = "\n"u8.ToArray();
     private readonly DiscoveryDocuments discovery = new(registry);
-    private readonly OpenApiDocuments openApi = new(registry);
+    private readonly OpenApiDocuments openApi = new(registry, crds);
     private readonly TableConverter tables = new(clock);
     private readonly byte[] expectedAuthorization = Encoding.UTF8.GetBytes("Bearer " + token);
 

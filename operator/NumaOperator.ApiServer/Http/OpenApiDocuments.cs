@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
+using k8s.Models;
+using NumaOperator.Api.Schema;
 using NumaOperator.ApiServer.Resources;
 
 namespace NumaOperator.ApiServer.Http;
 
 /// <summary>
-/// OpenAPI v3 documents, one per group/version, built from the served resources' schemas. kubectl reads them for
+/// OpenAPI v3 documents, one per group/version (custom resources from their CRDs, built-ins with open schemas). kubectl reads them for
 /// <c>kubectl explain</c> and to see that PATCH takes <c>fieldValidation</c>, after which it leaves validation to
 /// the server (no OpenAPI v2 protobuf document is needed).
 /// </summary>
@@ -15,13 +17,18 @@ public sealed class OpenApiDocuments
     private const string ObjectMetaRef = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
     private readonly Dictionary<string, (byte[] Json, string Hash)> documents = new(StringComparer.Ordinal);
 
-    public OpenApiDocuments(ResourceRegistry registry)
+    public OpenApiDocuments(ResourceRegistry registry, IEnumerable<V1CustomResourceDefinition> crds)
     {
-        foreach (var group in registry.All.GroupBy(k => (k.Group, k.Version)))
+        foreach (var group in registry.All.Where(k => !k.IsCustomResource).GroupBy(k => (k.Group, k.Version)))
         {
             var path = group.Key.Group.Length == 0 ? "api/" + group.Key.Version : $"apis/{group.Key.Group}/{group.Key.Version}";
-            var json = Encoding.UTF8.GetBytes(Build(group.ToList()).ToJsonString(Json.JsonOutput.Options));
-            documents[path] = (json, Convert.ToHexString(SHA256.HashData(json))[..32]);
+            Add(path, Build(group.ToList()).ToJsonString(Json.JsonOutput.Options));
+        }
+
+        // Custom resources: the documents of the generated CRDs, as a real server derives them from the CRDs.
+        foreach (var (path, json) in OpenApiV3Documents.FromCrds(crds).Documents)
+        {
+            Add(path, json);
         }
     }
 
@@ -39,6 +46,12 @@ public sealed class OpenApiDocuments
 
     /// <summary>The document at /openapi/v3/{path}, e.g. "apis/numaoperator.io/v1alpha1".</summary>
     public byte[]? Document(string path) => documents.TryGetValue(path, out var doc) ? doc.Json : null;
+
+    private void Add(string path, string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        documents[path] = (bytes, Convert.ToHexString(SHA256.HashData(bytes))[..32]);
+    }
 
     private static JsonObject Build(IReadOnlyList<ResourceKind> kinds)
     {
@@ -82,9 +95,8 @@ public sealed class OpenApiDocuments
         };
     }
 
-    private static string SchemaName(ResourceKind kind) => kind.IsCustomResource
-        ? string.Join('.', kind.Group.Split('.').Reverse()) + "." + kind.Version + "." + kind.Kind
-        : $"io.k8s.api.{(kind.Group.Length == 0 ? "core" : kind.Group.Split('.')[0])}.{kind.Version}.{kind.Kind}";
+    private static string SchemaName(ResourceKind kind) =>
+        $"io.k8s.api.{(kind.Group.Length == 0 ? "core" : kind.Group.Split('.')[0])}.{kind.Version}.{kind.Kind}";
 
     private static JsonObject Schema(ResourceKind kind)
     {

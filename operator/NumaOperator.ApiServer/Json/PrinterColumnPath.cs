@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace NumaOperator.ApiServer.Json;
 
 /// <summary>
-/// Evaluates the JSONPath subset printer columns use: ".a.b", ".a[0].b" and ".a[?(@.type=="Ready")].status".
+/// Evaluates the JSONPath subset printer columns use: ".a.b", ".a[0].b", ".a[*].b" and ".a[?(@.type=="Ready")].status".
 /// A missing field yields null (an empty cell), as kubectl shows it.
 /// </summary>
 public static class PrinterColumnPath
@@ -34,7 +34,10 @@ public static class PrinterColumnPath
                 }
 
                 var inner = path[(i + 1)..end];
-                node = inner.StartsWith("?(@.", StringComparison.Ordinal) ? Filter(array, inner) : int.TryParse(inner, out var index) && index < array.Count ? array[index] : null;
+                // [*] and filters yield their first match: a table cell shows one value, as the real server's does.
+                node = inner == "*" ? array.FirstOrDefault()
+                    : inner.StartsWith("?(@.", StringComparison.Ordinal) ? Filter(array, inner)
+                    : int.TryParse(inner, out var index) && index < array.Count ? array[index] : null;
                 i = end + 1;
             }
             else
