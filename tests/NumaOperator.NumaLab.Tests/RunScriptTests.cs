@@ -29,4 +29,59 @@ public sealed class RunScriptTests
         Assert.Equal(3, process.ExitCode);
         Assert.Contains(message, stderr, StringComparison.Ordinal);
     }
+
+    [SkippableFact]
+    public void Timeout_kills_the_guest_exits_124_and_removes_the_work_dir()
+    {
+        var missing = NumaLabRunner.MissingPrerequisite();
+        Skip.If(missing is not null, missing);
+        var work = Directory.CreateTempSubdirectory("numalab-timeout.");
+        try
+        {
+            var serialLog = Path.Combine(work.FullName, "serial.log");
+            var before = Directory.GetDirectories("/tmp", "numa-lab.*").ToHashSet();
+            var info = new ProcessStartInfo("bash") { RedirectStandardError = true, RedirectStandardOutput = true };
+            foreach (var arg in new[] { NumaLabRunner.RunScript, "--quiet", "--timeout", "2", "--serial-log", serialLog, "--", "true" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            using var process = Process.Start(info)!;
+            var stderr = process.StandardError.ReadToEnd();
+            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(60)), "run.sh did not end after its 2 s timeout");
+
+            Assert.Equal(124, process.ExitCode);
+            Assert.Contains("timeout after 2s", stderr, StringComparison.Ordinal);
+            Assert.DoesNotContain(ProcessCommandLines(), c => c.Contains("mount_tag=hostroot", StringComparison.Ordinal) && c.Contains(serialLog, StringComparison.Ordinal));
+            Assert.Empty(Directory.GetDirectories("/tmp", "numa-lab.*").Except(before));
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Every live process's command line (the outer QEMU is found by its serial log path).</summary>
+    private static IEnumerable<string> ProcessCommandLines()
+    {
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _))
+            {
+                continue;
+            }
+
+            string text;
+            try
+            {
+                text = File.ReadAllText(Path.Combine(dir, "cmdline"));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                continue; // ended meanwhile
+            }
+
+            yield return text.Replace('\0', ' ');
+        }
+    }
 }
