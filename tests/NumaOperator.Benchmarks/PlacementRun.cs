@@ -9,7 +9,7 @@ namespace NumaOperator.Benchmarks;
 
 /// <summary>
 /// `placement [--nodes N] [--vms N] [--seed S] [--rounds R]`: places the synthetic fleet R times on a fresh ledger
-/// and prints the fastest round's decisions per second, VMs placed and hugepage bytes placed / offered.
+/// and prints the fastest and the median round's decisions per second, VMs placed and hugepage bytes placed / offered.
 /// </summary>
 public static class PlacementRun
 {
@@ -19,13 +19,17 @@ public static class PlacementRun
         var requests = FleetWorkload.VirtualMachines(vmCount, seed)
             .Select(vm => NumaVirtualMachineValidator.Validate(vm).Request ?? throw new InvalidOperationException("generated VM is invalid"))
             .ToList();
-        var best = TimeSpan.MaxValue;
+        var times = new List<TimeSpan>();
+        var cpuTimes = new List<TimeSpan>();
+        using var process = Process.GetCurrentProcess();
         PlacementLedger? ledger = null;
         var placed = 0;
         for (var round = 0; round < rounds; round++)
         {
             var fresh = new PlacementLedger(snapshot);
             var count = 0;
+            process.Refresh();
+            var cpuBefore = process.TotalProcessorTime;
             var watch = Stopwatch.StartNew();
             foreach (var request in requests)
             {
@@ -37,10 +41,9 @@ public static class PlacementRun
             }
 
             watch.Stop();
-            if (watch.Elapsed < best)
-            {
-                best = watch.Elapsed;
-            }
+            process.Refresh();
+            times.Add(watch.Elapsed);
+            cpuTimes.Add(process.TotalProcessorTime - cpuBefore);
 
             ledger = fresh;
             placed = count;
@@ -59,9 +62,15 @@ public static class PlacementRun
             }
         }
 
+        times.Sort();
+        cpuTimes.Sort();
+        var best = times[0];
+        var median = times[times.Count / 2];
         var ci = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(ci, $"nodes: {nodes} x {FleetWorkload.NumaNodesPerHost} NUMA nodes, VMs: {vmCount}, seed: {seed}, rounds: {rounds}"));
         Console.WriteLine(string.Create(ci, $"fastest round: {best.TotalMilliseconds:0.0} ms for {vmCount} decisions = {vmCount / best.TotalSeconds:0} decisions/s"));
+        Console.WriteLine(string.Create(ci, $"median round:  {median.TotalMilliseconds:0.0} ms for {vmCount} decisions = {vmCount / median.TotalSeconds:0} decisions/s"));
+        Console.WriteLine(string.Create(ci, $"CPU time per round (all threads, less sensitive to a busy machine): fastest {cpuTimes[0].TotalMilliseconds:0.0} ms, median {cpuTimes[cpuTimes.Count / 2].TotalMilliseconds:0.0} ms"));
         Console.WriteLine(string.Create(ci, $"VMs placed: {placed}/{vmCount}"));
         Console.WriteLine(string.Create(ci, $"hugepage bytes placed / offered: {used / (double)(1L << 40):0.00} TiB / {offered / (double)(1L << 40):0.00} TiB ({100.0 * used / offered:0.0}%)"));
         return 0;
