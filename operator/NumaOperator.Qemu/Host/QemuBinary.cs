@@ -25,7 +25,7 @@ public sealed partial record QemuBinary(string Path, Version Version)
             UseShellExecute = false,
         };
         start.ArgumentList.Add("-version");
-        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidDataException($"{path} did not start");
+        using var process = Process.Start(start) ?? throw new InvalidDataException($"{path} did not start");
         var output = process.StandardOutput.ReadToEnd();
         process.StandardError.ReadToEnd();
         if (!process.WaitForExit(10_000))

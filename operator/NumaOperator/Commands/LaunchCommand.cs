@@ -16,7 +16,7 @@ using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Placement;
 using NumaOperator.Qemu.Preflight;
-using NumaOperator.Qemu.Process;
+using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Cli.Commands;
 

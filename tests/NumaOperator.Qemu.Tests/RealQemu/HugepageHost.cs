@@ -75,7 +75,7 @@ public sealed class HugepageHost : IDisposable
             start.ArgumentList.Add(a);
         }
 
-        using var process = System.Diagnostics.Process.Start(start)!;
+        using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEnd();
         process.WaitForExit();
         if (process.ExitCode != 0)

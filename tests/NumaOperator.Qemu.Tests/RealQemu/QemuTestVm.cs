@@ -5,7 +5,7 @@ using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
-using NumaOperator.Qemu.Process;
+using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 

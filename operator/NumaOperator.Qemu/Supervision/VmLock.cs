@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using NumaOperator.Qemu.Host;
 
-namespace NumaOperator.Qemu.Process;
+namespace NumaOperator.Qemu.Supervision;
 
 /// <summary>
 /// An exclusive flock on the VM's state-dir lock file, held by whichever supervisor owns the VM. Two supervisors

@@ -1,7 +1,7 @@
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Qmp;
 
-namespace NumaOperator.Qemu.Process;
+namespace NumaOperator.Qemu.Supervision;
 
 /// <summary>A QEMU process this supervisor owns: its pid, QMP connection, vCPU threads and the state-dir lock.</summary>
 public sealed class RunningVm : IAsyncDisposable

@@ -2,7 +2,7 @@ using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 
-namespace NumaOperator.Qemu.Process;
+namespace NumaOperator.Qemu.Supervision;
 
 /// <summary>Which host CPUs each QEMU thread may run on. Pure.</summary>
 /// <param name="VcpuCpus">Guest vCPU index → allowed host CPUs (one CPU when dedicated).</param>

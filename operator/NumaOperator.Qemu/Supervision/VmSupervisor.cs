@@ -8,7 +8,7 @@ using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Qmp;
 
-namespace NumaOperator.Qemu.Process;
+namespace NumaOperator.Qemu.Supervision;
 
 /// <summary>
 /// Starts, pins, adopts and stops QEMU processes. QEMU runs daemonized (-daemonize, -pidfile) so it outlives the
@@ -220,7 +220,7 @@ public sealed class VmSupervisor
             start.ArgumentList.Add(arg);
         }
 
-        using var process = System.Diagnostics.Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]} did not start");
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync(ct);
         var stdout = process.StandardOutput.ReadToEndAsync(ct);

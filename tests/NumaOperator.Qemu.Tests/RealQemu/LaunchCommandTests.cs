@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.Qemu.Tests.RealQemu;
+
+/// <summary>`numa-operator launch` end to end: the real executable, real QEMU, hugepages reserved by the test.</summary>
+[Collection(RealQemuTests.Name)]
+public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("numaop-launch-").FullName;
+
+    [SkippableFact]
+    public async Task MeasuredLaunchIsBoundAlignedAndStops()
+    {
+        Skip.IfNot(host.Available, HugepageHost.SkipReason);
+        using var reservation = host.Reserve(32);
+        var (exit, stdout, stderr) = await LaunchAsync(VmFile(hugepages: true), "--host-nodes", "0", "--measure", "--stop-after", "-o", "json");
+        Assert.True(exit == 0, $"exit {exit}: {stderr}{stdout}");
+        var json = JsonNode.Parse(stdout)!.AsObject();
+        Assert.True(json["aligned"]!.GetValue<bool>(), json["verdict"]!.GetValue<string>());
+        Assert.Equal(["bind:0"], json["guestRamPolicies"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Equal("1.000", json["localRatio"]!.GetValue<string>());
+        Assert.Equal(64L << 20, json["guestRamBytesByNode"]!.AsArray().Single(n => n!["node"]!.GetValue<int>() == 0)!["bytes"]!.GetValue<long>());
+        var before = json["freeHugepagesBefore"]!.AsArray().Single(n => n!["node"]!.GetValue<int>() == 0)!["free"]!.GetValue<long>();
+        var after = json["freeHugepagesAfter"]!.AsArray().Single(n => n!["node"]!.GetValue<int>() == 0)!["free"]!.GetValue<long>();
+        Assert.Equal(32, before - after);
+        Assert.True(json["stopped"]!.GetValue<bool>());
+        Assert.Contains("host-nodes=0,policy=bind", json["argv"]!.AsArray().Select(a => a!.GetValue<string>()).Single(a => a.StartsWith("memory-backend-file", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var pid = json["pid"]!.GetValue<int>();
+        Assert.False(Qemu.Host.ProcFs.IsAlive(pid));
+    }
+
+    [SkippableFact]
+    public async Task OmittedBindingIsCaughtAndExitsOne()
+    {
+        Skip.IfNot(host.Available, HugepageHost.SkipReason);
+        var (exit, stdout, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--measure", "--stop-after", "--omit-binding-for-test");
+        Assert.True(exit == 1, $"exit {exit}: {stderr}{stdout}");
+        Assert.Contains("not aligned: 1 guest-RAM mapping(s) have policy default", stdout, StringComparison.Ordinal);
+        Assert.Contains("HOST NODE", stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData("7", "host NUMA node 7 does not exist here")]
+    [InlineData("0,1", "--host-nodes lists 2 host node(s) (0,1) but spec.numa.guestNodes is 1")]
+    [InlineData("x", "--host-nodes \"x\": expected host NUMA node ids")]
+    public async Task BadHostNodesExitTwoAndStartNothing(string hostNodes, string message)
+    {
+        Skip.IfNot(HostCapabilities.IsLinux, "Linux only");
+        var (exit, _, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", hostNodes);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "state")));
+    }
+
+    [Fact]
+    public async Task InvalidVmExitsTwoNamingTheField()
+    {
+        var file = Path.Combine(_dir, "bad.yaml");
+        await File.WriteAllTextAsync(file, "apiVersion: numaoperator.io/v1alpha1\nkind: NumaVirtualMachine\nmetadata: {name: Bad_Name}\nspec:\n  cpu: {cores: 0}\n  memory: {size: 64Mi}\n");
+        var (exit, _, stderr) = await LaunchAsync(file, "--host-nodes", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains("metadata.name", stderr, StringComparison.Ordinal);
+        Assert.Contains("spec.cpu.cores", stderr, StringComparison.Ordinal);
+    }
+
+    public void Dispose()
+    {
+        var pidFile = Path.Combine(_dir, "state", "qemu.pid");
+        if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid))
+        {
+            Qemu.Supervision.VmSupervisor.KillAsync(pid).GetAwaiter().GetResult();
+        }
+
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    private string VmFile(bool hugepages)
+    {
+        var file = Path.Combine(_dir, "vm.yaml");
+        File.WriteAllText(file, $$"""
+            apiVersion: numaoperator.io/v1alpha1
+            kind: NumaVirtualMachine
+            metadata: {name: launch-test, namespace: default}
+            spec:
+              cpu: {cores: 1, dedicated: true}
+              memory: {size: 64Mi{{(hugepages ? ", hugepages: {pageSize: 2Mi}" : string.Empty)}}}
+              numa: {guestNodes: 1, policy: Strict}
+            """);
+        return file;
+    }
+
+    private async Task<(int Exit, string Stdout, string Stderr)> LaunchAsync(string vmFile, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])[RepoPaths.CliDll, "launch", "--vm", vmFile, "--state-dir", Path.Combine(_dir, "state"), .. args])
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
