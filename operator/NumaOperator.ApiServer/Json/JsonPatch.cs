@@ -94,7 +94,7 @@ public static class JsonPatch
             return value;
         }
 
-        var parent = Resolve(document, "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape)));
+        var parent = Resolve(document, Parent(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -123,7 +123,7 @@ public static class JsonPatch
             return null;
         }
 
-        var parent = Resolve(document, "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape)));
+        var parent = Resolve(document, Parent(tokens));
         var last = tokens[^1];
         switch (parent)
         {
@@ -141,6 +141,9 @@ public static class JsonPatch
 
         return document;
     }
+
+    private static string Parent(List<string> tokens) =>
+        tokens.Count == 1 ? string.Empty : "/" + string.Join('/', tokens.Take(tokens.Count - 1).Select(Escape));
 
     private static string Escape(string token) => token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
 }
