@@ -9,8 +9,8 @@ namespace NumaOperator.Api.Status;
 
 /// <summary>
 /// What a scheduling decision writes on a NumaVirtualMachine, shared by the controller and <c>numa-operator place</c>
-/// so both write exactly the same: status.nodeName, status.placement, status.phase, the label numaoperator.io/node,
-/// status.observedGeneration and the Scheduled condition. Pure: the time is a parameter.
+/// so both write exactly the same: status.nodeName, status.placement, status.phase, the label numaoperator.io/node
+/// and the Scheduled condition (its observedGeneration = metadata.generation). Pure: the time is a parameter.
 /// </summary>
 public static class SchedulingStatus
 {
@@ -73,8 +73,9 @@ public static class SchedulingStatus
 
     private static void Finish(NumaVirtualMachine vm, bool scheduled, string reason, string message, DateTime now)
     {
+        // status.observedGeneration is left to whoever sets Ready: kstatus reads observedGeneration == generation without
+        // Ready as "Current", which a VM that is only scheduled is not.
         var status = vm.Status!;
-        status.ObservedGeneration = vm.Metadata.Generation;
         status.Conditions = ConditionList.Set(status.Conditions, ConditionType, scheduled, reason, message, vm.Metadata.Generation, now);
     }
 

@@ -24,7 +24,8 @@ public class SchedulingStatusTests
 
         SchedulingStatus.ApplyPlaced(vm, Placement, T1);
 
-        Assert.Equal(("w7", "Scheduled", 4L), (vm.Status!.NodeName, vm.Status.Phase, vm.Status.ObservedGeneration));
+        Assert.Equal(("w7", "Scheduled"), (vm.Status!.NodeName, vm.Status.Phase));
+        Assert.Null(vm.Status.ObservedGeneration); // only whoever sets Ready may claim the generation is reconciled (kstatus)
         Assert.Equal("w7", vm.Metadata.Labels[ApiGroup.NodeLabel]);
         var guest = Assert.Single(vm.Status.Placement!.GuestNodes);
         Assert.Equal(("2Mi", 1, "0-3", "8-11", "30Gi"), (vm.Status.Placement.PageSize, guest.HostNode, guest.Vcpus, guest.HostCpus, guest.Memory));
