@@ -66,6 +66,11 @@ public sealed class KubectlTests
             var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
             await File.WriteAllTextAsync(Path.Combine(dir, "vm.yaml"), Vm);
 
+            // Typed kubectl commands post protobuf: create namespace must work too.
+            Assert.Contains("namespace/lab created", await kubectl.OkAsync("create", "namespace", "lab"), StringComparison.Ordinal);
+            Assert.Contains("Active", await kubectl.OkAsync("get", "ns", "lab"), StringComparison.Ordinal);
+            Assert.Contains("numavirtualmachines.numaoperator.io", await kubectl.OkAsync("get", "crd"), StringComparison.Ordinal);
+
             Assert.Contains("numavirtualmachine.numaoperator.io/db1 created", await kubectl.OkAsync("apply", "-f", "vm.yaml"), StringComparison.Ordinal);
             Assert.Contains("unchanged", await kubectl.OkAsync("apply", "-f", "vm.yaml"), StringComparison.Ordinal);
             await File.WriteAllTextAsync(Path.Combine(dir, "vm.yaml"), Vm.Replace("cores: 2", "cores: 3", StringComparison.Ordinal));

@@ -160,7 +160,7 @@ public sealed class ApiRequestHandler(
             }
             else if (HttpMethods.IsPost(method) && ns is not null)
             {
-                var created = operations.Create(kind, ns, ResourceOperations.ParseBody(await ReadBodyAsync(request)), options);
+                var created = operations.Create(kind, ns, await ReadCreateBodyAsync(kind, request), options);
                 await WriteObjectAsync(context, options.DryRun ? 200 : 201, kind, created);
             }
             else if (HttpMethods.IsDelete(method) && ns is not null)
@@ -451,6 +451,26 @@ public sealed class ApiRequestHandler(
         {
             throw ApiStatusException.BadRequest($"DeleteOptions: {e.Message}");
         }
+    }
+
+    /// <summary>JSON, or for a Namespace also the protobuf that <c>kubectl create namespace</c> sends.</summary>
+    private static async Task<JsonObject> ReadCreateBodyAsync(ResourceKind kind, HttpRequest request)
+    {
+        if (kind == BuiltinResources.Namespaces && (request.ContentType ?? string.Empty).StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+            try
+            {
+                return ProtobufNamespaceReader.Read(buffer.ToArray());
+            }
+            catch (FormatException e)
+            {
+                throw ApiStatusException.BadRequest(e.Message);
+            }
+        }
+
+        return ResourceOperations.ParseBody(await ReadBodyAsync(request));
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)

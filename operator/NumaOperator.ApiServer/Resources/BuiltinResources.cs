@@ -76,7 +76,7 @@ public static class BuiltinResources
         Namespaced = false,
         ShortNames = ["crd", "crds"],
         ReadOnly = true,
-        PrinterColumns = [new("Created At", "date", ".metadata.creationTimestamp")],
+        PrinterColumns = [new("Created At", "string", ".metadata.creationTimestamp")],
     };
 
     public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions];
