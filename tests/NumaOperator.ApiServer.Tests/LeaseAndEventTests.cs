@@ -16,9 +16,10 @@ public sealed class LeaseAndEventTests
         using var clientB = TestServer.Client(server);
         LeaderElector Elector(Kubernetes client, string identity) => new(new LeaderElectionConfig(new LeaseLock(client, "kube-system", "numa-operator", identity))
         {
-            LeaseDuration = TimeSpan.FromSeconds(2),
-            RenewDeadline = TimeSpan.FromSeconds(1),
-            RetryPeriod = TimeSpan.FromMilliseconds(200),
+            // Generous against a busy CI machine: a missed renewal would hand over the lease and fail the XOR below.
+            LeaseDuration = TimeSpan.FromSeconds(4),
+            RenewDeadline = TimeSpan.FromSeconds(3),
+            RetryPeriod = TimeSpan.FromMilliseconds(250),
         });
 
         using var a = Elector(clientA, "a");
@@ -29,7 +30,7 @@ public sealed class LeaseAndEventTests
         var runB = b.RunUntilLeadershipLostAsync(stopB.Token);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
             while (!a.IsLeader() && !b.IsLeader())
             {
                 await Task.Delay(50, timeout.Token);
