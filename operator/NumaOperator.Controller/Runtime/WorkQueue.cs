@@ -1,0 +1,202 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace NumaOperator.Controller.Runtime;
+
+/// <summary>
+/// The controller work queue, in the spirit of client-go's: a key is queued at most once however often it is added;
+/// a key added while a worker processes it runs once more after <see cref="Done"/>; no key is processed by two
+/// workers at once; failing keys back off exponentially per key (<see cref="AddRateLimited"/>) until
+/// <see cref="Forget"/>; <see cref="AddAfter"/> re-adds later (RequeueAfter). Timers come from a
+/// <see cref="TimeProvider"/> so tests drive time.
+/// </summary>
+[SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "'work queue' is the controller-runtime term")]
+public sealed class WorkQueue : IDisposable
+{
+    private readonly Lock gate = new();
+    private readonly Queue<string> ready = new();
+    private readonly HashSet<string> dirty = new(StringComparer.Ordinal);
+    private readonly HashSet<string> processing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> failures = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (DateTimeOffset Due, ITimer Timer)> delayed = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim available = new(0);
+    private readonly TimeProvider clock;
+    private readonly ExponentialBackoff backoff;
+    private bool shutDown;
+
+    public WorkQueue(TimeProvider? clock = null, ExponentialBackoff? backoff = null)
+    {
+        this.clock = clock ?? TimeProvider.System;
+        this.backoff = backoff ?? ExponentialBackoff.Default;
+    }
+
+    /// <summary>Keys waiting for a worker (not those being processed or delayed).</summary>
+    public int Depth
+    {
+        get
+        {
+            lock (gate)
+            {
+                return ready.Count;
+            }
+        }
+    }
+
+    /// <summary>Keys waiting for a timer (RequeueAfter or backoff).</summary>
+    public int DelayedCount
+    {
+        get
+        {
+            lock (gate)
+            {
+                return delayed.Count;
+            }
+        }
+    }
+
+    public void Add(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        lock (gate)
+        {
+            if (shutDown || !dirty.Add(key) || processing.Contains(key))
+            {
+                return;
+            }
+
+            ready.Enqueue(key);
+        }
+
+        available.Release();
+    }
+
+    /// <summary>Adds the key after <paramref name="delay"/>; an earlier pending re-add of the same key wins.</summary>
+    public void AddAfter(string key, TimeSpan delay)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (delay <= TimeSpan.Zero)
+        {
+            Add(key);
+            return;
+        }
+
+        lock (gate)
+        {
+            if (shutDown)
+            {
+                return;
+            }
+
+            var due = clock.GetUtcNow() + delay;
+            if (delayed.TryGetValue(key, out var pending))
+            {
+                if (pending.Due <= due)
+                {
+                    return;
+                }
+
+                pending.Timer.Dispose();
+            }
+
+            var timer = clock.CreateTimer(_ => Fire(key), null, delay, Timeout.InfiniteTimeSpan);
+            delayed[key] = (due, timer);
+        }
+    }
+
+    /// <summary>Adds the key after its backoff delay and counts one more failure for it.</summary>
+    public void AddRateLimited(string key)
+    {
+        int count;
+        lock (gate)
+        {
+            count = failures.GetValueOrDefault(key);
+            failures[key] = count + 1;
+        }
+
+        AddAfter(key, backoff.Delay(count));
+    }
+
+    /// <summary>The key succeeded: its next failure starts from the base delay again.</summary>
+    public void Forget(string key)
+    {
+        lock (gate)
+        {
+            failures.Remove(key);
+        }
+    }
+
+    public int Failures(string key)
+    {
+        lock (gate)
+        {
+            return failures.GetValueOrDefault(key);
+        }
+    }
+
+    /// <summary>Waits for a key and marks it as being processed; call <see cref="Done"/> when finished with it.</summary>
+    public async ValueTask<string> TakeAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            await available.WaitAsync(ct);
+            lock (gate)
+            {
+                if (ready.TryDequeue(out var key))
+                {
+                    dirty.Remove(key);
+                    processing.Add(key);
+                    return key;
+                }
+            }
+        }
+    }
+
+    /// <summary>Processing of the key finished; if it was added meanwhile it is queued again now.</summary>
+    public void Done(string key)
+    {
+        lock (gate)
+        {
+            processing.Remove(key);
+            if (shutDown || !dirty.Contains(key))
+            {
+                return;
+            }
+
+            ready.Enqueue(key);
+        }
+
+        available.Release();
+    }
+
+    public void Dispose()
+    {
+        lock (gate)
+        {
+            shutDown = true;
+            foreach (var (_, pending) in delayed)
+            {
+                pending.Timer.Dispose();
+            }
+
+            delayed.Clear();
+            ready.Clear();
+            dirty.Clear();
+        }
+
+        available.Dispose();
+    }
+
+    private void Fire(string key)
+    {
+        lock (gate)
+        {
+            if (!delayed.Remove(key, out var pending))
+            {
+                return;
+            }
+
+            pending.Timer.Dispose();
+        }
+
+        Add(key);
+    }
+}

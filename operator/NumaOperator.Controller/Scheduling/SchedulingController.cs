@@ -1,0 +1,118 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+
+namespace NumaOperator.Controller.Scheduling;
+
+/// <summary>Tuning of the scheduling controller.</summary>
+public sealed record SchedulingControllerOptions
+{
+    /// <summary>Workers; decisions are serialized by the reconciler, the rest (writes) runs in parallel.</summary>
+    public int Workers { get; init; } = 4;
+
+    public InformerOptions Informers { get; init; } = new();
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}
+
+/// <summary>
+/// One term of the scheduling controller: informers on NumaVirtualMachines, NumaNodeTopologies and Nodes (listed
+/// afresh each term), the ledger rebuilt once they are synced, then workers until the token is cancelled.
+/// </summary>
+public sealed class SchedulingController(IKubernetes client, SchedulingControllerOptions? options = null, ILoggerFactory? loggers = null)
+{
+    public const string Name = "scheduling";
+
+    private readonly SchedulingControllerOptions settings = options ?? new SchedulingControllerOptions();
+    private readonly ILoggerFactory logs = loggers ?? NullLoggerFactory.Instance;
+    private volatile bool synced;
+
+    /// <summary>True while a term runs with synced caches.</summary>
+    public bool IsSynced => synced;
+
+    /// <summary>The running term's reconciler (tests read its ledger counters); null between terms.</summary>
+    public SchedulingReconciler? Reconciler { get; private set; }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        var vmInformer = new Informer<NumaVirtualMachine>(
+            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
+            settings.Informers, logs.CreateLogger("informer.vm"));
+        var topologyInformer = new Informer<NumaNodeTopology>(
+            new CustomResourceApi<NumaNodeTopology, NumaNodeTopologyList>(client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural),
+            settings.Informers, logs.CreateLogger("informer.nnt"));
+        var nodeInformer = new Informer<V1Node>(new NodeApi(client), settings.Informers, logs.CreateLogger("informer.node"));
+        using var queue = new WorkQueue(settings.Clock);
+        using var reconciler = new SchedulingReconciler(
+            vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache,
+            new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
+            new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events")),
+            queue, settings.Clock, logs.CreateLogger(Name));
+        vmInformer.Changed += change => queue.Add(change.Item.Key);
+        topologyInformer.Changed += change =>
+        {
+            if (change.Type == WatchEventType.Deleted || !SameStatus(change.Item, change.Previous))
+            {
+                reconciler.OnCapacityChanged();
+            }
+        };
+        nodeInformer.Changed += change => OnNodeChanged(change, vmInformer.Cache, queue, reconciler);
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var informers = new[] { vmInformer.RunAsync(stop.Token), topologyInformer.RunAsync(stop.Token), nodeInformer.RunAsync(stop.Token) };
+        try
+        {
+            await Task.WhenAll(vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct));
+            reconciler.Initialize();
+            Reconciler = reconciler;
+            synced = true;
+            foreach (var key in vmInformer.Cache.Keys())
+            {
+                queue.Add(key);
+            }
+
+            await new ReconcileLoop(Name, queue, reconciler, settings.Workers, settings.Clock, logs.CreateLogger("reconcile")).RunAsync(ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            synced = false;
+            Reconciler = null;
+            await stop.CancelAsync();
+            await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    private static bool SameStatus(NumaNodeTopology now, NumaNodeTopology? before) =>
+        before is not null
+        && KubernetesJson.Serialize(now.Status) == KubernetesJson.Serialize(before.Status)
+        && now.Spec?.ReservedCpus == before.Spec?.ReservedCpus;
+
+    private static void OnNodeChanged(CacheChange<V1Node> change, ObjectCache<NumaVirtualMachine> vms, WorkQueue queue, SchedulingReconciler reconciler)
+    {
+        var before = change.Previous;
+        var labelsOrCordonChanged = before is null
+            || change.Type == WatchEventType.Deleted
+            || KubernetesJson.Serialize(change.Item.Metadata.Labels) != KubernetesJson.Serialize(before.Metadata.Labels)
+            || change.Item.Spec?.Unschedulable != before.Spec?.Unschedulable;
+        if (!labelsOrCordonChanged)
+        {
+            return; // heartbeats and node status do not change what fits
+        }
+
+        reconciler.OnCapacityChanged();
+        if (change.Type == WatchEventType.Deleted)
+        {
+            // VMs waiting in deletion for this node's agent can go now.
+            foreach (var vm in vms.ByLabel(ApiGroup.NodeLabel, change.Item.Metadata.Name))
+            {
+                queue.Add(vm.Key);
+            }
+        }
+    }
+}

@@ -1,0 +1,369 @@
+using System.Collections.Concurrent;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NumaOperator.Api.Conversion;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Api.Validation;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Placement;
+
+namespace NumaOperator.Controller.Scheduling;
+
+/// <summary>
+/// Places NumaVirtualMachines. One decision at a time against an in-memory <see cref="PlacementLedger"/> rebuilt
+/// from every VM's status.placement when a term starts (<see cref="Initialize"/>) and kept current: a placement is
+/// recorded in the ledger before it is written, released when the VM is gone or its QEMU is gone on deletion.
+/// Unschedulable VMs wait in a set and are queued again only when capacity changes (a placement released, a node or
+/// topology changed), never in a loop. Level-triggered: every reconcile recomputes the VM's status from caches.
+/// </summary>
+public sealed class SchedulingReconciler : IReconciler, IDisposable
+{
+    public const string ConditionReconciling = "Reconciling";
+    public const string ConditionStalled = "Stalled";
+    public const string ConditionRestartRequired = "RestartRequired";
+    public const string ReasonSpecChanged = "SpecChanged";
+    public const string ReasonPlacementConflict = "PlacementConflict";
+    public const string EventFailedScheduling = "FailedScheduling";
+
+    private readonly ObjectCache<NumaVirtualMachine> vms;
+    private readonly ObjectCache<NumaNodeTopology> topologies;
+    private readonly ObjectCache<V1Node> nodes;
+    private readonly CustomResourceWriter<NumaVirtualMachine> writer;
+    private readonly EventRecorder events;
+    private readonly WorkQueue queue;
+    private readonly TimeProvider clock;
+    private readonly ILogger log;
+    private readonly SemaphoreSlim decisions = new(1, 1);
+    private readonly ConcurrentDictionary<string, byte> unschedulable = new(StringComparer.Ordinal);
+    private PlacementLedger ledger = new(new ClusterSnapshot([]));
+    private volatile bool capacityChanged;
+
+    public SchedulingReconciler(
+        ObjectCache<NumaVirtualMachine> vms,
+        ObjectCache<NumaNodeTopology> topologies,
+        ObjectCache<V1Node> nodes,
+        CustomResourceWriter<NumaVirtualMachine> writer,
+        EventRecorder events,
+        WorkQueue queue,
+        TimeProvider? clock = null,
+        ILogger? logger = null)
+    {
+        this.vms = vms;
+        this.topologies = topologies;
+        this.nodes = nodes;
+        this.writer = writer;
+        this.events = events;
+        this.queue = queue;
+        this.clock = clock ?? TimeProvider.System;
+        log = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Recorded placements the ledger refused when it was last rebuilt (would double-book or name a missing node).</summary>
+    public IReadOnlyList<LedgerConflict> Conflicts { get; private set; } = [];
+
+    /// <summary>VMs waiting for capacity.</summary>
+    public int UnschedulableCount => unschedulable.Count;
+
+    /// <summary>Placements held by the ledger (recorded or being written).</summary>
+    public int PlacedCount => ledger.Count;
+
+    /// <summary>Builds the ledger from the caches: every VM's recorded placement, oldest VM first.</summary>
+    public void Initialize()
+    {
+        decisions.Wait();
+        try
+        {
+            var recorded = vms.List()
+                .Where(vm => vm.Status?.Placement is not null && !string.IsNullOrEmpty(vm.Status.NodeName))
+                .OrderBy(vm => vm.Metadata.CreationTimestamp ?? DateTime.MinValue)
+                .ThenBy(vm => vm.Key, StringComparer.Ordinal)
+                .Select(vm => TryReadPlacement(vm, out var p) ? new KeyValuePair<string, VmPlacement>?(new(vm.Key, p)) : null)
+                .OfType<KeyValuePair<string, VmPlacement>>();
+            ledger = PlacementLedger.Rebuild(Snapshot(), recorded, out var conflicts);
+            Conflicts = conflicts;
+            capacityChanged = false;
+            foreach (var conflict in conflicts)
+            {
+                log.LogError("recorded placement of {Key} refused by the ledger: {Reason}", conflict.Key, conflict.Reason);
+            }
+        }
+        finally
+        {
+            decisions.Release();
+        }
+    }
+
+    /// <summary>A node or topology changed: the next decision uses a new snapshot, and waiting VMs are tried again.</summary>
+    public void OnCapacityChanged()
+    {
+        capacityChanged = true;
+        RetryUnschedulable();
+    }
+
+    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    {
+        await decisions.WaitAsync(ct);
+        try
+        {
+            if (capacityChanged)
+            {
+                capacityChanged = false;
+                ledger = PlacementLedger.Rebuild(Snapshot(), [.. ledger.Placements], out var conflicts);
+                Conflicts = conflicts;
+            }
+
+            var vm = vms.Get(key);
+            if (vm is null)
+            {
+                unschedulable.TryRemove(key, out _);
+                if (ledger.Release(key))
+                {
+                    RetryUnschedulable();
+                }
+
+                return ReconcileResult.Done;
+            }
+
+            if (vm.Metadata.DeletionTimestamp is not null)
+            {
+                return await FinalizeAsync(vm, ct);
+            }
+
+            if (!(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false))
+            {
+                vm = await writer.UpdateMetadataAsync(vm, AddFinalizer, ct);
+                if (vm is null)
+                {
+                    return ReconcileResult.Done;
+                }
+
+                vms.Upsert(vm, out _);
+            }
+
+            return await ScheduleAsync(vm, ct);
+        }
+        finally
+        {
+            decisions.Release();
+        }
+    }
+
+    private async Task<ReconcileResult> ScheduleAsync(NumaVirtualMachine vm, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var desired = ObjectKey.Clone(vm);
+        var status = desired.Status ??= new NumaVirtualMachineStatus();
+        var generation = vm.Metadata.Generation;
+        var validation = NumaVirtualMachineValidator.Validate(vm);
+        VmPlacement? recorded = null;
+        if (status.Placement is not null && !string.IsNullOrEmpty(status.NodeName) && !TryReadPlacement(vm, out recorded))
+        {
+            recorded = null;
+        }
+
+        if (recorded is not null)
+        {
+            if (!ledger.Contains(vm.Key) && !ledger.TryPlace(vm.Key, recorded, out var refused))
+            {
+                SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
+                return await WriteAsync(vm, desired, null, ct);
+            }
+
+            var drift = validation.Request is { } request ? SpecDrift.Describe(request, recorded) : null;
+            if (drift is not null && vm.Spec.Running == false && QemuGoneSignal.IsGone(vm, NodeExists(status.NodeName)))
+            {
+                // Stopped with a changed spec: give the old placement back and place the new spec now.
+                ledger.Release(vm.Key);
+                RetryUnschedulable();
+                recorded = null;
+                status.Placement = null;
+                status.NodeName = null;
+            }
+            else
+            {
+                if (drift is not null)
+                {
+                    status.Conditions = Conditions.Set(status.Conditions, ConditionRestartRequired, true, ReasonSpecChanged,
+                        $"the spec changed ({drift}); the VM keeps its placement until it is stopped (spec.running: false) and started again", generation, now);
+                }
+                else
+                {
+                    Conditions.Remove(status.Conditions, ConditionRestartRequired);
+                }
+
+                desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+                desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
+                status.ObservedGeneration = generation;
+                if (validation.IsValid)
+                {
+                    ClearStalled(desired);
+                }
+                else
+                {
+                    SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
+                }
+
+                return await WriteAsync(vm, desired, null, ct);
+            }
+        }
+
+        if (!validation.IsValid || validation.Request is not { } wanted)
+        {
+            ledger.Release(vm.Key);
+            unschedulable.TryRemove(vm.Key, out _);
+            SchedulingStatus.ApplyInvalidSpec(desired, validation.Errors, now);
+            SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
+            return await WriteAsync(vm, desired, ("InvalidSpec", validation.Summary), ct);
+        }
+
+        // A placement decided earlier whose write failed is written again, unless the spec moved on since.
+        var pending = ledger.PlacementOf(vm.Key);
+        if (pending is not null && SpecDrift.Describe(wanted, pending) is not null)
+        {
+            ledger.Release(vm.Key);
+            pending = null;
+        }
+
+        if (pending is null)
+        {
+            switch (PlacementEngine.Decide(ledger, wanted))
+            {
+                case PlacementDecision.Placed placed:
+                    ledger.Place(vm.Key, placed.Placement);
+                    pending = placed.Placement;
+                    break;
+                case PlacementDecision.NotSchedulable notSchedulable:
+                    unschedulable[vm.Key] = 0;
+                    SchedulingStatus.ApplyUnschedulable(desired, notSchedulable.Summary, now);
+                    desired.Status!.Conditions = Conditions.Set(desired.Status.Conditions, ConditionReconciling, true,
+                        SchedulingStatus.ReasonUnschedulable, "waiting for capacity: " + notSchedulable.Summary, generation, now);
+                    Conditions.Remove(desired.Status.Conditions, ConditionStalled);
+                    return await WriteAsync(vm, desired, (EventFailedScheduling, notSchedulable.Summary), ct);
+            }
+        }
+
+        unschedulable.TryRemove(vm.Key, out _);
+        SchedulingStatus.ApplyPlaced(desired, pending!, now);
+        Conditions.Remove(desired.Status!.Conditions, ConditionRestartRequired);
+        ClearStalled(desired);
+        Conditions.Remove(desired.Status.Conditions, ConditionReconciling);
+        return await WriteAsync(vm, desired, null, ct);
+    }
+
+    private async Task<ReconcileResult> FinalizeAsync(NumaVirtualMachine vm, CancellationToken ct)
+    {
+        unschedulable.TryRemove(vm.Key, out _);
+        if (!(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false))
+        {
+            return ReconcileResult.Done;
+        }
+
+        if (!QemuGoneSignal.IsGone(vm, NodeExists(vm.Status?.NodeName)))
+        {
+            // The agent's status write (phase Stopped) or the Node's deletion queues the VM again.
+            return ReconcileResult.Done;
+        }
+
+        var released = ledger.Release(vm.Key);
+        var written = await writer.UpdateMetadataAsync(vm, m => m.Finalizers?.Remove(ApiGroup.Finalizer), ct);
+        if (written is not null)
+        {
+            vms.Upsert(written, out _);
+        }
+
+        if (released)
+        {
+            RetryUnschedulable();
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    /// <summary>Writes status (then labels, which the agent selects on); records an Event when the status changed and one is due.</summary>
+    private async Task<ReconcileResult> WriteAsync(NumaVirtualMachine current, NumaVirtualMachine desired, (string Reason, string Message)? warning, CancellationToken ct)
+    {
+        var written = await writer.PatchStatusAsync(current, desired, ct);
+        if (written is not null)
+        {
+            vms.Upsert(written, out _);
+            if (warning is { } w)
+            {
+                await events.WarningAsync(current, w.Reason, w.Message, ct);
+            }
+        }
+
+        var labelled = await writer.PatchMetadataAsync(written ?? current, desired, ct);
+        if (labelled is not null)
+        {
+            vms.Upsert(labelled, out _);
+        }
+
+        return ReconcileResult.Done;
+    }
+
+    private static void AddFinalizer(V1ObjectMeta metadata)
+    {
+        metadata.Finalizers ??= [];
+        if (!metadata.Finalizers.Contains(ApiGroup.Finalizer))
+        {
+            metadata.Finalizers.Add(ApiGroup.Finalizer);
+        }
+    }
+
+    private static void SetStalled(NumaVirtualMachine vm, string reason, string message, DateTime now)
+    {
+        var status = vm.Status ??= new NumaVirtualMachineStatus();
+        status.ObservedGeneration = vm.Metadata.Generation;
+        status.Conditions = Conditions.Set(status.Conditions, ConditionStalled, true, reason, message, vm.Metadata.Generation, now);
+        Conditions.Remove(status.Conditions, ConditionReconciling);
+    }
+
+    /// <summary>Removes Stalled when this controller set it (the agent may set its own Stalled reasons).</summary>
+    private static void ClearStalled(NumaVirtualMachine vm)
+    {
+        if (Conditions.Find(vm.Status?.Conditions, ConditionStalled)?.Reason is SchedulingStatus.ReasonInvalidSpec or ReasonPlacementConflict)
+        {
+            Conditions.Remove(vm.Status!.Conditions, ConditionStalled);
+        }
+    }
+
+    public void Dispose() => decisions.Dispose();
+
+    private bool NodeExists(string? nodeName) => !string.IsNullOrEmpty(nodeName) && nodes.Get(nodeName) is not null;
+
+    private void RetryUnschedulable()
+    {
+        foreach (var key in unschedulable.Keys)
+        {
+            queue.Add(key);
+        }
+    }
+
+    private ClusterSnapshot Snapshot()
+    {
+        var snapshot = ClusterSnapshotBuilder.Build(topologies.List(), nodes.List(), out var skipped);
+        foreach (var problem in skipped)
+        {
+            log.LogWarning("node skipped: {Problem}", problem);
+        }
+
+        return snapshot;
+    }
+
+    private bool TryReadPlacement(NumaVirtualMachine vm, out VmPlacement placement)
+    {
+        try
+        {
+            placement = PlacementConversion.FromStatus(vm.Status!.NodeName!, vm.Status.Placement!);
+            return true;
+        }
+        catch (FormatException e)
+        {
+            log.LogError("{Key}: unreadable status.placement: {Message}", vm.Key, e.Message);
+            placement = null!;
+            return false;
+        }
+    }
+}
