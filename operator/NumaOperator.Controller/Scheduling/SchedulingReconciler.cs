@@ -152,7 +152,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
 
     private async Task<ReconcileResult> ScheduleAsync(NumaVirtualMachine vm, CancellationToken ct)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Now();
         var desired = ObjectKey.Clone(vm);
         var status = desired.Status ??= new NumaVirtualMachineStatus();
         var generation = vm.Metadata.Generation;
@@ -330,6 +330,13 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
     }
 
     public void Dispose() => decisions.Dispose();
+
+    /// <summary>Whole seconds: metav1.Time (lastTransitionTime) carries no fraction.</summary>
+    private DateTime Now()
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
+    }
 
     private bool NodeExists(string? nodeName) => !string.IsNullOrEmpty(nodeName) && nodes.Get(nodeName) is not null;
 

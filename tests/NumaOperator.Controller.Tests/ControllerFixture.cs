@@ -1,0 +1,161 @@
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.ApiServer;
+using NumaOperator.Controller.Runtime;
+
+namespace NumaOperator.Controller.Tests;
+
+/// <summary>An embedded API server, a client, simulated nodes (Node + NumaNodeTopology, no agent) and running controllers.</summary>
+internal sealed class ControllerFixture : IAsyncDisposable
+{
+    private readonly List<(CancellationTokenSource Stop, Task Run)> controllers = [];
+    private readonly CollectingLoggerProvider logs = new();
+    private readonly ILoggerFactory loggerFactory;
+
+    private ControllerFixture(EmbeddedApiServer server)
+    {
+        Server = server;
+        Client = new Kubernetes(server.ClientConfiguration());
+        Vms = new GenericClient(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
+        loggerFactory = LoggerFactory.Create(b => b.AddProvider(logs));
+    }
+
+    public EmbeddedApiServer Server { get; }
+
+    public Kubernetes Client { get; }
+
+    public GenericClient Vms { get; }
+
+    public static async Task<ControllerFixture> StartAsync() =>
+        new(await EmbeddedApiServer.StartAsync(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) }));
+
+    /// <summary>A Node and its NumaNodeTopology: one host NUMA node per entry of <paramref name="hugepagesPerNuma"/> (2Mi pages), 8 CPUs each.</summary>
+    public async Task AddNodeAsync(string name, params long[] hugepagesPerNuma)
+    {
+        await Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = name } } });
+        var topologies = new GenericClient(Client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, disposeClient: false);
+        await topologies.CreateAsync(new NumaNodeTopology { Metadata = new V1ObjectMeta { Name = name } });
+        await SetHugepagesAsync(name, hugepagesPerNuma);
+    }
+
+    public async Task SetHugepagesAsync(string name, params long[] hugepagesPerNuma)
+    {
+        var status = new NumaNodeTopologyStatus
+        {
+            NumaNodes = [.. hugepagesPerNuma.Select((pages, id) => new NumaNodeStatus
+            {
+                Id = id,
+                Cpus = $"{id * 8}-{(id * 8) + 7}",
+                MemoryBytes = 64L << 30,
+                Hugepages = [new HugepagePoolStatus { PageSize = "2Mi", Total = pages }],
+                Distances = [.. hugepagesPerNuma.Select((_, other) => other == id ? 10 : 21)],
+            })],
+        };
+        var patch = KubernetesJson.Serialize(new { status });
+        await Client.CustomObjects.PatchClusterCustomObjectStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, name);
+    }
+
+    public static NumaVirtualMachine Vm(string name, int cores = 2, string size = "1Gi", bool dedicated = false) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+        Spec = new NumaVirtualMachineSpec
+        {
+            Running = true,
+            Cpu = new CpuSpec { Cores = cores, Dedicated = dedicated },
+            Memory = new MemorySpec { Size = size, Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
+        },
+    };
+
+    public Task<NumaVirtualMachine> CreateAsync(NumaVirtualMachine vm) => Vms.CreateNamespacedAsync(vm, "default");
+
+    public Task<NumaVirtualMachine> GetAsync(string name) => Vms.ReadNamespacedAsync<NumaVirtualMachine>("default", name);
+
+    public async Task<NumaVirtualMachineList> ListAsync() => await Vms.ListNamespacedAsync<NumaVirtualMachineList>("default");
+
+    public ControllerHost StartController(string? identity = null)
+    {
+        var host = new ControllerHost(Client, new ControllerHostOptions
+        {
+            LeaderElection = identity is null ? null : new LeaderElectionOptions("kube-system", "numa-operator-controller", identity)
+            {
+                LeaseDuration = TimeSpan.FromSeconds(2),
+                RenewDeadline = TimeSpan.FromSeconds(1),
+                RetryPeriod = TimeSpan.FromMilliseconds(200),
+            },
+            Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } },
+        }, loggerFactory);
+        var stop = new CancellationTokenSource();
+        controllers.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));
+        return host;
+    }
+
+    public async Task StopControllerAsync(int index)
+    {
+        var (stop, run) = controllers[index];
+        await stop.CancelAsync();
+        await run.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>Polls the VM until <paramref name="done"/> holds; fails with the last status seen after the timeout.</summary>
+    public async Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        NumaVirtualMachine? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await GetAsync(name);
+            if (done(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"{name} did not converge; last status: {(last?.Status is null ? "none" : KubernetesJson.Serialize(last.Status))}; controller log:\n{string.Join('\n', logs.Lines)}");
+    }
+
+    public static bool IsScheduled(NumaVirtualMachine vm) => Conditions.IsTrue(vm.Status?.Conditions, SchedulingStatus.ConditionType);
+
+    public static bool IsUnschedulable(NumaVirtualMachine vm) =>
+        Conditions.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Reason == SchedulingStatus.ReasonUnschedulable;
+
+    /// <summary>Every (node, NUMA node) whose placed 2Mi pages exceed <paramref name="pagesPerNuma"/>, and every host CPU pinned twice.</summary>
+    public static List<string> DoubleBookings(IEnumerable<NumaVirtualMachine> vms, long pagesPerNuma)
+    {
+        var problems = new List<string>();
+        var placed = vms.Where(v => v.Status?.Placement is not null).ToList();
+        foreach (var group in placed.SelectMany(v => v.Status!.Placement!.GuestNodes.Select(g => (v.Status.NodeName, g))).GroupBy(x => (x.NodeName, x.g.HostNode)))
+        {
+            var pages = group.Sum(x => Numa.Quantities.ByteQuantity.Parse(x.g.Memory) / (2L << 20));
+            if (pages > pagesPerNuma)
+            {
+                problems.Add($"{group.Key}: {pages} pages > {pagesPerNuma}");
+            }
+        }
+
+        foreach (var group in placed.SelectMany(v => v.Status!.Placement!.GuestNodes.SelectMany(g => Numa.Quantities.CpuSet.Parse(g.HostCpus).Select(c => (v.Status.NodeName, c)))).GroupBy(x => x).Where(g => g.Count() > 1))
+        {
+            problems.Add($"CPU {group.Key} pinned {group.Count()} times");
+        }
+
+        return problems;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (stop, run) in controllers)
+        {
+            await stop.CancelAsync();
+            await run.ContinueWith(_ => { }, TaskScheduler.Default);
+            stop.Dispose();
+        }
+
+        Client.Dispose();
+        loggerFactory.Dispose();
+        await Server.DisposeAsync();
+    }
+}

@@ -1,0 +1,148 @@
+using k8s;
+using k8s.Models;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Controller.Scheduling;
+
+namespace NumaOperator.Controller.Tests;
+
+/// <summary>The scheduling controller against the embedded API server through the real KubernetesClient, simulated nodes, no agent.</summary>
+public sealed class SchedulingEndToEndTests
+{
+    [Fact]
+    public async Task PlacesAVmAndRecordsPlacementNodeLabelFinalizerAndScheduled()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 1024, 1024);
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("db1", cores: 2, size: "1Gi", dedicated: true));
+
+        var vm = await fixture.WaitForAsync("db1", v => ControllerFixture.IsScheduled(v) && v.Metadata.Labels?.ContainsKey(ApiGroup.NodeLabel) == true);
+        Assert.Equal("worker-1", vm.Status!.NodeName);
+        Assert.Equal("worker-1", vm.Metadata.Labels![ApiGroup.NodeLabel]);
+        Assert.Contains(ApiGroup.Finalizer, vm.Metadata.Finalizers!);
+        Assert.Equal(vm.Metadata.Generation, vm.Status.ObservedGeneration);
+        var guest = Assert.Single(vm.Status.Placement!.GuestNodes);
+        Assert.Equal("1Gi", guest.Memory);
+        Assert.Equal(2, Numa.Quantities.CpuSet.Parse(guest.HostCpus).Count);
+        Assert.Null(Conditions.Find(vm.Status.Conditions, SchedulingReconciler.ConditionStalled));
+    }
+
+    [Fact]
+    public async Task UnschedulableGetsReasonAndEventThenIsPlacedWhenCapacityIsFreed()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 512); // 1 GiB of 2Mi pages
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("a", size: "1Gi"));
+        await fixture.WaitForAsync("a", ControllerFixture.IsScheduled);
+        await fixture.CreateAsync(ControllerFixture.Vm("b", size: "1Gi"));
+
+        var waiting = await fixture.WaitForAsync("b", ControllerFixture.IsUnschedulable);
+        var scheduled = Conditions.Find(waiting.Status!.Conditions, SchedulingStatus.ConditionType)!;
+        Assert.StartsWith("0/1 nodes", scheduled.Message, StringComparison.Ordinal);
+        Assert.True(Conditions.IsTrue(waiting.Status.Conditions, SchedulingReconciler.ConditionReconciling));
+        Assert.Null(waiting.Status.Placement);
+        var events = await fixture.Client.CoreV1.ListNamespacedEventAsync("default");
+        Assert.Contains(events.Items, e => e.Reason == SchedulingReconciler.EventFailedScheduling && e.InvolvedObject.Name == "b");
+
+        // Deleting "a": no agent ever ran it (phase Scheduled, no Running condition) — simulate the agent's report first.
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Stopped"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        var placed = await fixture.WaitForAsync("b", ControllerFixture.IsScheduled);
+        Assert.Equal("worker-1", placed.Status!.NodeName);
+        Assert.False(Conditions.IsTrue(placed.Status.Conditions, SchedulingReconciler.ConditionReconciling));
+    }
+
+    [Fact]
+    public async Task DeletionWaitsForTheAgentsQemuGoneReportThenReleasesAndRemovesTheFinalizer()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 512);
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("a", size: "1Gi"));
+        await fixture.WaitForAsync("a", ControllerFixture.IsScheduled);
+
+        // The agent reports QEMU running; deletion must wait.
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Running"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        await fixture.CreateAsync(ControllerFixture.Vm("b", size: "1Gi"));
+        await fixture.WaitForAsync("b", ControllerFixture.IsUnschedulable);
+        await Task.Delay(500);
+        var held = await fixture.GetAsync("a");
+        Assert.NotNull(held.Metadata.DeletionTimestamp);
+        Assert.Contains(ApiGroup.Finalizer, held.Metadata.Finalizers!);
+
+        // The agent stopped QEMU: the VM goes, its pages go to "b".
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Stopped"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        await fixture.WaitForAsync("b", ControllerFixture.IsScheduled);
+        Assert.DoesNotContain((await fixture.ListAsync()).Items, v => v.Metadata.Name == "a");
+    }
+
+    [Fact]
+    public async Task SpecChangeOnAPlacedVmRequiresARestartAndIsReplacedAfterStopAndStart()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 2048);
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("a", cores: 2, size: "1Gi"));
+        await fixture.WaitForAsync("a", ControllerFixture.IsScheduled);
+
+        await fixture.Vms.PatchNamespacedAsync<NumaVirtualMachine>(
+            new V1Patch("""{"spec":{"memory":{"size":"2Gi"}}}""", V1Patch.PatchType.MergePatch), "default", "a");
+        var changed = await fixture.WaitForAsync("a", v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionRestartRequired));
+        Assert.Equal("1Gi", changed.Status!.Placement!.GuestNodes[0].Memory); // keeps running on its placement
+        Assert.Contains("spec.memory.size", Conditions.Find(changed.Status.Conditions, SchedulingReconciler.ConditionRestartRequired)!.Message, StringComparison.Ordinal);
+
+        // Stop (the agent reports QEMU gone), then the new spec is placed.
+        await fixture.Vms.PatchNamespacedAsync<NumaVirtualMachine>(new V1Patch("""{"spec":{"running":false}}""", V1Patch.PatchType.MergePatch), "default", "a");
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Stopped"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        var replaced = await fixture.WaitForAsync("a", v => v.Status?.Placement?.GuestNodes[0].Memory == "2Gi");
+        Assert.True(ControllerFixture.IsScheduled(replaced));
+        Assert.Null(Conditions.Find(replaced.Status!.Conditions, SchedulingReconciler.ConditionRestartRequired));
+    }
+
+    [Fact]
+    public async Task OnlyTheLeaderSchedulesAndTheOtherTakesOverWithoutDoubleBooking()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 512, 512);
+        var first = fixture.StartController("controller-a");
+        var second = fixture.StartController("controller-b");
+        for (var i = 0; i < 2; i++)
+        {
+            await fixture.CreateAsync(ControllerFixture.Vm($"vm{i}", size: "512Mi", dedicated: true));
+        }
+
+        await fixture.WaitForAsync("vm1", ControllerFixture.IsScheduled);
+        Assert.True(first.IsLeader ^ second.IsLeader, "exactly one controller leads");
+        var leaderIndex = first.IsLeader ? 0 : 1;
+        var follower = first.IsLeader ? second : first;
+        await fixture.StopControllerAsync(leaderIndex);
+
+        for (var i = 2; i < 5; i++)
+        {
+            await fixture.CreateAsync(ControllerFixture.Vm($"vm{i}", size: "512Mi", dedicated: true));
+        }
+
+        // Capacity: 2 NUMA nodes × 512 pages = 4 VMs of 512Mi; the fifth must wait.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        List<NumaVirtualMachine> all;
+        do
+        {
+            await Task.Delay(100);
+            all = [.. (await fixture.ListAsync()).Items];
+        }
+        while (DateTime.UtcNow < deadline && all.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) < 5);
+
+        Assert.True(follower.IsLeader);
+        Assert.Equal(4, all.Count(ControllerFixture.IsScheduled));
+        Assert.Single(all, ControllerFixture.IsUnschedulable);
+        Assert.Empty(ControllerFixture.DoubleBookings(all, 512));
+    }
+}

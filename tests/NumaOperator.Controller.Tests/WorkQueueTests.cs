@@ -1,0 +1,94 @@
+using Microsoft.Extensions.Time.Testing;
+using NumaOperator.Controller.Runtime;
+
+namespace NumaOperator.Controller.Tests;
+
+public sealed class WorkQueueTests
+{
+    private static async Task<string?> TryTakeAsync(WorkQueue queue)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        try
+        {
+            return await queue.TakeAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task AKeyAddedTwiceIsQueuedOnce()
+    {
+        using var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add("default/a");
+        queue.Add("default/a");
+        queue.Add("default/b");
+        Assert.Equal(2, queue.Depth);
+        Assert.Equal("default/a", await TryTakeAsync(queue));
+        Assert.Equal("default/b", await TryTakeAsync(queue));
+        Assert.Null(await TryTakeAsync(queue));
+    }
+
+    [Fact]
+    public async Task AKeyAddedWhileProcessingRunsOnceMoreAfterDoneAndNeverTwiceAtOnce()
+    {
+        using var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add("k");
+        var key = await TryTakeAsync(queue);
+        queue.Add("k");
+        queue.Add("k");
+        Assert.Null(await TryTakeAsync(queue)); // still being processed: not handed to a second worker
+        queue.Done(key!);
+        Assert.Equal("k", await TryTakeAsync(queue));
+        queue.Done("k");
+        Assert.Null(await TryTakeAsync(queue));
+    }
+
+    [Fact]
+    public async Task FailuresBackOffExponentiallyUpToTheCapAndForgetResets()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue(time, new ExponentialBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)));
+        var expected = new[] { 1, 2, 4, 4 };
+        foreach (var seconds in expected)
+        {
+            queue.AddRateLimited("k");
+            time.Advance(TimeSpan.FromSeconds(seconds) - TimeSpan.FromMilliseconds(1));
+            Assert.Null(await TryTakeAsync(queue));
+            time.Advance(TimeSpan.FromMilliseconds(1));
+            Assert.Equal("k", await TryTakeAsync(queue));
+            queue.Done("k");
+        }
+
+        Assert.Equal(4, queue.Failures("k"));
+        queue.Forget("k");
+        queue.AddRateLimited("k");
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal("k", await TryTakeAsync(queue));
+    }
+
+    [Fact]
+    public async Task AddAfterKeepsTheEarliestDueTime()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue(time);
+        queue.AddAfter("k", TimeSpan.FromSeconds(10));
+        queue.AddAfter("k", TimeSpan.FromSeconds(3));
+        queue.AddAfter("k", TimeSpan.FromSeconds(20));
+        Assert.Equal(1, queue.DelayedCount);
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal("k", await TryTakeAsync(queue));
+        queue.Done("k");
+        time.Advance(TimeSpan.FromSeconds(30));
+        Assert.Null(await TryTakeAsync(queue));
+    }
+
+    [Theory]
+    [InlineData(0, 50)]
+    [InlineData(3, 400)]
+    [InlineData(40, 30_000)]
+    public void BackoffDoublesFromTheBaseAndStopsAtTheCap(int failures, int expectedMs) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), ExponentialBackoff.Default.Delay(failures));
+}
