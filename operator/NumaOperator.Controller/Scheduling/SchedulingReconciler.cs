@@ -104,56 +104,55 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
+        // Decisions (ledger reads and writes) run one at a time; API writes run outside the lock, in parallel.
+        WritePlan? plan;
         await decisions.WaitAsync(ct);
         try
         {
-            if (capacityChanged)
-            {
-                capacityChanged = false;
-                ledger = PlacementLedger.Rebuild(Snapshot(), [.. ledger.Placements], out var conflicts);
-                Conflicts = conflicts;
-            }
-
-            var vm = vms.Get(key);
-            if (vm is null)
-            {
-                unschedulable.TryRemove(key, out _);
-                if (ledger.Release(key))
-                {
-                    RetryUnschedulable();
-                }
-
-                return ReconcileResult.Done;
-            }
-
-            if (vm.Metadata.DeletionTimestamp is not null)
-            {
-                return await FinalizeAsync(vm, ct);
-            }
-
-            if (!(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false))
-            {
-                vm = await writer.UpdateMetadataAsync(vm, AddFinalizer, ct);
-                if (vm is null)
-                {
-                    return ReconcileResult.Done;
-                }
-
-                vms.Upsert(vm, out _);
-            }
-
-            return await ScheduleAsync(vm, ct);
+            plan = Decide(key);
         }
         finally
         {
             decisions.Release();
         }
+
+        if (plan is not null)
+        {
+            await ExecuteAsync(plan, ct);
+        }
+
+        return ReconcileResult.Done;
     }
 
-    private async Task<ReconcileResult> ScheduleAsync(NumaVirtualMachine vm, CancellationToken ct)
+    private WritePlan? Decide(string key)
+    {
+        if (capacityChanged)
+        {
+            capacityChanged = false;
+            ledger = PlacementLedger.Rebuild(Snapshot(), [.. ledger.Placements], out var conflicts);
+            Conflicts = conflicts;
+        }
+
+        var vm = vms.Get(key);
+        if (vm is null)
+        {
+            unschedulable.TryRemove(key, out _);
+            if (ledger.Release(key))
+            {
+                RetryUnschedulable();
+            }
+
+            return null;
+        }
+
+        return vm.Metadata.DeletionTimestamp is not null ? Finalize(vm) : Schedule(vm);
+    }
+
+    private WritePlan Schedule(NumaVirtualMachine vm)
     {
         var now = Now();
         var desired = ObjectKey.Clone(vm);
+        AddFinalizer(desired.Metadata); // written with the node label, before any agent acts on the VM
         var status = desired.Status ??= new NumaVirtualMachineStatus();
         var generation = vm.Metadata.Generation;
         var validation = NumaVirtualMachineValidator.Validate(vm);
@@ -168,7 +167,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             if (!ledger.Contains(vm.Key) && !ledger.TryPlace(vm.Key, recorded, out var refused))
             {
                 SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
-                return await WriteAsync(vm, desired, null, ct);
+                return new WritePlan(vm, desired, null);
             }
 
             var drift = validation.Request is { } request ? SpecDrift.Describe(request, recorded) : null;
@@ -205,7 +204,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
                     SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
                 }
 
-                return await WriteAsync(vm, desired, null, ct);
+                return new WritePlan(vm, desired, null);
             }
         }
 
@@ -215,7 +214,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             unschedulable.TryRemove(vm.Key, out _);
             SchedulingStatus.ApplyInvalidSpec(desired, validation.Errors, now);
             SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
-            return await WriteAsync(vm, desired, ("InvalidSpec", validation.Summary), ct);
+            return new WritePlan(vm, desired, ("InvalidSpec", validation.Summary));
         }
 
         // A placement decided earlier whose write failed is written again, unless the spec moved on since.
@@ -240,7 +239,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
                     desired.Status!.Conditions = Conditions.Set(desired.Status.Conditions, ConditionReconciling, true,
                         SchedulingStatus.ReasonUnschedulable, "waiting for capacity: " + notSchedulable.Summary, generation, now);
                     Conditions.Remove(desired.Status.Conditions, ConditionStalled);
-                    return await WriteAsync(vm, desired, (EventFailedScheduling, notSchedulable.Summary), ct);
+                    return new WritePlan(vm, desired, (EventFailedScheduling, notSchedulable.Summary));
             }
         }
 
@@ -249,59 +248,67 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         Conditions.Remove(desired.Status!.Conditions, ConditionRestartRequired);
         ClearStalled(desired);
         Conditions.Remove(desired.Status.Conditions, ConditionReconciling);
-        return await WriteAsync(vm, desired, null, ct);
+        return new WritePlan(vm, desired, null);
     }
 
-    private async Task<ReconcileResult> FinalizeAsync(NumaVirtualMachine vm, CancellationToken ct)
+    private WritePlan? Finalize(NumaVirtualMachine vm)
     {
         unschedulable.TryRemove(vm.Key, out _);
         if (!(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false))
         {
-            return ReconcileResult.Done;
+            return null;
         }
 
         if (!QemuGoneSignal.IsGone(vm, NodeExists(vm.Status?.NodeName)))
         {
             // The agent's status write (phase Stopped) or the Node's deletion queues the VM again.
-            return ReconcileResult.Done;
+            return null;
         }
 
-        var released = ledger.Release(vm.Key);
-        var written = await writer.UpdateMetadataAsync(vm, m => m.Finalizers?.Remove(ApiGroup.Finalizer), ct);
-        if (written is not null)
-        {
-            vms.Upsert(written, out _);
-        }
-
-        if (released)
+        if (ledger.Release(vm.Key))
         {
             RetryUnschedulable();
         }
 
-        return ReconcileResult.Done;
+        return new WritePlan(vm, null, null);
     }
 
-    /// <summary>Writes status (then labels, which the agent selects on); records an Event when the status changed and one is due.</summary>
-    private async Task<ReconcileResult> WriteAsync(NumaVirtualMachine current, NumaVirtualMachine desired, (string Reason, string Message)? warning, CancellationToken ct)
+    /// <summary>
+    /// Writes status, then labels and finalizer (which the agent selects on), or removes the finalizer of a deleted
+    /// VM; records an Event when the status changed and one is due.
+    /// </summary>
+    private async Task ExecuteAsync(WritePlan plan, CancellationToken ct)
     {
-        var written = await writer.PatchStatusAsync(current, desired, ct);
+        if (plan.Desired is null)
+        {
+            var released = await writer.UpdateMetadataAsync(plan.Current, m => m.Finalizers?.Remove(ApiGroup.Finalizer), ct);
+            if (released is not null)
+            {
+                vms.Upsert(released, out _);
+            }
+
+            return;
+        }
+
+        var written = await writer.PatchStatusAsync(plan.Current, plan.Desired, ct);
         if (written is not null)
         {
             vms.Upsert(written, out _);
-            if (warning is { } w)
+            if (plan.Warning is { } w)
             {
-                await events.WarningAsync(current, w.Reason, w.Message, ct);
+                await events.WarningAsync(plan.Current, w.Reason, w.Message, ct);
             }
         }
 
-        var labelled = await writer.PatchMetadataAsync(written ?? current, desired, ct);
+        var labelled = await writer.PatchMetadataAsync(written ?? plan.Current, plan.Desired, ct);
         if (labelled is not null)
         {
             vms.Upsert(labelled, out _);
         }
-
-        return ReconcileResult.Done;
     }
+
+    /// <summary>What one decision writes: the desired VM, or (Desired null) the removal of the finalizer.</summary>
+    private sealed record WritePlan(NumaVirtualMachine Current, NumaVirtualMachine? Desired, (string Reason, string Message)? Warning);
 
     private static void AddFinalizer(V1ObjectMeta metadata)
     {
