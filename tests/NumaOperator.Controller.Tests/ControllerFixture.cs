@@ -29,8 +29,15 @@ internal sealed class ControllerFixture : IAsyncDisposable
 
     public GenericClient Vms { get; }
 
-    public static async Task<ControllerFixture> StartAsync() =>
-        new(await EmbeddedApiServer.StartAsync(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) }));
+    /// <param name="admission">false: the server admits anything (to reach the controller's own validation); true: schema and validation core.</param>
+    /// <param name="watchHistory">Events the server keeps for resuming watches; older resourceVersions get 410 Gone.</param>
+    public static async Task<ControllerFixture> StartAsync(bool admission = true, int watchHistory = 10_000) =>
+        new(await EmbeddedApiServer.StartAsync(new ApiServerOptions
+        {
+            BookmarkInterval = TimeSpan.FromSeconds(1),
+            WatchHistory = watchHistory,
+            Admission = admission ? null : new NumaOperator.ApiServer.Admission.AdmissionChain(),
+        }));
 
     /// <summary>A Node and its NumaNodeTopology: one host NUMA node per entry of <paramref name="hugepagesPerNuma"/> (2Mi pages), 8 CPUs each.</summary>
     public async Task AddNodeAsync(string name, params long[] hugepagesPerNuma)
