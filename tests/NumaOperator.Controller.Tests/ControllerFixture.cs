@@ -125,7 +125,11 @@ internal sealed class ControllerFixture : IAsyncDisposable
         throw new TimeoutException($"{name} did not converge; last status: {(last?.Status is null ? "none" : KubernetesJson.Serialize(last.Status))}; controller log:\n{string.Join('\n', logs.Lines)}");
     }
 
-    public static bool IsScheduled(NumaVirtualMachine vm) => Conditions.IsTrue(vm.Status?.Conditions, SchedulingStatus.ConditionType);
+    /// <summary>Scheduled=True and the second write done: the node label (what the agent selects on) and the finalizer.</summary>
+    public static bool IsScheduled(NumaVirtualMachine vm) =>
+        Conditions.IsTrue(vm.Status?.Conditions, SchedulingStatus.ConditionType)
+        && vm.Metadata.Labels?.ContainsKey(ApiGroup.NodeLabel) == true
+        && vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) == true;
 
     public static bool IsUnschedulable(NumaVirtualMachine vm) =>
         Conditions.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Reason == SchedulingStatus.ReasonUnschedulable;

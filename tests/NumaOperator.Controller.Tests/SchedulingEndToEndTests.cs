@@ -44,8 +44,17 @@ public sealed class SchedulingEndToEndTests
         Assert.StartsWith("0/1 nodes", scheduled.Message, StringComparison.Ordinal);
         Assert.True(Conditions.IsTrue(waiting.Status.Conditions, SchedulingReconciler.ConditionReconciling));
         Assert.Null(waiting.Status.Placement);
-        var events = await fixture.Client.CoreV1.ListNamespacedEventAsync("default");
-        Assert.Contains(events.Items, e => e.Reason == SchedulingReconciler.EventFailedScheduling && e.InvolvedObject.Name == "b");
+        // The Event follows the status write.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        Corev1EventList events;
+        do
+        {
+            await Task.Delay(50);
+            events = await fixture.Client.CoreV1.ListNamespacedEventAsync("default");
+        }
+        while (DateTime.UtcNow < deadline && !events.Items.Any(e => e.InvolvedObject.Name == "b"));
+
+        Assert.Contains(events.Items, e => e.Reason == SchedulingReconciler.EventFailedScheduling && e.InvolvedObject.Name == "b" && e.Type == "Warning");
 
         // Deleting "a": no agent ever ran it (phase Scheduled, no Running condition) — simulate the agent's report first.
         await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
