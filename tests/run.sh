@@ -7,7 +7,8 @@ repo=$(pwd)
 
 log() { printf '[tests/run.sh] %s\n' "$*"; }
 
-# --- system packages: QEMU (real VMs), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm) ---
+# --- system packages: QEMU (real VMs), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm),
+#     Lua 5.1 and 5.4 (the Argo CD health check runs under both) ---
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v numactl >/dev/null 2>&1 || missing+=(numactl)
@@ -16,6 +17,8 @@ compgen -G '/boot/vmlinuz-*' >/dev/null || missing+=(linux-image-amd64)
 command -v unzip >/dev/null 2>&1 || missing+=(unzip)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
+command -v lua5.1 >/dev/null 2>&1 || missing+=(lua5.1)
+command -v lua5.4 >/dev/null 2>&1 || missing+=(lua5.4)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     log "installing: ${missing[*]}"
@@ -46,18 +49,12 @@ dotnet test NumaOperator.sln -c Release --no-build -nologo --logger "console;ver
 status=${PIPESTATUS[0]}
 set -e
 
-# Sum the per-assembly lines "Failed!  - Failed: 1, Passed: 9, Skipped: 0, Total: 10, ..." into one closing line.
+# Sum the per-assembly summaries ("Total tests: 70", "     Passed: 68", "     Failed: 1", "    Skipped: 2")
+# into one closing line.
 awk '
-  /(Passed|Failed)! +- +Failed: +[0-9]+, +Passed: +[0-9]+, +Skipped: +[0-9]+/ {
-    line = $0
-    gsub(/,/, "", line)
-    n = split(line, w, " ")
-    for (i = 1; i < n; i++) {
-      if (w[i] == "Failed:") f += w[i+1]
-      if (w[i] == "Passed:") p += w[i+1]
-      if (w[i] == "Skipped:") s += w[i+1]
-    }
-  }
+  /^ +Passed: +[0-9]+ *$/  { p += $2 }
+  /^ +Failed: +[0-9]+ *$/  { f += $2 }
+  /^ +Skipped: +[0-9]+ *$/ { s += $2 }
   END { printf "%d passed, %d failed, %d skipped\n", p, f, s }
 ' "$out"
 exit "$status"
