@@ -300,7 +300,7 @@ public sealed class LaunchCommand : ICliCommand
         o.WriteLine($"state dir {spec.State.Directory}  (argv in {spec.State.ArgvFile})");
         foreach (var g in spec.Placement.GuestNodes)
         {
-            var cpus = g.HostCpus.IsEmpty ? "floating on the node's CPUs" : $"host CPUs {g.HostCpus}";
+            var cpus = g.HostCpus.IsEmpty ? "the node's shared CPUs (not dedicated)" : $"host CPUs {g.HostCpus}";
             o.WriteLine($"guest node {g.GuestNode} -> host node {g.HostNode}: vCPUs {g.Vcpus} on {cpus}, {ByteQuantity.Human(g.MemoryBytes)} in {spec.Placement.PageSize} pages, policy {spec.Policy}");
         }
 
