@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using NumaOperator.Api.Validation;
 
 namespace NumaOperator.Api.Schema;
@@ -12,7 +13,7 @@ namespace NumaOperator.Api.Schema;
 /// <c>spec.cpu.cores: Invalid value: 0: spec.cpu.cores in body should be greater than or equal to 1</c>.
 /// CEL rules (x-kubernetes-validations) are not evaluated here: NumaVirtualMachineValidator implements them.
 /// </summary>
-public static class SchemaValidation
+public static partial class SchemaValidation
 {
     public static IReadOnlyList<FieldError> ValidateObject(StructuralSchema schema, JsonObject resource)
     {
@@ -190,13 +191,32 @@ public static class SchemaValidation
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    private static bool IsDateTime(string text) =>
-        DateTimeOffset.TryParseExact(
-            text,
-            ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFFFK"],
+    /// <summary>
+    /// RFC 3339 as the real API server accepts it: seconds, an optional fraction of 1-9 digits (Go's RFC3339Nano,
+    /// KubernetesClient writes 6), then Z or an offset. .NET parses at most 7 fraction digits, so the rest is cut.
+    /// </summary>
+    private static bool IsDateTime(string text)
+    {
+        var match = Rfc3339().Match(text);
+        if (!match.Success)
+        {
+            return false;
+        }
+
+        var fraction = match.Groups["fraction"].Value;
+        var normalized = match.Groups["seconds"].Value
+            + (fraction.Length > 0 ? "." + fraction[..Math.Min(7, fraction.Length)] : string.Empty)
+            + match.Groups["zone"].Value;
+        return DateTimeOffset.TryParseExact(
+            normalized,
+            ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"],
             CultureInfo.InvariantCulture,
             DateTimeStyles.None,
             out _);
+    }
+
+    [GeneratedRegex(@"^(?<seconds>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(\.(?<fraction>\d{1,9}))?(?<zone>Z|[+-]\d{2}:\d{2})$", RegexOptions.CultureInvariant)]
+    private static partial Regex Rfc3339();
 
     private static string Child(string path, string name) => path.Length == 0 ? name : path + "." + name;
 }

@@ -181,6 +181,22 @@ public class SchemaAdmissionTests
         Assert.Contains("items[0]: Invalid value: \"null\": items[0] in body must be of type string: \"null\"", bad);
     }
 
+    [Theory]
+    [InlineData("2026-11-29T10:00:00Z", true)]
+    [InlineData("2026-11-29T10:00:00.123456Z", true)]
+    [InlineData("2026-11-29T10:00:00.123456789Z", true)]
+    [InlineData("2026-11-29T10:00:00.5+02:00", true)]
+    [InlineData("2026-11-29T10:00:00.1234567891Z", false)]
+    [InlineData("2026-11-29 10:00:00Z", false)]
+    [InlineData("2026-11-29T10:00:00", false)]
+    [InlineData("2026-13-29T10:00:00Z", false)]
+    public void Date_time_accepts_rfc3339_with_up_to_nine_fraction_digits_as_the_real_server_does(string when, bool valid)
+    {
+        var schema = Schema("""{"type": "object", "properties": {"when": {"type": "string", "format": "date-time"}}}""");
+        var doc = new JsonObject { ["when"] = when };
+        Assert.Equal(valid, CustomResourceSchemaAdmission.Admit(schema, doc).Errors.Count == 0);
+    }
+
     [Fact]
     public void Condition_lists_are_validated_like_metav1_Condition()
     {
