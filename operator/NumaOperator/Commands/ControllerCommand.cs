@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
 
@@ -19,14 +20,17 @@ public sealed class ControllerCommand : ICliCommand
     {
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig file; default: in-cluster service account, then $KUBECONFIG or ~/.kube/config" };
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Hold the Lease kube-system/numa-operator-controller (or --lease-namespace) before acting; run several replicas safely" };
-        var leaseNamespace = new Option<string>("--lease-namespace") { Description = "Namespace of the leader election Lease (default: kube-system)", DefaultValueFactory = _ => "kube-system" };
-        var health = new Option<string>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: none)" };
+        // Defaults come from the environment the Helm chart sets (POD_NAMESPACE, NUMAOPERATOR_*_PORT), so the pod spec needs no flags.
+        var leaseNamespace = new Option<string>("--lease-namespace") { Description = "Namespace of the leader election Lease (default: $POD_NAMESPACE, else kube-system)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } ns ? ns : "kube-system" };
+        var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
+        var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
         var workers = new Option<int>("--workers") { Description = "Reconcile workers, 1 to 64 (default 4)", DefaultValueFactory = _ => 4 };
         var command = new Command("controller", "Run the scheduling controller: place NumaVirtualMachines on nodes and host NUMA nodes, never double-booked.");
         command.Options.Add(kubeconfig);
         command.Options.Add(leaderElect);
         command.Options.Add(leaseNamespace);
         command.Options.Add(health);
+        command.Options.Add(metrics);
         command.Options.Add(workers);
         command.SetAction(async (parseResult, ct) =>
         {
@@ -36,19 +40,30 @@ public sealed class ControllerCommand : ICliCommand
                 throw new BadInputException($"--workers: {workerCount} is out of range; allowed 1 to 64");
             }
 
-            var healthPrefix = parseResult.GetValue(health);
-            if (healthPrefix is not null && !(healthPrefix.StartsWith("http://", StringComparison.Ordinal) && healthPrefix.EndsWith('/')))
-            {
-                throw new BadInputException($"--health-listen: \"{healthPrefix}\" is not an HttpListener prefix; use e.g. http://+:8081/");
-            }
+            var healthPrefix = ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
+            var metricsPrefix = ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
             using var client = new Kubernetes(LoadConfiguration(parseResult.GetValue(kubeconfig)));
-            using var loggers = LoggerFactory.Create(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Information));
+            using var telemetry = TelemetryExport.Start("numa-operator-controller", ControllerTelemetry.Name, metricsPrefix);
+            using var loggers = LoggerFactory.Create(b =>
+            {
+                // JSON console logs in clusters (the chart sets Logging__Console__FormatterName=json).
+                if (Environment.GetEnvironmentVariable("Logging__Console__FormatterName") == "json")
+                {
+                    b.AddJsonConsole();
+                }
+                else
+                {
+                    b.AddSimpleConsole(o => o.SingleLine = true);
+                }
+
+                b.SetMinimumLevel(LogLevel.Information);
+            });
             var options = new ControllerHostOptions
             {
                 HealthPrefix = healthPrefix,
                 LeaderElection = parseResult.GetValue(leaderElect)
-                    ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", $"{Environment.MachineName}-{Environment.ProcessId}")
+                    ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}")
                     : null,
                 Scheduling = new() { Workers = workerCount },
             };
@@ -56,6 +71,21 @@ public sealed class ControllerCommand : ICliCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    private static string? PrefixFromPort(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? $"http://+:{port}/" : null;
+
+    private static string? ListenPrefix(string? prefix, string option, int examplePort)
+    {
+        try
+        {
+            return prefix is null || TelemetryExport.SplitPrefix(prefix) is (_, > 0) ? prefix : null;
+        }
+        catch (FormatException)
+        {
+            throw new BadInputException($"{option}: \"{prefix}\" is not an HttpListener prefix http://HOST:PORT/; use e.g. http://+:{examplePort}/");
+        }
     }
 
     private static KubernetesClientConfiguration LoadConfiguration(string? kubeconfig)
