@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using k8s;
 using NumaOperator.Api.Conversion;
@@ -167,33 +166,7 @@ public sealed class NodesCommandTests
         Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"{nodes.Count} NUMA node(s)"), table.Stdout, StringComparison.Ordinal);
     }
 
-    private sealed record CliRun(int ExitCode, string Stdout, string Stderr);
-
-    private static CliRun Cli(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"numa-operator {string.Join(' ', args)} did not exit within 60 s");
-        }
-
-        return new CliRun(process.ExitCode, stdout, stderr.Result);
-    }
+    private static CliResult Cli(params string[] args) => CliProcess.Run(TimeSpan.FromSeconds(60), args);
 
     private static void CopyTree(string from, string to)
     {

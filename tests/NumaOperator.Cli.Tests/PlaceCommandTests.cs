@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Benchmarks.Workload;
@@ -183,24 +182,5 @@ public sealed class PlaceCommandTests : IDisposable
         return set;
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) Cli(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("numa-operator " + string.Join(' ', args) + " did not finish in 2 minutes");
-        }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static CliResult Cli(params string[] args) => CliProcess.Run(TimeSpan.FromMinutes(2), args);
 }

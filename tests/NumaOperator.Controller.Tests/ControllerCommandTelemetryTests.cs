@@ -62,17 +62,10 @@ public sealed class ControllerCommandTelemetryTests
     [InlineData("--health-listen", "http://+:x/")]
     public async Task A_bad_listen_prefix_is_bad_input(string option, string value)
     {
-        var info = new ProcessStartInfo("dotnet", [RepoPaths.CliDll, "controller", option, value, "--kubeconfig", "/nonexistent"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var process = Process.Start(info)!;
-        var stderr = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.Equal(2, process.ExitCode);
-        Assert.Contains(option, stderr, StringComparison.Ordinal);
-        Assert.Contains("http://+:", stderr, StringComparison.Ordinal);
+        var run = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "controller", option, value, "--kubeconfig", "/nonexistent");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains(option, run.Stderr, StringComparison.Ordinal);
+        Assert.Contains("http://+:", run.Stderr, StringComparison.Ordinal);
     }
 
     private static int FreePort()

@@ -76,11 +76,18 @@ public sealed class ControllerCommand : ICliCommand
     private static string? PrefixFromPort(string variable) =>
         int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? $"http://+:{port}/" : null;
 
+    /// <summary>The prefix itself, once <see cref="TelemetryExport.SplitPrefix"/> accepts it (null stays null).</summary>
     private static string? ListenPrefix(string? prefix, string option, int examplePort)
     {
+        if (prefix is null)
+        {
+            return null;
+        }
+
         try
         {
-            return prefix is null || TelemetryExport.SplitPrefix(prefix) is (_, > 0) ? prefix : null;
+            _ = TelemetryExport.SplitPrefix(prefix);
+            return prefix;
         }
         catch (FormatException)
         {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using NumaOperator.Tests.Shared;
 
@@ -91,19 +90,6 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
         return file;
     }
 
-    private async Task<(int Exit, string Stdout, string Stderr)> LaunchAsync(string vmFile, params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in (string[])[RepoPaths.CliDll, "launch", "--vm", vmFile, "--state-dir", Path.Combine(_dir, "state"), .. args])
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<CliResult> LaunchAsync(string vmFile, params string[] args) =>
+        CliProcess.RunAsync(TimeSpan.FromSeconds(120), ["launch", "--vm", vmFile, "--state-dir", Path.Combine(_dir, "state"), .. args]);
 }
