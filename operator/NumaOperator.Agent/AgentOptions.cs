@@ -1,0 +1,52 @@
+using NumaOperator.Agent.Launch;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Qemu.Host;
+
+namespace NumaOperator.Agent;
+
+/// <summary>How <c>numa-operator agent</c> (and the agent inside <c>standalone</c>) runs on one node.</summary>
+public sealed record AgentOptions
+{
+    public const string DefaultStateDirectory = "/var/lib/numa-operator";
+
+    /// <summary>The Kubernetes node this agent serves: its NumaNodeTopology's name and the VMs' numaoperator.io/node label.</summary>
+    public required string NodeName { get; init; }
+
+    /// <summary>Agent state; each VM's state dir (QMP socket, pid file, lock) is STATE/vms/UID.</summary>
+    public string StateDirectory { get; init; } = DefaultStateDirectory;
+
+    /// <summary>spec.boot file names resolve under this directory, never outside it.</summary>
+    public string ImageRoot { get; init; } = Qemu.Host.ImageRoot.DefaultPath;
+
+    /// <summary>Root of /sys for topology discovery ("/" on a real host; a fixture tree in tests).</summary>
+    public string SysfsRoot { get; init; } = "/";
+
+    public string QemuPath { get; init; } = QemuBinary.DefaultPath;
+
+    /// <summary>How QEMU is started so it outlives the agent (see docs/architecture.md).</summary>
+    public ILaunchStrategy LaunchStrategy { get; init; } = new DirectLaunch();
+
+    /// <summary>How often each running VM's numa_maps is read.</summary>
+    public TimeSpan SampleInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>status.numastat is rewritten at least this often even when nothing changed, so readers can tell it is fresh.</summary>
+    public TimeSpan NumastatMaxAge { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often sysfs is read for topology changes (hugepages reserved or released).</summary>
+    public TimeSpan TopologyPollInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often status.heartbeatTime of this node's NumaNodeTopology is renewed.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run).</summary>
+    public bool OmitBindingForTest { get; init; }
+
+    public int Workers { get; init; } = 2;
+
+    /// <summary>HttpListener prefix for /healthz and /readyz; null serves none.</summary>
+    public string? HealthPrefix { get; init; }
+
+    public InformerOptions Informers { get; init; } = new();
+
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+}
