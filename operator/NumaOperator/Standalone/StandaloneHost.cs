@@ -1,0 +1,269 @@
+using k8s;
+using Microsoft.Extensions.Logging;
+using NumaOperator.Agent;
+using NumaOperator.ApiServer;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller;
+using NumaOperator.Numa.Quantities;
+using Spectre.Console;
+
+namespace NumaOperator.Cli.Standalone;
+
+/// <summary>
+/// One host, one process: the embedded API server (SQLite in the data dir), this host's Node, the agent, the controller,
+/// the applied manifests and the live table; then an orderly exit (final report, optional VM stop, hugepages back).
+/// </summary>
+public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole console, TextWriter output, bool live)
+{
+    /// <summary>How long the agent may take to publish this host's topology.</summary>
+    public static TimeSpan AgentStartTimeout { get; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How long --stop-vms-on-exit waits for QEMU to go (ACPI powerdown, then quit, then kill).</summary>
+    public static TimeSpan StopTimeout { get; } = TimeSpan.FromMinutes(2);
+
+    public async Task<int> RunAsync(CancellationToken ct)
+    {
+        // Everything the user can get wrong is checked before anything starts or changes.
+        var manifests = ManifestApplier.Read(options.ApplyFiles);
+        var isRoot = Environment.UserName == "root";
+        var pools = new HugepagePools();
+        var reservation = new HugepageReservation(pools, options.DataDir, output);
+        if (options.Hugepages.Count > 0 && !isRoot)
+        {
+            var commands = reservation.CommandsForRoot(options.Hugepages, new Dictionary<int, long>());
+            throw new BadInputException(commands.Count == 0
+                ? $"{HugepageRequest.Option} needs root to change hugepages, and nothing needs changing: drop the option"
+                : $"{HugepageRequest.Option} needs root. Run this as root, or reserve the pages yourself first:\n  " + string.Join("\n  ", commands) + "\nthen start standalone without " + HugepageRequest.Option);
+        }
+
+        Directory.CreateDirectory(options.DataDir);
+        using var fileLog = new FileLoggerProvider(options.LogFile, TimeProvider.System);
+        using var loggers = LoggerFactory.Create(b =>
+        {
+            b.AddProvider(fileLog);
+            if (!live)
+            {
+                // Without a live table, warnings go to stderr too (CI logs, pipes).
+                b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                    .AddSimpleConsole(o => o.SingleLine = true)
+                    .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
+            }
+
+            b.SetMinimumLevel(LogLevel.Information);
+        });
+        var log = loggers.CreateLogger("standalone");
+
+        await using var server = await EmbeddedApiServer.StartAsync(
+            new ApiServerOptions { DataDir = options.DataDir, ListenAddress = options.Listen.Host, Port = options.Listen.Port }, ct);
+        server.WriteKubeconfig(options.KubeconfigOut);
+        var kubeconfig = Path.GetFullPath(options.KubeconfigOut);
+        await output.WriteLineAsync($"api server {server.BaseAddress} (data {Path.GetFullPath(options.DataDir)}, log {options.LogFile})");
+        await output.WriteLineAsync($"kubeconfig {kubeconfig}: kubectl --kubeconfig {kubeconfig} get nvm");
+        using var client = new Kubernetes(server.ClientConfiguration());
+
+        // Background parts run on their own token: after Ctrl-C the agent must still be there to stop VMs.
+        using var background = new CancellationTokenSource();
+        var tasks = new List<Task>();
+        using var watch = new VmWatch(client, loggers.CreateLogger("standalone.watch"));
+        using var view = new VmTableView(console, output, live);
+        int exitCode;
+        try
+        {
+            await NodeRegistration.EnsureAsync(client, options.NodeName, ct);
+            await output.WriteLineAsync($"node {options.NodeName} registered");
+            tasks.Add(watch.RunAsync(background.Token));
+            await watch.WaitForSyncAsync(ct);
+
+            if (options.Hugepages.Count > 0)
+            {
+                await reservation.ReserveAsync(options.Hugepages, pageSize => OwnPagesInUse(watch.Snapshot().Values, pageSize), ct);
+            }
+
+            var agent = new AgentHost(client, new AgentOptions
+            {
+                NodeName = options.NodeName,
+                StateDirectory = options.AgentStateDirectory,
+                ImageRoot = options.ImageRoot,
+                QemuPath = options.QemuPath,
+                SampleInterval = options.SampleInterval,
+                OmitBindingForTest = options.OmitBindingForTest,
+            }, loggers);
+            var agentTask = Guard(agent.RunAsync(background.Token), "agent", log);
+            tasks.Add(agentTask);
+            await WaitAgentReadyAsync(agent, agentTask, ct);
+            await output.WriteLineAsync($"agent ready: NumaNodeTopology {options.NodeName} published");
+
+            var controller = new ControllerHost(client, new ControllerHostOptions(), loggers);
+            tasks.Add(Guard(controller.RunAsync(background.Token), "controller", log));
+
+            var applied = await new ManifestApplier(client).ApplyAsync(manifests, ct);
+            foreach (var item in applied)
+            {
+                await output.WriteLineAsync(item.ToString());
+            }
+
+            exitCode = await ShowAsync(watch, view, applied, ct);
+        }
+        finally
+        {
+            // Shutdown is not cancelled by Ctrl-C (ct); each step has its own bound.
+            using var stopping = new CancellationTokenSource(StopTimeout);
+            try
+            {
+                if (options.StopVmsOnExit && tasks.Count >= 2)
+                {
+                    await VmStopper.StopAsync(client, watch, options.NodeName, output, stopping.Token);
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                await output.WriteLineAsync($"error: VMs did not stop within {DurationOption.Format(StopTimeout)}; they keep running and the next start adopts them");
+            }
+
+            await background.CancelAsync();
+            await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+            if (options.Hugepages.Count > 0 || reservation.Load() is { IsEmpty: false })
+            {
+                var running = VmStopper.Ours(watch.Snapshot().Values, options.NodeName).Where(VmStopper.MayRun).ToList();
+                if (running.Count == 0)
+                {
+                    await reservation.ReleaseAsync(CancellationToken.None);
+                }
+                else
+                {
+                    await reservation.ReportKeptAsync();
+                }
+            }
+        }
+
+        return exitCode;
+    }
+
+    /// <summary>The live table until Ctrl-C, or with --exit-when-ready until a verdict or --timeout.</summary>
+    private async Task<int> ShowAsync(VmWatch watch, VmTableView view, IReadOnlyList<AppliedObject> applied, CancellationToken ct)
+    {
+        using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        watch.Changed += vms => view.Update(VmRow.Of(vms.Values));
+        view.Update(VmRow.Of(watch.Snapshot().Values));
+        view.SetCaption(options.ExitWhenReady
+            ? $"waiting up to {DurationOption.Format(options.Timeout)} for every VM to be Ready"
+            : "Ctrl+C stops" + (options.StopVmsOnExit ? " (and stops the VMs)" : " (VMs keep running; the next start adopts them)"));
+        var rendering = view.RunAsync(viewStop.Token);
+        if (!options.ExitWhenReady)
+        {
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            await viewStop.CancelAsync();
+            await rendering;
+            return ExitCodes.Success;
+        }
+
+        var keys = applied.Where(a => a.Kind == NumaVirtualMachine.KubeKind).Select(a => a.Key).ToList();
+        if (keys.Count == 0)
+        {
+            keys = [.. watch.Snapshot().Keys];
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(options.Timeout);
+        ReadinessVerdict verdict;
+        try
+        {
+            verdict = await watch.WaitUntilAsync(vms => ReadinessVerdict.Judge(keys, vms) is { Done: true } v ? v : null, deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            var last = ReadinessVerdict.Judge(keys, watch.Snapshot());
+            verdict = new ReadinessVerdict(true, false, ct.IsCancellationRequested
+                ? $"interrupted: {last.Message}"
+                : $"not Ready within {DurationOption.Format(options.Timeout)}: {last.Message}");
+        }
+
+        await viewStop.CancelAsync();
+        await rendering;
+        var vms = watch.Snapshot();
+        console.Write(VmTableView.Render(VmRow.Of(vms.Values)));
+        await output.WriteLineAsync((verdict.Success ? "ready: " : "error: ") + verdict.Message);
+        foreach (var key in keys.Order(StringComparer.Ordinal))
+        {
+            if (vms.TryGetValue(key, out var vm))
+            {
+                foreach (var line in FinalReport.Lines(vm, DateTime.UtcNow))
+                {
+                    await output.WriteLineAsync(line);
+                }
+            }
+        }
+
+        return verdict.Success ? ExitCodes.Success : ExitCodes.Failure;
+    }
+
+    private async Task WaitAgentReadyAsync(AgentHost agent, Task agentTask, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(AgentStartTimeout);
+        while (!agent.IsReady)
+        {
+            if (agentTask.IsCompleted)
+            {
+                await agentTask;
+                throw new InvalidOperationException("the agent stopped before it was ready");
+            }
+
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the agent did not publish NumaNodeTopology {options.NodeName} within {DurationOption.Format(AgentStartTimeout)}; see {options.LogFile}");
+            }
+        }
+    }
+
+    /// <summary>Logs a background part's failure (it would otherwise go unseen until exit) and passes it on.</summary>
+    private static async Task Guard(Task task, string what, ILogger log)
+    {
+        try
+        {
+            await task;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "{Part} failed", what);
+            throw;
+        }
+    }
+
+    /// <summary>Hugepages of <paramref name="pageSize"/> our own VMs (placed here, possibly running after a restart) hold per host node.</summary>
+    private Dictionary<int, long> OwnPagesInUse(IEnumerable<NumaVirtualMachine> vms, PageSize pageSize)
+    {
+        var pages = new Dictionary<int, long>();
+        foreach (var vm in VmStopper.Ours(vms, options.NodeName).Where(VmStopper.MayRun))
+        {
+            if (vm.Status?.Placement is not { } placement || !PageSize.TryParseHuge(placement.PageSize, out var placed) || placed != pageSize)
+            {
+                continue;
+            }
+
+            foreach (var g in placement.GuestNodes)
+            {
+                if (ByteQuantity.TryParse(g.Memory, out var bytes))
+                {
+                    pages[g.HostNode] = pages.GetValueOrDefault(g.HostNode) + (bytes / pageSize.Bytes);
+                }
+            }
+        }
+
+        return pages;
+    }
+}

@@ -1,0 +1,43 @@
+namespace NumaOperator.Cli.Standalone;
+
+/// <summary>Everything `numa-operator standalone` was asked to do, parsed and checked.</summary>
+public sealed record StandaloneOptions
+{
+    public const string DefaultDataDir = "/var/lib/numa-operator/standalone";
+
+    public static TimeSpan DefaultTimeout { get; } = TimeSpan.FromMinutes(5);
+
+    public static TimeSpan DefaultSampleInterval { get; } = TimeSpan.FromSeconds(15);
+
+    public required string DataDir { get; init; }
+
+    public required ListenAddress Listen { get; init; }
+
+    public required string KubeconfigOut { get; init; }
+
+    /// <summary>Manifest files (directories already expanded).</summary>
+    public IReadOnlyList<string> ApplyFiles { get; init; } = [];
+
+    public IReadOnlyList<HugepageRequest> Hugepages { get; init; } = [];
+
+    public required string NodeName { get; init; }
+
+    public required string ImageRoot { get; init; }
+
+    public bool ExitWhenReady { get; init; }
+
+    public bool StopVmsOnExit { get; init; }
+
+    public TimeSpan Timeout { get; init; } = DefaultTimeout;
+
+    public bool OmitBindingForTest { get; init; }
+
+    public required string QemuPath { get; init; }
+
+    public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;
+
+    /// <summary>Agent state (each VM's QMP socket, pid file, lock) under the data dir, so a restart on it adopts the VMs.</summary>
+    public string AgentStateDirectory => Path.Combine(DataDir, "agent");
+
+    public string LogFile => Path.Combine(DataDir, "standalone.log");
+}
