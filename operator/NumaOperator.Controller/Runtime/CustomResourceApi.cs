@@ -11,8 +11,7 @@ public sealed class CustomResourceApi<T, TList>(IKubernetes client, string group
 {
     public async Task<(IReadOnlyList<T> Items, string ResourceVersion)> ListAsync(CancellationToken ct)
     {
-        var listed = await client.CustomObjects.ListClusterCustomObjectAsync(group, version, plural, cancellationToken: ct);
-        var list = KubernetesJson.Deserialize<TList>(listed.ToString()!);
+        var list = await client.CustomObjects.ListClusterCustomObjectAsync<TList>(group, version, plural, cancellationToken: ct);
         return ([.. list.Items], list.Metadata.ResourceVersion);
     }
 

@@ -31,9 +31,8 @@ public sealed class CustomResourceWriter<T>(IKubernetes client, string group, st
         }
 
         patch["metadata"] = new JsonObject { ["resourceVersion"] = current.Metadata.ResourceVersion };
-        var result = await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+        return await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync<T>(
             new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), group, version, current.Metadata.NamespaceProperty, plural, current.Metadata.Name, cancellationToken: ct);
-        return KubernetesJson.Deserialize<T>(result.ToString()!);
     }
 
     /// <summary>Patches labels and finalizers from <paramref name="current"/> to <paramref name="desired"/>; null when unchanged.</summary>
@@ -48,9 +47,8 @@ public sealed class CustomResourceWriter<T>(IKubernetes client, string group, st
 
         changes["resourceVersion"] = current.Metadata.ResourceVersion;
         var patch = new JsonObject { ["metadata"] = changes };
-        var result = await client.CustomObjects.PatchNamespacedCustomObjectAsync(
+        return await client.CustomObjects.PatchNamespacedCustomObjectAsync<T>(
             new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), group, version, current.Metadata.NamespaceProperty, plural, current.Metadata.Name, cancellationToken: ct);
-        return KubernetesJson.Deserialize<T>(result.ToString()!);
     }
 
     /// <summary>

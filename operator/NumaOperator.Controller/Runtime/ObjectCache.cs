@@ -58,14 +58,20 @@ public sealed class ObjectCache<T>
         }
     }
 
-    /// <summary>Stores the object unless the cache already holds a newer version; returns whether it was stored.</summary>
+    /// <summary>
+    /// Stores the object unless the cache already holds this version or a newer one; returns whether it was stored.
+    /// The same resourceVersion is the same object: the watch echo of a write the controller already stored after
+    /// writing it is not a change (and so queues no second reconcile).
+    /// </summary>
     public bool Upsert(T obj, out T? previous)
     {
         var key = ObjectKey.Of(obj);
         lock (gate)
         {
             previous = byKey.GetValueOrDefault(key);
-            if (previous is not null && IsOlder(obj.Metadata.ResourceVersion, previous.Metadata.ResourceVersion))
+            if (previous is not null
+                && (IsOlder(obj.Metadata.ResourceVersion, previous.Metadata.ResourceVersion)
+                    || (obj.Metadata.ResourceVersion is { Length: > 0 } version && version == previous.Metadata.ResourceVersion)))
             {
                 return false;
             }

@@ -54,7 +54,8 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
         vmInformer.Changed += change => queue.Add(change.Item.Key);
         topologyInformer.Changed += change =>
         {
-            if (change.Type == WatchEventType.Deleted || !SameStatus(change.Item, change.Previous))
+            // Heartbeats and free page counts do not change what fits: only capacity changes rebuild and retry.
+            if (change.Type == WatchEventType.Deleted || !TopologyCapacity.Same(change.Previous, change.Item))
             {
                 reconciler.OnCapacityChanged();
             }
@@ -87,11 +88,6 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
-
-    private static bool SameStatus(NumaNodeTopology now, NumaNodeTopology? before) =>
-        before is not null
-        && KubernetesJson.Serialize(now.Status) == KubernetesJson.Serialize(before.Status)
-        && now.Spec?.ReservedCpus == before.Spec?.ReservedCpus;
 
     private static void OnNodeChanged(CacheChange<V1Node> change, ObjectCache<NumaVirtualMachine> vms, WorkQueue queue, SchedulingReconciler reconciler)
     {

@@ -1,0 +1,66 @@
+using NumaOperator.Api.V1Alpha1;
+
+namespace NumaOperator.Controller.Scheduling;
+
+/// <summary>
+/// Whether a NumaNodeTopology change matters to placement. The agent renews status.heartbeatTime every 30 s and its
+/// free page counts move as VMs start; neither changes what the scheduler may promise (the ledger, not the kernel's
+/// current use, decides; <see cref="ClusterSnapshotBuilder"/> does not read conditions), so neither should rebuild the
+/// ledger and retry every unschedulable VM. Counted: whether a status exists, per NUMA node its id, cpus, cores,
+/// memoryBytes, distances and hugepage pools (page size and total), and spec.reservedCpus. Pure.
+/// </summary>
+public static class TopologyCapacity
+{
+    /// <summary>True when <paramref name="now"/> offers the same capacity as <paramref name="before"/> (null: a new topology, never the same).</summary>
+    public static bool Same(NumaNodeTopology? before, NumaNodeTopology now)
+    {
+        ArgumentNullException.ThrowIfNull(now);
+        if (before is null)
+        {
+            return false;
+        }
+
+        if (!string.Equals(Normalize(before.Spec?.ReservedCpus), Normalize(now.Spec?.ReservedCpus), StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (before.Status is null || now.Status is null)
+        {
+            return before.Status is null && now.Status is null;
+        }
+
+        return SameList(before.Status.NumaNodes, now.Status.NumaNodes, SameNumaNode);
+    }
+
+    private static bool SameNumaNode(NumaNodeStatus a, NumaNodeStatus b) =>
+        a.Id == b.Id
+        && string.Equals(a.Cpus, b.Cpus, StringComparison.Ordinal)
+        && a.MemoryBytes == b.MemoryBytes
+        && SameList(a.Cores, b.Cores, (x, y) => SameList(x, y, (i, j) => i == j))
+        && SameList(a.Distances, b.Distances, (x, y) => x == y)
+        && SameList(a.Hugepages, b.Hugepages, (x, y) => string.Equals(x.PageSize, y.PageSize, StringComparison.Ordinal) && x.Total == y.Total);
+
+    private static bool SameList<T>(IList<T>? a, IList<T>? b, Func<T, T, bool> same)
+    {
+        var left = a ?? [];
+        var right = b ?? [];
+        if (left.Count != right.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < left.Count; i++)
+        {
+            if (!same(left[i], right[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Omitted and empty reservedCpus both mean none reserved.</summary>
+    private static string Normalize(string? cpus) => string.IsNullOrWhiteSpace(cpus) ? string.Empty : cpus.Trim();
+}
