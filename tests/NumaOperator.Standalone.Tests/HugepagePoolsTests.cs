@@ -1,0 +1,51 @@
+using NumaOperator.Cli.Standalone;
+
+namespace NumaOperator.Standalone.Tests;
+
+/// <summary>Hugepage pools read and written through a fixture sysfs tree (no root needed, the host untouched).</summary>
+public sealed class HugepagePoolsTests : IDisposable
+{
+    private const long TwoMi = 2L << 20;
+    private readonly string root = Directory.CreateTempSubdirectory("numaop-sysfs-").FullName;
+
+    [Fact]
+    public void Per_node_pools_are_read_and_raised()
+    {
+        Pool("sys/devices/system/node/node0/hugepages/hugepages-2048kB", nr: 8, free: 8);
+        Pool("sys/devices/system/node/node1/hugepages/hugepages-2048kB", nr: 0, free: 0);
+        Pool("sys/kernel/mm/hugepages/hugepages-2048kB", nr: 8, free: 8);
+        var pools = new HugepagePools(root);
+        Assert.Equal([new HugepagePool(0, TwoMi, 8, 8), new HugepagePool(1, TwoMi, 0, 0)], pools.Read(TwoMi));
+        Assert.Equal(64, pools.SetTotal(1, TwoMi, 64));
+        Assert.Equal("64", File.ReadAllText(Path.Combine(root, "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages")));
+        Assert.False(pools.Supports(1L << 30));
+    }
+
+    [Fact]
+    public void Without_node_directories_the_whole_host_pool_is_used()
+    {
+        Pool("sys/kernel/mm/hugepages/hugepages-2048kB", nr: 4, free: 2);
+        Assert.Equal([new HugepagePool(null, TwoMi, 4, 2)], new HugepagePools(root).Read(TwoMi));
+    }
+
+    [Fact]
+    public void The_commands_for_root_raise_each_short_pool_to_the_right_total()
+    {
+        Pool("sys/devices/system/node/node0/hugepages/hugepages-2048kB", nr: 10, free: 4);
+        Pool("sys/devices/system/node/node1/hugepages/hugepages-2048kB", nr: 100, free: 100);
+        var reservation = new HugepageReservation(new HugepagePools(root), Path.Combine(root, "data"), TextWriter.Null);
+        var commands = reservation.CommandsForRoot([HugepageRequest.Parse("2Mi:64")], new Dictionary<int, long>());
+        Assert.Equal($"echo 70 | sudo tee {root}/sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages", commands[0]);
+        Assert.DoesNotContain(commands, c => c.Contains("node1", StringComparison.Ordinal));
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    private void Pool(string relative, long nr, long free)
+    {
+        var dir = Path.Combine(root, relative);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(dir, "nr_hugepages"), nr.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        File.WriteAllText(Path.Combine(dir, "free_hugepages"), free.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+}
