@@ -1,19 +1,125 @@
+using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NumaOperator.Agent.Runtime;
+using NumaOperator.Agent.Topology;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.Host;
 
 namespace NumaOperator.Agent;
 
-/// <summary>The node agent: topology publisher, VM runtime reconciler, numastat sampler (skeleton; being built).</summary>
-public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerFactory? loggers = null)
+/// <summary>
+/// The node agent: publishes this node's NumaNodeTopology, runs the QEMU of every VM placed here (informer on VMs
+/// labelled numaoperator.io/node=NODE, work queue, reconcile loop), samples their numa_maps, serves /healthz and
+/// /readyz. Cancelling <see cref="RunAsync"/> lets go of every QEMU without stopping it (QMP closed, locks released):
+/// VMs survive the agent, and the next agent adopts them.
+/// </summary>
+public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerFactory? loggers = null) : IAgentGaugeSource
 {
+    public const string Component = "numa-operator-agent";
+    public const string ReconcilerName = "agent";
+
+    private readonly ILoggerFactory logs = loggers ?? NullLoggerFactory.Instance;
+    private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TopologyPublisher? publisher;
+    private VmRuntimeReconciler? reconciler;
+
     public IKubernetes Client { get; } = client;
 
     public AgentOptions Options { get; } = options;
 
     public ILoggerFactory? Loggers { get; } = loggers;
 
-    /// <summary>Caches synced and the topology published.</summary>
+    /// <summary>The VM informer synced and the topology published once (this run).</summary>
     public bool IsReady { get; private set; }
 
-    public Task RunAsync(CancellationToken ct) => throw new NotImplementedException("agent is being built (issue 6)");
+    /// <summary>uid → pid of the QEMU processes this agent holds now (empty when not running).</summary>
+    public IReadOnlyDictionary<Guid, int> RunningVms => reconciler?.RunningPids ?? new Dictionary<Guid, int>();
+
+    /// <summary>Completes when <see cref="IsReady"/> first becomes true.</summary>
+    public Task WaitReadyAsync(CancellationToken ct) => ready.Task.WaitAsync(ct);
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(Options.NodeName);
+        var log = logs.CreateLogger("agent");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var health = Options.HealthPrefix is { } prefix ? new HealthEndpoint(prefix, () => IsReady) : null;
+        var serving = health?.RunAsync(stop.Token) ?? Task.CompletedTask;
+
+        using var topology = new TopologyPublisher(Client, Options, logs.CreateLogger("topology"));
+        publisher = topology;
+        var informer = new Informer<NumaVirtualMachine>(
+            new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={Options.NodeName}"),
+            Options.Informers, logs.CreateLogger("informer.vm"));
+        using var queue = new WorkQueue(Options.Clock);
+        await using var runtime = new VmRuntimeReconciler(
+            informer.Cache,
+            new CustomResourceWriter<NumaVirtualMachine>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
+            new EventRecorder(Client, Component, Options.Clock, logs.CreateLogger("events")),
+            Options,
+            () => topology.Topology,
+            topology.Poke,
+            logs.CreateLogger("vm-runtime"));
+        reconciler = runtime;
+        informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
+        using var gauges = AgentTelemetry.Register(this);
+
+        var publishing = topology.RunAsync(stop.Token);
+        var informing = informer.RunAsync(stop.Token);
+        Task working = Task.CompletedTask;
+        try
+        {
+            await Task.WhenAll(informer.WaitForSyncAsync(stop.Token), topology.WaitPublishedAsync(stop.Token));
+            await runtime.CleanOrphansAsync(informer.Cache.List().Select(v => Guid.TryParse(v.Metadata.Uid, out var u) ? u : Guid.Empty).ToHashSet(), stop.Token);
+            foreach (var key in informer.Cache.Keys())
+            {
+                queue.Add(key);
+            }
+
+            IsReady = true;
+            ready.TrySetResult();
+            log.LogInformation("agent for node {Node} ready: {Vms} VM(s) labelled for it, launch strategy {Strategy}", Options.NodeName, informer.Cache.Count, Options.LaunchStrategy.Name);
+            working = new ReconcileLoop(ReconcilerName, queue, runtime, Options.Workers, Options.Clock, logs.CreateLogger("reconcile")).RunAsync(stop.Token);
+            await working;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            IsReady = false;
+            await stop.CancelAsync();
+            await Task.WhenAll(publishing, informing, working, serving).ContinueWith(_ => { }, TaskScheduler.Default);
+            reconciler = null;
+            log.LogInformation("agent for node {Node} stopped; its VMs keep running", Options.NodeName);
+        }
+    }
+
+    IEnumerable<Measurement<double>> IAgentGaugeSource.LocalRatios() => reconciler?.LocalRatios() ?? [];
+
+    IEnumerable<Measurement<long>> IAgentGaugeSource.FreeHugepages()
+    {
+        var counters = new HugepageCounters(Options.SysfsRoot);
+        foreach (var node in publisher?.Topology?.NumaNodes ?? [])
+        {
+            foreach (var pool in node.Hugepages)
+            {
+                long free;
+                try
+                {
+                    free = counters.FreePages(node.Id, pool.PageSize.Bytes);
+                }
+                catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+                {
+                    continue;
+                }
+
+                yield return new Measurement<long>(free, new("node", Options.NodeName), new("numa_node", node.Id), new("page_size", pool.PageSize.ToString()));
+            }
+        }
+    }
 }

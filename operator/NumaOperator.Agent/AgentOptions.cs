@@ -41,6 +41,12 @@ public sealed record AgentOptions
     /// <summary>Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run).</summary>
     public bool OmitBindingForTest { get; init; }
 
+    /// <summary>How often a running VM's QEMU is checked for being alive between samples.</summary>
+    public TimeSpan LivenessInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Grace after ACPI powerdown before QMP quit, then SIGKILL, when a VM is stopped.</summary>
+    public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(30);
+
     public int Workers { get; init; } = 2;
 
     /// <summary>HttpListener prefix for /healthz and /readyz; null serves none.</summary>

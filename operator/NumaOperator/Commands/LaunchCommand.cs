@@ -13,6 +13,7 @@ using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Launching;
 using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Placement;
 using NumaOperator.Qemu.Preflight;
@@ -89,13 +90,11 @@ public sealed class LaunchCommand : ICliCommand
         }
 
         VmPlacement placement;
-        ResolvedBoot boot;
-        QemuHostFacts facts;
+        PreparedLaunch prepared;
         try
         {
             placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology);
-            boot = LaunchPreflight.ResolveBoot(vm.Spec.Boot, new ImageRoot(options.ImageRoot));
-            facts = LaunchPreflight.Check(placement, state, PreflightHost.Discover(options.QemuPath));
+            prepared = LaunchPreparation.Prepare(name, uuid, placement, request.Policy, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, PreflightHost.Discover(options.QemuPath), options.OmitBindingForTest);
         }
         catch (PreflightException e) when (e.IsBadInput)
         {
@@ -107,8 +106,7 @@ public sealed class LaunchCommand : ICliCommand
             return ExitCodes.Failure;
         }
 
-        var spec = new VmLaunchSpec(name, uuid, placement, request.Policy, boot, state, options.OmitBindingForTest);
-        var argv = QemuArgvBuilder.Build(options.QemuPath, spec, facts);
+        var (spec, facts, argv) = prepared;
         var counters = new HugepageCounters();
         var nodes = topology.NumaNodes.Select(n => n.Id).ToArray();
         var freeBefore = FreePages(counters, nodes, placement.PageSize);
@@ -123,12 +121,7 @@ public sealed class LaunchCommand : ICliCommand
         {
             if (options.Measure)
             {
-                var mount = placement.PageSize.IsHuge ? HugetlbfsMounts.ForPageSize(facts.HugetlbfsMounts, placement.PageSize.Bytes)?.MountPoint : null;
-                measurement = GuestMemoryMeasurer.Measure(
-                    await File.ReadAllTextAsync($"/proc/{running.Pid}/numa_maps", ct),
-                    await File.ReadAllTextAsync($"/proc/{running.Pid}/maps", ct),
-                    GuestRamLayout.Of(placement, mount));
-                verdict = NumaVerdict.Judge(measurement);
+                (measurement, verdict) = await ProcessMeasurement.MeasureAsync(running.Pid, placement, facts.HugetlbfsMounts, ct);
             }
 
             freeAfter = FreePages(counters, nodes, placement.PageSize);

@@ -1,0 +1,145 @@
+using System.Globalization;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.Measurement;
+
+namespace NumaOperator.Agent.Runtime;
+
+/// <summary>
+/// The part of a NumaVirtualMachine's status the node agent owns: phase Starting/Running/Stopping/Stopped/Failed,
+/// the Running, NumaAligned and Ready conditions, status.numastat, and observedGeneration when it sets Ready. Each
+/// method mutates a fresh copy of the object (the caller sends the full conditions list). Pure: time is a parameter.
+/// </summary>
+public static class AgentConditions
+{
+    public const string Running = "Running";
+    public const string NumaAligned = "NumaAligned";
+    public const string Ready = "Ready";
+
+    public const string PhaseStarting = "Starting";
+    public const string PhaseRunning = "Running";
+    public const string PhaseStopping = "Stopping";
+    public const string PhaseStopped = "Stopped";
+    public const string PhaseFailed = "Failed";
+
+    public const string ReasonRunning = "Running";
+    public const string ReasonStarting = "Starting";
+    public const string ReasonStopping = "Stopping";
+    public const string ReasonStopped = "Stopped";
+    public const string ReasonPreflightFailed = "PreflightFailed";
+    public const string ReasonBadBootFile = "BadBootFile";
+    public const string ReasonStartFailed = "StartFailed";
+    public const string ReasonProcessExited = "ProcessExited";
+    public const string ReasonReady = "Ready";
+    public const string ReasonNotRunning = "NotRunning";
+    public const string ReasonNotMeasured = "NotMeasured";
+    public const string ReasonNotAligned = "NotAligned";
+
+    /// <summary>Running=False reasons that stay until the spec changes (generation moves) or running is toggled: no retry loop.</summary>
+    public static IReadOnlySet<string> TerminalFailures { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        ReasonPreflightFailed, ReasonBadBootFile, ReasonStartFailed, ReasonProcessExited,
+    };
+
+    /// <summary>
+    /// The VM failed for its current generation and must not be started again until the user changes something:
+    /// phase Failed with a terminal Running=False reason recorded for metadata.generation.
+    /// </summary>
+    public static bool FailedForThisGeneration(NumaVirtualMachine vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var running = Conditions.Find(vm.Status?.Conditions, Running);
+        return vm.Status?.Phase == PhaseFailed
+            && running is { Status: "False" }
+            && TerminalFailures.Contains(running.Reason ?? string.Empty)
+            && running.ObservedGeneration == vm.Metadata.Generation;
+    }
+
+    public static void SetStarting(NumaVirtualMachine vm, DateTime now) =>
+        SetNotRunning(vm, PhaseStarting, ReasonStarting, "pre-flight passed; starting QEMU, pinning its threads", now);
+
+    public static void SetRunning(NumaVirtualMachine vm, string message, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var status = vm.Status ??= new NumaVirtualMachineStatus();
+        status.Phase = PhaseRunning;
+        status.Conditions = Conditions.Set(status.Conditions, Running, true, ReasonRunning, message, vm.Metadata.Generation, now);
+        if (Conditions.Find(status.Conditions, NumaAligned) is { } aligned)
+        {
+            // The measurement still describes the running QEMU; re-stamp it for the current generation.
+            status.Conditions = Conditions.Set(status.Conditions, NumaAligned, aligned.Status == "True", aligned.Reason, aligned.Message, vm.Metadata.Generation, now);
+        }
+
+        UpdateReady(vm, now);
+    }
+
+    public static void SetStopping(NumaVirtualMachine vm, string message, DateTime now) =>
+        SetNotRunning(vm, PhaseStopping, ReasonStopping, message, now);
+
+    public static void SetStopped(NumaVirtualMachine vm, string message, DateTime now) =>
+        SetNotRunning(vm, PhaseStopped, ReasonStopped, message, now);
+
+    /// <summary>Phase Failed, Running=False with <paramref name="reason"/> (one of <see cref="TerminalFailures"/>).</summary>
+    public static void SetFailed(NumaVirtualMachine vm, string reason, string message, DateTime now) =>
+        SetNotRunning(vm, PhaseFailed, reason, message, now);
+
+    /// <summary>A numa_maps sample: status.numastat (every host node listed), NumaAligned from the verdict, Ready.</summary>
+    public static void SetMeasured(NumaVirtualMachine vm, NumastatStatus numastat, NumaVerdict verdict, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        ArgumentNullException.ThrowIfNull(verdict);
+        var status = vm.Status ??= new NumaVirtualMachineStatus();
+        status.Numastat = numastat;
+        status.Conditions = Conditions.Set(status.Conditions, NumaAligned, verdict.Aligned, verdict.Reason, verdict.Message, vm.Metadata.Generation, now);
+        UpdateReady(vm, now);
+    }
+
+    /// <summary>status.numastat of a measurement: guest RAM bytes on each of <paramref name="hostNodes"/> (and any other node seen).</summary>
+    public static NumastatStatus Numastat(NumaMeasurement measurement, IEnumerable<int> hostNodes, DateTime sampledAt)
+    {
+        ArgumentNullException.ThrowIfNull(measurement);
+        var nodes = hostNodes.Concat(measurement.GuestRamBytesByNode.Keys).Distinct().Order();
+        return new NumastatStatus
+        {
+            SampledAt = sampledAt,
+            Nodes = [.. nodes.Select(n => new NumastatNode { Node = n, Bytes = measurement.GuestRamBytesByNode.GetValueOrDefault(n) })],
+            LocalRatio = measurement.LocalRatioText,
+        };
+    }
+
+    /// <summary>Ready=True only when Running and NumaAligned are True for the current generation; then observedGeneration = generation.</summary>
+    public static void UpdateReady(NumaVirtualMachine vm, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var status = vm.Status ??= new NumaVirtualMachineStatus();
+        var generation = vm.Metadata.Generation;
+        var running = Conditions.Find(status.Conditions, Running);
+        var aligned = Conditions.Find(status.Conditions, NumaAligned);
+        (bool Ok, string Reason, string Message) ready =
+            running is not { Status: "True" } || running.ObservedGeneration != generation ? (false, ReasonNotRunning, "QEMU is not running: " + (running?.Message ?? "not started"))
+            : aligned is null || aligned.ObservedGeneration != generation ? (false, ReasonNotMeasured, "QEMU runs; where its memory is has not been measured yet")
+            : aligned.Status != "True" ? (false, ReasonNotAligned, aligned.Message ?? "guest memory is not on the placed host NUMA nodes")
+            : (true, ReasonReady, "running with guest memory on the placed host NUMA nodes (" + (status.Numastat?.LocalRatio ?? "?") + " local)");
+        status.Conditions = Conditions.Set(status.Conditions, Ready, ready.Ok, ready.Reason, ready.Message, generation, now);
+        status.ObservedGeneration = generation;
+    }
+
+    /// <summary>"30.0 GiB on host node 0" style text of one node's bytes (for logs).</summary>
+    public static string Describe(NumastatStatus numastat)
+    {
+        ArgumentNullException.ThrowIfNull(numastat);
+        return string.Join(", ", numastat.Nodes.Select(n => string.Create(CultureInfo.InvariantCulture, $"{ByteQuantity.Human(n.Bytes)} on host node {n.Node}")));
+    }
+
+    private static void SetNotRunning(NumaVirtualMachine vm, string phase, string reason, string message, DateTime now)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var status = vm.Status ??= new NumaVirtualMachineStatus();
+        status.Phase = phase;
+        status.Numastat = null; // a measurement describes a running QEMU only
+        status.Conditions = Conditions.Set(status.Conditions, Running, false, reason, message, vm.Metadata.Generation, now);
+        Conditions.Remove(status.Conditions, NumaAligned);
+        UpdateReady(vm, now);
+    }
+}

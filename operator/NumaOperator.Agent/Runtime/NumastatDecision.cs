@@ -1,0 +1,82 @@
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Qemu.Measurement;
+
+namespace NumaOperator.Agent.Runtime;
+
+/// <summary>
+/// Whether a fresh numa_maps sample is worth a status write. Samples arrive every SampleInterval; writing each one
+/// would churn etcd and every watcher, so a write happens only when a reader would learn something: the first
+/// sample, the verdict changed, localRatio's text changed, the set of nodes changed, a node's bytes moved by more
+/// than <see cref="MinimumMoveBytes"/> or <see cref="MinimumMoveFraction"/> of guest RAM (whichever is smaller), the
+/// recorded NumaAligned is for an older generation, or the recorded sample is older than the maximum age. Pure.
+/// </summary>
+public static class NumastatDecision
+{
+    /// <summary>One 2 MiB hugepage: the smallest move that can matter for a hugepage VM.</summary>
+    public const long MinimumMoveBytes = 2L << 20;
+
+    public const double MinimumMoveFraction = 0.01;
+
+    /// <summary>Null when the recorded status is good enough, else why it should be written (for logs and tests).</summary>
+    public static string? ReasonToWrite(NumaVirtualMachine recorded, NumastatStatus sample, NumaVerdict verdict, DateTime now, TimeSpan maxAge)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(verdict);
+        var previous = recorded.Status?.Numastat;
+        var aligned = Conditions.Find(recorded.Status?.Conditions, AgentConditions.NumaAligned);
+        if (previous is null || aligned is null)
+        {
+            return "first sample";
+        }
+
+        if ((aligned.Status == "True") != verdict.Aligned || aligned.Reason != verdict.Reason)
+        {
+            return $"verdict {aligned.Reason} -> {verdict.Reason}";
+        }
+
+        if (aligned.ObservedGeneration != recorded.Metadata.Generation)
+        {
+            return "new generation";
+        }
+
+        if (previous.LocalRatio != sample.LocalRatio)
+        {
+            return $"localRatio {previous.LocalRatio} -> {sample.LocalRatio}";
+        }
+
+        var before = previous.Nodes.ToDictionary(n => n.Node, n => n.Bytes);
+        var after = sample.Nodes.ToDictionary(n => n.Node, n => n.Bytes);
+        if (!before.Keys.ToHashSet().SetEquals(after.Keys))
+        {
+            return "host nodes changed";
+        }
+
+        var total = Math.Max(before.Values.Sum(), after.Values.Sum());
+        var threshold = Math.Min(MinimumMoveBytes, (long)(total * MinimumMoveFraction));
+        foreach (var (node, bytes) in after)
+        {
+            if (Math.Abs(bytes - before[node]) > threshold)
+            {
+                return $"host node {node} moved {bytes - before[node]} bytes";
+            }
+        }
+
+        if (previous.SampledAt is not { } sampledAt || now - sampledAt.ToUniversalTime() >= maxAge)
+        {
+            return "refresh";
+        }
+
+        return null;
+    }
+
+    /// <summary>Alignment was just lost (or the first sample is misaligned): the moment for a Warning Event.</summary>
+    public static bool AlignmentLost(NumaVirtualMachine recorded, NumaVerdict verdict)
+    {
+        ArgumentNullException.ThrowIfNull(recorded);
+        ArgumentNullException.ThrowIfNull(verdict);
+        var aligned = Conditions.Find(recorded.Status?.Conditions, AgentConditions.NumaAligned);
+        return !verdict.Aligned && (aligned is null || aligned.Status == "True" || aligned.Reason != verdict.Reason);
+    }
+}

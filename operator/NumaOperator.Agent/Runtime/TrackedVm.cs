@@ -1,0 +1,27 @@
+using NumaOperator.Numa.Placement;
+using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Supervision;
+
+namespace NumaOperator.Agent.Runtime;
+
+/// <summary>A QEMU this agent started or adopted, with what the sampler needs and last measured.</summary>
+internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement, IReadOnlyList<HugetlbfsMount> mounts, bool adopted)
+{
+    public string Key { get; } = key;
+
+    public RunningVm Vm { get; } = vm;
+
+    public VmPlacement Placement { get; } = placement;
+
+    public IReadOnlyList<HugetlbfsMount> Mounts { get; } = mounts;
+
+    public bool Adopted { get; } = adopted;
+
+    public DateTime? LastSample { get; set; }
+
+    public double? LocalRatio { get; set; }
+
+    public string RunningMessage(string nodeName, string strategy) => Adopted
+        ? $"QEMU pid {Vm.Pid} on {nodeName}, adopted from a previous agent"
+        : $"QEMU pid {Vm.Pid} on {nodeName}, started ({strategy} launch), vCPUs pinned";
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Numa.Discovery;
+using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.Host;
+
+namespace NumaOperator.Agent.Topology;
+
+/// <summary>
+/// Publishes this node's NumaNodeTopology: creates it (named after the node) when missing, then patches only
+/// /status: at start, whenever sysfs says something changed (polled every TopologyPollInterval, or sooner after a VM
+/// started or stopped), and as a heartbeat every HeartbeatInterval. spec (reservedCpus) belongs to the admin and is
+/// never written.
+/// </summary>
+public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, ILogger logger) : IDisposable
+{
+    private readonly SemaphoreSlim poked = new(0, 1);
+    private readonly TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private NumaNodeTopologyStatus? last;
+    private string? lastKey;
+    private DateTime lastWrite;
+    private (string? Version, string? Error, DateTime At)? qemuProbe;
+    private bool exists;
+
+    /// <summary>The host topology last read from sysfs (null before the first successful read).</summary>
+    public HostTopology? Topology { get; private set; }
+
+    public bool HasPublished => published.Task.IsCompleted;
+
+    public Task WaitPublishedAsync(CancellationToken ct) => published.Task.WaitAsync(ct);
+
+    /// <summary>Read sysfs again now (hugepages were just taken or given back).</summary>
+    public void Poke()
+    {
+        try
+        {
+            poked.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // already poked
+        }
+    }
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                await PublishAsync(ct);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpOperationException or HttpRequestException or IOException)
+            {
+                logger.LogWarning("publishing NumaNodeTopology {Node} failed: {Message}", options.NodeName, e.Message);
+            }
+
+            try
+            {
+                await poked.WaitAsync(options.TopologyPollInterval, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One round: read the host, write the status when it changed or the heartbeat is due.</summary>
+    public async Task PublishAsync(CancellationToken ct)
+    {
+        var now = options.Clock.GetUtcNow().UtcDateTime;
+        var facts = ReadHost(now);
+        var status = TopologyStatusBuilder.Build(facts, last, now);
+        var key = TopologyStatusBuilder.ChangeKey(status);
+        if (key == lastKey && now - lastWrite < options.HeartbeatInterval)
+        {
+            return;
+        }
+
+        await EnsureExistsAsync(ct);
+        var patch = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(status)) };
+        try
+        {
+            await client.CustomObjects.PatchClusterCustomObjectStatusAsync(
+                new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, options.NodeName, cancellationToken: ct);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            exists = false; // deleted under us: created again on the next round
+            lastKey = null;
+            throw;
+        }
+        if (key != lastKey)
+        {
+            logger.LogInformation("published NumaNodeTopology {Node}: {Nodes} NUMA node(s), Ready={Ready}", options.NodeName, status.NumaNodes.Count, status.Conditions?.FirstOrDefault()?.Status);
+        }
+
+        last = status;
+        lastKey = key;
+        lastWrite = now;
+        published.TrySetResult();
+    }
+
+    private HostFacts ReadHost(DateTime now)
+    {
+        string? discoveryError = null;
+        try
+        {
+            Topology = new SysfsTopologyReader(options.SysfsRoot).ReadTopology();
+        }
+        catch (Exception e) when (e is TopologyDiscoveryException or IOException or UnauthorizedAccessException)
+        {
+            discoveryError = e.Message;
+            logger.LogWarning("NUMA discovery under {Root} failed: {Message}", options.SysfsRoot, e.Message);
+        }
+
+        // QEMU is probed at start, after a failure, and once per heartbeat (an upgraded package shows up).
+        if (qemuProbe is not { } probe || probe.Error is not null || now - probe.At >= options.HeartbeatInterval)
+        {
+            try
+            {
+                qemuProbe = (QemuBinary.Probe(options.QemuPath).Version.ToString(), null, now);
+            }
+            catch (Exception e) when (e is FileNotFoundException or InvalidDataException or System.ComponentModel.Win32Exception)
+            {
+                qemuProbe = (null, e.Message, now);
+            }
+        }
+
+        return new HostFacts(discoveryError is null ? Topology : null, discoveryError, qemuProbe.Value.Version, qemuProbe.Value.Error, KvmProbe.IsUsable());
+    }
+
+    private async Task EnsureExistsAsync(CancellationToken ct)
+    {
+        if (exists)
+        {
+            return;
+        }
+
+        try
+        {
+            await client.CustomObjects.CreateClusterCustomObjectAsync(
+                new NumaNodeTopology { Metadata = new V1ObjectMeta { Name = options.NodeName } }, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, cancellationToken: ct);
+            logger.LogInformation("created NumaNodeTopology {Node}", options.NodeName);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // It exists (an earlier run, or the admin created it with spec.reservedCpus): keep it, patch status only.
+        }
+
+        exists = true;
+    }
+
+    public void Dispose() => poked.Dispose();
+}

@@ -1,0 +1,37 @@
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Preflight;
+
+namespace NumaOperator.Qemu.Launching;
+
+/// <summary>A launch that passed pre-flight: the spec, the host facts it was checked against and QEMU's own argv (before any launch strategy wraps it).</summary>
+public sealed record PreparedLaunch(VmLaunchSpec Spec, QemuHostFacts Facts, IReadOnlyList<string> QemuArgv);
+
+/// <summary>
+/// The one path from a placed VM to a QEMU argv, shared by the node agent and <c>numa-operator launch</c>: boot files
+/// resolved inside the image root, pre-flight checks, then the argv. Nothing is created on disk; a
+/// <see cref="PreflightException"/> means nothing was started.
+/// </summary>
+public static class LaunchPreparation
+{
+    /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
+    public static PreparedLaunch Prepare(
+        string name,
+        Guid uuid,
+        VmPlacement placement,
+        NumaPolicy policy,
+        BootSpec? boot,
+        ImageRoot imageRoot,
+        VmStatePaths state,
+        PreflightHost host,
+        bool omitBindingForTest = false)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
+        var facts = LaunchPreflight.Check(placement, state, host);
+        var spec = new VmLaunchSpec(name, uuid, placement, policy, resolved, state, omitBindingForTest);
+        return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
+    }
+}

@@ -1,0 +1,139 @@
+using System.CommandLine;
+using k8s;
+using k8s.Exceptions;
+using Microsoft.Extensions.Logging;
+using NumaOperator.Agent;
+using NumaOperator.Agent.Launch;
+using NumaOperator.Cli.Telemetry;
+using NumaOperator.Qemu.Host;
+
+namespace NumaOperator.Cli.Commands;
+
+/// <summary>
+/// `numa-operator agent --node-name N`: the node's hands (a privileged DaemonSet pod). Publishes the node's
+/// NumaNodeTopology, runs the QEMU of every VM placed on the node, measures where their memory is. Stopping the
+/// agent leaves the VMs running; the next agent adopts them.
+/// </summary>
+public sealed class AgentCommand : ICliCommand
+{
+    public int Order => 15;
+
+    public Command Build()
+    {
+        var nodeName = new Option<string?>("--node-name") { Description = "This Kubernetes node's name: the NumaNodeTopology it publishes and the numaoperator.io/node label of its VMs (default: $NODE_NAME)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("NODE_NAME") };
+        var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig file; default: in-cluster service account, then $KUBECONFIG or ~/.kube/config" };
+        var stateDir = new Option<string>("--state-dir") { Description = $"Agent state; each VM's QMP socket, pid file, serial log and lock live in STATE/vms/UID (default {AgentOptions.DefaultStateDirectory}); keep it short: a socket path has at most 107 bytes", DefaultValueFactory = _ => AgentOptions.DefaultStateDirectory };
+        var imageRoot = new Option<string>("--image-root") { Description = $"Directory spec.boot files resolve under, never outside (default {ImageRoot.DefaultPath})", DefaultValueFactory = _ => ImageRoot.DefaultPath };
+        var strategy = new Option<string>("--launch-strategy") { Description = $"How QEMU is started so it outlives the agent: {string.Join(" | ", LaunchStrategies.Names)} (default direct; systemd-run in a pod, see docs/architecture.md)", DefaultValueFactory = _ => "direct" };
+        var sample = new Option<string>("--sample-interval") { Description = "How often each running VM's numa_maps is read (default 15s)", DefaultValueFactory = _ => "15s" };
+        var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
+        var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
+        var sysfsRoot = new Option<string>("--sysfs-root") { Description = "Root under which sys/devices/system/node is read (tests)", DefaultValueFactory = _ => "/", Hidden = true };
+        var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
+        var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run)", Hidden = true };
+
+        var command = new Command("agent", "Run the node agent: publish this node's NUMA topology, run the QEMU of the VMs placed here, measure where their memory is.");
+        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding })
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction(async (parseResult, ct) =>
+        {
+            var node = parseResult.GetValue(nodeName);
+            if (string.IsNullOrWhiteSpace(node))
+            {
+                throw new BadInputException("--node-name: required (or set $NODE_NAME): the Kubernetes node this agent serves");
+            }
+
+            var strategyName = parseResult.GetValue(strategy)!;
+            var launch = LaunchStrategies.ByName(strategyName)
+                ?? throw new BadInputException($"--launch-strategy: \"{strategyName}\" is not a launch strategy; allowed: {string.Join(", ", LaunchStrategies.Names)}");
+            var sampleText = parseResult.GetValue(sample)!;
+            if (!DurationText.TryParse(sampleText, out var sampleInterval))
+            {
+                throw new BadInputException($"--sample-interval: \"{sampleText}\" is not {DurationText.Allowed}");
+            }
+
+            var healthPrefix = ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
+            var metricsPrefix = ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
+            var options = new AgentOptions
+            {
+                NodeName = node,
+                StateDirectory = Path.GetFullPath(parseResult.GetValue(stateDir)!),
+                ImageRoot = Path.GetFullPath(parseResult.GetValue(imageRoot)!),
+                SysfsRoot = parseResult.GetValue(sysfsRoot)!,
+                QemuPath = parseResult.GetValue(qemu)!,
+                LaunchStrategy = launch,
+                SampleInterval = sampleInterval,
+                OmitBindingForTest = parseResult.GetValue(omitBinding),
+                HealthPrefix = healthPrefix,
+            };
+
+            using var client = new Kubernetes(LoadConfiguration(parseResult.GetValue(kubeconfig)));
+            using var telemetry = TelemetryExport.Start("numa-operator-agent", AgentTelemetry.Name, metricsPrefix);
+            using var loggers = LoggerFactory.Create(b =>
+            {
+                // JSON console logs in clusters (the chart sets Logging__Console__FormatterName=json).
+                if (Environment.GetEnvironmentVariable("Logging__Console__FormatterName") == "json")
+                {
+                    b.AddJsonConsole();
+                }
+                else
+                {
+                    b.AddSimpleConsole(o => o.SingleLine = true);
+                }
+
+                b.SetMinimumLevel(LogLevel.Information);
+            });
+            await new AgentHost(client, options, loggers).RunAsync(ct);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string? PrefixFromPort(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? $"http://+:{port}/" : null;
+
+    private static string? ListenPrefix(string? prefix, string option, int examplePort)
+    {
+        if (prefix is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = TelemetryExport.SplitPrefix(prefix);
+            return prefix;
+        }
+        catch (FormatException)
+        {
+            throw new BadInputException($"{option}: \"{prefix}\" is not an HttpListener prefix http://HOST:PORT/; use e.g. http://+:{examplePort}/");
+        }
+    }
+
+    private static KubernetesClientConfiguration LoadConfiguration(string? kubeconfig)
+    {
+        if (kubeconfig is not null)
+        {
+            if (!File.Exists(kubeconfig))
+            {
+                throw new BadInputException($"--kubeconfig: file \"{kubeconfig}\" does not exist");
+            }
+
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+        }
+
+        try
+        {
+            return KubernetesClientConfiguration.IsInCluster()
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+        catch (KubeConfigException e)
+        {
+            throw new BadInputException($"no cluster to talk to: not in a cluster and no kubeconfig ({e.Message}); pass --kubeconfig FILE");
+        }
+    }
+}

@@ -1,0 +1,182 @@
+using k8s.Models;
+using NumaOperator.Agent.Launch;
+using NumaOperator.Agent.Runtime;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Measurement;
+
+namespace NumaOperator.Agent.Tests;
+
+/// <summary>The agent's pure decisions: when a sample is written, what status each lifecycle step writes, launch argv, durations.</summary>
+public sealed class PureRulesTests
+{
+    private static readonly DateTime T0 = new(2026, 11, 29, 10, 0, 0, DateTimeKind.Utc);
+    private static readonly NumaVerdict Aligned = new(true, NumaVerdict.ReasonAligned, "aligned: 64.0 MiB of guest RAM, 100.0% on placed host node 0");
+    private static readonly NumaVerdict Remote = new(false, NumaVerdict.ReasonRemoteMemory, "not aligned: 30.0 GiB on host node 0, placed on node 1 (localRatio 0.000, 0 B local)");
+
+    private static NumastatStatus Sample(DateTime at, params long[] bytesPerNode) => new()
+    {
+        SampledAt = at,
+        Nodes = [.. bytesPerNode.Select((b, i) => new NumastatNode { Node = i, Bytes = b })],
+        LocalRatio = "1.000",
+    };
+
+    private static NumaVirtualMachine Recorded(NumastatStatus? numastat, NumaVerdict? verdict, long generation = 1, long conditionGeneration = 1)
+    {
+        var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", NamespaceProperty = "default", Generation = generation }, Status = new NumaVirtualMachineStatus { Numastat = numastat } };
+        if (verdict is not null)
+        {
+            vm.Status.Conditions = Conditions.Set(null, AgentConditions.NumaAligned, verdict.Aligned, verdict.Reason, verdict.Message, conditionGeneration, T0);
+        }
+
+        return vm;
+    }
+
+    [Fact]
+    public void FirstSampleIsWritten() =>
+        Assert.Equal("first sample", NumastatDecision.ReasonToWrite(Recorded(null, null), Sample(T0, 64L << 20), Aligned, T0, TimeSpan.FromMinutes(5)));
+
+    [Fact]
+    public void AnUnchangedSampleIsNotWrittenUntilItIsOlderThanTheMaximumAge()
+    {
+        var recorded = Recorded(Sample(T0, 64L << 20, 0), Aligned);
+        Assert.Null(NumastatDecision.ReasonToWrite(recorded, Sample(T0.AddSeconds(15), 64L << 20, 0), Aligned, T0.AddSeconds(15), TimeSpan.FromMinutes(5)));
+        Assert.Null(NumastatDecision.ReasonToWrite(recorded, Sample(T0.AddMinutes(4), 64L << 20, 0), Aligned, T0.AddMinutes(4), TimeSpan.FromMinutes(5)));
+        Assert.Equal("refresh", NumastatDecision.ReasonToWrite(recorded, Sample(T0.AddMinutes(5), 64L << 20, 0), Aligned, T0.AddMinutes(5), TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void SmallMovesAreIgnoredAndMovesBeyondTheThresholdAreWritten()
+    {
+        var gib30 = 30L << 30;
+        var recorded = Recorded(Sample(T0, gib30, 0), Aligned);
+        var now = T0.AddSeconds(15);
+        // 1 MiB moved of 30 GiB: below both 2 MiB and 1 %.
+        Assert.Null(NumastatDecision.ReasonToWrite(recorded, Sample(now, gib30 - (1L << 20), 1L << 20), Aligned, now, TimeSpan.FromMinutes(5)));
+        // 4 MiB moved: above 2 MiB (the smaller of 2 MiB and 1 % of 30 GiB).
+        Assert.StartsWith("host node 0 moved", NumastatDecision.ReasonToWrite(recorded, Sample(now, gib30 - (4L << 20), 4L << 20), Aligned, now, TimeSpan.FromMinutes(5)), StringComparison.Ordinal);
+        // A 64 MiB VM: 1 % (0.64 MiB) is the smaller threshold, so one 2 MiB page moving counts.
+        var small = Recorded(Sample(T0, 64L << 20, 0), Aligned);
+        Assert.NotNull(NumastatDecision.ReasonToWrite(small, Sample(now, 62L << 20, 2L << 20), Aligned, now, TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void AVerdictChangeALocalRatioChangeANewNodeOrANewGenerationIsWritten()
+    {
+        var recorded = Recorded(Sample(T0, 64L << 20, 0), Aligned);
+        var now = T0.AddSeconds(15);
+        Assert.Equal("verdict Aligned -> RemoteMemory", NumastatDecision.ReasonToWrite(recorded, Sample(now, 64L << 20, 0), Remote, now, TimeSpan.FromMinutes(5)));
+        var ratio = Sample(now, 64L << 20, 0);
+        ratio.LocalRatio = "0.999";
+        Assert.StartsWith("localRatio", NumastatDecision.ReasonToWrite(recorded, ratio, Aligned, now, TimeSpan.FromMinutes(5)), StringComparison.Ordinal);
+        Assert.Equal("host nodes changed", NumastatDecision.ReasonToWrite(recorded, Sample(now, 64L << 20, 0, 0), Aligned, now, TimeSpan.FromMinutes(5)));
+        Assert.Equal("new generation", NumastatDecision.ReasonToWrite(Recorded(Sample(T0, 64L << 20, 0), Aligned, generation: 2), Sample(now, 64L << 20, 0), Aligned, now, TimeSpan.FromMinutes(5)));
+    }
+
+    [Fact]
+    public void AlignmentLostOnlyOnTheTransition()
+    {
+        Assert.True(NumastatDecision.AlignmentLost(Recorded(null, null), Remote));
+        Assert.True(NumastatDecision.AlignmentLost(Recorded(Sample(T0, 1), Aligned), Remote));
+        Assert.False(NumastatDecision.AlignmentLost(Recorded(Sample(T0, 1), Remote), Remote));
+        Assert.False(NumastatDecision.AlignmentLost(Recorded(Sample(T0, 1), Aligned), Aligned));
+    }
+
+    [Fact]
+    public void ReadyIsTrueOnlyWhenRunningAndAlignedForTheCurrentGeneration()
+    {
+        var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 3 } };
+        AgentConditions.SetRunning(vm, "QEMU pid 1", T0);
+        Assert.Equal("NotMeasured", Conditions.Find(vm.Status!.Conditions, AgentConditions.Ready)!.Reason);
+        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+
+        AgentConditions.SetMeasured(vm, Sample(T0, 64L << 20), Remote, T0);
+        var ready = Conditions.Find(vm.Status.Conditions, AgentConditions.Ready)!;
+        Assert.Equal(("False", "NotAligned"), (ready.Status, ready.Reason));
+        Assert.Contains("30.0 GiB on host node 0", ready.Message, StringComparison.Ordinal);
+
+        AgentConditions.SetMeasured(vm, Sample(T0, 64L << 20), Aligned, T0);
+        Assert.True(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.Equal(3, vm.Status.ObservedGeneration);
+        Assert.Equal("Running", vm.Status.Phase);
+
+        // The spec moved on: Running/NumaAligned for generation 3 no longer make generation 4 Ready.
+        vm.Metadata.Generation = 4;
+        AgentConditions.UpdateReady(vm, T0);
+        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+
+        AgentConditions.SetStopped(vm, "spec.running is false", T0);
+        Assert.Equal("Stopped", vm.Status.Phase);
+        Assert.Null(vm.Status.Numastat);
+        Assert.Null(Conditions.Find(vm.Status.Conditions, AgentConditions.NumaAligned));
+        Assert.Equal(("False", "Stopped"), (Conditions.Find(vm.Status.Conditions, AgentConditions.Running)!.Status, Conditions.Find(vm.Status.Conditions, AgentConditions.Running)!.Reason));
+    }
+
+    [Fact]
+    public void FailedStaysForItsGenerationOnly()
+    {
+        var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 2 } };
+        AgentConditions.SetFailed(vm, AgentConditions.ReasonProcessExited, "QEMU pid 9 exited", T0);
+        Assert.True(AgentConditions.FailedForThisGeneration(vm));
+        vm.Metadata.Generation = 3;
+        Assert.False(AgentConditions.FailedForThisGeneration(vm));
+    }
+
+    private static VmLaunchSpec Spec() => new(
+        "db1",
+        Guid.Parse("8c0a4d8e-4a57-4d55-9a43-6b3c1f7f2a10"),
+        new VmPlacement("n1", PageSize.HugeOfBytes(2L << 20), [new GuestNodePlacement(0, 0, CpuSet.Parse("0"), CpuSet.Empty, 64L << 20)]),
+        NumaPolicy.Strict,
+        ResolvedBoot.FirmwareOnly,
+        new VmStatePaths("/tmp/s/vms/8c0a4d8e-4a57-4d55-9a43-6b3c1f7f2a10"));
+
+    [Fact]
+    public void DirectLaunchRunsQemusArgvAsIs()
+    {
+        string[] qemu = ["/usr/bin/qemu-system-x86_64", "-uuid", "x", "-daemonize"];
+        Assert.Equal(qemu, new DirectLaunch().Wrap(qemu, Spec()));
+    }
+
+    [Fact]
+    public void SystemdRunLaunchEntersPid1NamespacesAndRunsQemuInATransientScopeNamedAfterTheUid()
+    {
+        string[] qemu = ["/usr/bin/qemu-system-x86_64", "-name", "guest=--scope", "-daemonize"];
+        var argv = new SystemdRunLaunch().Wrap(qemu, Spec());
+        Assert.Equal(
+            ["/usr/bin/nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--",
+             "systemd-run", "--unit=numa-vm-8c0a4d8e-4a57-4d55-9a43-6b3c1f7f2a10", "--scope", "--collect", "--quiet", "--",
+             "/usr/bin/qemu-system-x86_64", "-name", "guest=--scope", "-daemonize"],
+            argv);
+    }
+
+    [Theory]
+    [InlineData("direct", "direct")]
+    [InlineData("systemd-run", "systemd-run")]
+    [InlineData("docker", null)]
+    public void LaunchStrategiesByName(string name, string? expected) => Assert.Equal(expected, LaunchStrategies.ByName(name)?.Name);
+
+    [Theory]
+    [InlineData("15s", 15_000)]
+    [InlineData("500ms", 500)]
+    [InlineData("2m", 120_000)]
+    [InlineData("1m30s", 90_000)]
+    [InlineData("1h", 3_600_000)]
+    [InlineData("0.5s", 500)]
+    public void DurationsParse(string text, int ms)
+    {
+        Assert.True(DurationText.TryParse(text, out var d));
+        Assert.Equal(TimeSpan.FromMilliseconds(ms), d);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("15")]
+    [InlineData("0s")]
+    [InlineData("-5s")]
+    [InlineData("15 s")]
+    [InlineData("15sec")]
+    public void BadDurationsAreRefused(string text) => Assert.False(DurationText.TryParse(text, out _));
+}
