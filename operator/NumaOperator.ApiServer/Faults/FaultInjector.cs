@@ -27,8 +27,17 @@ public sealed class FaultInjector
     /// <summary>Delay added before every API request is handled.</summary>
     public TimeSpan Latency { get; set; }
 
-    /// <summary>Counts the injected faults, for assertions.</summary>
-    public int Injected { get; private set; }
+    /// <summary>Counts the injected faults of every kind, for assertions.</summary>
+    public int Injected => InjectedConflicts + InjectedErrors + DroppedWatches;
+
+    /// <summary>Writes answered with an injected 409 Conflict.</summary>
+    public int InjectedConflicts { get; private set; }
+
+    /// <summary>Requests answered with an injected 500.</summary>
+    public int InjectedErrors { get; private set; }
+
+    /// <summary>Watch streams closed right after they started.</summary>
+    public int DroppedWatches { get; private set; }
 
     /// <summary>The next <paramref name="count"/> writes fail with 409 Conflict.</summary>
     public void FailNextWritesWithConflict(int count) => Set(ref conflictCount, count);
@@ -49,11 +58,35 @@ public sealed class FaultInjector
         }
     }
 
-    internal bool ShouldConflict() => Draw(ref conflictCount, ConflictProbability);
+    internal bool ShouldConflict()
+    {
+        lock (gate)
+        {
+            var hit = Draw(ref conflictCount, ConflictProbability);
+            InjectedConflicts += hit ? 1 : 0;
+            return hit;
+        }
+    }
 
-    internal bool ShouldFail() => Draw(ref errorCount, ErrorProbability);
+    internal bool ShouldFail()
+    {
+        lock (gate)
+        {
+            var hit = Draw(ref errorCount, ErrorProbability);
+            InjectedErrors += hit ? 1 : 0;
+            return hit;
+        }
+    }
 
-    internal bool ShouldDropWatch() => Draw(ref dropWatchCount, DropWatchProbability);
+    internal bool ShouldDropWatch()
+    {
+        lock (gate)
+        {
+            var hit = Draw(ref dropWatchCount, DropWatchProbability);
+            DroppedWatches += hit ? 1 : 0;
+            return hit;
+        }
+    }
 
     private void Set(ref int counter, int count)
     {
@@ -64,22 +97,15 @@ public sealed class FaultInjector
         }
     }
 
+    /// <summary>Spends one of the counted faults, else draws against the probability; call under <see cref="gate"/>.</summary>
     private bool Draw(ref int counter, double probability)
     {
-        lock (gate)
+        var hit = counter > 0 || (probability > 0 && random.NextDouble() < probability);
+        if (counter > 0)
         {
-            var hit = counter > 0 || (probability > 0 && random.NextDouble() < probability);
-            if (counter > 0)
-            {
-                counter--;
-            }
-
-            if (hit)
-            {
-                Injected++;
-            }
-
-            return hit;
+            counter--;
         }
+
+        return hit;
     }
 }
