@@ -19,14 +19,26 @@ public sealed record ControllerHostOptions
 }
 
 /// <summary>The controller process: leader election around the scheduling controller, health endpoints beside it.</summary>
-public sealed class ControllerHost(IKubernetes client, ControllerHostOptions options, ILoggerFactory? loggers = null)
+public sealed class ControllerHost
 {
-    private readonly ILoggerFactory logs = loggers ?? NullLoggerFactory.Instance;
-    private LeaderElection? election;
+    private readonly ControllerHostOptions options;
+    private readonly LeaderElection? election;
 
-    public SchedulingController Scheduling { get; } = new(client, options.Scheduling, loggers);
+    public ControllerHost(IKubernetes client, ControllerHostOptions options, ILoggerFactory? loggers = null)
+    {
+        this.options = options;
+        var logs = loggers ?? NullLoggerFactory.Instance;
+        Scheduling = new SchedulingController(client, options.Scheduling, loggers);
+        election = options.LeaderElection is { } lease ? new LeaderElection(client, lease, logs.CreateLogger("leader-election")) : null;
+    }
 
+    public SchedulingController Scheduling { get; }
+
+    /// <summary>True while this instance holds the Lease (false before it first does); always true without leader election.</summary>
     public bool IsLeader => election?.IsLeader ?? true;
+
+    /// <summary>Terms this instance has led (each re-lists its caches and rebuilds the ledger); 0 without leader election.</summary>
+    public int LeaderTerms => election?.Terms ?? 0;
 
     /// <summary>Ready: a follower standing by, or a leader with synced caches.</summary>
     public bool IsReady => election is { IsLeader: false } || Scheduling.IsSynced;
@@ -35,9 +47,8 @@ public sealed class ControllerHost(IKubernetes client, ControllerHostOptions opt
     {
         using var health = options.HealthPrefix is { } prefix ? new HealthEndpoint(prefix, () => IsReady) : null;
         var serving = health?.RunAsync(ct) ?? Task.CompletedTask;
-        if (options.LeaderElection is { } lease)
+        if (election is not null)
         {
-            election = new LeaderElection(client, lease, logs.CreateLogger("leader-election"));
             await election.RunAsync(Scheduling.RunAsync, ct);
         }
         else

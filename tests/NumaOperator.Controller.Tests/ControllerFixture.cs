@@ -82,14 +82,20 @@ internal sealed class ControllerFixture : IAsyncDisposable
 
     public async Task<NumaVirtualMachineList> ListAsync() => await Vms.ListNamespacedAsync<NumaVirtualMachineList>("default");
 
-    public ControllerHost StartController(string? identity = null)
+    public const string LeaseNamespace = "kube-system";
+    public const string LeaseName = "numa-operator-controller";
+
+    /// <param name="identity">Lease holder identity; null runs without leader election.</param>
+    /// <param name="leaseDuration">Default 2 s (renew deadline half of it, retry every 200 ms).</param>
+    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null)
     {
+        var duration = leaseDuration ?? TimeSpan.FromSeconds(2);
         var host = new ControllerHost(Client, new ControllerHostOptions
         {
-            LeaderElection = identity is null ? null : new LeaderElectionOptions("kube-system", "numa-operator-controller", identity)
+            LeaderElection = identity is null ? null : new LeaderElectionOptions(LeaseNamespace, LeaseName, identity)
             {
-                LeaseDuration = TimeSpan.FromSeconds(2),
-                RenewDeadline = TimeSpan.FromSeconds(1),
+                LeaseDuration = duration,
+                RenewDeadline = duration / 2,
                 RetryPeriod = TimeSpan.FromMilliseconds(200),
             },
             Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } },
@@ -97,6 +103,49 @@ internal sealed class ControllerFixture : IAsyncDisposable
         var stop = new CancellationTokenSource();
         controllers.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));
         return host;
+    }
+
+    public Task<V1Lease> ReadLeaseAsync() => Client.CoordinationV1.ReadNamespacedLeaseAsync(LeaseName, LeaseNamespace);
+
+    /// <summary>Writes the Lease as another candidate would: <paramref name="holder"/> ("" = released) renewed now for <paramref name="seconds"/>.</summary>
+    public async Task SetLeaseHolderAsync(string holder, int seconds)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var lease = await ReadLeaseAsync();
+            var now = DateTime.UtcNow;
+            lease.Spec.HolderIdentity = holder;
+            lease.Spec.LeaseDurationSeconds = seconds;
+            lease.Spec.AcquireTime = now;
+            lease.Spec.RenewTime = now;
+            lease.Spec.LeaseTransitions = (lease.Spec.LeaseTransitions ?? 0) + 1;
+            try
+            {
+                await Client.CoordinationV1.ReplaceNamespacedLeaseAsync(lease, LeaseName, LeaseNamespace);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 10)
+            {
+                // The holder renewed between the read and the write: read again.
+            }
+        }
+    }
+
+    /// <summary>Polls <paramref name="condition"/> every 20 ms; false when it did not hold within <paramref name="seconds"/>.</summary>
+    public static async Task<bool> EventuallyAsync(Func<bool> condition, double seconds = 10)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
     }
 
     public async Task StopControllerAsync(int index)
