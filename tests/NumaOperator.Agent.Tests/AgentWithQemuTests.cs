@@ -1,0 +1,222 @@
+using k8s;
+using k8s.Models;
+using NumaOperator.Agent.Runtime;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Qemu.Host;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+
+namespace NumaOperator.Agent.Tests;
+
+/// <summary>
+/// The controller and the agent against one embedded API server over HTTP, real /sys, real QEMU (TCG) with 2 MiB
+/// hugepages: the whole lifecycle of a VM, adoption across an agent restart, pre-flight failures and a QEMU that dies.
+/// </summary>
+[Collection(RealQemuGroup.Name)]
+public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
+{
+    private const string Node = "qemu-node";
+    private const long VmPages = 32; // 64Mi of 2Mi pages
+    private readonly string stateDir = Path.Combine("/tmp", "naq-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string imageRoot = Directory.CreateTempSubdirectory("numaop-agent-images-").FullName;
+    private readonly List<Guid> uids = [];
+
+    private AgentOptions Options() => new()
+    {
+        NodeName = Node,
+        StateDirectory = stateDir,
+        ImageRoot = imageRoot,
+        SampleInterval = TimeSpan.FromSeconds(2),
+        LivenessInterval = TimeSpan.FromMilliseconds(500),
+        StopGrace = TimeSpan.FromSeconds(1),
+        TopologyPollInterval = TimeSpan.FromMilliseconds(500),
+        HeartbeatInterval = TimeSpan.FromSeconds(5),
+    };
+
+    private static NumaVirtualMachine Vm(string name, string? kernel = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+        Spec = new NumaVirtualMachineSpec
+        {
+            Running = true,
+            Cpu = new CpuSpec { Cores = 1, Dedicated = false },
+            Memory = new MemorySpec { Size = "64Mi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
+            Numa = new NumaSpec { Nodes = "0" },
+            Boot = kernel is null ? null : new BootSpec { Kernel = kernel },
+        },
+    };
+
+    private static bool IsReady(NumaVirtualMachine? vm) =>
+        vm?.Status is { Phase: "Running" } s
+        && Conditions.IsTrue(s.Conditions, AgentConditions.Running)
+        && Conditions.IsTrue(s.Conditions, AgentConditions.NumaAligned)
+        && Conditions.IsTrue(s.Conditions, AgentConditions.Ready)
+        && s.ObservedGeneration == vm.Metadata.Generation;
+
+    private static async Task<AgentFixture> StartAsync()
+    {
+        var fixture = await AgentFixture.StartAsync();
+        await fixture.AddNodeAsync(Node);
+        return fixture;
+    }
+
+    private async Task<NumaVirtualMachine> CreateAsync(AgentFixture fixture, NumaVirtualMachine vm)
+    {
+        var created = await fixture.Vms.CreateNamespacedAsync(vm, "default");
+        uids.Add(Guid.Parse(created.Metadata.Uid));
+        return created;
+    }
+
+    private static async Task PatchSpecAsync(AgentFixture fixture, string name, string json) =>
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(json, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
+
+    private static async Task DeleteAsync(AgentFixture fixture, string name) =>
+        await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
+
+    private static async Task WaitGoneAsync(int pid)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (ProcFs.IsAlive(pid) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.False(ProcFs.IsAlive(pid), $"QEMU pid {pid} still runs");
+    }
+
+    [SkippableFact]
+    public async Task RunsAlignsStopsStartsAdoptsAcrossARestartAndDeletesAVm()
+    {
+        Skip.IfNot(host.Available, QemuHost.SkipReason);
+        using var pages = host.Reserve(VmPages + 8);
+        var exported = new List<Metric>();
+        using var meters = Sdk.CreateMeterProviderBuilder().AddMeter(AgentTelemetry.Name).AddInMemoryExporter(exported).Build()!;
+        await using var fixture = await StartAsync();
+        // A leftover of a VM deleted while no agent ran: no QEMU, no VM → removed once the agent has synced.
+        var leftover = Path.Combine(stateDir, "vms", Guid.NewGuid().ToString("D"));
+        Directory.CreateDirectory(leftover);
+        var (agent, agentIndex) = fixture.StartAgent(Options());
+        fixture.StartController();
+        await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.False(Directory.Exists(leftover));
+
+        var created = await CreateAsync(fixture, Vm("vm1"));
+        var uid = Guid.Parse(created.Metadata.Uid);
+        var vm = await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), IsReady, "vm1 Running, NumaAligned, Ready", seconds: 60);
+        var numastat = vm!.Status!.Numastat!;
+        Assert.Equal("1.000", numastat.LocalRatio);
+        Assert.Equal(64L << 20, numastat.Nodes.Single(n => n.Node == 0).Bytes);
+        Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonAligned, Conditions.Find(vm.Status.Conditions, AgentConditions.NumaAligned)!.Reason);
+        var pid = Assert.Single(QemuHost.QemuPids(uid));
+        Assert.Equal(pid, agent.RunningVms[uid]);
+        Assert.True(File.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"), "qmp.sock")));
+        Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventStarted);
+
+        meters.ForceFlush();
+        var ratio = TopologyPublishingTests.Points(exported, "numaoperator.vm.local_ratio").Single(p => TopologyPublishingTests.Tag(p, "name") == "vm1");
+        Assert.Equal(1.0, ratio.GetGaugeLastValueDouble());
+        Assert.Equal(Node, TopologyPublishingTests.Tag(ratio, "node"));
+
+        // Agent restart: the VM survives and is adopted, never started twice.
+        await fixture.StopAsync(agentIndex);
+        Assert.True(ProcFs.IsAlive(pid));
+        var (second, _) = fixture.StartAgent(Options());
+        await second.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        vm = await fixture.WaitForAsync(
+            () => fixture.VmAsync("vm1"),
+            v => IsReady(v) && Conditions.Find(v!.Status!.Conditions, AgentConditions.Running)!.Message!.Contains("adopted", StringComparison.Ordinal),
+            "vm1 adopted");
+        Assert.Equal(pid, second.RunningVms[uid]);
+        Assert.Equal([pid], QemuHost.QemuPids(uid));
+
+        // spec.running false: QEMU stops, the VM is Stopped and keeps its placement.
+        await PatchSpecAsync(fixture, "vm1", """{"spec":{"running":false}}""");
+        vm = await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), v => v?.Status?.Phase == "Stopped", "vm1 Stopped");
+        await WaitGoneAsync(pid);
+        var running = Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!;
+        Assert.Equal(("False", AgentConditions.ReasonStopped), (running.Status, running.Reason));
+        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.Null(vm.Status.Numastat);
+        Assert.NotNull(vm.Status.Placement);
+        Assert.False(Directory.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"))));
+
+        // running true again: a new QEMU.
+        await PatchSpecAsync(fixture, "vm1", """{"spec":{"running":true}}""");
+        await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), IsReady, "vm1 running again", seconds: 60);
+        var pid2 = Assert.Single(QemuHost.QemuPids(uid));
+        Assert.NotEqual(pid, pid2);
+
+        // Delete: QEMU stops, its pages come back, the controller releases the placement and the object is gone.
+        var freeWhileRunning = host.FreePages;
+        await DeleteAsync(fixture, "vm1");
+        await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), v => v is null, "vm1 gone");
+        await WaitGoneAsync(pid2);
+        Assert.Empty(QemuHost.QemuPids(uid));
+        Assert.True(host.FreePages >= freeWhileRunning + VmPages, $"free 2Mi pages on node 0: {host.FreePages}, expected at least {freeWhileRunning} + {VmPages} back");
+        Assert.False(Directory.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"))));
+    }
+
+    [SkippableFact]
+    public async Task PreflightFailureAndADeadQemuBecomeFailedWithTheReasonAndAnEventAndAreNotRestarted()
+    {
+        Skip.IfNot(host.Available, QemuHost.SkipReason);
+        using var pages = host.Reserve((2 * VmPages) + 8); // the failed VM keeps its placement (capacity), the other runs
+        await using var fixture = await StartAsync();
+        var (agent, _) = fixture.StartAgent(Options());
+        fixture.StartController();
+        await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        // A boot kernel that is not in the image root: refused before anything starts.
+        var bad = await CreateAsync(fixture, Vm("badboot", kernel: "vmlinuz-missing"));
+        var badUid = Guid.Parse(bad.Metadata.Uid);
+        var failed = await fixture.WaitForAsync(() => fixture.VmAsync("badboot"), v => v?.Status?.Phase == "Failed", "badboot Failed");
+        var running = Conditions.Find(failed!.Status!.Conditions, AgentConditions.Running)!;
+        Assert.Equal(("False", AgentConditions.ReasonBadBootFile), (running.Status, running.Reason));
+        Assert.Contains("spec.boot.kernel", running.Message, StringComparison.Ordinal);
+        Assert.Contains("vmlinuz-missing", running.Message, StringComparison.Ordinal);
+        await fixture.WaitForAsync(() => fixture.EventsAboutAsync("badboot"), e => e.Any(x => x.Type == "Warning" && x.Reason == AgentConditions.ReasonBadBootFile), "badboot Warning Event");
+        Assert.Empty(QemuHost.QemuPids(badUid));
+        Assert.False(Directory.Exists(Path.Combine(stateDir, "vms", badUid.ToString("D"))));
+
+        // A QEMU that dies by itself: Failed with ProcessExited and an Event; not restarted.
+        var created = await CreateAsync(fixture, Vm("dies"));
+        var uid = Guid.Parse(created.Metadata.Uid);
+        await fixture.WaitForAsync(() => fixture.VmAsync("dies"), IsReady, "dies Ready", seconds: 60);
+        var pid = Assert.Single(QemuHost.QemuPids(uid));
+        QemuHost.Kill(pid);
+        var died = await fixture.WaitForAsync(() => fixture.VmAsync("dies"), v => v?.Status?.Phase == "Failed", "dies Failed");
+        running = Conditions.Find(died!.Status!.Conditions, AgentConditions.Running)!;
+        Assert.Equal(("False", AgentConditions.ReasonProcessExited), (running.Status, running.Reason));
+        Assert.Contains($"QEMU pid {pid} exited", running.Message, StringComparison.Ordinal);
+        await fixture.WaitForAsync(() => fixture.EventsAboutAsync("dies"), e => e.Any(x => x.Type == "Warning" && x.Reason == AgentConditions.ReasonProcessExited), "dies Warning Event");
+        await Task.Delay(TimeSpan.FromSeconds(2)); // several liveness intervals: still no QEMU
+        Assert.Empty(QemuHost.QemuPids(uid));
+        Assert.Equal("Failed", (await fixture.VmAsync("dies"))!.Status!.Phase);
+
+        // Toggling spec.running starts it again.
+        await PatchSpecAsync(fixture, "dies", """{"spec":{"running":false}}""");
+        await fixture.WaitForAsync(() => fixture.VmAsync("dies"), v => v?.Status?.Phase == "Stopped", "dies Stopped");
+        await PatchSpecAsync(fixture, "dies", """{"spec":{"running":true}}""");
+        await fixture.WaitForAsync(() => fixture.VmAsync("dies"), IsReady, "dies running again", seconds: 60);
+        Assert.Single(QemuHost.QemuPids(uid));
+
+        await DeleteAsync(fixture, "dies");
+        await DeleteAsync(fixture, "badboot");
+        await fixture.WaitForAsync(() => fixture.VmAsync("dies"), v => v is null, "dies gone");
+        await fixture.WaitForAsync(() => fixture.VmAsync("badboot"), v => v is null, "badboot gone");
+        Assert.Empty(QemuHost.QemuPids(uid));
+    }
+
+    public void Dispose()
+    {
+        QemuHost.KillAll(uids);
+        foreach (var dir in new[] { stateDir, imageRoot })
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+}
