@@ -3,7 +3,11 @@ using System.Diagnostics.Metrics;
 
 namespace NumaOperator.Controller.Runtime;
 
-/// <summary>The controller's OpenTelemetry sources: a span per reconcile, and metrics on reconcile duration, results and queue depth.</summary>
+/// <summary>
+/// The controller's OpenTelemetry sources: a span per reconcile ("reconcile {controller}", tags controller, key,
+/// outcome, and for scheduling scheduling.result), and metrics on reconcile duration, results, queue depth and
+/// scheduling attempts.
+/// </summary>
 public static class ControllerTelemetry
 {
     public const string Name = "NumaOperator.Controller";
@@ -18,6 +22,10 @@ public static class ControllerTelemetry
     /// <summary>Reconciles by controller and outcome (success, requeue, error).</summary>
     public static Counter<long> ReconcileResults { get; } =
         Meter.CreateCounter<long>("numaoperator.controller.reconcile.results", "{reconcile}", "Reconciles by outcome");
+
+    /// <summary>Scheduling decisions by result: placed, unschedulable, invalid (InvalidSpec), conflict (a recorded placement the ledger refused).</summary>
+    public static Counter<long> SchedulingAttempts { get; } =
+        Meter.CreateCounter<long>("numaoperator.controller.scheduling.attempts", "{attempt}", "Scheduling attempts by result");
 
     private static readonly List<(string Controller, WorkQueue Queue)> Queues = [];
     private static readonly Lock QueuesGate = new();

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -26,6 +27,12 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
     public const string ReasonSpecChanged = "SpecChanged";
     public const string ReasonPlacementConflict = "PlacementConflict";
     public const string EventFailedScheduling = "FailedScheduling";
+
+    /// <summary>Values of the result tag of <see cref="ControllerTelemetry.SchedulingAttempts"/>.</summary>
+    public const string ResultPlaced = "placed";
+    public const string ResultUnschedulable = "unschedulable";
+    public const string ResultInvalid = "invalid";
+    public const string ResultConflict = "conflict";
 
     private readonly ObjectCache<NumaVirtualMachine> vms;
     private readonly ObjectCache<NumaNodeTopology> topologies;
@@ -166,6 +173,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         {
             if (!ledger.Contains(vm.Key) && !ledger.TryPlace(vm.Key, recorded, out var refused))
             {
+                Attempted(ResultConflict);
                 SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
                 return new WritePlan(vm, desired, null);
             }
@@ -212,6 +220,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         {
             ledger.Release(vm.Key);
             unschedulable.TryRemove(vm.Key, out _);
+            Attempted(ResultInvalid);
             SchedulingStatus.ApplyInvalidSpec(desired, validation.Errors, now);
             SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
             return new WritePlan(vm, desired, ("InvalidSpec", validation.Summary));
@@ -230,10 +239,12 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             switch (PlacementEngine.Decide(ledger, wanted))
             {
                 case PlacementDecision.Placed placed:
+                    Attempted(ResultPlaced);
                     ledger.Place(vm.Key, placed.Placement);
                     pending = placed.Placement;
                     break;
                 case PlacementDecision.NotSchedulable notSchedulable:
+                    Attempted(ResultUnschedulable);
                     unschedulable[vm.Key] = 0;
                     SchedulingStatus.ApplyUnschedulable(desired, notSchedulable.Summary, now);
                     desired.Status!.Conditions = Conditions.Set(desired.Status.Conditions, ConditionReconciling, true,
@@ -337,6 +348,13 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
     }
 
     public void Dispose() => decisions.Dispose();
+
+    /// <summary>Counts one scheduling attempt and tags the reconcile's span with its result.</summary>
+    private static void Attempted(string result)
+    {
+        ControllerTelemetry.SchedulingAttempts.Add(1, new KeyValuePair<string, object?>("result", result));
+        Activity.Current?.SetTag("scheduling.result", result);
+    }
 
     /// <summary>Whole seconds: metav1.Time (lastTransitionTime) carries no fraction.</summary>
     private DateTime Now()

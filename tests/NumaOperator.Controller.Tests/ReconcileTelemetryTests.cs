@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+using NumaOperator.Controller.Scheduling;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace NumaOperator.Controller.Tests;
+
+/// <summary>Tests that read the process-wide ActivitySource and Meter run alone, so the counts they see are their own.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialTelemetryTests
+{
+    public const string Name = "telemetry";
+}
+
+/// <summary>
+/// The controller's OpenTelemetry output through the SDK's in-memory exporters: each reconcile is a span
+/// "reconcile scheduling" with its key, outcome and scheduling result; metrics give reconcile durations and outcomes,
+/// the queue depth and scheduling attempts by result (placed, unschedulable, invalid, conflict).
+/// </summary>
+[Collection(SerialTelemetryTests.Name)]
+public sealed class ReconcileTelemetryTests
+{
+    [Fact]
+    public async Task ReconcilesEmitSpansAndDurationResultQueueDepthAndAttemptMetrics()
+    {
+        var spans = new List<Activity>();
+        var metrics = new List<Metric>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ControllerTelemetry.Name).AddInMemoryExporter(spans).Build()!;
+        using var metering = Sdk.CreateMeterProviderBuilder().AddMeter(ControllerTelemetry.Name).AddInMemoryExporter(metrics).Build()!;
+        await using var fixture = await ControllerFixture.StartAsync(admission: false); // let an invalid size through to the controller
+        await fixture.AddNodeAsync("worker-1", 512); // room for one VM of 1Gi
+        fixture.StartController();
+
+        await fixture.CreateAsync(ControllerFixture.Vm("placed", size: "1Gi"));
+        var placed = await fixture.WaitForAsync("placed", ControllerFixture.IsScheduled);
+        await fixture.CreateAsync(ControllerFixture.Vm("waiting", size: "1Gi"));
+        await fixture.WaitForAsync("waiting", ControllerFixture.IsUnschedulable);
+        await fixture.CreateAsync(ControllerFixture.Vm("bad", size: "1001Mi"));
+        await fixture.WaitForAsync("bad", v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
+
+        // A recorded placement that double-books (copied from "placed" while no controller ran) is a conflict.
+        await fixture.StopControllerAsync(0);
+        await fixture.CreateAsync(ControllerFixture.Vm("copy", size: "1Gi"));
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(KubernetesJson.Serialize(new { status = placed.Status }), V1Patch.PatchType.MergePatch),
+            ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "copy");
+        fixture.StartController();
+        await fixture.WaitForAsync("copy", v => Conditions.Find(v.Status?.Conditions, SchedulingReconciler.ConditionStalled)?.Reason == SchedulingReconciler.ReasonPlacementConflict);
+
+        // Collect while the second controller runs (the queue depth gauge is observed at collection).
+        Assert.True(tracing.ForceFlush(5000));
+        Assert.True(metering.ForceFlush(5000));
+
+        var placedSpan = Assert.Single(spans, s => Tag(s, "key") == "default/placed" && Tag(s, "scheduling.result") is not null);
+        Assert.Equal("reconcile scheduling", placedSpan.DisplayName);
+        Assert.Equal("scheduling", Tag(placedSpan, "controller"));
+        Assert.Equal("success", Tag(placedSpan, "outcome"));
+        Assert.Equal(SchedulingReconciler.ResultPlaced, Tag(placedSpan, "scheduling.result"));
+        Assert.Contains(spans, s => Tag(s, "key") == "default/waiting" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultUnschedulable);
+        Assert.Contains(spans, s => Tag(s, "key") == "default/bad" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultInvalid);
+        Assert.Contains(spans, s => Tag(s, "key") == "default/copy" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultConflict);
+
+        var attempts = Points(metrics, "numaoperator.controller.scheduling.attempts");
+        Assert.Equal(1, Sum(attempts, "result", SchedulingReconciler.ResultPlaced)); // "placed" once; the second term read it back
+        Assert.InRange(Sum(attempts, "result", SchedulingReconciler.ResultUnschedulable), 1, 3); // "waiting", again when the second term starts
+        Assert.InRange(Sum(attempts, "result", SchedulingReconciler.ResultInvalid), 1, 3);
+        Assert.InRange(Sum(attempts, "result", SchedulingReconciler.ResultConflict), 1, 3);
+
+        var durations = Points(metrics, "numaoperator.controller.reconcile.duration")
+            .Where(p => TagOf(p, "controller") == "scheduling" && TagOf(p, "outcome") == "success").ToList();
+        Assert.NotEmpty(durations);
+        Assert.True(durations.Sum(p => p.GetHistogramCount()) >= 4, "a duration per reconcile");
+        Assert.True(Sum(Points(metrics, "numaoperator.controller.reconcile.results"), "outcome", "success") >= 4);
+        var depth = Points(metrics, "numaoperator.controller.queue.depth");
+        Assert.Contains(depth, p => TagOf(p, "controller") == "scheduling" && p.GetGaugeLastValueLong() >= 0);
+    }
+
+    private static string? Tag(Activity span, string key) => span.GetTagItem(key) as string;
+
+    private static List<MetricPoint> Points(List<Metric> metrics, string name)
+    {
+        var points = new List<MetricPoint>();
+        foreach (var metric in metrics.Where(m => m.Name == name))
+        {
+            foreach (ref readonly var point in metric.GetMetricPoints())
+            {
+                points.Add(point);
+            }
+        }
+
+        Assert.True(points.Count > 0, $"no points for {name}");
+        return points;
+    }
+
+    private static long Sum(List<MetricPoint> points, string tag, string value) =>
+        points.Where(p => TagOf(p, tag) == value).Sum(p => p.GetSumLong());
+
+    private static string? TagOf(MetricPoint point, string key)
+    {
+        foreach (var tag in point.Tags)
+        {
+            if (tag.Key == key)
+            {
+                return tag.Value as string;
+            }
+        }
+
+        return null;
+    }
+}
