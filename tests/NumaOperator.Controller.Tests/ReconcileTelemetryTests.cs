@@ -44,14 +44,15 @@ public sealed class ReconcileTelemetryTests
         await fixture.CreateAsync(ControllerFixture.Vm("bad", size: "1001Mi"));
         await fixture.WaitForAsync("bad", v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
 
-        // A recorded placement that double-books (copied from "placed" while no controller ran) is a conflict.
+        // A recorded placement that double-books (copied from "placed" while no controller ran) is a conflict. The ledger
+        // honours the older VM; creation times are whole seconds, so on a tie the name decides: "placed" < "placed-copy".
         await fixture.StopControllerAsync(0);
-        await fixture.CreateAsync(ControllerFixture.Vm("copy", size: "1Gi"));
+        await fixture.CreateAsync(ControllerFixture.Vm("placed-copy", size: "1Gi"));
         await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch(KubernetesJson.Serialize(new { status = placed.Status }), V1Patch.PatchType.MergePatch),
-            ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "copy");
+            ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "placed-copy");
         fixture.StartController();
-        await fixture.WaitForAsync("copy", v => Conditions.Find(v.Status?.Conditions, SchedulingReconciler.ConditionStalled)?.Reason == SchedulingReconciler.ReasonPlacementConflict);
+        await fixture.WaitForAsync("placed-copy", v => Conditions.Find(v.Status?.Conditions, SchedulingReconciler.ConditionStalled)?.Reason == SchedulingReconciler.ReasonPlacementConflict);
 
         // Collect while the second controller runs (the queue depth gauge is observed at collection).
         Assert.True(tracing.ForceFlush(5000));
@@ -64,7 +65,7 @@ public sealed class ReconcileTelemetryTests
         Assert.Equal(SchedulingReconciler.ResultPlaced, Tag(placedSpan, "scheduling.result"));
         Assert.Contains(spans, s => Tag(s, "key") == "default/waiting" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultUnschedulable);
         Assert.Contains(spans, s => Tag(s, "key") == "default/bad" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultInvalid);
-        Assert.Contains(spans, s => Tag(s, "key") == "default/copy" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultConflict);
+        Assert.Contains(spans, s => Tag(s, "key") == "default/placed-copy" && Tag(s, "scheduling.result") == SchedulingReconciler.ResultConflict);
 
         var attempts = Points(metrics, "numaoperator.controller.scheduling.attempts");
         Assert.Equal(1, Sum(attempts, "result", SchedulingReconciler.ResultPlaced)); // "placed" once; the second term read it back
