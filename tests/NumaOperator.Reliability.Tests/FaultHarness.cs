@@ -150,6 +150,7 @@ public sealed class FaultHarness : IAsyncDisposable
         report.Final["stopped"] = vms.Count(v => !Invariants.WantsRunning(v));
         report.Final["unschedulable"] = vms.Count(Invariants.IsUnschedulable);
         report.Final["deleted"] = deletedLast.Count;
+        report.Final["real running"] = vms.Count(v => v.Status?.NodeName == RealNode.NodeName && v.Status.Phase == "Running");
         report.Final["restart-required"] = vms.Count(v => Conditions.IsTrue(v.Status?.Conditions, "RestartRequired"));
 
         // Delete everything: the finalizer path under no faults, and every host back to its baseline.
@@ -256,7 +257,7 @@ public sealed class FaultHarness : IAsyncDisposable
                     Interlocked.Increment(ref agentRestarts);
                 }
 
-                if (Real is not null && chaos.NextDouble() < 0.04)
+                if (Real is not null && chaos.NextDouble() < 0.08)
                 {
                     await Real.RestartAgentAsync(chaos.Next(0, 500), ct);
                 }
@@ -500,7 +501,7 @@ public sealed class FaultHarness : IAsyncDisposable
     private void StartAgent(SimulatedHost host)
     {
         var client = NewClient();
-        var agent = new SimulatedNodeAgent(client, host, loggers.CreateLogger("sim-agent." + host.Name));
+        var agent = new SimulatedNodeAgent(client, host, loggers.CreateLogger("sim-agent." + host.Name), options.Flaw);
         agents[host.Name] = Running.Start(client, agent.RunAsync);
     }
 

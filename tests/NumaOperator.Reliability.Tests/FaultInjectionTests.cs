@@ -25,4 +25,28 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
         Assert.True(report.Faults["controller killed"] > 0 && report.Faults["sim agent killed"] > 0, "the controller and the agents were killed mid-run");
         Assert.True(report.Violations.Count == 0, report.Render());
     }
+
+    /// <summary>The harness can fail: an agent that reports Stopped without stopping its VM is caught.</summary>
+    [Fact]
+    public async Task AnAgentThatReportsStoppedWithoutStoppingIsCaught()
+    {
+        var options = new FaultRunOptions
+        {
+            Vms = 12,
+            Nodes = 2,
+            RealVms = 0,
+            ChurnTime = TimeSpan.FromSeconds(8),
+            ConvergeTimeout = TimeSpan.FromSeconds(5),
+            Flaw = SimulatedFlaw.ReportsStoppedWithoutKilling,
+        };
+        await using var harness = await FaultHarness.StartAsync(options);
+        var report = await harness.RunAsync(output);
+
+        // Which symptom shows first depends on timing: a process of a stopped VM, the host short of pages for the VM
+        // placed on what the controller believed free, or a process left after the VMs were deleted.
+        Assert.Contains(report.Violations, v => v.Contains("though the VM is stopped", StringComparison.Ordinal)
+            || v.Contains("wants stopped", StringComparison.Ordinal)
+            || v.StartsWith("host:", StringComparison.Ordinal)
+            || v.StartsWith("drain: process", StringComparison.Ordinal));
+    }
 }

@@ -32,6 +32,9 @@ public sealed record FaultRunOptions
 
     public TimeSpan MaxLatency { get; init; } = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>A bug planted in the simulated agents (the harness's self-test); None in every real run.</summary>
+    public SimulatedFlaw Flaw { get; init; }
+
     public static FaultRunOptions FromEnvironment()
     {
         var defaults = new FaultRunOptions();

@@ -11,6 +11,15 @@ using NumaOperator.Qemu.Measurement;
 
 namespace NumaOperator.Reliability.Tests;
 
+/// <summary>A bug planted in the simulated agent, to show that the harness catches it.</summary>
+public enum SimulatedFlaw
+{
+    None,
+
+    /// <summary>Writes phase Stopped but leaves the process running (its pages and CPUs stay taken).</summary>
+    ReportsStoppedWithoutKilling,
+}
+
 /// <summary>
 /// Plays the node agent's side of the status protocol for one simulated node, against a <see cref="SimulatedHost"/>
 /// instead of QEMU: a VM labelled for this node with its placement on this node, running and not deleted, gets a
@@ -19,7 +28,7 @@ namespace NumaOperator.Reliability.Tests;
 /// Status patches carry the resourceVersion they were computed from; on 409 the VM is read again. One instance per
 /// run: cancelling <see cref="RunAsync"/> at any point is a crash; the next instance adopts the host's processes.
 /// </summary>
-public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, ILogger logger) : IReconciler
+public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, ILogger logger, SimulatedFlaw flaw = SimulatedFlaw.None) : IReconciler
 {
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(2);
     private readonly CustomResourceWriter<NumaVirtualMachine> writer = new(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural);
@@ -109,7 +118,7 @@ public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, I
             }
             else
             {
-                if (process is not null)
+                if (process is not null && flaw != SimulatedFlaw.ReportsStoppedWithoutKilling)
                 {
                     host.Kill(process); // QEMU gone first, then the status that lets the controller free its placement
                 }
