@@ -54,11 +54,14 @@ public class ChartWorkloadTests
         Assert.Null(Yaml.Scalar(container, "securityContext", "privileged"));
     }
 
-    [SkippableFact]
-    public void Controller_probes_use_healthz_and_readyz_on_a_named_port()
+    [SkippableTheory]
+    [InlineData("controller")]
+    [InlineData("agent")]
+    public void Probes_use_healthz_and_readyz_on_the_named_health_port_the_command_reads_from_the_environment(string component)
     {
         Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
-        var container = Assert.Single(RenderedChart.Containers(ChartVariants.Render(ChartVariants.Default).ControllerDeployment));
+        var chart = ChartVariants.Render(ChartVariants.Default);
+        var container = Assert.Single(RenderedChart.Containers(component == "agent" ? chart.AgentDaemonSet : chart.ControllerDeployment));
 
         var portNames = Yaml.Sequence(container, "ports").Select(p => Yaml.Scalar(p, "name")).ToList();
         Assert.Equal("/healthz", Yaml.Scalar(container, "livenessProbe", "httpGet", "path"));
@@ -70,8 +73,23 @@ public class ChartWorkloadTests
             Assert.Contains(port, portNames);
         }
 
+        // `numa-operator controller|agent` take --health-listen and --metrics-listen defaults from these variables.
+        var environment = RenderedChart.Environment(container);
         var healthPort = Yaml.Sequence(container, "ports").Single(p => Yaml.Scalar(p, "name") == "health");
-        Assert.Equal(Yaml.Scalar(healthPort, "containerPort"), RenderedChart.Environment(container)["NUMAOPERATOR_HEALTH_PORT"]);
+        Assert.Equal(Yaml.Scalar(healthPort, "containerPort"), environment["NUMAOPERATOR_HEALTH_PORT"]);
+        var metricsPort = Yaml.Sequence(container, "ports").Single(p => Yaml.Scalar(p, "name") == "metrics");
+        Assert.Equal(Yaml.Scalar(metricsPort, "containerPort"), environment["NUMAOPERATOR_METRICS_PORT"]);
+    }
+
+    [SkippableFact]
+    public void The_agent_health_port_is_a_value()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var chart = RenderedChart.Render(["--set", "agent.healthPort=9091"]);
+        var container = Assert.Single(RenderedChart.Containers(chart.AgentDaemonSet));
+
+        Assert.Equal("9091", RenderedChart.Environment(container)["NUMAOPERATOR_HEALTH_PORT"]);
+        Assert.Equal("9091", Yaml.Scalar(Yaml.Sequence(container, "ports").Single(p => Yaml.Scalar(p, "name") == "health"), "containerPort"));
     }
 
     [SkippableFact]
