@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
@@ -86,7 +87,14 @@ public sealed class AgentCommand : ICliCommand
 
                 b.SetMinimumLevel(LogLevel.Information);
             });
-            await new AgentHost(client, options, loggers).RunAsync(ct);
+            // SIGTERM (what Kubernetes sends) stops the agent as Ctrl-C does: QMP closed, locks released, VMs left running.
+            using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                shutdown.Cancel();
+            });
+            await new AgentHost(client, options, loggers).RunAsync(shutdown.Token);
             return ExitCodes.Success;
         });
         return command;

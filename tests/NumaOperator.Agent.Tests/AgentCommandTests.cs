@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.Agent.Tests;
+
+/// <summary>`numa-operator agent` as a process: bad flags exit 2 naming the flag; a real run publishes, serves health and stops cleanly on SIGTERM.</summary>
+public sealed class AgentCommandTests
+{
+    [Theory]
+    [InlineData("--launch-strategy", "docker", "allowed: direct, systemd-run")]
+    [InlineData("--sample-interval", "15", "500ms, 15s")]
+    [InlineData("--health-listen", "8081", "http://+:8081/")]
+    [InlineData("--metrics-listen", "localhost:9464", "http://+:9464/")]
+    [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "does not exist")]
+    public async Task BadFlagsExitTwoNamingTheFlagAndTheAllowedValues(string flag, string value, string hint)
+    {
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "agent", "--node-name", "n1", flag, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(flag, result.Stderr, StringComparison.Ordinal);
+        Assert.Contains(hint, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AgentWithoutNodeNameExitsTwo()
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(RepoPaths.CliDll);
+        start.ArgumentList.Add("agent");
+        start.Environment.Remove("NODE_NAME");
+        using var process = Process.Start(start)!;
+        var stderr = await process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, process.ExitCode);
+        Assert.Contains("--node-name", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunsAgainstAKubeconfigPublishesServesHealthAndExitsZeroOnSigterm()
+    {
+        await using var fixture = await AgentFixture.StartAsync();
+        var dir = Directory.CreateTempSubdirectory("numaop-agent-cli-").FullName;
+        var kubeconfig = Path.Combine(dir, "kubeconfig");
+        fixture.Server.WriteKubeconfig(kubeconfig);
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[]
+        {
+            RepoPaths.CliDll, "agent", "--node-name", "cli-node", "--kubeconfig", kubeconfig, "--state-dir", Path.Combine(dir, "state"),
+            "--sysfs-root", RepoPaths.Fixture("sysfs", "amd-epyc-nps4"), "--launch-strategy", "systemd-run", "--sample-interval", "2s",
+            "--health-listen", $"http://127.0.0.1:{port}/",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            var topology = await fixture.WaitForAsync(() => fixture.TopologyAsync("cli-node"), t => t?.Status?.NumaNodes.Count > 0, "cli agent published", seconds: 60);
+            Assert.Equal(8, topology!.Status!.NumaNodes.Count); // two sockets in NPS4
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("healthz", UriKind.Relative))).StatusCode);
+            await fixture.WaitForAsync(async () => (await http.GetAsync(new Uri("readyz", UriKind.Relative))).StatusCode, s => s == HttpStatusCode.OK, "readyz 200");
+
+            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await kill.WaitForExitAsync();
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(process.ExitCode == 0, $"exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+            Assert.Contains("launch strategy systemd-run", await stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
