@@ -118,7 +118,7 @@ public static partial class SchemaValidation
 
         if (actual is "integer" or "number")
         {
-            var number = value.GetValue<double>();
+            var number = Number(value);
             if (schema.Minimum is { } min && (schema.ExclusiveMinimum ? number <= min : number < min))
             {
                 errors.Add(FieldError.Invalid(path, shown, $"{path} in body should be greater than {(schema.ExclusiveMinimum ? string.Empty : "or equal to ")}{Number(min)}"));
@@ -177,17 +177,24 @@ public static partial class SchemaValidation
         JsonValueKind.Array => "array",
         JsonValueKind.String => "string",
         JsonValueKind.True or JsonValueKind.False => "boolean",
-        JsonValueKind.Number => node.GetValue<double>() is var d && Math.Floor(d) == d && Math.Abs(d) < 9.3e18 ? "integer" : "number",
+        JsonValueKind.Number => Number(node) is var d && Math.Floor(d) == d && Math.Abs(d) < 9.3e18 ? "integer" : "number",
         _ => "null",
     };
 
     private static object Display(JsonValue value, string actual) => actual switch
     {
         "string" => value.GetValue<string>(),
-        "integer" => (long)value.GetValue<double>(),
-        "number" => value.GetValue<double>(),
+        "integer" => (long)Number(value),
+        "number" => Number(value),
         _ => value.ToJsonString(),
     };
+
+    /// <summary>
+    /// A JSON number as a double, whatever CLR type backs the node: parsed text holds a JsonElement, but a node built in
+    /// code (a default, a patch) may hold an int or a long, for which GetValue&lt;double&gt; throws.
+    /// </summary>
+    private static double Number(JsonNode node) =>
+        node.AsValue().TryGetValue<double>(out var d) ? d : double.Parse(node.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
 
     private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 

@@ -47,7 +47,7 @@ public static partial class ManifestReader
             JsonDocument json;
             try
             {
-                json = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = false });
+                json = JsonDocument.Parse(text, new JsonDocumentOptions { AllowTrailingCommas = false, AllowDuplicateProperties = false });
             }
             catch (JsonException e)
             {

@@ -11,12 +11,17 @@ namespace NumaOperator.Api.Serialization;
 /// Converts a YAML stream to one JSON document per YAML document, straight from the parser's events (no object
 /// model in between: 10,000 objects convert in well under a second). Plain scalars resolve by the YAML 1.2 core
 /// schema (null, true/false, integers, floats, else strings); quoted scalars and !!str stay strings. Aliases are
-/// refused: Kubernetes objects printed by kubectl never use them.
+/// refused: Kubernetes objects printed by kubectl never use them, and refusing them makes alias bombs ("billion laughs")
+/// impossible. Duplicate mapping keys are refused as kubectl refuses them (no silent last-wins), and so is nesting deeper
+/// than <see cref="MaxDepth"/>.
 /// </summary>
 public static partial class YamlToJson
 {
     /// <summary>A converted document: its 1-based index in the stream, the line it starts on, and its JSON (empty documents are skipped).</summary>
     public sealed record Document(int Index, int Line, byte[] Json);
+
+    /// <summary>Deepest nesting of mappings and sequences accepted; a Kubernetes object is at most ~10 deep; below JsonDocument's default limit of 64.</summary>
+    public const int MaxDepth = 48;
 
     /// <exception cref="ManifestException">The YAML is malformed; the message names the file, document, line and column.</exception>
     public static List<Document> Convert(TextReader yaml, string file)
@@ -33,7 +38,7 @@ public static partial class YamlToJson
                 var buffer = new ArrayBufferWriter<byte>();
                 using (var writer = new Utf8JsonWriter(buffer))
                 {
-                    WriteValue(parser, writer, file, index);
+                    WriteValue(parser, writer, file, index, depth: 0);
                 }
 
                 parser.Consume<DocumentEnd>();
@@ -51,13 +56,26 @@ public static partial class YamlToJson
                 string.Create(CultureInfo.InvariantCulture, $"{file}: document {Math.Max(index, 1)}, line {e.Start.Line}, column {e.Start.Column}: not valid YAML: {e.Message}"),
                 e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner throws this on some truncated input (e.g. a plain scalar running into the end of an
+            // unclosed flow mapping): still malformed YAML, still bad input.
+            throw new ManifestException(
+                string.Create(CultureInfo.InvariantCulture, $"{file}: document {Math.Max(index, 1)}, line {parser.Current?.Start.Line ?? 0}: not valid YAML: the input ends inside an unfinished structure"),
+                e);
+        }
 
         return documents;
     }
 
-    private static void WriteValue(IParser parser, Utf8JsonWriter writer, string file, int document)
+    private static void WriteValue(IParser parser, Utf8JsonWriter writer, string file, int document, int depth)
     {
         var current = parser.Current;
+        if (depth > MaxDepth && current is MappingStart or SequenceStart)
+        {
+            throw new ManifestException(Where(file, document, current) + $": nested too deep (more than {MaxDepth} levels of mappings and lists); a Kubernetes object is never this deep");
+        }
+
         switch (current)
         {
             case Scalar scalar:
@@ -67,6 +85,7 @@ public static partial class YamlToJson
             case MappingStart:
                 parser.MoveNext();
                 writer.WriteStartObject();
+                var keys = new HashSet<string>(StringComparer.Ordinal);
                 while (!parser.TryConsume<MappingEnd>(out _))
                 {
                     if (parser.Current is not Scalar key)
@@ -74,9 +93,14 @@ public static partial class YamlToJson
                         throw new ManifestException(Where(file, document, parser.Current) + ": mapping keys must be plain strings");
                     }
 
+                    if (!keys.Add(key.Value))
+                    {
+                        throw new ManifestException(Where(file, document, key) + $": mapping key \"{key.Value}\" already defined in this mapping (duplicate keys are refused, not overwritten)");
+                    }
+
                     parser.MoveNext();
                     writer.WritePropertyName(key.Value);
-                    WriteValue(parser, writer, file, document);
+                    WriteValue(parser, writer, file, document, depth + 1);
                 }
 
                 writer.WriteEndObject();
@@ -86,7 +110,7 @@ public static partial class YamlToJson
                 writer.WriteStartArray();
                 while (!parser.TryConsume<SequenceEnd>(out _))
                 {
-                    WriteValue(parser, writer, file, document);
+                    WriteValue(parser, writer, file, document, depth + 1);
                 }
 
                 writer.WriteEndArray();

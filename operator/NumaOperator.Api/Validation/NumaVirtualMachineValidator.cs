@@ -41,6 +41,7 @@ public static partial class NumaVirtualMachineValidator
         ArgumentNullException.ThrowIfNull(vm);
         var errors = new List<FieldError>();
         ValidateName(vm.Metadata?.Name, errors);
+        ValidateLabels(vm.Metadata?.Labels, errors);
         var spec = vm.Spec;
         if (spec is null)
         {
@@ -196,6 +197,25 @@ public static partial class NumaVirtualMachineValidator
         else if (!LabelValidation.IsDnsSubdomain(name))
         {
             errors.Add(FieldError.Invalid("metadata.name", name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (at most 253 characters)"));
+        }
+    }
+
+    /// <summary>
+    /// metadata.labels as the real API server checks them (it rejects these before any admission; the embedded server and
+    /// <c>place</c> rely on this check), so a label can never carry shell text into selectors, logs or the agent.
+    /// </summary>
+    private static void ValidateLabels(IDictionary<string, string>? labels, List<FieldError> errors)
+    {
+        foreach (var (key, value) in labels ?? new Dictionary<string, string>())
+        {
+            if (!LabelValidation.IsQualifiedName(key))
+            {
+                errors.Add(FieldError.Invalid("metadata.labels", key, "label keys must be a qualified name: an optional DNS subdomain prefix and '/', then 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric"));
+            }
+            else if (!LabelValidation.IsLabelValue(value ?? string.Empty))
+            {
+                errors.Add(FieldError.Invalid("metadata.labels", value, "label values must be empty or 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric"));
+            }
         }
     }
 
