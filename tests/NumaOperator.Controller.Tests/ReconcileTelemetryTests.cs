@@ -82,6 +82,41 @@ public sealed class ReconcileTelemetryTests
         Assert.Contains(depth, p => TagOf(p, "controller") == "scheduling" && p.GetGaugeLastValueLong() >= 0);
     }
 
+    [Fact]
+    public async Task HeartbeatsAndFreePageUpdatesDoNotRetryUnschedulableVmsButATotalChangeDoes()
+    {
+        var metrics = new List<Metric>();
+        using var metering = Sdk.CreateMeterProviderBuilder().AddMeter(ControllerTelemetry.Name).AddInMemoryExporter(metrics).Build()!;
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 256); // 512Mi: too small for a 1Gi VM
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("waiting", size: "1Gi"));
+        await fixture.WaitForAsync("waiting", ControllerFixture.IsUnschedulable);
+        var before = UnschedulableAttempts(metering, metrics);
+
+        // What the agent writes every 30 s and as VMs start: heartbeat and free pages. Not capacity.
+        for (var beat = 1; beat <= 3; beat++)
+        {
+            var patch = $$$"""{"status":{"heartbeatTime":"2030-01-01T00:00:0{{{beat}}}Z","numaNodes":[{"id":0,"cpus":"0-7","memoryBytes":{{{64L << 30}}},"distances":[10],"hugepages":[{"pageSize":"2Mi","total":256,"free":{{{256 - beat}}}}]}]}}""";
+            await fixture.Client.CustomObjects.PatchClusterCustomObjectStatusAsync(
+                new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, "worker-1");
+        }
+
+        await Task.Delay(1000);
+        Assert.Equal(before, UnschedulableAttempts(metering, metrics));
+
+        // More pages reserved: a capacity change, the waiting VM is tried again and fits.
+        await fixture.SetHugepagesAsync("worker-1", 1024);
+        await fixture.WaitForAsync("waiting", ControllerFixture.IsScheduled);
+    }
+
+    private static long UnschedulableAttempts(MeterProvider metering, List<Metric> metrics)
+    {
+        metrics.Clear();
+        Assert.True(metering.ForceFlush(5000));
+        return Sum(Points(metrics, "numaoperator.controller.scheduling.attempts"), "result", SchedulingReconciler.ResultUnschedulable);
+    }
+
     private static string? Tag(Activity span, string key) => span.GetTagItem(key) as string;
 
     private static List<MetricPoint> Points(List<Metric> metrics, string name)
