@@ -208,6 +208,40 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Empty(QemuHost.QemuPids(uid));
     }
 
+    [SkippableFact]
+    public async Task WithoutTheBindingTheAgentReportsNotAlignedWithTheNumbersAndAWarningEvent()
+    {
+        Skip.IfNot(host.Available, QemuHost.SkipReason);
+        using var pages = host.Reserve(VmPages + 8);
+        await using var fixture = await StartAsync();
+        // The NUMA lab's control run on one node: memory lands on node 0 by chance, but nothing binds it (the seed bug).
+        var (agent, _) = fixture.StartAgent(Options() with { OmitBindingForTest = true });
+        fixture.StartController();
+        await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var created = await CreateAsync(fixture, Vm("unbound"));
+
+        var vm = await fixture.WaitForAsync(
+            () => fixture.VmAsync("unbound"),
+            v => Conditions.Find(v?.Status?.Conditions, AgentConditions.NumaAligned) is { Status: "False" },
+            "unbound measured",
+            seconds: 60);
+        var aligned = Conditions.Find(vm!.Status!.Conditions, AgentConditions.NumaAligned)!;
+        Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonUnbound, aligned.Reason);
+        Assert.Contains("not bound to placed host node 0", aligned.Message, StringComparison.Ordinal);
+        Assert.True(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Running));
+        var ready = Conditions.Find(vm.Status.Conditions, AgentConditions.Ready)!;
+        Assert.Equal(("False", AgentConditions.ReasonNotAligned), (ready.Status, ready.Reason));
+        Assert.NotNull(vm.Status.Numastat);
+        await fixture.WaitForAsync(
+            () => fixture.EventsAboutAsync("unbound"),
+            e => e.Any(x => x.Type == "Warning" && x.Reason == NumaOperator.Qemu.Measurement.NumaVerdict.ReasonUnbound && x.Message == aligned.Message),
+            "NumaAligned Warning Event");
+
+        await DeleteAsync(fixture, "unbound");
+        await fixture.WaitForAsync(() => fixture.VmAsync("unbound"), v => v is null, "unbound gone");
+        Assert.Empty(QemuHost.QemuPids(Guid.Parse(created.Metadata.Uid)));
+    }
+
     public void Dispose()
     {
         QemuHost.KillAll(uids);

@@ -73,6 +73,8 @@ public sealed class AgentCommand : ICliCommand
 
             using var client = new Kubernetes(LoadConfiguration(parseResult.GetValue(kubeconfig)));
             using var telemetry = TelemetryExport.Start("numa-operator-agent", AgentTelemetry.Name, metricsPrefix);
+            // Reconcile spans and work-queue metrics come from the shared runtime's source; OTLP only (one /metrics listener).
+            using var runtimeTelemetry = TelemetryExport.Start("numa-operator-agent", Controller.Runtime.ControllerTelemetry.Name, null);
             using var loggers = LoggerFactory.Create(b =>
             {
                 // JSON console logs in clusters (the chart sets Logging__Console__FormatterName=json).
