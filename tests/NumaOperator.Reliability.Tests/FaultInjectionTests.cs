@@ -18,12 +18,23 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
             output.WriteLine(unavailable);
         }
 
-        await using var harness = await FaultHarness.StartAsync(options, unavailable is null ? async h => await RealNode.StartAsync(h, options.RealVms) : null);
-        var report = await harness.RunAsync(output);
+        var reports = new List<FaultRunReport>();
+        for (var run = 0; run < options.Runs; run++)
+        {
+            var these = options with { Seed = options.Seed + run };
+            await using var harness = await FaultHarness.StartAsync(these, unavailable is null ? async h => await RealNode.StartAsync(h, these.RealVms) : null);
+            output.WriteLine($"run {run + 1} of {options.Runs}:");
+            reports.Add(await harness.RunAsync(output));
+        }
 
-        Assert.True(report.TotalFaults > 0, "faults were injected");
-        Assert.True(report.Faults["controller killed"] > 0 && report.Faults["sim agent killed"] > 0, "the controller and the agents were killed mid-run");
-        Assert.True(report.Violations.Count == 0, report.Render());
+        var converge = reports.Select(r => r.TimeToConverge?.TotalSeconds ?? double.NaN).ToList();
+        output.WriteLine($"{reports.Count} run(s): {reports.Sum(r => r.TotalFaults)} faults injected, {reports.Sum(r => r.Violations.Count)} violations, time to converge {string.Join(" / ", converge.Select(c => c.ToString("0.0 s", System.Globalization.CultureInfo.InvariantCulture)))}");
+        foreach (var report in reports)
+        {
+            Assert.True(report.TotalFaults > 0, "faults were injected");
+            Assert.True(report.Faults["controller killed"] > 0 && report.Faults["sim agent killed"] > 0, "the controller and the agents were killed mid-run");
+            Assert.True(report.Violations.Count == 0, report.Render());
+        }
     }
 
     /// <summary>The harness can fail: an agent that reports Stopped without stopping its VM is caught.</summary>

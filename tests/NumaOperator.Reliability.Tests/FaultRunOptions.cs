@@ -4,7 +4,7 @@ namespace NumaOperator.Reliability.Tests;
 
 /// <summary>
 /// Size of one fault-injection run. CI runs the defaults; a documented run sets NUMAOP_FAULT_VMS, NUMAOP_FAULT_NODES,
-/// NUMAOP_FAULT_SECONDS (churn time), NUMAOP_FAULT_SEED and NUMAOP_FAULT_REAL_VMS (real QEMU VMs on this host).
+/// NUMAOP_FAULT_SECONDS (churn time), NUMAOP_FAULT_SEED, NUMAOP_FAULT_RUNS and NUMAOP_FAULT_REAL_VMS (real QEMU VMs on this host).
 /// </summary>
 public sealed record FaultRunOptions
 {
@@ -19,6 +19,9 @@ public sealed record FaultRunOptions
     public TimeSpan ConvergeTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     public int Seed { get; init; } = 20261129;
+
+    /// <summary>Runs in a row, each with a fresh server and hosts; run i uses seed Seed + i.</summary>
+    public int Runs { get; init; } = 1;
 
     /// <summary>Real QEMU VMs run through the real AgentHost on this host (root and QEMU needed).</summary>
     public int RealVms { get; init; } = 1;
@@ -44,6 +47,7 @@ public sealed record FaultRunOptions
             Nodes = Read("NUMAOP_FAULT_NODES", defaults.Nodes),
             ChurnTime = TimeSpan.FromSeconds(Read("NUMAOP_FAULT_SECONDS", (int)defaults.ChurnTime.TotalSeconds)),
             Seed = Read("NUMAOP_FAULT_SEED", defaults.Seed),
+            Runs = Math.Max(1, Read("NUMAOP_FAULT_RUNS", defaults.Runs)),
             RealVms = Read("NUMAOP_FAULT_REAL_VMS", defaults.RealVms),
         };
         return options with { ConvergeTimeout = TimeSpan.FromSeconds(Math.Max(60, options.Vms / 2)) };
