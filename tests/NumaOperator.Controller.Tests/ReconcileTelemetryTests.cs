@@ -85,14 +85,15 @@ public sealed class ReconcileTelemetryTests
     [Fact]
     public async Task HeartbeatsAndFreePageUpdatesDoNotRetryUnschedulableVmsButATotalChangeDoes()
     {
-        var metrics = new List<Metric>();
-        using var metering = Sdk.CreateMeterProviderBuilder().AddMeter(ControllerTelemetry.Name).AddInMemoryExporter(metrics).Build()!;
+        var spans = new List<Activity>();
+        using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ControllerTelemetry.Name).AddInMemoryExporter(spans).Build()!;
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 256); // 512Mi: too small for a 1Gi VM
         fixture.StartController();
-        await fixture.CreateAsync(ControllerFixture.Vm("waiting", size: "1Gi"));
-        await fixture.WaitForAsync("waiting", ControllerFixture.IsUnschedulable);
-        var before = UnschedulableAttempts(metering, metrics);
+        await fixture.CreateAsync(ControllerFixture.Vm("heartbeat-waiting", size: "1Gi"));
+        await fixture.WaitForAsync("heartbeat-waiting", ControllerFixture.IsUnschedulable);
+        await Task.Delay(300);
+        var before = Attempts(tracing, spans);
 
         // What the agent writes every 30 s and as VMs start: heartbeat and free pages. Not capacity.
         for (var beat = 1; beat <= 3; beat++)
@@ -103,18 +104,18 @@ public sealed class ReconcileTelemetryTests
         }
 
         await Task.Delay(1000);
-        Assert.Equal(before, UnschedulableAttempts(metering, metrics));
+        Assert.Equal(before, Attempts(tracing, spans));
 
         // More pages reserved: a capacity change, the waiting VM is tried again and fits.
         await fixture.SetHugepagesAsync("worker-1", 1024);
-        await fixture.WaitForAsync("waiting", ControllerFixture.IsScheduled);
+        await fixture.WaitForAsync("heartbeat-waiting", ControllerFixture.IsScheduled);
     }
 
-    private static long UnschedulableAttempts(MeterProvider metering, List<Metric> metrics)
+    /// <summary>Scheduling attempts on the test's VM, from its reconcile spans (the counter is process-wide).</summary>
+    private static int Attempts(TracerProvider tracing, List<Activity> spans)
     {
-        metrics.Clear();
-        Assert.True(metering.ForceFlush(5000));
-        return Sum(Points(metrics, "numaoperator.controller.scheduling.attempts"), "result", SchedulingReconciler.ResultUnschedulable);
+        Assert.True(tracing.ForceFlush(5000));
+        return spans.Count(s => Tag(s, "key") == "default/heartbeat-waiting" && Tag(s, "scheduling.result") is not null);
     }
 
     private static string? Tag(Activity span, string key) => span.GetTagItem(key) as string;

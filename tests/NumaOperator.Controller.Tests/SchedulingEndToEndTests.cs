@@ -22,7 +22,10 @@ public sealed class SchedulingEndToEndTests
         Assert.Equal("worker-1", vm.Status!.NodeName);
         Assert.Equal("worker-1", vm.Metadata.Labels![ApiGroup.NodeLabel]);
         Assert.Contains(ApiGroup.Finalizer, vm.Metadata.Finalizers!);
-        Assert.Equal(vm.Metadata.Generation, vm.Status.ObservedGeneration);
+        // status.observedGeneration is the agent's, set with Ready (kstatus reads a matching one without Reconciling as
+        // Current, which a VM that is only scheduled is not); the Scheduled condition carries the generation it saw.
+        Assert.Null(vm.Status.ObservedGeneration);
+        Assert.Equal(vm.Metadata.Generation, Conditions.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.ObservedGeneration);
         var guest = Assert.Single(vm.Status.Placement!.GuestNodes);
         Assert.Equal("1Gi", guest.Memory);
         Assert.Equal(2, Numa.Quantities.CpuSet.Parse(guest.HostCpus).Count);

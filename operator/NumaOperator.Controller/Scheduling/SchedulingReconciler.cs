@@ -202,7 +202,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
 
                 desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
                 desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
-                status.ObservedGeneration = generation;
+                // status.observedGeneration is the agent's (set with Ready); only Stalled below sets it here.
                 if (validation.IsValid)
                 {
                     ClearStalled(desired);
