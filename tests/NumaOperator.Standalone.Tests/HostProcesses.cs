@@ -46,7 +46,36 @@ public static class HostProcesses
     public static IReadOnlyList<int> QemuUnder(string path) =>
         Find(argv => argv[0].Contains("qemu", StringComparison.Ordinal) && argv.Any(a => a.Contains(path, StringComparison.Ordinal)));
 
-    public static bool IsAlive(int pid) => Directory.Exists($"/proc/{pid}");
+    /// <summary>True while the process exists and is not a zombie (an exited QEMU waits there until PID 1 reaps it).</summary>
+    public static bool IsAlive(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].FirstOrDefault() != 'Z';
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to be gone.</summary>
+    public static async Task<bool> WaitGoneAsync(int pid, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (IsAlive(pid))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return true;
+    }
 
     public static void Kill(IEnumerable<int> pids)
     {

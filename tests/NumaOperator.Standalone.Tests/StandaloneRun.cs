@@ -42,7 +42,31 @@ public sealed class StandaloneRun : IAsyncDisposable
 
     public string VmName { get; }
 
-    public static long FreePages() => new HugepagePools().ReadPool(0, PageSize.Huge2Mi.Bytes).Free;
+    /// <summary>
+    /// 2 MiB pages in use on host node 0 (total - free). Unlike free pages this does not move when another test raises
+    /// or lowers the pool at the same time, only when someone maps or frees pages.
+    /// </summary>
+    public static long UsedPages()
+    {
+        var pool = new HugepagePools().ReadPool(0, PageSize.Huge2Mi.Bytes);
+        return pool.Total - pool.Free;
+    }
+
+    public static async Task<bool> WaitUsedPagesAtMostAsync(long pages, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (UsedPages() > pages)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(200);
+        }
+
+        return true;
+    }
 
     /// <summary>Kills QEMU started under this dir, gives back hugepages the CLI recorded, unmounts its hugetlbfs, deletes the dir.</summary>
     public async ValueTask DisposeAsync()

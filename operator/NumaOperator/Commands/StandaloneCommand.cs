@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using NumaOperator.Cli.Rendering;
 using NumaOperator.Cli.Standalone;
 using NumaOperator.Qemu.Host;
@@ -26,12 +27,13 @@ public sealed class StandaloneCommand : ICliCommand
         var exitWhenReady = new Option<bool>("--exit-when-ready") { Description = "Exit once every applied VM is Ready (0), or one failed or --timeout passed (1), printing placement and measured numastat" };
         var stopVms = new Option<bool>("--stop-vms-on-exit") { Description = "On exit, set spec.running=false on this host's VMs and wait until they are stopped (default: they keep running and are adopted next time)" };
         var timeout = new Option<string>("--timeout") { Description = "With --exit-when-ready: how long to wait, e.g. 90s, 5m", DefaultValueFactory = _ => "5m" };
+        var stopGrace = new Option<string>("--stop-grace") { Description = "How long a stopped VM gets to power down (ACPI) before QEMU quits; a VM without an OS (no spec.boot) never answers, so short is fine there", DefaultValueFactory = _ => "30s" };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var sampleInterval = new Option<string>("--sample-interval") { Description = "How often the agent reads each VM's numa_maps", DefaultValueFactory = _ => "15s", Hidden = true };
 
         var command = new Command("standalone", "Run the API server, controller and agent for this one host; kubectl works against it with the written kubeconfig.");
-        foreach (var option in new Option[] { dataDir, listen, kubeconfig, apply, hugepages, nodeName, imageRoot, exitWhenReady, stopVms, timeout, omitBinding, qemu, sampleInterval })
+        foreach (var option in new Option[] { dataDir, listen, kubeconfig, apply, hugepages, nodeName, imageRoot, exitWhenReady, stopVms, timeout, stopGrace, omitBinding, qemu, sampleInterval })
         {
             command.Options.Add(option);
         }
@@ -55,10 +57,23 @@ public sealed class StandaloneCommand : ICliCommand
                 Timeout = DurationOption.Parse("--timeout", parseResult.GetValue(timeout) ?? "5m", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
                 OmitBindingForTest = parseResult.GetValue(omitBinding),
                 QemuPath = parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
+                StopGrace = DurationOption.Parse("--stop-grace", parseResult.GetValue(stopGrace) ?? "30s", TimeSpan.Zero, TimeSpan.FromMinutes(30)),
                 SampleInterval = DurationOption.Parse("--sample-interval", parseResult.GetValue(sampleInterval) ?? "15s", TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1)),
             };
             var live = !Console.IsOutputRedirected;
-            return await new StandaloneHost(options, TerminalConsole.Create(), Console.Out, live).RunAsync(ct);
+
+            // Ctrl+C and SIGTERM start an orderly exit (final report, --stop-vms-on-exit, hugepages back) instead of
+            // killing the process; a second signal is handled the same way, so no signal interrupts that exit halfway.
+            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            void OnSignal(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                interrupted.Cancel();
+            }
+
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            return await new StandaloneHost(options, TerminalConsole.Create(), Console.Out, live).RunAsync(interrupted.Token);
         });
         return command;
     }

@@ -18,8 +18,8 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
     /// <summary>How long the agent may take to publish this host's topology.</summary>
     public static TimeSpan AgentStartTimeout { get; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>How long --stop-vms-on-exit waits for QEMU to go (ACPI powerdown, then quit, then kill).</summary>
-    public static TimeSpan StopTimeout { get; } = TimeSpan.FromMinutes(2);
+    /// <summary>How long --stop-vms-on-exit waits for QEMU to go: the powerdown grace, then quit and kill.</summary>
+    public TimeSpan StopTimeout => options.StopGrace + TimeSpan.FromSeconds(90);
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
@@ -87,6 +87,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 QemuPath = options.QemuPath,
                 SampleInterval = options.SampleInterval,
                 OmitBindingForTest = options.OmitBindingForTest,
+                StopGrace = options.StopGrace,
             }, loggers);
             var agentTask = Guard(agent.RunAsync(background.Token), "agent", log);
             tasks.Add(agentTask);
@@ -208,22 +209,20 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(AgentStartTimeout);
-        while (!agent.IsReady)
+        var ready = agent.WaitReadyAsync(deadline.Token);
+        if (await Task.WhenAny(ready, agentTask) == agentTask)
         {
-            if (agentTask.IsCompleted)
-            {
-                await agentTask;
-                throw new InvalidOperationException("the agent stopped before it was ready");
-            }
+            await agentTask; // its exception, if it failed
+            throw new InvalidOperationException($"the agent stopped before it was ready; see {options.LogFile}");
+        }
 
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(100), deadline.Token);
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                throw new TimeoutException($"the agent did not publish NumaNodeTopology {options.NodeName} within {DurationOption.Format(AgentStartTimeout)}; see {options.LogFile}");
-            }
+        try
+        {
+            await ready;
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"the agent did not publish NumaNodeTopology {options.NodeName} within {DurationOption.Format(AgentStartTimeout)}; see {options.LogFile}");
         }
     }
 

@@ -36,6 +36,11 @@ public sealed record StandaloneOptions
 
     public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;
 
+    /// <summary>How long a stopped VM gets to power down (ACPI) before QEMU is told to quit.</summary>
+    public TimeSpan StopGrace { get; init; } = DefaultStopGrace;
+
+    public static TimeSpan DefaultStopGrace { get; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Agent state (each VM's QMP socket, pid file, lock) under the data dir, so a restart on it adopts the VMs.</summary>
     public string AgentStateDirectory => Path.Combine(DataDir, "agent");
 
