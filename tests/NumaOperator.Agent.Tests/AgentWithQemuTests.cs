@@ -113,6 +113,10 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.True(File.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"), "qmp.sock")));
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventStarted);
 
+        // Samples every 2 s, but nothing changed: no status write (the resourceVersion stays).
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        Assert.Equal(vm.Metadata.ResourceVersion, (await fixture.VmAsync("vm1"))!.Metadata.ResourceVersion);
+
         meters.ForceFlush();
         var ratio = TopologyPublishingTests.Points(exported, "numaoperator.vm.local_ratio").Single(p => TopologyPublishingTests.Tag(p, "name") == "vm1");
         Assert.Equal(1.0, ratio.GetGaugeLastValueDouble());

@@ -125,6 +125,26 @@ public sealed class PureRulesTests
         Assert.False(AgentConditions.FailedForThisGeneration(vm));
     }
 
+    [Fact]
+    public void TopologyStatusKeepsTheLastNumaNodesWhenDiscoveryFailsAndOnlyTheHeartbeatDoesNotCountAsAChange()
+    {
+        var facts = new Topology.HostFacts(
+            new Numa.Discovery.SysfsTopologyReader(NumaOperator.Tests.Shared.RepoPaths.Fixture("sysfs", "intel-2s-smt")).ReadTopology(), null, "7.2.22", null, Kvm: false);
+        var first = Topology.TopologyStatusBuilder.Build(facts, null, T0);
+        Assert.Equal(2, first.NumaNodes.Count);
+        Assert.Equal(("True", Topology.TopologyStatusBuilder.ReasonReady), (first.Conditions![0].Status, first.Conditions[0].Reason));
+        Assert.Equal("7.2.22", first.Qemu!.Version);
+
+        var later = Topology.TopologyStatusBuilder.Build(facts, first, T0.AddSeconds(30));
+        Assert.Equal(Topology.TopologyStatusBuilder.ChangeKey(first), Topology.TopologyStatusBuilder.ChangeKey(later));
+
+        var broken = Topology.TopologyStatusBuilder.Build(facts with { Topology = null, DiscoveryError = "node/online: missing" }, first, T0.AddSeconds(40));
+        Assert.Equal(2, broken.NumaNodes.Count);
+        Assert.Equal(("False", Topology.TopologyStatusBuilder.ReasonDiscoveryFailed), (broken.Conditions![0].Status, broken.Conditions[0].Reason));
+        Assert.Equal(T0.AddSeconds(40), broken.Conditions[0].LastTransitionTime);
+        Assert.NotEqual(Topology.TopologyStatusBuilder.ChangeKey(first), Topology.TopologyStatusBuilder.ChangeKey(broken));
+    }
+
     private static VmLaunchSpec Spec() => new(
         "db1",
         Guid.Parse("8c0a4d8e-4a57-4d55-9a43-6b3c1f7f2a10"),
