@@ -44,6 +44,9 @@ public sealed record AgentOptions
     /// <summary>How often a running VM's QEMU is checked for being alive between samples.</summary>
     public TimeSpan LivenessInterval { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>A VM refused by a host-side pre-flight check (pages, hugetlbfs, QEMU) is tried again this often.</summary>
+    public TimeSpan PreflightRetryInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Grace after ACPI powerdown before QMP quit, then SIGKILL, when a VM is stopped.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(30);
 

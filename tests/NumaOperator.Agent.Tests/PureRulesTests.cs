@@ -123,6 +123,12 @@ public sealed class PureRulesTests
         Assert.True(AgentConditions.FailedForThisGeneration(vm));
         vm.Metadata.Generation = 3;
         Assert.False(AgentConditions.FailedForThisGeneration(vm));
+
+        // A host that is not ready is tried again (the admin may fix it); bad boot files wait for a spec change.
+        AgentConditions.SetFailed(vm, AgentConditions.ReasonPreflightFailed, "pre-flight: no hugetlbfs", T0);
+        Assert.False(AgentConditions.FailedForThisGeneration(vm));
+        AgentConditions.SetFailed(vm, AgentConditions.ReasonBadBootFile, "pre-flight: spec.boot.kernel", T0);
+        Assert.True(AgentConditions.FailedForThisGeneration(vm));
     }
 
     [Fact]

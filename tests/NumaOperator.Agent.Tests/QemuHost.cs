@@ -24,11 +24,9 @@ public sealed class QemuHost : IDisposable
             return;
         }
 
-        if (HugetlbfsMounts.ForPageSize(HugetlbfsMounts.Discover(), PageBytes) is null)
-        {
-            mountedByUs = Directory.CreateTempSubdirectory("numaop-agent-hugetlbfs-").FullName;
-            Run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mountedByUs);
-        }
+        // Always a mount of our own: another test process on this machine may unmount the one it made while we run.
+        mountedByUs = Directory.CreateTempSubdirectory("numaop-agent-hugetlbfs-").FullName;
+        Run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mountedByUs);
     }
 
     public bool Available { get; }

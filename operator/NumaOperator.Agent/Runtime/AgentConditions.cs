@@ -36,10 +36,14 @@ public static class AgentConditions
     public const string ReasonNotMeasured = "NotMeasured";
     public const string ReasonNotAligned = "NotAligned";
 
-    /// <summary>Running=False reasons that stay until the spec changes (generation moves) or running is toggled: no retry loop.</summary>
+    /// <summary>
+    /// Running=False reasons that stay until the spec changes (generation moves) or running is toggled: no retry
+    /// loop. PreflightFailed (the host is not ready: pages, hugetlbfs, QEMU) is not among them: the agent tries again
+    /// every PreflightRetryInterval, so fixing the host starts the VM.
+    /// </summary>
     public static IReadOnlySet<string> TerminalFailures { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        ReasonPreflightFailed, ReasonBadBootFile, ReasonStartFailed, ReasonProcessExited,
+        ReasonBadBootFile, ReasonStartFailed, ReasonProcessExited,
     };
 
     /// <summary>

@@ -248,7 +248,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             var reason = e.IsBadInput && e.Message.StartsWith("spec.boot", StringComparison.Ordinal) ? AgentConditions.ReasonBadBootFile : AgentConditions.ReasonPreflightFailed;
             await FailAsync(vm, reason, "pre-flight: " + e.Message, ct);
-            return ReconcileResult.Done;
+            return reason == AgentConditions.ReasonPreflightFailed ? ReconcileResult.After(options.PreflightRetryInterval) : ReconcileResult.Done;
         }
 
         var current = await WriteStatusAsync(vm, d => AgentConditions.SetStarting(d, Now()), ct);
