@@ -189,7 +189,12 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
         await viewStop.CancelAsync();
         await rendering;
         var vms = watch.Snapshot();
-        console.Write(VmTableView.Render(VmRow.Of(vms.Values)));
+        if (!view.IsLive)
+        {
+            await output.WriteLineAsync("final:");
+        }
+
+        view.WriteFinal(VmRow.Of(vms.Values));
         await output.WriteLineAsync((verdict.Success ? "ready: " : "error: ") + verdict.Message);
         foreach (var key in keys.Order(StringComparer.Ordinal))
         {

@@ -21,12 +21,12 @@ public static class VmStopper
         var targets = Ours(watch.Snapshot().Values, nodeName).Where(v => v.Spec.Running != false).ToList();
         foreach (var vm in targets)
         {
+            await output.WriteLineAsync($"stopping {vm.Key} (spec.running=false)");
             try
             {
                 await client.CustomObjects.PatchNamespacedCustomObjectAsync(
                     new V1Patch("""{"spec":{"running":false}}""", V1Patch.PatchType.MergePatch),
                     ApiGroup.Group, ApiGroup.Version, vm.Metadata.NamespaceProperty, NumaVirtualMachine.Plural, vm.Metadata.Name, cancellationToken: ct);
-                await output.WriteLineAsync($"stopping {vm.Key} (spec.running=false)");
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {

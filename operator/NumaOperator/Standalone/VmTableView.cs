@@ -48,6 +48,22 @@ public sealed class VmTableView(IAnsiConsole console, TextWriter output, bool li
         return table;
     }
 
+    /// <summary>The whole table once: Spectre's on a terminal, fixed-width lines otherwise (logs, pipes).</summary>
+    public void WriteFinal(IReadOnlyList<VmRow> rows)
+    {
+        if (live)
+        {
+            console.Write(Render(rows));
+            return;
+        }
+
+        output.WriteLine(Line(VmRow.Headers));
+        foreach (var row in rows)
+        {
+            output.WriteLine(Line(row.Cells));
+        }
+    }
+
     /// <summary>One fixed-width line (line mode).</summary>
     public static string Line(IReadOnlyList<string> cells)
     {
