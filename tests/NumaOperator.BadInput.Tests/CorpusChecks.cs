@@ -55,21 +55,21 @@ public static class CorpusChecks
                 ContainsAll(ReaderRefuses(entry), entry.Field, coreText, entry.File + " (manifest reader)");
                 break;
             case Surfaces.Schema or Surfaces.Rejected:
-            {
-                var answer = await env.CreateAsync(EmbeddedEnvironment.ToJson(entry));
-                var expected = surface == Surfaces.Schema ? HttpStatusCode.UnprocessableEntity : HttpStatusCode.BadRequest;
-                Assert.True(answer.Code == expected, $"{entry.File}: expected HTTP {(int)expected}, got {(int)answer.Code}: {answer.Body}");
-                ContainsAll(answer.Text, entry.ApiField ?? entry.Field, apiText, entry.File + " (API server)");
-                if (surface == Surfaces.Schema)
                 {
-                    var causes = answer.Status?.Details?.Causes ?? [];
-                    Assert.True(
-                        causes.Any(c => c.Field?.StartsWith(entry.Field, StringComparison.Ordinal) == true),
-                        $"{entry.File}: no Status cause with field {entry.Field}: {string.Join(" | ", causes.Select(c => c.Field + ": " + c.Message))}");
-                }
+                    var answer = await env.CreateAsync(EmbeddedEnvironment.ToJson(entry));
+                    var expected = surface == Surfaces.Schema ? HttpStatusCode.UnprocessableEntity : HttpStatusCode.BadRequest;
+                    Assert.True(answer.Code == expected, $"{entry.File}: expected HTTP {(int)expected}, got {(int)answer.Code}: {answer.Body}");
+                    ContainsAll(answer.Text, entry.ApiField ?? entry.Field, apiText, entry.File + " (API server)");
+                    if (surface == Surfaces.Schema)
+                    {
+                        var causes = answer.Status?.Details?.Causes ?? [];
+                        Assert.True(
+                            causes.Any(c => c.Field?.StartsWith(entry.Field, StringComparison.Ordinal) == true),
+                            $"{entry.File}: no Status cause with field {entry.Field}: {string.Join(" | ", causes.Select(c => c.Field + ": " + c.Message))}");
+                    }
 
-                break;
-            }
+                    break;
+                }
 
             case Surfaces.Stalled:
                 uid = await AssertStalledAsync(env, entry, coreText);

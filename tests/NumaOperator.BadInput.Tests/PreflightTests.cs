@@ -1,11 +1,6 @@
-using k8s;
-using k8s.Models;
-using NumaOperator.Agent;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.Validation;
-using NumaOperator.ApiServer;
-using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
@@ -53,57 +48,19 @@ public sealed class PreflightTests : IDisposable
         Skip.IfNot(HostCapabilities.IsLinux, "the agent reads Linux sysfs");
         var entry = Corpus.Get(file);
         var images = PrepareImageRoot(entry);
-        await using var server = await EmbeddedApiServer.StartAsync(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) });
-        using var client = new Kubernetes(server.ClientConfiguration());
-        const string node = "badinput-agent";
-        await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = node, Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = node } } });
-        using var stop = new CancellationTokenSource();
-        var agent = new AgentHost(client, new AgentOptions
-        {
-            NodeName = node,
-            ImageRoot = images,
-            StateDirectory = Path.Combine(root, "state"),
-            HealthPrefix = null,
-        });
-        var agentRun = Task.Run(() => agent.RunAsync(stop.Token));
-        await Task.WhenAny(agentRun, Task.Delay(TimeSpan.FromSeconds(2)));
-        if (agentRun.IsFaulted && agentRun.Exception!.InnerException is NotImplementedException notYet)
-        {
-            Skip.If(true, $"the node agent is not built yet (AgentHost.RunAsync: {notYet.Message}); the pre-flight surface is held by LaunchPreflightRefusesTheBootFile until then");
-        }
+        await using var env = await AgentEnvironment.StartAsync(images, Path.Combine(root, "state"));
+        Skip.If(env.Unavailable is not null, env.Unavailable + "; the pre-flight surface is held by LaunchPreflightRefusesTheBootFile until then");
 
-        var controller = new ControllerHost(client, new ControllerHostOptions());
-        var controllerRun = Task.Run(() => controller.RunAsync(stop.Token));
-        try
-        {
-            var env = EmbeddedEnvironment.ToJson(entry);
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(env, Api.V1Alpha1.ApiGroup.Group, Api.V1Alpha1.ApiGroup.Version, "default", Api.V1Alpha1.NumaVirtualMachine.Plural, fieldValidation: "Strict");
-            var vms = new GenericClient(client, Api.V1Alpha1.ApiGroup.Group, Api.V1Alpha1.ApiGroup.Version, Api.V1Alpha1.NumaVirtualMachine.Plural, disposeClient: false);
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            Api.V1Alpha1.NumaVirtualMachine vm;
-            while (true)
-            {
-                vm = await vms.ReadNamespacedAsync<Api.V1Alpha1.NumaVirtualMachine>("default", entry.Name);
-                var running = Conditions.Find(vm.Status?.Conditions, "Running");
-                if (running is { Status: "False" } && running.Message?.Contains(entry.Field, StringComparison.Ordinal) == true)
-                {
-                    Assert.Equal(AgentConditions.ReasonBadBootFile, running.Reason);
-                    CorpusChecks.ContainsAll(running.Message, entry.Field, entry.Core, file + " (Running=False)");
-                    break;
-                }
-
-                Assert.True(DateTime.UtcNow < deadline, $"{file}: no Running=False naming {entry.Field} in 60 s; status: {(vm.Status is null ? "none" : KubernetesJson.Serialize(vm.Status))}");
-                await Task.Delay(100);
-            }
-
-            Assert.Empty(ProcScan.QemuCarrying(vm.Metadata.Uid, "guest=" + entry.Name));
-            Assert.False(Conditions.IsTrue(vm.Status?.Conditions, "Ready"));
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(agentRun, controllerRun).ContinueWith(_ => { }, TaskScheduler.Default);
-        }
+        await env.CreateAsync(EmbeddedEnvironment.ToJson(entry));
+        var vm = await env.WaitForAsync(entry.Name, v => Conditions.Find(v.Status?.Conditions, AgentConditions.Running) is { Status: "False" } running
+            && running.Message?.Contains(entry.Field, StringComparison.Ordinal) == true);
+        var refused = Conditions.Find(vm.Status!.Conditions, AgentConditions.Running)!;
+        Assert.Equal(AgentConditions.ReasonBadBootFile, refused.Reason);
+        CorpusChecks.ContainsAll(refused.Message, entry.Field, entry.Core, file + " (Running=False)");
+        Assert.Equal(AgentEnvironment.NodeName, vm.Status.NodeName); // it was placed: the refusal is the agent's
+        Assert.Empty(ProcScan.QemuCarrying(vm.Metadata.Uid, "guest=" + entry.Name));
+        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        await env.DeleteAndWaitGoneAsync(entry.Name);
     }
 
     /// <summary>A fresh image root holding a real file, plus the entry's symlink (pointing outside the root).</summary>
