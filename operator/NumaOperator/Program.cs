@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using NumaOperator.Cli;
 
 // One executable, many roles: every ICliCommand in this assembly is a subcommand.
@@ -20,11 +21,22 @@ if (parse.Errors.Count > 0)
     return ExitCodes.BadInput;
 }
 
-// The default handler would turn every exception into exit 1; bad input must exit 2.
-var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
+// The default handler would turn every exception into exit 1; bad input must exit 2. System.CommandLine's own signal
+// handling kills the process 2 s after Ctrl+C/SIGTERM, too soon for an orderly exit (controller: release the Lease;
+// agent: let go of QEMU; standalone: stop VMs, give hugepages back), so signals only cancel the commands' token here.
+var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+using var terminate = new CancellationTokenSource();
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true; // a second signal is handled the same way: nothing interrupts the orderly exit halfway
+    terminate.Cancel();
+}
+
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 try
 {
-    return await parse.InvokeAsync(invocation);
+    return await parse.InvokeAsync(invocation, terminate.Token);
 }
 catch (BadInputException e)
 {

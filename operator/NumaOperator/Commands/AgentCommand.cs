@@ -89,14 +89,8 @@ public sealed class AgentCommand : ICliCommand
 
                 b.SetMinimumLevel(LogLevel.Information);
             });
-            // SIGTERM (what Kubernetes sends) stops the agent as Ctrl-C does: QMP closed, locks released, VMs left running.
-            using var shutdown = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-                shutdown.Cancel();
-            });
-            await new AgentHost(client, options, loggers).RunAsync(shutdown.Token);
+            // SIGTERM (what Kubernetes sends) cancels ct like Ctrl-C (Program.cs): QMP closed, locks released, VMs left running.
+            await new AgentHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;
         });
         return command;

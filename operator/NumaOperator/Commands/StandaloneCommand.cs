@@ -62,18 +62,8 @@ public sealed class StandaloneCommand : ICliCommand
             };
             var live = !Console.IsOutputRedirected;
 
-            // Ctrl+C and SIGTERM start an orderly exit (final report, --stop-vms-on-exit, hugepages back) instead of
-            // killing the process; a second signal is handled the same way, so no signal interrupts that exit halfway.
-            using var interrupted = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnSignal(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                interrupted.Cancel();
-            }
-
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            return await new StandaloneHost(options, TerminalConsole.Create(), Console.Out, live).RunAsync(interrupted.Token);
+            // Ctrl+C and SIGTERM cancel ct (Program.cs) and start an orderly exit: final report, --stop-vms-on-exit, hugepages back.
+            return await new StandaloneHost(options, TerminalConsole.Create(), Console.Out, live).RunAsync(ct);
         });
         return command;
     }

@@ -1,8 +1,8 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent;
-using NumaOperator.ApiServer;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.ApiServer;
 using NumaOperator.Controller;
 using NumaOperator.Numa.Quantities;
 using Spectre.Console;
