@@ -72,7 +72,9 @@ public sealed class ShellMetacharacterTests(ITestOutputHelper output) : IDisposa
             Assert.DoesNotContain("-device", argv);
             Assert.All(markers, m => Assert.False(File.Exists(m), $"{m} exists: shell syntax in the cmdline was executed"));
             var uidLine = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal));
-            output.WriteLine($"QEMU pid {pid} {uidLine}; sandbox option present: {argv.Contains("-sandbox")}; argv: {string.Join(' ', argv)}");
+            var seccompLine = File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("Seccomp:", StringComparison.Ordinal));
+            output.WriteLine($"QEMU pid {pid} {uidLine}; {seccompLine}; argv: {string.Join(' ', argv)}");
+            Assert.Equal("2", seccompLine["Seccomp:".Length..].Trim()); // QEMU runs under its seccomp filter (-sandbox on): mode 2, filter
         }
         finally
         {

@@ -30,7 +30,7 @@ public sealed class SpecFuzzTests
     private static readonly HashSet<string> Flags =
     [
         "-name", "-uuid", "-machine", "-cpu", "-nodefaults", "-no-user-config", "-display", "-smp", "-m", "-object", "-numa",
-        "-chardev", "-serial", "-mon", "-pidfile", "-kernel", "-initrd", "-append", "-drive", "-daemonize", "-S",
+        "-chardev", "-serial", "-mon", "-pidfile", "-kernel", "-initrd", "-append", "-drive", "-sandbox", "-daemonize", "-S",
     ];
 
     private static readonly HashSet<string> NoValue = ["-nodefaults", "-no-user-config", "-daemonize", "-S"];
@@ -48,6 +48,7 @@ public sealed class SpecFuzzTests
         ["-chardev"] = ["<flag>:file", "<flag>:socket", "id", "path", "server", "wait"],
         ["-mon"] = ["chardev", "mode"],
         ["-drive"] = ["file", "format", "if"],
+        ["-sandbox"] = ["<flag>:on", "obsolete", "resourcecontrol"],
     };
 
     [Fact]

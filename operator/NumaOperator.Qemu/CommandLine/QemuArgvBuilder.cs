@@ -111,6 +111,10 @@ public static class QemuArgvBuilder
             argv.AddRange(["-drive", $"file={QemuOptionValue.Escape(boot.DiskPath)},format={boot.DiskFormat ?? "raw"},if=virtio"]);
         }
 
+        // QEMU's seccomp filter: no obsolete syscalls, no changing its own scheduling/affinity/priorities (the agent pins
+        // from outside). elevateprivileges=deny and spawn=deny are left out because they block -daemonize's setsid and
+        // fork on QEMU 7.2 (checked: the daemon dies with SIGSYS on syscall 112, setsid).
+        argv.AddRange(["-sandbox", "on,obsolete=deny,resourcecontrol=deny"]);
         argv.AddRange(["-daemonize", "-S"]);
         return argv;
     }
