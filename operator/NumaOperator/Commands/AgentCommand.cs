@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using k8s;
-using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent;
 using NumaOperator.Agent.Launch;
+using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Qemu.Host;
 
@@ -27,8 +27,8 @@ public sealed class AgentCommand : ICliCommand
         var imageRoot = new Option<string>("--image-root") { Description = $"Directory spec.boot files resolve under, never outside (default {ImageRoot.DefaultPath})", DefaultValueFactory = _ => ImageRoot.DefaultPath };
         var strategy = new Option<string>("--launch-strategy") { Description = $"How QEMU is started so it outlives the agent: {string.Join(" | ", LaunchStrategies.Names)} (default direct; systemd-run in a pod, see docs/architecture.md)", DefaultValueFactory = _ => "direct" };
         var sample = new Option<string>("--sample-interval") { Description = "How often each running VM's numa_maps is read (default 15s)", DefaultValueFactory = _ => "15s" };
-        var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
-        var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
+        var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
+        var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
         var sysfsRoot = new Option<string>("--sysfs-root") { Description = "Root under which sys/devices/system/node is read (tests)", DefaultValueFactory = _ => "/", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run)", Hidden = true };
@@ -56,8 +56,8 @@ public sealed class AgentCommand : ICliCommand
                 throw new BadInputException($"--sample-interval: \"{sampleText}\" is not {DurationText.Allowed}");
             }
 
-            var healthPrefix = ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
-            var metricsPrefix = ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
+            var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
+            var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
             var options = new AgentOptions
             {
                 NodeName = node,
@@ -71,73 +71,15 @@ public sealed class AgentCommand : ICliCommand
                 HealthPrefix = healthPrefix,
             };
 
-            using var client = new Kubernetes(LoadConfiguration(parseResult.GetValue(kubeconfig)));
+            using var client = new Kubernetes(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
             using var telemetry = TelemetryExport.Start("numa-operator-agent", AgentTelemetry.Name, metricsPrefix);
             // Reconcile spans and work-queue metrics come from the shared runtime's source; OTLP only (one /metrics listener).
             using var runtimeTelemetry = TelemetryExport.Start("numa-operator-agent", Controller.Runtime.ControllerTelemetry.Name, null);
-            using var loggers = LoggerFactory.Create(b =>
-            {
-                // JSON console logs in clusters (the chart sets Logging__Console__FormatterName=json).
-                if (Environment.GetEnvironmentVariable("Logging__Console__FormatterName") == "json")
-                {
-                    b.AddJsonConsole();
-                }
-                else
-                {
-                    b.AddSimpleConsole(o => o.SingleLine = true);
-                }
-
-                b.SetMinimumLevel(LogLevel.Information);
-            });
+            using var loggers = ClusterProcess.ConsoleLoggers();
             // SIGTERM (what Kubernetes sends) cancels ct like Ctrl-C (Program.cs): QMP closed, locks released, VMs left running.
             await new AgentHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static string? PrefixFromPort(string variable) =>
-        int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? $"http://+:{port}/" : null;
-
-    private static string? ListenPrefix(string? prefix, string option, int examplePort)
-    {
-        if (prefix is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            _ = TelemetryExport.SplitPrefix(prefix);
-            return prefix;
-        }
-        catch (FormatException)
-        {
-            throw new BadInputException($"{option}: \"{prefix}\" is not an HttpListener prefix http://HOST:PORT/; use e.g. http://+:{examplePort}/");
-        }
-    }
-
-    private static KubernetesClientConfiguration LoadConfiguration(string? kubeconfig)
-    {
-        if (kubeconfig is not null)
-        {
-            if (!File.Exists(kubeconfig))
-            {
-                throw new BadInputException($"--kubeconfig: file \"{kubeconfig}\" does not exist");
-            }
-
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
-        }
-
-        try
-        {
-            return KubernetesClientConfiguration.IsInCluster()
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildDefaultConfig();
-        }
-        catch (KubeConfigException e)
-        {
-            throw new BadInputException($"no cluster to talk to: not in a cluster and no kubeconfig ({e.Message}); pass --kubeconfig FILE");
-        }
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using k8s;
-using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
@@ -22,8 +22,8 @@ public sealed class ControllerCommand : ICliCommand
         var leaderElect = new Option<bool>("--leader-elect") { Description = "Hold the Lease kube-system/numa-operator-controller (or --lease-namespace) before acting; run several replicas safely" };
         // Defaults come from the environment the Helm chart sets (POD_NAMESPACE, NUMAOPERATOR_*_PORT), so the pod spec needs no flags.
         var leaseNamespace = new Option<string>("--lease-namespace") { Description = "Namespace of the leader election Lease (default: $POD_NAMESPACE, else kube-system)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("POD_NAMESPACE") is { Length: > 0 } ns ? ns : "kube-system" };
-        var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
-        var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
+        var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
+        var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
         var workers = new Option<int>("--workers") { Description = "Reconcile workers, 1 to 64 (default 4)", DefaultValueFactory = _ => 4 };
         var command = new Command("controller", "Run the scheduling controller: place NumaVirtualMachines on nodes and host NUMA nodes, never double-booked.");
         command.Options.Add(kubeconfig);
@@ -40,25 +40,12 @@ public sealed class ControllerCommand : ICliCommand
                 throw new BadInputException($"--workers: {workerCount} is out of range; allowed 1 to 64");
             }
 
-            var healthPrefix = ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
-            var metricsPrefix = ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
+            var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
+            var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
-            using var client = new Kubernetes(LoadConfiguration(parseResult.GetValue(kubeconfig)));
+            using var client = new Kubernetes(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
             using var telemetry = TelemetryExport.Start("numa-operator-controller", ControllerTelemetry.Name, metricsPrefix);
-            using var loggers = LoggerFactory.Create(b =>
-            {
-                // JSON console logs in clusters (the chart sets Logging__Console__FormatterName=json).
-                if (Environment.GetEnvironmentVariable("Logging__Console__FormatterName") == "json")
-                {
-                    b.AddJsonConsole();
-                }
-                else
-                {
-                    b.AddSimpleConsole(o => o.SingleLine = true);
-                }
-
-                b.SetMinimumLevel(LogLevel.Information);
-            });
+            using var loggers = ClusterProcess.ConsoleLoggers();
             var options = new ControllerHostOptions
             {
                 HealthPrefix = healthPrefix,
@@ -71,51 +58,5 @@ public sealed class ControllerCommand : ICliCommand
             return ExitCodes.Success;
         });
         return command;
-    }
-
-    private static string? PrefixFromPort(string variable) =>
-        int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? $"http://+:{port}/" : null;
-
-    /// <summary>The prefix itself, once <see cref="TelemetryExport.SplitPrefix"/> accepts it (null stays null).</summary>
-    private static string? ListenPrefix(string? prefix, string option, int examplePort)
-    {
-        if (prefix is null)
-        {
-            return null;
-        }
-
-        try
-        {
-            _ = TelemetryExport.SplitPrefix(prefix);
-            return prefix;
-        }
-        catch (FormatException)
-        {
-            throw new BadInputException($"{option}: \"{prefix}\" is not an HttpListener prefix http://HOST:PORT/; use e.g. http://+:{examplePort}/");
-        }
-    }
-
-    private static KubernetesClientConfiguration LoadConfiguration(string? kubeconfig)
-    {
-        if (kubeconfig is not null)
-        {
-            if (!File.Exists(kubeconfig))
-            {
-                throw new BadInputException($"--kubeconfig: file \"{kubeconfig}\" does not exist");
-            }
-
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
-        }
-
-        try
-        {
-            return KubernetesClientConfiguration.IsInCluster()
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildDefaultConfig();
-        }
-        catch (KubeConfigException e)
-        {
-            throw new BadInputException($"no cluster to talk to: not in a cluster and no kubeconfig ({e.Message}); pass --kubeconfig FILE");
-        }
     }
 }

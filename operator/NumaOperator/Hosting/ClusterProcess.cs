@@ -1,0 +1,76 @@
+using k8s;
+using k8s.Exceptions;
+using Microsoft.Extensions.Logging;
+using NumaOperator.Cli.Telemetry;
+
+namespace NumaOperator.Cli.Hosting;
+
+/// <summary>
+/// What the long-running cluster commands (`controller`, `agent`) share: how they find the API server, their listen
+/// prefixes (defaults from the environment the Helm chart sets) and their console logs.
+/// </summary>
+public static class ClusterProcess
+{
+    /// <summary>"http://+:PORT/" when <paramref name="variable"/> holds a TCP port, else null (serve nothing).</summary>
+    public static string? PrefixFromPort(string variable) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out var port) && port is > 0 and < 65536 ? $"http://+:{port}/" : null;
+
+    /// <summary>The prefix itself, once <see cref="TelemetryExport.SplitPrefix"/> accepts it (null stays null).</summary>
+    public static string? ListenPrefix(string? prefix, string option, int examplePort)
+    {
+        if (prefix is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            _ = TelemetryExport.SplitPrefix(prefix);
+            return prefix;
+        }
+        catch (FormatException)
+        {
+            throw new BadInputException($"{option}: \"{prefix}\" is not an HttpListener prefix http://HOST:PORT/; use e.g. http://+:{examplePort}/");
+        }
+    }
+
+    /// <summary>--kubeconfig when given; else the in-cluster service account; else $KUBECONFIG or ~/.kube/config.</summary>
+    public static KubernetesClientConfiguration LoadConfiguration(string? kubeconfig)
+    {
+        if (kubeconfig is not null)
+        {
+            if (!File.Exists(kubeconfig))
+            {
+                throw new BadInputException($"--kubeconfig: file \"{kubeconfig}\" does not exist");
+            }
+
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+        }
+
+        try
+        {
+            return KubernetesClientConfiguration.IsInCluster()
+                ? KubernetesClientConfiguration.InClusterConfig()
+                : KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+        catch (KubeConfigException e)
+        {
+            throw new BadInputException($"no cluster to talk to: not in a cluster and no kubeconfig ({e.Message}); pass --kubeconfig FILE");
+        }
+    }
+
+    /// <summary>Single-line console logs; JSON in clusters (the chart sets Logging__Console__FormatterName=json).</summary>
+    public static ILoggerFactory ConsoleLoggers() => LoggerFactory.Create(b =>
+    {
+        if (Environment.GetEnvironmentVariable("Logging__Console__FormatterName") == "json")
+        {
+            b.AddJsonConsole();
+        }
+        else
+        {
+            b.AddSimpleConsole(o => o.SingleLine = true);
+        }
+
+        b.SetMinimumLevel(LogLevel.Information);
+    });
+}
