@@ -6,17 +6,22 @@ numalab_run() {
   name=$1
   shift
   "$@" >"/tmp/numalab.$name.out" 2>"/tmp/numalab.$name.err"
-  rc=$?
-  echo "NUMALAB-OUTPUT-BEGIN $name"
-  cat "/tmp/numalab.$name.out"
+  numalab_emit "$name" $?
+}
+
+# numalab_emit NAME EXIT: prints /tmp/numalab.NAME.out and .err (missing = empty) between the same markers as
+# numalab_run, then NUMALAB-RESULT NAME exit=EXIT; returns EXIT. For commands a script ran in the background.
+numalab_emit() {
+  echo "NUMALAB-OUTPUT-BEGIN $1"
+  cat "/tmp/numalab.$1.out" 2>/dev/null
   echo
-  echo "NUMALAB-OUTPUT-END $name"
-  echo "NUMALAB-STDERR-BEGIN $name"
-  cat "/tmp/numalab.$name.err"
+  echo "NUMALAB-OUTPUT-END $1"
+  echo "NUMALAB-STDERR-BEGIN $1"
+  cat "/tmp/numalab.$1.err" 2>/dev/null
   echo
-  echo "NUMALAB-STDERR-END $name"
-  echo "NUMALAB-RESULT $name exit=$rc"
-  return $rc
+  echo "NUMALAB-STDERR-END $1"
+  echo "NUMALAB-RESULT $1 exit=$2"
+  return "$2"
 }
 
 # numalab_free_hugepages NODE: free 2 MiB pages on a guest NUMA node.

@@ -40,6 +40,8 @@ for node in /sys/devices/system/node/node[0-9]*; do
   echo "$pages" > "$node/hugepages/hugepages-2048kB/nr_hugepages"
 done
 
+# Loopback up: programs in the guest talk to themselves over 127.0.0.1 (standalone's API server and kubectl).
+ip link set lo up || say "WARN cannot bring up lo"
 cp -r /lab/. /newroot/run/numalab/
 say "BOOTED kernel=$(uname -r) cpus=$(grep -c ^processor /proc/cpuinfo) nodes=$(cat /sys/devices/system/node/online)"
 for node in /sys/devices/system/node/node[0-9]*; do
