@@ -123,6 +123,7 @@ public sealed class PureLogicTests
     [InlineData("Failed", null, null, "failed")]
     [InlineData("Pending", "Stalled", "True", "is stalled")]
     [InlineData("Pending", "Scheduled", "False", "is unschedulable")]
+    [InlineData("Running", "NumaAligned", "False", "is not NUMA-aligned")]
     public void The_verdict_fails_on_failed_stalled_or_unschedulable(string phase, string? type, string? status, string expected)
     {
         var vm = new NumaVirtualMachine

@@ -10,7 +10,8 @@ public sealed record ReadinessVerdict(bool Done, bool Success, string Message)
 
     /// <summary>
     /// Judges the VMs named in <paramref name="keys"/>. Pure. Ready=True (for the current generation) on all → success;
-    /// one Failed, Stalled=True, or Scheduled=False reason Unschedulable → failure; else waiting.
+    /// one Failed, Stalled=True, Scheduled=False reason Unschedulable, or NumaAligned=False (measured: the memory is not
+    /// where it was placed, which waiting will not fix) → failure; else waiting.
     /// </summary>
     public static ReadinessVerdict Judge(IReadOnlyCollection<string> keys, IReadOnlyDictionary<string, NumaVirtualMachine> vms)
     {
@@ -41,6 +42,11 @@ public sealed record ReadinessVerdict(bool Done, bool Success, string Message)
                 && Current(unschedulable, generation))
             {
                 return new ReadinessVerdict(true, false, $"{key} is unschedulable: {unschedulable.Message}");
+            }
+
+            if (ConditionList.Find(conditions, "NumaAligned") is { Status: "False" } misaligned && Current(misaligned, generation))
+            {
+                return new ReadinessVerdict(true, false, $"{key} is not NUMA-aligned: {misaligned.Reason}: {misaligned.Message}");
             }
 
             if (ConditionList.Find(conditions, "Ready") is not { Status: "True" } ready || !Current(ready, generation))
