@@ -3,12 +3,20 @@ using System.Text.RegularExpressions;
 
 namespace NumaOperator.Agent;
 
-/// <summary>Durations as flags take them, Go style: "15s", "500ms", "2m", "1h", "1m30s". Pure.</summary>
+/// <summary>
+/// Durations as flags take them, Go style: "15s", "500ms", "2m", "1h", "1m30s", "0.5s". The one grammar of every
+/// duration flag (`agent` here, `standalone` through its range-checking wrapper). Pure.
+/// </summary>
 public static partial class DurationText
 {
     public const string Allowed = "a positive duration such as 500ms, 15s, 2m, 1h or 1m30s";
 
-    public static bool TryParse(string? text, out TimeSpan duration)
+    /// <summary>A positive duration.</summary>
+    public static bool TryParse(string? text, out TimeSpan duration) =>
+        TryParseSum(text, out duration) && duration > TimeSpan.Zero;
+
+    /// <summary>The sum of the parts, zero allowed ("0s"); false for anything else, including sums beyond TimeSpan.</summary>
+    public static bool TryParseSum(string? text, out TimeSpan duration)
     {
         duration = TimeSpan.Zero;
         if (string.IsNullOrWhiteSpace(text))
@@ -16,12 +24,14 @@ public static partial class DurationText
             return false;
         }
 
-        var matches = Part().Matches(text.Trim());
-        if (matches.Sum(m => m.Length) != text.Trim().Length || matches.Count == 0)
+        var trimmed = text.Trim();
+        var matches = Part().Matches(trimmed);
+        if (matches.Count == 0 || matches.Sum(m => m.Length) != trimmed.Length)
         {
             return false;
         }
 
+        var milliseconds = 0.0;
         foreach (Match m in matches)
         {
             if (!double.TryParse(m.Groups[1].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
@@ -29,16 +39,23 @@ public static partial class DurationText
                 return false;
             }
 
-            duration += m.Groups[2].Value switch
+            milliseconds += value * m.Groups[2].Value switch
             {
-                "ms" => TimeSpan.FromMilliseconds(value),
-                "s" => TimeSpan.FromSeconds(value),
-                "m" => TimeSpan.FromMinutes(value),
-                _ => TimeSpan.FromHours(value),
+                "ms" => 1,
+                "s" => 1_000,
+                "m" => 60_000,
+                _ => 3_600_000,
             };
         }
 
-        return duration > TimeSpan.Zero;
+        // "99999999999999h" must be bad input, not an OverflowException from TimeSpan.
+        if (milliseconds >= TimeSpan.MaxValue.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        duration = TimeSpan.FromMilliseconds(milliseconds);
+        return true;
     }
 
     [GeneratedRegex(@"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)", RegexOptions.CultureInvariant)]

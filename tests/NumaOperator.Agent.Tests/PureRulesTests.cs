@@ -204,5 +204,6 @@ public sealed class PureRulesTests
     [InlineData("-5s")]
     [InlineData("15 s")]
     [InlineData("15sec")]
+    [InlineData("99999999999999h")]
     public void BadDurationsAreRefused(string text) => Assert.False(DurationText.TryParse(text, out _));
 }

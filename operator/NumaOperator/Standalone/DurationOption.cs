@@ -1,47 +1,15 @@
-using System.Globalization;
+using NumaOperator.Agent;
 
 namespace NumaOperator.Cli.Standalone;
 
-/// <summary>Durations written as on kubectl's command line: "90s", "5m", "1h", "1m30s". Pure.</summary>
+/// <summary>Duration flags of `standalone`, range-checked, written as on kubectl's command line: "90s", "5m", "1h", "1m30s". Pure.</summary>
 public static class DurationOption
 {
+    /// <summary>The duration <paramref name="text"/> (<see cref="DurationText"/>'s grammar) if within [min, max]; else bad input naming the option.</summary>
     public static TimeSpan Parse(string option, string text, TimeSpan min, TimeSpan max)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var total = TimeSpan.Zero;
-        var i = 0;
-        var any = false;
-        while (i < text.Length)
-        {
-            var start = i;
-            while (i < text.Length && char.IsAsciiDigit(text[i]))
-            {
-                i++;
-            }
-
-            if (i == start || i == text.Length || i - start > 9)
-            {
-                throw Bad(option, text, min, max);
-            }
-
-            var number = int.Parse(text.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture);
-            total += text[i++] switch
-            {
-                'h' => TimeSpan.FromHours(number),
-                'm' when i < text.Length && text[i] == 's' => TimeSpan.FromMilliseconds(number),
-                'm' => TimeSpan.FromMinutes(number),
-                's' => TimeSpan.FromSeconds(number),
-                _ => throw Bad(option, text, min, max),
-            };
-            if (text[i - 1] == 'm' && i < text.Length && text[i] == 's')
-            {
-                i++;
-            }
-
-            any = true;
-        }
-
-        if (!any || total < min || total > max)
+        if (!DurationText.TryParseSum(text, out var total) || total < min || total > max)
         {
             throw Bad(option, text, min, max);
         }
