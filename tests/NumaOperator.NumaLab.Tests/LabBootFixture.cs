@@ -1,0 +1,30 @@
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.NumaLab.Tests;
+
+/// <summary>
+/// ONE boot of the NUMA lab running one guest script (tests/numa-lab/SCRIPT) with lab-vm.yaml and the built CLI,
+/// shared by a test class (each boot costs minutes under TCG). Started on first use, so a host without the
+/// prerequisites skips instead of booting.
+/// </summary>
+public abstract class LabBootFixture
+{
+    private readonly Lazy<string?> missing = new(NumaLabRunner.MissingPrerequisite);
+    private readonly Lazy<Task<LabRun>> run;
+
+    /// <param name="script">The guest script's file name under tests/numa-lab.</param>
+    /// <param name="timeout">run.sh kills the guest at this deadline.</param>
+    protected LabBootFixture(string script, TimeSpan timeout)
+    {
+        run = new Lazy<Task<LabRun>>(() => NumaLabRunner.RunAsync(new LabRequest(
+            Path.Combine(NumaLabRunner.LabDirectory, script),
+            [LaunchLabFixture.VmFile],
+            new Dictionary<string, string> { ["NUMALAB_CLI"] = NumaLabRunner.GuestPath(RepoPaths.CliDll) },
+            timeout)));
+    }
+
+    /// <summary>Null when the lab can run here, else the reason to skip (printed by the test runner).</summary>
+    public string? MissingPrerequisite => missing.Value;
+
+    public Task<LabRun> RunAsync() => run.Value;
+}
