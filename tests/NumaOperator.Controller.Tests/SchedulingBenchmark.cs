@@ -24,8 +24,11 @@ public sealed class SchedulingBenchmark
         var vmCount = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_VMS"), out var n) ? n : 1000;
         // VMs created per second; 0 (default) creates them as fast as 16 concurrent clients can (a burst).
         var rate = double.TryParse(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_RATE"), CultureInfo.InvariantCulture, out var r) ? r : 0;
+        // VMs scheduled before the measured ones (not measured): a controller and server that have run a while, their
+        // hot paths past the JIT's tiers, as a long-running controller is (default 500); 0 measures a cold start.
+        var warmup = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_WARMUP"), out var wu) ? wu : 500;
         const int nodeCount = 100;
-        var pagesPerNuma = Math.Max(2048, (vmCount / (nodeCount * 2) + 2) * 256);
+        var pagesPerNuma = Math.Max(2048, ((vmCount + warmup) / (nodeCount * 2) + 2) * 256);
         await using var fixture = await ControllerFixture.StartAsync();
         await Parallel.ForEachAsync(Enumerable.Range(0, nodeCount), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
             await fixture.AddNodeAsync($"node-{i:D3}", pagesPerNuma, pagesPerNuma));
@@ -33,7 +36,9 @@ public sealed class SchedulingBenchmark
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"numaop-bench-{Guid.NewGuid():N}.kubeconfig");
         fixture.Server.WriteKubeconfig(kubeconfig);
         var workers = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_WORKERS") is { Length: > 0 } w ? w : "4";
-        using var controller = Process.Start(new ProcessStartInfo("dotnet", [RepoPaths.CliDll, "controller", "--kubeconfig", kubeconfig, "--workers", workers])
+        // NUMAOP_CONTROLLER_BENCH_CLI: another build of numa-operator.dll (e.g. a ReadyToRun publish) to measure.
+        var cli = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_CLI") is { Length: > 0 } other ? other : RepoPaths.CliDll;
+        using var controller = Process.Start(new ProcessStartInfo("dotnet", [cli, "controller", "--kubeconfig", kubeconfig, "--workers", workers])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -47,6 +52,7 @@ public sealed class SchedulingBenchmark
         {
             var created = new ConcurrentDictionary<string, long>();
             var scheduled = new ConcurrentDictionary<string, long>();
+            var warmed = new ConcurrentDictionary<string, long>();
             using var stopWatch = new CancellationTokenSource();
             var watching = Task.Run(async () =>
             {
@@ -57,11 +63,27 @@ public sealed class SchedulingBenchmark
                     // Read the few fields needed from the JSON tree: the measuring watch shares the 2 cores with what it measures.
                     if (raw is JsonElement vm && IsScheduled(vm))
                     {
-                        scheduled.TryAdd(vm.GetProperty("metadata").GetProperty("name").GetString()!, Stopwatch.GetTimestamp());
+                        var name = vm.GetProperty("metadata").GetProperty("name").GetString()!;
+                        (name.StartsWith("warm-", StringComparison.Ordinal) ? warmed : scheduled).TryAdd(name, Stopwatch.GetTimestamp());
                     }
                 }
             });
             await Task.Delay(2000); // controller start-up is not part of the measurement
+            if (warmup > 0)
+            {
+                await Parallel.ForEachAsync(Enumerable.Range(0, warmup), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+                    await fixture.CreateAsync(ControllerFixture.Vm($"warm-{i:D5}", cores: 1, size: "512Mi")));
+                var warmDeadline = DateTime.UtcNow.AddMinutes(2);
+                while (warmed.Count < warmup && DateTime.UtcNow < warmDeadline)
+                {
+                    await Task.Delay(50);
+                }
+
+                Assert.Equal(warmup, warmed.Count);
+                // Let the JIT's background tier-up of what the warm-up ran finish.
+                await Task.Delay(TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_SETTLE"), CultureInfo.InvariantCulture, out var settle) ? settle : 3));
+            }
+
             var (controllerCpu, testCpu) = (CpuSeconds(controller.Id), CpuSeconds(Environment.ProcessId));
             var started = Stopwatch.GetTimestamp();
             await Parallel.ForEachAsync(Enumerable.Range(0, vmCount), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
@@ -95,7 +117,7 @@ public sealed class SchedulingBenchmark
             await watching.ContinueWith(_ => { }, TaskScheduler.Default);
             var latencies = scheduled.Select(s => Stopwatch.GetElapsedTime(created[s.Key], s.Value).TotalMilliseconds).Order().ToArray();
             var cpu = $"CPU during the run: controller {CpuSeconds(controller.Id) - controllerCpu:F1} s, test process (API server, creates, watch) {CpuSeconds(Environment.ProcessId) - testCpu:F1} s";
-            var arrival = rate > 0 ? $"paced at {rate:F0} VMs/s" : "burst of 16 concurrent creates";
+            var arrival = (rate > 0 ? $"paced at {rate:F0} VMs/s" : "burst of 16 concurrent creates") + (warmup > 0 ? $", after a warm-up of {warmup} VMs" : ", cold");
             var report = $"{vmCount} VMs onto {nodeCount} nodes, {arrival}, {workers} workers: creates done after {createsDone.TotalSeconds:F2} s, all Scheduled after {total.TotalSeconds:F2} s, {vmCount / total.TotalSeconds:F0} VMs/s, " +
                 $"create→Scheduled p50 {latencies[latencies.Length / 2]:F0} ms p99 {latencies[(int)(latencies.Length * 0.99)]:F0} ms, controller peak RSS {peakRss / (1 << 20)} MiB; {cpu}";
             Console.WriteLine(report);
