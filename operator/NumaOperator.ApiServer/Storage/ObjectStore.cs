@@ -93,10 +93,12 @@ public sealed class ObjectStore : IDisposable
     {
         lock (gate)
         {
+            var table = Table(resource);
+            var previous = table.GetValueOrDefault((ns, name));
             var stored = Stamp(resource, ns, name, obj);
             persistence.Save(stored);
-            Table(resource)[(ns, name)] = stored;
-            Publish(new StoredEvent(type, stored));
+            table[(ns, name)] = stored;
+            Publish(new StoredEvent(type, stored, previous));
             return stored;
         }
     }
@@ -106,17 +108,20 @@ public sealed class ObjectStore : IDisposable
     {
         lock (gate)
         {
+            var table = Table(resource);
+            var previous = table.GetValueOrDefault((ns, name));
             var stored = Stamp(resource, ns, name, lastState);
             persistence.Delete(stored);
-            Table(resource).Remove((ns, name));
-            Publish(new StoredEvent(ChangeType.Deleted, stored));
+            table.Remove((ns, name));
+            Publish(new StoredEvent(ChangeType.Deleted, stored, previous));
             return stored;
         }
     }
 
     /// <summary>
     /// Starts a watch. <paramref name="sinceResourceVersion"/> null: the current objects arrive first as ADDED events;
-    /// otherwise every retained change after it, or <see cref="ResourceVersionTooOldException"/> when it is older than the history.
+    /// otherwise every retained change after it (judged against the filter as when it happened: <see cref="WatchSelection"/>),
+    /// or <see cref="ResourceVersionTooOldException"/> when it is older than the history.
     /// </summary>
     public WatchSubscription Watch(string resource, string? ns, long? sinceResourceVersion, Func<StoredObject, bool> filter)
     {
@@ -133,9 +138,9 @@ public sealed class ObjectStore : IDisposable
                 for (var i = 0; i < historyCount; i++)
                 {
                     var change = history[(historyHead + i) % history.Length]!;
-                    if (change.Stored.ResourceVersion > from && subscription.Matches(change.Stored))
+                    if (change.Stored.ResourceVersion > from)
                     {
-                        subscription.Offer(change);
+                        subscription.Deliver(change);
                     }
                 }
             }
@@ -199,10 +204,7 @@ public sealed class ObjectStore : IDisposable
         historyCount++;
         foreach (var watcher in watchers)
         {
-            if (watcher.Matches(change.Stored))
-            {
-                watcher.Offer(change);
-            }
+            watcher.Deliver(change);
         }
     }
 

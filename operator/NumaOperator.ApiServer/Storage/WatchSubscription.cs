@@ -29,8 +29,16 @@ public sealed class WatchSubscription : IDisposable
 
     public ChannelReader<StoredEvent> Events => channel.Reader;
 
-    internal bool Matches(StoredObject obj) =>
-        obj.Resource == Resource && (Namespace is null || obj.Namespace == Namespace) && Filter(obj);
+    /// <summary>Queues the change as this watcher sees it: through its filter applied before and after the change.</summary>
+    internal void Deliver(StoredEvent change)
+    {
+        // Resource, namespace and name never change with an update; only the filter (labels) needs both states.
+        if (change.Stored.Resource == Resource && (Namespace is null || change.Stored.Namespace == Namespace)
+            && WatchSelection.Select(change, Filter) is { } seen)
+        {
+            Offer(seen);
+        }
+    }
 
     internal void Offer(StoredEvent change)
     {
