@@ -6,12 +6,8 @@ namespace NumaOperator.BadInput.Tests;
 /// <summary>`numa-operator place FILE` (the built CLI as a process) on every corpus manifest: nothing is placed and the field is named.</summary>
 public sealed class PlaceCliTests
 {
-    /// <summary>
-    /// What place returns for a file it could read whose VM fails validation. Today: 0, with the VM reported as
-    /// InvalidSpec (place is a fleet planner; one invalid VM is a per-VM result). DESIGN.md's "2 bad input" would make this 2;
-    /// that is the lead's call (see the bad-input report), and flipping it is this one constant.
-    /// </summary>
-    private const int ExitForInvalidSpec = 0;
+    /// <summary>What place returns for a file it could read whose VM fails validation: bad input, as DESIGN.md's "2 bad input" says.</summary>
+    private const int ExitForInvalidSpec = 2;
 
     /// <summary>
     /// Files the manifest reader refuses: one process each (exit 2 is per file), four at a time. Files it reads: one
@@ -55,6 +51,11 @@ public sealed class PlaceCliTests
                 var scheduled = status.GetProperty("conditions").EnumerateArray().Single(c => c.GetProperty("type").GetString() == "Scheduled");
                 Assert.Equal("InvalidSpec", scheduled.GetProperty("reason").GetString());
                 CorpusChecks.ContainsAll(scheduled.GetProperty("message").GetString()!, entry.Field, entry.Core, "place InvalidSpec");
+
+                // The same message as an error line on stderr, naming the file, the VM and the field.
+                var error = all.Stderr.Split('\n').SingleOrDefault(l => l.StartsWith($"error: {entry.Path}: document ", StringComparison.Ordinal));
+                Assert.True(error is not null, $"no error line for {entry.Path} on stderr");
+                CorpusChecks.ContainsAll(error, entry.Field, entry.Core, "place stderr");
             }
             catch (Exception e) when (e is Xunit.Sdk.XunitException or InvalidOperationException or KeyNotFoundException)
             {

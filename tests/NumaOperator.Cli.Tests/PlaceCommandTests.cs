@@ -22,7 +22,14 @@ public sealed class PlaceCommandTests : IDisposable
     {
         var run = Cli("place", Fleet, "-o", format);
 
-        Assert.Equal(0, run.ExitCode);
+        // The fleet holds an invalid VM: bad input, exit 2, yet the whole plan is printed and the error names the fields.
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal(
+            [
+                $"error: {Fleet}: document 11: NumaVirtualMachine default/broken: invalid spec: spec.cpu.cores: Invalid value: 0: must be between 1 and 1024; spec.memory.hugepages.pageSize: Unsupported value: \"3Mi\": supported values: \"2Mi\", \"1Gi\"",
+                "not every VM placed: 8 VMs: 4 placed now, 2 already placed, 1 unschedulable, 1 invalid, 0 conflicting",
+            ],
+            run.Stderr.TrimEnd('\n').Split('\n'));
         var output = ReadBack(run.Stdout, format);
         var topologies = ManifestReader.ReadFiles([Fleet]).Topologies.Select(t => t.Resource).ToList();
         var vms = output.VirtualMachines.Select(v => v.Resource).ToDictionary(v => v.Metadata.Name);
@@ -69,11 +76,69 @@ public sealed class PlaceCommandTests : IDisposable
     {
         var run = Cli("place", Fleet);
 
-        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"error: {Fleet}: document 11: NumaVirtualMachine default/broken: invalid spec: spec.cpu.cores:", run.Stderr, StringComparison.Ordinal);
+        Assert.Single(run.Stderr.TrimEnd('\n').Split('\n')); // the totals are the table's last line, not repeated on stderr
         var lines = run.Stdout.Split('\n');
         Assert.StartsWith("VM ", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("default/giant ", StringComparison.Ordinal) && l.Contains("Unschedulable", StringComparison.Ordinal) && l.Contains("0/3 nodes fit:", StringComparison.Ordinal));
         Assert.Contains("8 VMs: 4 placed now, 2 already placed, 1 unschedulable, 1 invalid, 0 conflicting", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exit_code_says_all_placed_0_some_not_placed_1_or_invalid_spec_2()
+    {
+        var allFit = Cli("place", FleetWithout("giant", "broken"), "-o", "json");
+        var giant = Cli("place", FleetWithout("broken"), "-o", "json");
+        var conflict = Cli("place", FleetWithout("giant", "broken", "+db-1-twin"), "-o", "yaml");
+        var table = Cli("place", FleetWithout("broken"));
+        var invalidAndGiant = Cli("place", FleetWithout(), "-o", "json");
+
+        Assert.Equal((0, string.Empty), (allFit.ExitCode, allFit.Stderr));
+        Assert.All(ReadBack(allFit.Stdout, "json").VirtualMachines, v => Assert.NotNull(v.Resource.Status?.Placement));
+
+        Assert.Equal((1, "not every VM placed: 7 VMs: 4 placed now, 2 already placed, 1 unschedulable, 0 invalid, 0 conflicting\n"), (giant.ExitCode, giant.Stderr));
+        Assert.Equal(7, ReadBack(giant.Stdout, "json").VirtualMachines.Count);
+
+        // A recorded placement that double-books another's: a fact about the input's cluster state, not a spec error.
+        Assert.Equal(1, conflict.ExitCode);
+        Assert.StartsWith("warning: default/db-1-twin: recorded placement conflicts with another VM's:", conflict.Stderr, StringComparison.Ordinal);
+        Assert.EndsWith("not every VM placed: 7 VMs: 4 placed now, 2 already placed, 0 unschedulable, 0 invalid, 1 conflicting\n", conflict.Stderr, StringComparison.Ordinal);
+
+        Assert.Equal((1, string.Empty), (table.ExitCode, table.Stderr));
+        Assert.Contains("7 VMs: 4 placed now, 2 already placed, 1 unschedulable, 0 invalid, 0 conflicting", table.Stdout, StringComparison.Ordinal);
+
+        // Bad input wins over an unschedulable VM.
+        Assert.Equal(2, invalidAndGiant.ExitCode);
+        Assert.Contains("NumaVirtualMachine default/broken: invalid spec: spec.cpu.cores: Invalid value: 0: must be between 1 and 1024", invalidAndGiant.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_rejected_value_with_control_characters_stays_on_one_line()
+    {
+        var vm = Path.Combine(_dir, "cmdline.yaml");
+        File.WriteAllText(vm, "apiVersion: numaoperator.io/v1alpha1\nkind: NumaVirtualMachine\nmetadata: {name: evil, namespace: default}\nspec:\n  cpu: {cores: 1}\n  memory: {size: 1Gi}\n  boot: {kernel: vmlinuz, cmdline: \"console=ttyS0\\n\\e[2J-device evil\"}\n");
+
+        var run = Cli("place", vm);
+
+        Assert.Equal(2, run.ExitCode);
+        var error = Assert.Single(run.Stderr.TrimEnd('\n').Split('\n'), l => l.Contains("default/evil", StringComparison.Ordinal));
+        Assert.Equal($"error: {vm}: document 1: NumaVirtualMachine default/evil: invalid spec: spec.boot.cmdline: Invalid value: \"console=ttyS0\\n\\u001b[2J-device evil\": must not contain control characters (newline, NUL, ...)", error);
+        var row = Assert.Single(run.Stdout.Split('\n'), l => l.StartsWith("default/evil ", StringComparison.Ordinal));
+        Assert.EndsWith("\\n\\u001b[2J-device evil\": must not contain control characters (newline, NUL, ...)", row, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', run.Stdout + run.Stderr);
+    }
+
+    [Fact]
+    public void Help_documents_the_exit_codes()
+    {
+        var run = Cli("place", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Exit codes:", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("0  every VM has a placement", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1  the input is valid, but some VM has none", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2  bad input", run.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -165,6 +230,31 @@ public sealed class PlaceCommandTests : IDisposable
         {
             Assert.True(bytes <= capacity.GetValueOrDefault(key), $"{key}: {bytes} bytes placed, {capacity.GetValueOrDefault(key)} offered");
         }
+    }
+
+    /// <summary>
+    /// examples/fleet.yaml without the VMs named; "+NAME" adds a VM named NAME with db-1's spec and recorded
+    /// placement (same CPUs and pages: a conflict).
+    /// </summary>
+    private string FleetWithout(params string[] changes)
+    {
+        var documents = File.ReadAllText(Fleet).Split("\n---\n").ToList();
+        foreach (var change in changes)
+        {
+            if (change.StartsWith('+'))
+            {
+                var db1 = documents.Single(d => d.Contains("metadata: {name: db-1,", StringComparison.Ordinal));
+                documents.Add(db1.Replace("name: db-1,", $"name: {change[1..]},", StringComparison.Ordinal));
+            }
+            else
+            {
+                Assert.Equal(1, documents.RemoveAll(d => d.Contains($"metadata: {{name: {change},", StringComparison.Ordinal)));
+            }
+        }
+
+        var path = Path.Combine(_dir, $"fleet-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, string.Join("\n---\n", documents));
+        return path;
     }
 
     private string Write(string name, IEnumerable<object> objects, ManifestFormat format)

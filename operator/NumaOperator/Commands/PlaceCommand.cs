@@ -7,12 +7,23 @@ namespace NumaOperator.Cli.Commands;
 
 /// <summary>
 /// <c>numa-operator place FILE... [-o table|json|yaml]</c>: offline placement of the NumaVirtualMachines in the files
-/// onto their NumaNodeTopologies, printing each VM's placement or why it does not fit. Exit 0 when the input was
-/// read (whether or not every VM fits), 2 when a file is missing or malformed.
+/// onto their NumaNodeTopologies, printing each VM's placement or why it does not fit. Exit codes: see
+/// <see cref="PlanExitCode"/> (0 all placed, 1 some VM not placed, 2 bad input: a file missing or malformed, or a
+/// VM's spec invalid).
 /// </summary>
 public sealed class PlaceCommand : ICliCommand
 {
     public static readonly IReadOnlyList<string> Formats = ["table", "json", "yaml"];
+
+    /// <summary>The --help description; the exit codes are part of the contract with scripts.</summary>
+    public const string HelpText =
+        "Place NumaVirtualMachines on NumaNodeTopologies offline and show where each goes or why it does not fit.\n" +
+        "Exit codes:\n" +
+        "  0  every VM has a placement (placed now or already placed)\n" +
+        "  1  the input is valid, but some VM has none: unschedulable, or its recorded placement conflicts\n" +
+        "     with another's (the output is still complete; as for any command, also a runtime failure)\n" +
+        "  2  bad input: a file unreadable or malformed (nothing printed), or a VM's spec invalid (the output\n" +
+        "     is printed; each invalid VM is also an error on stderr naming the fields and allowed values)";
 
     public int Order => 20;
 
@@ -29,7 +40,7 @@ public sealed class PlaceCommand : ICliCommand
             DefaultValueFactory = _ => "table",
         };
         output.AcceptOnlyFromAmong([.. Formats]);
-        var command = new Command("place", "Place NumaVirtualMachines on NumaNodeTopologies offline and show where each goes or why it does not fit");
+        var command = new Command("place", HelpText);
         command.Arguments.Add(files);
         command.Options.Add(output);
         command.SetAction(async (parseResult, cancellationToken) =>
@@ -48,9 +59,12 @@ public sealed class PlaceCommand : ICliCommand
                 throw new BadInputException(e.Message, e);
             }
 
-            foreach (var conflict in plan.Where(p => p.Result == PlanResult.Conflict))
+            foreach (var row in plan.Where(p => p.Result is PlanResult.Conflict or PlanResult.InvalidSpec))
             {
-                await Console.Error.WriteLineAsync($"warning: {conflict.Vm.Key}: {conflict.Message}");
+                // The same message the Scheduled condition carries: for an invalid spec it names each field and its allowed values.
+                await Console.Error.WriteLineAsync(OneLineText.Of(row.Result == PlanResult.Conflict
+                    ? $"warning: {row.Vm.Key}: {row.Message}"
+                    : $"error: {row.Source}: NumaVirtualMachine {row.Vm.Key}: {row.Message}"));
             }
 
             await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
@@ -64,7 +78,14 @@ public sealed class PlaceCommand : ICliCommand
             }
 
             await stdout.FlushAsync(cancellationToken);
-            return ExitCodes.Success;
+            var exitCode = PlanExitCode.Of(plan);
+            if (exitCode != ExitCodes.Success && format != "table")
+            {
+                // stdout is the machine-readable List; say on stderr why the exit code is not 0 (the table ends with these totals).
+                await Console.Error.WriteLineAsync("not every VM placed: " + PlanTable.Totals(plan));
+            }
+
+            return exitCode;
         });
         return command;
     }

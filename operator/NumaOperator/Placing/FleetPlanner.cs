@@ -26,8 +26,8 @@ public enum PlanResult
     Conflict,
 }
 
-/// <summary>One row of the plan: the VM (its status updated as the controller would) and what happened.</summary>
-public sealed record PlannedVm(NumaVirtualMachine Vm, PlanResult Result, string Message);
+/// <summary>One row of the plan: the VM (its status updated as the controller would), what happened, and where it was read (for error lines).</summary>
+public sealed record PlannedVm(NumaVirtualMachine Vm, PlanResult Result, string Message, ManifestSource Source);
 
 /// <summary>
 /// The offline scheduler behind <c>numa-operator place</c>: rebuilds the ledger from the VMs that already carry a
@@ -60,17 +60,17 @@ public static class FleetPlanner
         var ledger = PlacementLedger.Rebuild(snapshot, existing, out var conflicts);
         var conflictByKey = conflicts.ToDictionary(c => c.Key, c => c.Reason, StringComparer.Ordinal);
         var plan = new List<PlannedVm>(input.VirtualMachines.Count);
-        foreach (var (vm, _) in input.VirtualMachines)
+        foreach (var (vm, source) in input.VirtualMachines)
         {
             if (conflictByKey.TryGetValue(vm.Key, out var conflict))
             {
-                plan.Add(new PlannedVm(vm, PlanResult.Conflict, "recorded placement conflicts with another VM's: " + conflict));
+                plan.Add(new PlannedVm(vm, PlanResult.Conflict, "recorded placement conflicts with another VM's: " + conflict, source));
                 continue;
             }
 
             if (ledger.PlacementOf(vm.Key) is { } recorded)
             {
-                plan.Add(new PlannedVm(vm, PlanResult.AlreadyPlaced, SchedulingStatus.PlacedMessage(recorded)));
+                plan.Add(new PlannedVm(vm, PlanResult.AlreadyPlaced, SchedulingStatus.PlacedMessage(recorded), source));
                 continue;
             }
 
@@ -78,7 +78,7 @@ public static class FleetPlanner
             if (validation.Request is not { } request)
             {
                 SchedulingStatus.ApplyInvalidSpec(vm, validation.Errors, now);
-                plan.Add(new PlannedVm(vm, PlanResult.InvalidSpec, MessageOf(vm)));
+                plan.Add(new PlannedVm(vm, PlanResult.InvalidSpec, MessageOf(vm), source));
                 continue;
             }
 
@@ -87,11 +87,11 @@ public static class FleetPlanner
                 case PlacementDecision.Placed placed:
                     ledger.Place(request.Key, placed.Placement);
                     SchedulingStatus.ApplyPlaced(vm, placed.Placement, now);
-                    plan.Add(new PlannedVm(vm, PlanResult.Placed, MessageOf(vm)));
+                    plan.Add(new PlannedVm(vm, PlanResult.Placed, MessageOf(vm), source));
                     break;
                 case PlacementDecision.NotSchedulable notSchedulable:
                     SchedulingStatus.ApplyUnschedulable(vm, notSchedulable.Summary, now);
-                    plan.Add(new PlannedVm(vm, PlanResult.Unschedulable, notSchedulable.Summary));
+                    plan.Add(new PlannedVm(vm, PlanResult.Unschedulable, notSchedulable.Summary, source));
                     break;
             }
         }

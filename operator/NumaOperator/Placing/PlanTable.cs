@@ -23,7 +23,7 @@ public static class PlanTable
             if (row.Result is PlanResult.Placed or PlanResult.AlreadyPlaced && placement is not null)
             {
                 rows.Add([
-                    row.Vm.Key,
+                    OneLineText.Of(row.Vm.Key),
                     row.Result.ToString(),
                     row.Vm.Status!.NodeName ?? string.Empty,
                     string.Join(",", placement.GuestNodes.Select(g => g.HostNode.ToString(CultureInfo.InvariantCulture))),
@@ -34,7 +34,7 @@ public static class PlanTable
             }
             else
             {
-                rows.Add([row.Vm.Key, row.Result.ToString(), "-", "-", "-", "-", row.Message]);
+                rows.Add([OneLineText.Of(row.Vm.Key), row.Result.ToString(), "-", "-", "-", "-", OneLineText.Of(row.Message)]);
             }
         }
 
