@@ -1,0 +1,117 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using k8s;
+using k8s.Models;
+using NumaOperator.Api.V1Alpha1;
+
+namespace NumaOperator.ApiServer.Tests;
+
+/// <summary><c>kubectl get -w -l</c> (the real binary) sees a VM leave and re-enter its label selector.</summary>
+public sealed class KubectlWatchTests
+{
+    public static TheoryData<string> Versions => new() { "1.32", "1.33" };
+
+    [SkippableTheory]
+    [MemberData(nameof(Versions))]
+    public async Task GetWatchWithALabelSelectorShowsTheVmLeavingAndComingBack(string version)
+    {
+        var binary = Kubectl.Find(version);
+        Skip.If(binary is null, Kubectl.MissingReason(version));
+        var dir = TestServer.TempDir();
+        try
+        {
+            await using var server = await TestServer.StartAsync();
+            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
+            using var client = TestServer.Client(server);
+            var vms = TestServer.Vms(client);
+            await vms.CreateNamespacedAsync(TestServer.Vm("a", labels: new Dictionary<string, string> { [ApiGroup.NodeLabel] = "n1" }), "default");
+            await vms.CreateNamespacedAsync(TestServer.Vm("b", labels: new Dictionary<string, string> { [ApiGroup.NodeLabel] = "n2" }), "default");
+
+            var lines = new ConcurrentQueue<string>();
+            using var kubectl = Start(binary!, dir, lines, "get", "nvm", "-w", "--output-watch-events", "-l", ApiGroup.NodeLabel + "=n1");
+            try
+            {
+                // The listed object arrives first; after it kubectl watches from the list's resourceVersion.
+                Assert.Equal(["ADDED a"], await WaitForLinesAsync(lines, 1));
+                await MoveAsync(vms, "a", "n2");
+                await MoveAsync(vms, "b", "n1");
+                await MoveAsync(vms, "a", "n1");
+                Assert.Equal(
+                    [
+                        "ADDED a",
+                        "DELETED a",
+                        "ADDED b",
+                        "ADDED a",
+                    ],
+                    await WaitForLinesAsync(lines, 4));
+            }
+            finally
+            {
+                kubectl.Kill(entireProcessTree: true);
+                await kubectl.WaitForExitAsync();
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static Task<NumaVirtualMachine> MoveAsync(GenericClient vms, string name, string node) =>
+        vms.PatchNamespacedAsync<NumaVirtualMachine>(
+            new V1Patch("{\"metadata\":{\"labels\":{\"" + ApiGroup.NodeLabel + "\":\"" + node + "\"}}}", V1Patch.PatchType.MergePatch), "default", name);
+
+    /// <summary>Starts kubectl (own kubeconfig and cache, as <see cref="Kubectl"/>) and collects event and name of each row as it comes.</summary>
+    private static Process Start(string binary, string dir, ConcurrentQueue<string> lines, params string[] args)
+    {
+        var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["KUBECONFIG"] = Path.Combine(dir, "kubeconfig");
+        start.Environment["KUBECACHEDIR"] = Path.Combine(dir, "cache");
+        start.Environment["HOME"] = dir;
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            // "EVENT NAME ..." table rows (the header and the printer columns after the name left out).
+            var words = e.Data?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+            if (words.Length >= 2 && words[0] != "EVENT")
+            {
+                lines.Enqueue(words[0] + " " + words[1]);
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (!string.IsNullOrWhiteSpace(e.Data))
+            {
+                lines.Enqueue("stderr: " + e.Data);
+            }
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<string[]> WaitForLinesAsync(ConcurrentQueue<string> lines, int count)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            while (lines.Count < count)
+            {
+                await Task.Delay(20, timeout.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"kubectl printed {lines.Count} of {count} lines: {string.Join(" | ", lines)}");
+        }
+
+        await Task.Delay(300); // nothing more may follow
+        return [.. lines];
+    }
+}
