@@ -15,17 +15,35 @@ public sealed class HugepagePoolsTests : IDisposable
         Pool("sys/devices/system/node/node1/hugepages/hugepages-2048kB", nr: 0, free: 0);
         Pool("sys/kernel/mm/hugepages/hugepages-2048kB", nr: 8, free: 8);
         var pools = new HugepagePools(root);
-        Assert.Equal([new HugepagePool(0, TwoMi, 8, 8), new HugepagePool(1, TwoMi, 0, 0)], pools.Read(TwoMi));
+        Assert.Equal([new HugepagePoolReading(0, TwoMi, 8, 8), new HugepagePoolReading(1, TwoMi, 0, 0)], pools.Read(TwoMi));
         Assert.Equal(64, pools.SetTotal(1, TwoMi, 64));
         Assert.Equal("64", File.ReadAllText(Path.Combine(root, "sys/devices/system/node/node1/hugepages/hugepages-2048kB/nr_hugepages")));
         Assert.False(pools.Supports(1L << 30));
     }
 
     [Fact]
+    public void Nodes_are_read_in_id_order_and_only_node_directories_with_the_pool_count()
+    {
+        Pool("sys/devices/system/node/node10/hugepages/hugepages-2048kB", nr: 10, free: 1);
+        Pool("sys/devices/system/node/node2/hugepages/hugepages-2048kB", nr: 2, free: 2);
+        Pool("sys/devices/system/node/node3/hugepages/hugepages-1048576kB", nr: 1, free: 1); // 1Gi only
+        Pool("sys/devices/system/node/nodeX/hugepages/hugepages-2048kB", nr: 5, free: 5);
+        Pool("sys/devices/system/node/power/hugepages/hugepages-2048kB", nr: 5, free: 5);
+        Pool("sys/kernel/mm/hugepages/hugepages-2048kB", nr: 12, free: 3);
+        var pools = new HugepagePools(root);
+
+        Assert.Equal([new HugepagePoolReading(2, TwoMi, 2, 2), new HugepagePoolReading(10, TwoMi, 10, 1)], pools.Read(TwoMi));
+        Assert.Equal([new HugepagePoolReading(3, 1L << 30, 1, 1)], pools.Read(1L << 30));
+        Assert.True(pools.Supports(1L << 30)); // on a node only, not in the host-wide directory
+        Assert.Equal(Path.Combine(root, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"), pools.TotalFile(null, TwoMi));
+        Assert.Equal(new HugepagePoolReading(null, TwoMi, 12, 3), pools.ReadPool(null, TwoMi));
+    }
+
+    [Fact]
     public void Without_node_directories_the_whole_host_pool_is_used()
     {
         Pool("sys/kernel/mm/hugepages/hugepages-2048kB", nr: 4, free: 2);
-        Assert.Equal([new HugepagePool(null, TwoMi, 4, 2)], new HugepagePools(root).Read(TwoMi));
+        Assert.Equal([new HugepagePoolReading(null, TwoMi, 4, 2)], new HugepagePools(root).Read(TwoMi));
     }
 
     [Fact]

@@ -45,10 +45,10 @@ public sealed class PureLogicTests
     {
         var pools = new[]
         {
-            new HugepagePool(0, 2L << 20, Total: 100, Free: 70), // enough already
-            new HugepagePool(1, 2L << 20, Total: 10, Free: 4),   // needs 60
-            new HugepagePool(2, 2L << 20, Total: 64, Free: 0),   // our adopted VM holds all 64
-            new HugepagePool(3, 2L << 20, Total: 40, Free: 0),   // someone else's pages: needs 64 more
+            new HugepagePoolReading(0, 2L << 20, Total: 100, Free: 70), // enough already
+            new HugepagePoolReading(1, 2L << 20, Total: 10, Free: 4),   // needs 60
+            new HugepagePoolReading(2, 2L << 20, Total: 64, Free: 0),   // our adopted VM holds all 64
+            new HugepagePoolReading(3, 2L << 20, Total: 40, Free: 0),   // someone else's pages: needs 64 more
         };
         var raises = HugepagePlan.Raises(pools, HugepageRequest.Parse("2Mi:64"), new Dictionary<int, long> { [2] = 64 });
         Assert.Equal([new PoolRaise(1, 2L << 20, 10, 70), new PoolRaise(3, 2L << 20, 40, 104)], raises);
@@ -57,7 +57,7 @@ public sealed class PureLogicTests
     [Fact]
     public void Without_per_node_pools_the_whole_host_pool_counts_all_our_pages()
     {
-        var raises = HugepagePlan.Raises([new HugepagePool(null, 2L << 20, 32, 0)], HugepageRequest.Parse("2Mi:64"), new Dictionary<int, long> { [0] = 32 });
+        var raises = HugepagePlan.Raises([new HugepagePoolReading(null, 2L << 20, 32, 0)], HugepageRequest.Parse("2Mi:64"), new Dictionary<int, long> { [0] = 32 });
         Assert.Equal([new PoolRaise(null, 2L << 20, 32, 64)], raises);
     }
 

@@ -13,7 +13,7 @@ public sealed record PoolRaise(int? Node, long PageBytes, long From, long To)
 /// </summary>
 public static class HugepagePlan
 {
-    public static IReadOnlyList<PoolRaise> Raises(IEnumerable<HugepagePool> pools, HugepageRequest request, IReadOnlyDictionary<int, long> ownPagesInUse)
+    public static IReadOnlyList<PoolRaise> Raises(IEnumerable<HugepagePoolReading> pools, HugepageRequest request, IReadOnlyDictionary<int, long> ownPagesInUse)
     {
         ArgumentNullException.ThrowIfNull(pools);
         ArgumentNullException.ThrowIfNull(request);

@@ -1,72 +1,41 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using NumaOperator.Qemu.Host;
 
 namespace NumaOperator.Cli.Standalone;
 
-/// <summary>One hugepage pool: a host NUMA node's (Node = id) or, on a kernel without per-node sysfs, the whole host's (Node = null).</summary>
-public sealed record HugepagePool(int? Node, long PageBytes, long Total, long Free)
+/// <summary>
+/// Reads and sizes the hugepage pools --reserve-hugepages works on, through the agent's <see cref="HugepageCounters"/>
+/// (one place knows the sysfs layout; root injectable so tests can use a fixture tree).
+/// </summary>
+public sealed class HugepagePools(string sysfsRoot = "/")
 {
-    public string Describe() => Node is { } n ? $"host node {n}" : "the host";
-}
-
-/// <summary>Reads and writes hugepage pool sizes in sysfs (root injectable so tests can use a fixture tree).</summary>
-public sealed partial class HugepagePools(string sysfsRoot = "/")
-{
-    public string SysfsRoot { get; } = sysfsRoot;
+    private readonly HugepageCounters counters = new(sysfsRoot);
 
     /// <summary>Every host NUMA node's pool of <paramref name="pageBytes"/>; the whole host's when there are no per-node pools.</summary>
-    public IReadOnlyList<HugepagePool> Read(long pageBytes)
+    public IReadOnlyList<HugepagePoolReading> Read(long pageBytes)
     {
-        var pools = new List<HugepagePool>();
-        var nodeRoot = Path.Combine(SysfsRoot, "sys/devices/system/node");
-        if (Directory.Exists(nodeRoot))
+        var nodes = counters.NodesWithPool(pageBytes);
+        if (nodes.Count > 0)
         {
-            foreach (var dir in Directory.EnumerateDirectories(nodeRoot))
-            {
-                if (NodeDir().Match(Path.GetFileName(dir)) is { Success: true } m
-                    && Directory.Exists(PoolDir(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), pageBytes)))
-                {
-                    var id = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-                    pools.Add(ReadPool(id, pageBytes));
-                }
-            }
+            return [.. nodes.Select(n => ReadPool(n, pageBytes))];
         }
 
-        if (pools.Count == 0 && Directory.Exists(PoolDir(null, pageBytes)))
-        {
-            pools.Add(ReadPool(null, pageBytes));
-        }
-
-        return [.. pools.OrderBy(p => p.Node)];
+        return counters.HasPool(null, pageBytes) ? [ReadPool(null, pageBytes)] : [];
     }
 
     /// <summary>True when the kernel has a pool of this page size at all (1Gi needs CPU support, pdpe1gb).</summary>
-    public bool Supports(long pageBytes) => Directory.Exists(PoolDir(null, pageBytes)) || Read(pageBytes).Count > 0;
+    public bool Supports(long pageBytes) => counters.HasPool(null, pageBytes) || counters.NodesWithPool(pageBytes).Count > 0;
 
-    public HugepagePool ReadPool(int? node, long pageBytes) =>
-        new(node, pageBytes, ReadCounter(node, pageBytes, "nr_hugepages"), ReadCounter(node, pageBytes, "free_hugepages"));
+    public HugepagePoolReading ReadPool(int? node, long pageBytes) =>
+        new(node, pageBytes, counters.TotalPages(node, pageBytes), counters.FreePages(node, pageBytes));
 
     /// <summary>The sysfs file that sets a pool's size.</summary>
-    public string TotalFile(int? node, long pageBytes) => Path.Combine(PoolDir(node, pageBytes), "nr_hugepages");
+    public string TotalFile(int? node, long pageBytes) => counters.TotalPagesPath(node, pageBytes);
 
     /// <summary>Asks the kernel for <paramref name="total"/> pages and returns what it granted (less when memory is fragmented).</summary>
     public long SetTotal(int? node, long pageBytes, long total)
     {
         File.WriteAllText(TotalFile(node, pageBytes), total.ToString(CultureInfo.InvariantCulture));
-        return ReadCounter(node, pageBytes, "nr_hugepages");
+        return counters.TotalPages(node, pageBytes);
     }
-
-    private long ReadCounter(int? node, long pageBytes, string counter) =>
-        long.Parse(File.ReadAllText(Path.Combine(PoolDir(node, pageBytes), counter)).Trim(), NumberStyles.None, CultureInfo.InvariantCulture);
-
-    private string PoolDir(int? node, long pageBytes)
-    {
-        var pool = string.Create(CultureInfo.InvariantCulture, $"hugepages-{pageBytes / 1024}kB");
-        return node is { } n
-            ? Path.Combine(SysfsRoot, "sys/devices/system/node", string.Create(CultureInfo.InvariantCulture, $"node{n}"), "hugepages", pool)
-            : Path.Combine(SysfsRoot, "sys/kernel/mm/hugepages", pool);
-    }
-
-    [GeneratedRegex("^node([0-9]+)$")]
-    private static partial Regex NodeDir();
 }
