@@ -43,5 +43,50 @@ public sealed class ImageRootTests : IDisposable
     public void AbsolutePathIsRefused() =>
         Assert.Throws<BootFileException>(() => Root.Resolve("spec.boot.initrd", Path.Combine(_dir, "secret")));
 
+    [Fact]
+    public void OpenedPathInsideResolvesToItsRealPath()
+    {
+        Assert.True(Root.TryResolveOpened(Path.Combine(_dir, "root", "inside"), out var real, out var problem), problem);
+        Assert.Equal(Path.Combine(_dir, "root", "kernels", "vmlinuz"), real);
+        Assert.True(Root.TryResolveOpened(Path.Combine(_dir, "root", "kernels", "..", "kernels", ".", "vmlinuz"), out real, out _));
+        Assert.Equal(Path.Combine(_dir, "root", "kernels", "vmlinuz"), real);
+    }
+
+    /// <summary>Paths QEMU opens are resolved as the kernel does: a symlink first, then "..", and no path through a file.</summary>
+    [Theory]
+    [InlineData("root/updir/secret", "resolves to {dir}/secret, outside the root")]
+    [InlineData("root/escape", "resolves to {dir}/secret, outside the root")]
+    [InlineData("root/../secret", "resolves to {dir}/secret, outside the root")]
+    [InlineData("root/updir/root/kernels/../../secret", "resolves to {dir}/secret, outside the root")]
+    [InlineData("root/kernels/vmlinuz/", "does not exist")]
+    [InlineData("root/kernels/vmlinuz/../vmlinuz", "does not exist")]
+    [InlineData("root/missing/../kernels/vmlinuz", "does not exist")]
+    [InlineData("root/loop", "does not exist")]
+    [InlineData("root/kernels", "resolves to {dir}/root/kernels, a directory")]
+    public void OpenedPathsAreResolvedLikeTheKernel(string path, string problem)
+    {
+        File.CreateSymbolicLink(Path.Combine(_dir, "root", "loop"), Path.Combine(_dir, "root", "loop2"));
+        File.CreateSymbolicLink(Path.Combine(_dir, "root", "loop2"), Path.Combine(_dir, "root", "loop"));
+        Assert.False(Root.TryResolveOpened(Path.Combine(_dir, path), out var real, out var actual));
+        Assert.Null(real);
+        Assert.Equal(problem.Replace("{dir}", _dir, StringComparison.Ordinal), actual);
+    }
+
+    /// <summary>"updir" points at the root's parent: "updir/root/.." is that parent again, though lexically it would be inside the root.</summary>
+    [Fact]
+    public void DotDotAfterASymlinkIsNotLexical()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "elsewhere", "sub"));
+        File.WriteAllText(Path.Combine(_dir, "elsewhere", "file"), "x");
+        File.WriteAllText(Path.Combine(_dir, "root", "file"), "inside");
+        Directory.CreateSymbolicLink(Path.Combine(_dir, "root", "sublink"), Path.Combine(_dir, "elsewhere", "sub"));
+        Assert.False(Root.TryResolveOpened(Path.Combine(_dir, "root", "sublink", "..", "file"), out _, out var problem));
+        Assert.Equal($"resolves to {Path.Combine(_dir, "elsewhere", "file")}, outside the root", problem);
+    }
+
+    [Fact]
+    public void OpenedPathMustBeAbsolute() =>
+        Assert.False(Root.TryResolveOpened("kernels/vmlinuz", out _, out _));
+
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 }

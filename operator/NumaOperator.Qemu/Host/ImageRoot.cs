@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace NumaOperator.Qemu.Host;
 
 /// <summary>
@@ -32,15 +34,14 @@ public sealed class ImageRoot
             throw new BootFileException(field, relativeName, "must be a file name relative to the image root, not an absolute path");
         }
 
-        var root = RealPath(Path);
+        var root = RealPath(Path) ?? Path;
         var candidate = System.IO.Path.GetFullPath(System.IO.Path.Combine(root, relativeName));
-        if (!File.Exists(candidate))
+        if (!File.Exists(candidate) || RealPath(candidate) is not { } real)
         {
             throw new BootFileException(field, relativeName, $"no such file under the image root {root}");
         }
 
-        var real = RealPath(candidate);
-        if (!real.StartsWith(root + "/", StringComparison.Ordinal))
+        if (!IsInside(root, real))
         {
             throw new BootFileException(field, relativeName, $"resolves to {real}, outside the image root {root} (symlinks are followed)");
         }
@@ -53,21 +54,124 @@ public sealed class ImageRoot
         return real;
     }
 
-    /// <summary>Follows every symlink of every path component, like realpath(3).</summary>
-    private static string RealPath(string path)
+    /// <summary>
+    /// Where open(2) of <paramref name="path"/> lands (symlinks and ".." resolved as the kernel does), when that is a
+    /// regular file inside the root. For names QEMU opens on its own, such as a qcow2 image's backing file.
+    /// </summary>
+    /// <param name="path">An absolute path, as QEMU would open it.</param>
+    /// <param name="real">The real path inside the root.</param>
+    /// <param name="problem">Why not, to follow a name ("does not exist", "resolves to /etc/shadow, outside the root").</param>
+    public bool TryResolveOpened(string path, [NotNullWhen(true)] out string? real, [NotNullWhen(false)] out string? problem)
     {
-        var full = System.IO.Path.GetFullPath(path);
-        var parts = full.Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var current = "/";
-        for (var i = 0; i < parts.Length; i++)
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        real = null;
+        if (!System.IO.Path.IsPathRooted(path))
         {
-            var next = System.IO.Path.Combine(current, parts[i]);
-            FileSystemInfo info = Directory.Exists(next) ? new DirectoryInfo(next) : new FileInfo(next);
-            var target = info.Exists ? info.ResolveLinkTarget(returnFinalTarget: true) : null;
-            current = target is null ? next : RealPath(target.FullName);
+            problem = "is not an absolute path";
+            return false;
         }
 
-        return current;
+        if (!Directory.Exists(Path) || RealPath(Path) is not { } root)
+        {
+            problem = $"cannot be checked: the image root {Path} does not exist";
+            return false;
+        }
+
+        var resolved = RealPath(path);
+        if (resolved is null || !File.Exists(resolved))
+        {
+            problem = Directory.Exists(resolved) ? $"resolves to {resolved}, a directory" : "does not exist";
+            return false;
+        }
+
+        if (!IsInside(root, resolved))
+        {
+            problem = $"resolves to {resolved}, outside the root";
+            return false;
+        }
+
+        real = resolved;
+        problem = null;
+        return true;
+    }
+
+    private static bool IsInside(string root, string real) =>
+        real.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
+
+    /// <summary>
+    /// realpath(3): each component in order, a symlink replaced by its target (relative to the directory holding it)
+    /// before any later "..", so "link/.." is the parent of the link's target, not the directory holding the link.
+    /// Null where the kernel would fail: a missing or non-directory component before the last, or more than 40 links.
+    /// </summary>
+    private static string? RealPath(string path)
+    {
+        const int maxLinks = 40;
+        var resolved = new List<string>();
+        var pending = new Stack<string>();
+        PushComponents(pending, path);
+        var links = 0;
+        while (pending.TryPop(out var part))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == "..")
+            {
+                if (resolved.Count > 0)
+                {
+                    resolved.RemoveAt(resolved.Count - 1);
+                }
+
+                continue;
+            }
+
+            var current = "/" + string.Join('/', resolved.Append(part));
+            string? target;
+            try
+            {
+                target = new FileInfo(current).LinkTarget;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+
+            if (target is not null)
+            {
+                if (++links > maxLinks)
+                {
+                    return null;
+                }
+
+                if (target.StartsWith('/'))
+                {
+                    resolved.Clear();
+                }
+
+                PushComponents(pending, target);
+                continue;
+            }
+
+            resolved.Add(part);
+            // Anything after a component ("x/", "x/.", "x/..") needs it to be a directory, as the kernel does.
+            if (pending.Count > 0 && !Directory.Exists(current))
+            {
+                return null;
+            }
+        }
+
+        return "/" + string.Join('/', resolved);
+    }
+
+    private static void PushComponents(Stack<string> pending, string path)
+    {
+        var parts = path.Split('/');
+        for (var i = parts.Length - 1; i >= 0; i--)
+        {
+            pending.Push(parts[i]);
+        }
     }
 }
 

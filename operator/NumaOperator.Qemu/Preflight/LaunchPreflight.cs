@@ -75,7 +75,11 @@ public static class LaunchPreflight
         return new QemuHostFacts(binary.Version, host.KvmUsable, host.HugetlbfsMounts);
     }
 
-    /// <summary>Resolves spec.boot's files inside the image root (symlinks followed); refuses anything else as bad input.</summary>
+    /// <summary>
+    /// Resolves spec.boot's files inside the image root (symlinks followed); refuses anything else as bad input. A
+    /// qcow2 disk's backing chain and external data file must resolve inside the root too (<see cref="Qcow2BackingChain"/>).
+    /// The disk's format is always explicit in the result, so QEMU never probes it.
+    /// </summary>
     public static ResolvedBoot ResolveBoot(BootSpec? boot, ImageRoot imageRoot)
     {
         ArgumentNullException.ThrowIfNull(imageRoot);
@@ -84,18 +88,36 @@ public static class LaunchPreflight
             return ResolvedBoot.FirmwareOnly;
         }
 
+        const string diskField = "spec.boot.disk.image";
         try
         {
-            return new ResolvedBoot(
-                boot.Kernel is null ? null : imageRoot.Resolve("spec.boot.kernel", boot.Kernel),
-                boot.Initrd is null ? null : imageRoot.Resolve("spec.boot.initrd", boot.Initrd),
-                boot.Cmdline,
-                boot.Disk is null ? null : imageRoot.Resolve("spec.boot.disk.image", boot.Disk.Image),
-                boot.Disk?.Format);
+            var kernel = boot.Kernel is null ? null : imageRoot.Resolve("spec.boot.kernel", boot.Kernel);
+            var initrd = boot.Initrd is null ? null : imageRoot.Resolve("spec.boot.initrd", boot.Initrd);
+            string? diskPath = null;
+            string? diskFormat = null;
+            if (boot.Disk is { } disk)
+            {
+                diskPath = imageRoot.Resolve(diskField, disk.Image);
+                diskFormat = DiskFormat(disk);
+                if (diskFormat == "qcow2")
+                {
+                    var source = disk.Format is null ? "spec.boot.disk.format is omitted and the name ends in .qcow2" : "spec.boot.disk.format is qcow2";
+                    Qcow2BackingChain.Check(diskField, disk.Image, source, diskPath, imageRoot);
+                }
+            }
+
+            return new ResolvedBoot(kernel, initrd, boot.Cmdline, diskPath, diskFormat);
         }
         catch (BootFileException e)
         {
             throw new PreflightException(e.Message, isBadInput: true);
         }
+    }
+
+    /// <summary>The API's rule for an omitted format: qcow2 for *.qcow2 names, raw otherwise.</summary>
+    public static string DiskFormat(DiskSpec disk)
+    {
+        ArgumentNullException.ThrowIfNull(disk);
+        return disk.Format ?? (disk.Image.EndsWith(".qcow2", StringComparison.Ordinal) ? "qcow2" : "raw");
     }
 }
