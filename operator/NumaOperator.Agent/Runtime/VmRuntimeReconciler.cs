@@ -77,6 +77,14 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
         var vm = cache.Get(key);
+        if (vm is not null && !LabelledHere(vm))
+        {
+            // Our own status write can put a VM back into the cache after its label moved away (the write raced the
+            // DELETED the server sent for the move, and no other event follows): it is not this node's VM any more.
+            cache.Remove(key);
+            vm = null;
+        }
+
         if (vm is null)
         {
             // Gone from this node's selection (deleted after the controller released it, or moved): nothing may keep running for it.
@@ -422,6 +430,10 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         hugepagesChanged();
         log.LogInformation("VM {Key}: QEMU pid {Pid} stopped", held.Key, held.Vm.Pid);
     }
+
+    /// <summary>The informer's label selector, applied to an object the cache holds.</summary>
+    private bool LabelledHere(NumaVirtualMachine vm) =>
+        vm.Metadata.Labels is { } labels && labels.TryGetValue(ApiGroup.NodeLabel, out var node) && node == options.NodeName;
 
     private static bool IsAlive(TrackedVm held) => ProcFs.IsAlive(held.Vm.Pid) && VmSupervisor.RunningPid(held.Vm.State, held.Vm.Uuid) == held.Vm.Pid;
 
