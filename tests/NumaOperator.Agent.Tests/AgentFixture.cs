@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -11,7 +12,7 @@ namespace NumaOperator.Agent.Tests;
 internal sealed class AgentFixture : IAsyncDisposable
 {
     private readonly List<(CancellationTokenSource Stop, Task Run)> hosts = [];
-    private readonly CollectingLoggerProvider logs = new();
+    private readonly CollectingLoggerProvider logs = new(LogLevel.Debug, keep: 5000);
 
     private AgentFixture(EmbeddedApiServer server)
     {
@@ -125,36 +126,6 @@ internal sealed class AgentFixture : IAsyncDisposable
         Client.Dispose();
         Loggers.Dispose();
         await Server.DisposeAsync();
-    }
-}
-
-internal sealed class CollectingLoggerProvider : ILoggerProvider
-{
-    private readonly System.Collections.Concurrent.ConcurrentQueue<string> lines = new();
-
-    public IEnumerable<string> Lines => lines;
-
-    public ILogger CreateLogger(string categoryName) => new Collecting(categoryName, lines);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Collecting(string category, System.Collections.Concurrent.ConcurrentQueue<string> lines) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => true;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lines.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {logLevel} {category}: {formatter(state, exception)}{(exception is null ? string.Empty : " " + exception.Message)}");
-            if (lines.Count > 5000)
-            {
-                lines.TryDequeue(out _);
-            }
-        }
     }
 }
 

@@ -5,6 +5,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;
 
@@ -12,7 +13,7 @@ namespace NumaOperator.Controller.Tests;
 internal sealed class ControllerFixture : IAsyncDisposable
 {
     private readonly List<(CancellationTokenSource Stop, Task Run)> controllers = [];
-    private readonly CollectingLoggerProvider logs = new();
+    private readonly CollectingLoggerProvider logs = new(LogLevel.Information, keep: 200);
     private readonly ILoggerFactory loggerFactory;
 
     private ControllerFixture(EmbeddedApiServer server)

@@ -10,6 +10,7 @@ using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Tests.Shared;
 using Xunit.Abstractions;
 
 namespace NumaOperator.Reliability.Tests;
@@ -34,7 +35,7 @@ public sealed class FaultHarness : IAsyncDisposable
     private readonly FaultRunOptions options;
     private readonly EmbeddedApiServer server;
     private readonly RequestCounter counter;
-    private readonly CollectingLoggerProvider logs = new();
+    private readonly CollectingLoggerProvider logs = new(LogLevel.Warning, keep: 300, maxLineLength: 240);
     private readonly ILoggerFactory loggers;
     private readonly Kubernetes admin;
     private readonly GenericClient vmsApi;
