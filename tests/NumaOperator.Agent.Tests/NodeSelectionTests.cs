@@ -126,8 +126,8 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
         await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), v => RunsOn(v, There), "vm1 running there", seconds: 60);
         var stateDirHere = Path.Combine(stateHere, "vms", uid.ToString("D"));
         await fixture.WaitForAsync(
-            () => Task.FromResult((Alive: ProcFs.IsAlive(pidHere), Held: here.RunningVms.ContainsKey(uid), StateDir: Directory.Exists(stateDirHere))),
-            s => s == (false, false, false),
+            () => Task.FromResult($"alive={ProcFs.IsAlive(pidHere)} held={here.RunningVms.ContainsKey(uid)} stateDir={Directory.Exists(stateDirHere)}"),
+            s => s == "alive=False held=False stateDir=False",
             $"QEMU pid {pidHere} stopped on {Here}, not held, its state dir removed",
             seconds: 15);
         var pidThere = Assert.Single(QemuHost.QemuPids(uid));
