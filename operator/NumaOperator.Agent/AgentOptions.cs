@@ -1,5 +1,6 @@
 using NumaOperator.Agent.Launch;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 
 namespace NumaOperator.Agent;
@@ -22,6 +23,12 @@ public sealed record AgentOptions
     public string SysfsRoot { get; init; } = "/";
 
     public string QemuPath { get; init; } = QemuBinary.DefaultPath;
+
+    /// <summary>
+    /// The uid:gid each QEMU drops to once it has opened its memory, sockets, pid file and disks (--qemu-user);
+    /// null keeps QEMU running as root (explicit opt-out, warned about at startup). Ignored when the agent is not root.
+    /// </summary>
+    public QemuUser? QemuUser { get; init; } = QemuUser.Default;
 
     /// <summary>How QEMU is started so it outlives the agent (see docs/architecture.md).</summary>
     public ILaunchStrategy LaunchStrategy { get; init; } = new DirectLaunch();

@@ -9,7 +9,7 @@ namespace NumaOperator.Qemu.Tests;
 /// </summary>
 public sealed class ArgvSnapshotTests
 {
-    public static TheoryData<string> Cases => ["seed-vm-tcg-qemu72", "seed-vm-omit-binding", "two-node-ram-kvm-qemu90"];
+    public static TheoryData<string> Cases => ["seed-vm-tcg-qemu72", "seed-vm-omit-binding", "seed-vm-keep-root", "two-node-ram-kvm-qemu90", "two-node-ram-kvm-qemu91"];
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -19,7 +19,9 @@ public sealed class ArgvSnapshotTests
         {
             "seed-vm-tcg-qemu72" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Tcg72),
             "seed-vm-omit-binding" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(omitBinding: true), TestSpecs.Tcg72),
+            "seed-vm-keep-root" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Tcg72),
             "two-node-ram-kvm-qemu90" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Kvm90),
+            "two-node-ram-kvm-qemu91" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Kvm91),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
         var path = RepoPaths.Combine("tests", "NumaOperator.Qemu.Tests", "Snapshots", name + ".argv");
@@ -48,6 +50,34 @@ public sealed class ArgvSnapshotTests
         Assert.Equal("-S", argv[^1]);
         Assert.Contains("-daemonize", argv);
         Assert.DoesNotContain(argv, a => a.StartsWith("thread-context", StringComparison.Ordinal)); // 7.2 hangs with -daemonize
+    }
+
+    [Fact]
+    public void QemuBeforeNineOneDropsPrivilegesWithRunasAndNineOneWithRunWith()
+    {
+        var user = new QemuUser(107, 108);
+        foreach (var (version, flag, value) in new[] { (new Version(7, 2, 22), "-runas", "107:108"), (new Version(9, 0, 2), "-runas", "107:108"), (new Version(9, 1, 0), "-run-with", "user=107:108"), (new Version(10, 0, 0), "-run-with", "user=107:108") })
+        {
+            var argv = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm() with { RunAs = user }, TestSpecs.Tcg72 with { QemuVersion = version });
+            Assert.Equal([value], ValuesOf(argv, flag));
+            Assert.DoesNotContain(flag == "-runas" ? "-run-with" : "-runas", argv);
+            // The drop comes after everything QEMU opens and before -daemonize -S, which stay last.
+            Assert.Equal(["-daemonize", "-S"], argv.TakeLast(2));
+        }
+    }
+
+    [Fact]
+    public void NoUserKeepsQemuRootAndTheSandboxNeverDeniesPrivilegeChanges()
+    {
+        var root = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Tcg72);
+        Assert.DoesNotContain("-runas", root);
+        Assert.DoesNotContain("-run-with", root);
+        foreach (var argv in new[] { root, QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(), TestSpecs.Tcg72) })
+        {
+            // elevateprivileges=deny|children kills QEMU 7.2 at -daemonize's setsid and at -runas's setgid (see RealQemu/PrivilegeDropTests).
+            var sandbox = QemuOptionValue.Split(ValuesOf(argv, "-sandbox").Single());
+            Assert.DoesNotContain(sandbox, p => p.StartsWith("elevateprivileges", StringComparison.Ordinal) || p.StartsWith("spawn", StringComparison.Ordinal));
+        }
     }
 
     [Fact]

@@ -14,15 +14,19 @@ internal static class TestSpecs
 
     public static QemuHostFacts Kvm90 { get; } = Tcg72 with { QemuVersion = new Version(9, 0, 0), KvmUsable = true };
 
-    /// <summary>The seed bug's VM: 4 vCPUs, 30 GiB of 2 MiB pages, strictly on host node 1, CPUs 8-11.</summary>
-    public static VmLaunchSpec SeedVm(bool omitBinding = false) => new(
+    /// <summary>The first QEMU with -run-with user= (and -runas deprecated).</summary>
+    public static QemuHostFacts Kvm91 { get; } = Kvm90 with { QemuVersion = new Version(9, 1, 0) };
+
+    /// <summary>The seed bug's VM: 4 vCPUs, 30 GiB of 2 MiB pages, strictly on host node 1, CPUs 8-11; QEMU drops to the default user unless <paramref name="keepRoot"/>.</summary>
+    public static VmLaunchSpec SeedVm(bool omitBinding = false, bool keepRoot = false) => new(
         "db1",
         Uuid,
         new VmPlacement("worker-7", PageSize.Huge2Mi, [new GuestNodePlacement(0, 1, CpuSet.Parse("0-3"), CpuSet.Parse("8-11"), 30L << 30)]),
         NumaPolicy.Strict,
         ResolvedBoot.FirmwareOnly,
         new VmStatePaths("/run/numa-operator/vms/db1"),
-        omitBinding);
+        omitBinding,
+        keepRoot ? null : QemuUser.Default);
 
     /// <summary>Two guest nodes of ordinary pages, Preferred, with a kernel, initrd, cmdline and disk.</summary>
     public static VmLaunchSpec TwoNodeRam(string name = "web.example", string? cmdline = "console=ttyS0 root=/dev/vda1", string kernel = "/var/lib/numa-operator/images/vmlinuz-6.1") => new(
@@ -34,5 +38,6 @@ internal static class TestSpecs
         ]),
         NumaPolicy.Preferred,
         new ResolvedBoot(kernel, "/var/lib/numa-operator/images/initrd.img-6.1", cmdline, "/var/lib/numa-operator/images/disk,1.qcow2", "qcow2"),
-        new VmStatePaths("/run/numa-operator/vms/" + name));
+        new VmStatePaths("/run/numa-operator/vms/" + name),
+        RunAs: QemuUser.Default);
 }

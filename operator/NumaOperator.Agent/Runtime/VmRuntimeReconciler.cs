@@ -249,7 +249,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         {
             prepared = LaunchPreparation.Prepare(
                 vm.Metadata.Name, uid, placement, policy, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state,
-                PreflightHost.Discover(options.QemuPath), options.OmitBindingForTest);
+                PreflightHost.Discover(options.QemuPath), options.QemuUser, options.OmitBindingForTest);
         }
         catch (PreflightException e)
         {

@@ -112,9 +112,19 @@ public static class QemuArgvBuilder
         }
 
         // QEMU's seccomp filter: no obsolete syscalls, no changing its own scheduling/affinity/priorities (the agent pins
-        // from outside). elevateprivileges=deny and spawn=deny are left out because they block -daemonize's setsid and
-        // fork on QEMU 7.2 (checked: the daemon dies with SIGSYS on syscall 112, setsid).
+        // from outside). elevateprivileges (deny or children) and spawn=deny are left out: QEMU 7.2 installs the filter
+        // before it daemonizes and before it drops to the -runas user, so they kill it at -daemonize's setsid
+        // (SIGSYS, syscall 112) and, without -daemonize, at -runas's setgid (syscall 106) (checked on 7.2.22).
         argv.AddRange(["-sandbox", "on,obsolete=deny,resourcecontrol=deny"]);
+        if (spec.RunAs is { } user)
+        {
+            // QEMU switches to this uid/gid (supplementary groups cleared) after opening every file above and
+            // initialising the machine, just before the guest may run; the agent (root) keeps QMP, pinning and /proc.
+            argv.AddRange(host.UseRunWithUser
+                ? ["-run-with", "user=" + QemuOptionValue.Escape(user.ToString())]
+                : ["-runas", user.ToString()]);
+        }
+
         argv.AddRange(["-daemonize", "-S"]);
         return argv;
     }

@@ -21,5 +21,13 @@ public sealed record QemuHostFacts(Version QemuVersion, bool KvmUsable, IReadOnl
 
     public bool UseThreadContext => QemuVersion >= ThreadContextWithDaemonizeMinimum;
 
+    /// <summary>
+    /// "-run-with user=" exists from QEMU 9.1, which deprecates -runas (docs/about/deprecated.rst, "-runas (since 9.1)");
+    /// older QEMU (Debian 12's 7.2) has only -runas, which takes the same "UID:GID".
+    /// </summary>
+    public static Version RunWithUserMinimum { get; } = new(9, 1);
+
+    public bool UseRunWithUser => QemuVersion >= RunWithUserMinimum;
+
     public string Accelerator => KvmUsable ? "kvm" : "tcg";
 }

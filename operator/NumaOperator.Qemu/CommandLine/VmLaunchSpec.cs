@@ -13,6 +13,7 @@ public sealed record ResolvedBoot(string? KernelPath, string? InitrdPath, string
 /// <param name="Uuid">The VM's identity; QEMU carries it in its argv, which is how adoption recognises it.</param>
 /// <param name="Placement">Guest nodes on host nodes, with vCPUs, host CPUs and memory each.</param>
 /// <param name="OmitBindingForTest">Drops host-nodes/policy from the backends: reproduces the seed bug for the NUMA lab's control run.</param>
+/// <param name="RunAs">The identity QEMU drops to after opening its files; null keeps the launcher's (root in the agent).</param>
 public sealed record VmLaunchSpec(
     string Name,
     Guid Uuid,
@@ -20,7 +21,8 @@ public sealed record VmLaunchSpec(
     NumaPolicy Policy,
     ResolvedBoot Boot,
     VmStatePaths State,
-    bool OmitBindingForTest = false)
+    bool OmitBindingForTest = false,
+    QemuUser? RunAs = null)
 {
     public int Vcpus => Placement.GuestNodes.Sum(g => g.Vcpus.Count);
 }

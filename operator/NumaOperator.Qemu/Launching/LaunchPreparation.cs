@@ -16,6 +16,10 @@ public sealed record PreparedLaunch(VmLaunchSpec Spec, QemuHostFacts Facts, IRea
 /// </summary>
 public static class LaunchPreparation
 {
+    /// <param name="qemuUser">
+    /// The uid/gid QEMU drops to once its files are open; null keeps it as root. Applied only when this process is root:
+    /// an unprivileged launcher cannot switch users (QEMU would fail at setgid) and its QEMU is unprivileged already.
+    /// </param>
     /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
     public static PreparedLaunch Prepare(
         string name,
@@ -26,12 +30,14 @@ public static class LaunchPreparation
         ImageRoot imageRoot,
         VmStatePaths state,
         PreflightHost host,
+        QemuUser? qemuUser,
         bool omitBindingForTest = false)
     {
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
         var facts = LaunchPreflight.Check(placement, state, host);
-        var spec = new VmLaunchSpec(name, uuid, placement, policy, resolved, state, omitBindingForTest);
+        var runAs = Environment.IsPrivilegedProcess ? qemuUser : null;
+        var spec = new VmLaunchSpec(name, uuid, placement, policy, resolved, state, omitBindingForTest, runAs);
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }
 }

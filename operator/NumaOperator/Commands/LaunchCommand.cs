@@ -44,11 +44,12 @@ public sealed class LaunchCommand : ICliCommand
         var stopAfter = new Option<bool>("--stop-after") { Description = "Stop the VM (powerdown, quit, kill) after launching/measuring and remove its state dir" };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: drop host-nodes/policy from the memory backends (reproduces the unbound seed bug)", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
+        var qemuUser = QemuUserOption.Create();
         var output = new Option<string>("--output", "-o") { Description = "table (people) or json (one object)", DefaultValueFactory = _ => "table" };
         output.AcceptOnlyFromAmong([.. OutputFormats]);
 
         var command = new Command("launch", "Start one VM on this host with memory bound to the given host NUMA nodes, pin its vCPUs, and optionally measure where its memory landed.");
-        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, qemu, output })
+        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, qemu, qemuUser, output })
         {
             command.Options.Add(option);
         }
@@ -63,6 +64,7 @@ public sealed class LaunchCommand : ICliCommand
                 parseResult.GetValue(stopAfter),
                 parseResult.GetValue(omitBinding),
                 parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
+                QemuUserOption.Parse(parseResult.GetValue(qemuUser)),
                 parseResult.GetValue(output) ?? "table"),
             ct));
         return command;
@@ -79,6 +81,11 @@ public sealed class LaunchCommand : ICliCommand
 
         var request = validation.Request!;
         var hostNodes = ParseHostNodes(options.HostNodes);
+        if (options.QemuUser is null)
+        {
+            await Console.Error.WriteLineAsync("warning: " + QemuUserOption.RootWarning);
+        }
+
         var topology = new SysfsTopologyReader("/").ReadTopology();
         var name = vm.Metadata.Name;
         var state = new VmStatePaths(Path.GetFullPath(options.StateDir ?? Path.Combine(DefaultStateRoot, name)));
@@ -94,7 +101,7 @@ public sealed class LaunchCommand : ICliCommand
         try
         {
             placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology);
-            prepared = LaunchPreparation.Prepare(name, uuid, placement, request.Policy, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, PreflightHost.Discover(options.QemuPath), options.OmitBindingForTest);
+            prepared = LaunchPreparation.Prepare(name, uuid, placement, request.Policy, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, PreflightHost.Discover(options.QemuPath), options.QemuUser, options.OmitBindingForTest);
         }
         catch (PreflightException e) when (e.IsBadInput)
         {
@@ -330,7 +337,7 @@ public sealed class LaunchCommand : ICliCommand
             : $"running daemonized; stop it with: kill {r.Pid} && rm -rf {spec.State.Directory}");
     }
 
-    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, string Output);
+    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, QemuUser? QemuUser, string Output);
 
     private sealed record LaunchResult(
         VmLaunchSpec Spec,
