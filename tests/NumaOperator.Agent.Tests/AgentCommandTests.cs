@@ -12,6 +12,7 @@ public sealed class AgentCommandTests
     [Theory]
     [InlineData("--launch-strategy", "docker", "allowed: direct, systemd-run")]
     [InlineData("--sample-interval", "15", "500ms, 15s")]
+    [InlineData("--qemu-user", "qemu", "UID:GID (decimal")]
     [InlineData("--health-listen", "8081", "http://+:8081/")]
     [InlineData("--metrics-listen", "localhost:9464", "http://+:9464/")]
     [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "does not exist")]

@@ -110,6 +110,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonAligned, Conditions.Find(vm.Status.Conditions, AgentConditions.NumaAligned)!.Reason);
         var pid = Assert.Single(QemuHost.QemuPids(uid));
         Assert.Equal(pid, agent.RunningVms[uid]);
+        Assert.Contains($"Uid:\t{NumaOperator.Qemu.CommandLine.QemuUser.Default.Uid}\t", File.ReadAllText($"/proc/{pid}/status"), StringComparison.Ordinal); // --qemu-user's default: QEMU dropped root
         Assert.True(File.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"), "qmp.sock")));
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventStarted);
 

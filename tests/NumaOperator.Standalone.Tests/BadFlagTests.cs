@@ -19,6 +19,7 @@ public sealed class BadFlagTests : IDisposable
     [InlineData("--timeout", "soon", "expected a duration like 30s, 5m, 1h or 1m30s")]
     [InlineData("--node-name", "My_Host", "must be a DNS subdomain")]
     [InlineData("--apply", "/nonexistent/vm.yaml", "no such file or directory")]
+    [InlineData("--qemu-user", "0:0", "is not UID:GID (decimal")]
     public async Task A_bad_flag_exits_2_naming_the_flag_and_what_is_allowed(string flag, string value, string expected)
     {
         var result = await CliProcess.RunAsync(TimeSpan.FromMinutes(1), "standalone", "--data-dir", DataDir, flag, value);

@@ -32,9 +32,10 @@ public sealed class AgentCommand : ICliCommand
         var sysfsRoot = new Option<string>("--sysfs-root") { Description = "Root under which sys/devices/system/node is read (tests)", DefaultValueFactory = _ => "/", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run)", Hidden = true };
+        var qemuUser = QemuUserOption.Create();
 
         var command = new Command("agent", "Run the node agent: publish this node's NUMA topology, run the QEMU of the VMs placed here, measure where their memory is.");
-        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding })
+        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser })
         {
             command.Options.Add(option);
         }
@@ -56,6 +57,7 @@ public sealed class AgentCommand : ICliCommand
                 throw new BadInputException($"--sample-interval: \"{sampleText}\" is not {DurationText.Allowed}");
             }
 
+            var runAs = QemuUserOption.Parse(parseResult.GetValue(qemuUser));
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
             var options = new AgentOptions
@@ -65,6 +67,7 @@ public sealed class AgentCommand : ICliCommand
                 ImageRoot = Path.GetFullPath(parseResult.GetValue(imageRoot)!),
                 SysfsRoot = parseResult.GetValue(sysfsRoot)!,
                 QemuPath = parseResult.GetValue(qemu)!,
+                QemuUser = runAs,
                 LaunchStrategy = launch,
                 SampleInterval = sampleInterval,
                 OmitBindingForTest = parseResult.GetValue(omitBinding),
@@ -76,6 +79,11 @@ public sealed class AgentCommand : ICliCommand
             // Reconcile spans and work-queue metrics come from the shared runtime's source; OTLP only (one /metrics listener).
             using var runtimeTelemetry = TelemetryExport.Start("numa-operator-agent", Controller.Runtime.ControllerTelemetry.Name, null);
             using var loggers = ClusterProcess.ConsoleLoggers();
+            if (runAs is null)
+            {
+                loggers.CreateLogger("agent").LogWarning(QemuUserOption.RootWarning);
+            }
+
             // SIGTERM (what Kubernetes sends) cancels ct like Ctrl-C (Program.cs): QMP closed, locks released, VMs left running.
             await new AgentHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;

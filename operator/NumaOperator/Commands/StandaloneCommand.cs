@@ -30,10 +30,11 @@ public sealed class StandaloneCommand : ICliCommand
         var stopGrace = new Option<string>("--stop-grace") { Description = "How long a stopped VM gets to power down (ACPI) before QEMU quits; a VM without an OS (no spec.boot) never answers, so short is fine there", DefaultValueFactory = _ => "30s" };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
+        var qemuUser = QemuUserOption.Create();
         var sampleInterval = new Option<string>("--sample-interval") { Description = "How often the agent reads each VM's numa_maps", DefaultValueFactory = _ => "15s", Hidden = true };
 
         var command = new Command("standalone", "Run the API server, controller and agent for this one host; kubectl works against it with the written kubeconfig.");
-        foreach (var option in new Option[] { dataDir, listen, kubeconfig, apply, hugepages, nodeName, imageRoot, exitWhenReady, stopVms, timeout, stopGrace, omitBinding, qemu, sampleInterval })
+        foreach (var option in new Option[] { dataDir, listen, kubeconfig, apply, hugepages, nodeName, imageRoot, exitWhenReady, stopVms, timeout, stopGrace, omitBinding, qemu, qemuUser, sampleInterval })
         {
             command.Options.Add(option);
         }
@@ -43,6 +44,7 @@ public sealed class StandaloneCommand : ICliCommand
             var data = parseResult.GetValue(dataDir) ?? StandaloneOptions.DefaultDataDir;
             var node = parseResult.GetValue(nodeName) ?? NodeRegistration.DefaultNodeName();
             NodeRegistration.Validate(node);
+            var runAs = QemuUserOption.Parse(parseResult.GetValue(qemuUser));
             var options = new StandaloneOptions
             {
                 DataDir = Path.GetFullPath(data),
@@ -57,10 +59,15 @@ public sealed class StandaloneCommand : ICliCommand
                 Timeout = DurationOption.Parse("--timeout", parseResult.GetValue(timeout) ?? "5m", TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
                 OmitBindingForTest = parseResult.GetValue(omitBinding),
                 QemuPath = parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
+                QemuUser = runAs,
                 StopGrace = DurationOption.Parse("--stop-grace", parseResult.GetValue(stopGrace) ?? "30s", TimeSpan.Zero, TimeSpan.FromMinutes(30)),
                 SampleInterval = DurationOption.Parse("--sample-interval", parseResult.GetValue(sampleInterval) ?? "15s", TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1)),
             };
             var live = !Console.IsOutputRedirected;
+            if (runAs is null)
+            {
+                await Console.Error.WriteLineAsync("warning: " + QemuUserOption.RootWarning);
+            }
 
             // Ctrl+C and SIGTERM cancel ct (Program.cs) and start an orderly exit: final report, --stop-vms-on-exit, hugepages back.
             return await new StandaloneHost(options, TerminalConsole.Create(), Console.Out, live).RunAsync(ct);

@@ -85,6 +85,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 StateDirectory = options.AgentStateDirectory,
                 ImageRoot = options.ImageRoot,
                 QemuPath = options.QemuPath,
+                QemuUser = options.QemuUser,
                 SampleInterval = options.SampleInterval,
                 OmitBindingForTest = options.OmitBindingForTest,
                 StopGrace = options.StopGrace,

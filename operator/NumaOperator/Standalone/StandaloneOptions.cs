@@ -1,3 +1,5 @@
+using NumaOperator.Qemu.CommandLine;
+
 namespace NumaOperator.Cli.Standalone;
 
 /// <summary>Everything `numa-operator standalone` was asked to do, parsed and checked.</summary>
@@ -33,6 +35,9 @@ public sealed record StandaloneOptions
     public bool OmitBindingForTest { get; init; }
 
     public required string QemuPath { get; init; }
+
+    /// <summary>--qemu-user: the uid:gid QEMU drops to; null keeps it root.</summary>
+    public QemuUser? QemuUser { get; init; } = QemuUser.Default;
 
     public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;
 
