@@ -28,6 +28,34 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
         Assert.Contains("host-nodes=0,policy=bind", json["argv"]!.AsArray().Select(a => a!.GetValue<string>()).Single(a => a.StartsWith("memory-backend-file", StringComparison.Ordinal)), StringComparison.Ordinal);
         var pid = json["pid"]!.GetValue<int>();
         Assert.False(Qemu.Host.ProcFs.IsAlive(pid));
+        var argv = json["argv"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.Contains(argv, a => a == Qemu.CommandLine.QemuUser.Default.ToString() || a == "user=" + Qemu.CommandLine.QemuUser.Default); // dropped by default
+    }
+
+    [SkippableFact]
+    public async Task QemuUserRootIsAnExplicitOptOutWithAWarning()
+    {
+        Skip.IfNot(host.Available, HugepageHost.SkipReason);
+        var (exit, stdout, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--stop-after", "--qemu-user", "root", "-o", "json");
+        Assert.True(exit == 0, $"exit {exit}: {stderr}{stdout}");
+        Assert.Contains("warning: --qemu-user root: QEMU keeps running as root", stderr, StringComparison.Ordinal);
+        var argv = JsonNode.Parse(stdout)!["argv"]!.AsArray().Select(a => a!.GetValue<string>()).ToList();
+        Assert.DoesNotContain("-runas", argv);
+        Assert.DoesNotContain("-run-with", argv);
+    }
+
+    [SkippableTheory]
+    [InlineData("qemu")]
+    [InlineData("0:0")]
+    [InlineData("107")]
+    public async Task BadQemuUserExitsTwoNamingTheFlagAndStartsNothing(string user)
+    {
+        Skip.IfNot(HostCapabilities.IsLinux, "Linux only");
+        var (exit, _, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--qemu-user", user);
+        Assert.Equal(2, exit);
+        Assert.Contains($"--qemu-user: \"{user}\" is not UID:GID", stderr, StringComparison.Ordinal);
+        Assert.Contains("or root", stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "state")));
     }
 
     [SkippableFact]

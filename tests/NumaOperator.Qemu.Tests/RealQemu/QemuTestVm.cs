@@ -9,12 +9,16 @@ using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 
-/// <summary>A small firmware-only test VM (1 vCPU dedicated to the host's highest CPU, 64 MiB) and its cleanup: whatever QEMU it started is killed in Dispose.</summary>
+/// <summary>
+/// A small test VM (1 vCPU dedicated to the host's highest CPU, 64 MiB; firmware only unless given boot files) whose
+/// QEMU drops to <see cref="QemuUser.Default"/> like the agent's, unless <c>keepRoot</c>; and its cleanup: whatever
+/// QEMU it started is killed in Dispose.
+/// </summary>
 public sealed class QemuTestVm : IAsyncDisposable
 {
     private readonly List<int> _pids = [];
 
-    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount)
+    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount, ResolvedBoot? boot = null, bool keepRoot = false, long memoryBytes = 64L << 20)
     {
         Topology = new SysfsTopologyReader("/").ReadTopology();
         var node0 = Topology.Node(0)!;
@@ -23,10 +27,11 @@ public sealed class QemuTestVm : IAsyncDisposable
         Spec = new VmLaunchSpec(
             "test-vm",
             Guid.NewGuid(),
-            new VmPlacement("local", pageSize, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Of(vcpuHost), 64L << 20)]),
+            new VmPlacement("local", pageSize, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Of(vcpuHost), memoryBytes)]),
             NumaPolicy.Strict,
-            ResolvedBoot.FirmwareOnly,
-            new VmStatePaths(Path.Combine(StateRoot, "vm")));
+            boot ?? ResolvedBoot.FirmwareOnly,
+            new VmStatePaths(Path.Combine(StateRoot, "vm")),
+            RunAs: keepRoot ? null : QemuUser.Default);
         Mounts = hugetlbfsMount is null ? [] : [new HugetlbfsMount(hugetlbfsMount, 2L << 20)];
     }
 
