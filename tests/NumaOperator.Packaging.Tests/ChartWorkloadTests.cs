@@ -130,7 +130,7 @@ public class ChartWorkloadTests
         Assert.Equal("spec.nodeName", Yaml.Scalar(nodeName, "valueFrom", "fieldRef", "fieldPath"));
         var args = Yaml.Strings(container, "args");
         Assert.Equal(
-            ["agent", "--node-name", "$(NODE_NAME)", "--state-dir", "/var/lib/numa-operator", "--image-root", "/var/lib/numa-operator/images", "--launch-strategy", "systemd-run"],
+            ["agent", "--node-name", "$(NODE_NAME)", "--state-dir", "/var/lib/numa-operator", "--image-root", "/var/lib/numa-operator/images", "--launch-strategy", "systemd-run", "--qemu-user", "65531:65531"],
             args);
         Assert.True(Yaml.IsTrue(container, "securityContext", "readOnlyRootFilesystem"));
     }
