@@ -136,7 +136,7 @@ public static class Qcow2BackingChain
 
         if (!name.StartsWith('/'))
         {
-            throw new BootFileException(field, image, $"{refusal}, a relative name QEMU 7.2 opens against its own working directory, not the image's: name it by an absolute path that {rule.Replace("must resolve", "resolves", StringComparison.Ordinal)} (qemu-img amend -o data_file=/absolute/path)");
+            throw new BootFileException(field, image, $"{refusal}, a relative name QEMU 7.2 opens against its own working directory, not the image's: name it by an absolute path that resolves inside the image root {root.Path} (qemu-img amend -o data_file=/absolute/path)");
         }
 
         if (!root.TryResolveOpened(name, out _, out var problem))
