@@ -7,10 +7,11 @@ repo=$(pwd)
 
 log() { printf '[tests/run.sh] %s\n' "$*"; }
 
-# --- system packages: QEMU (real VMs), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm),
+# --- system packages: QEMU (real VMs), qemu-img/qemu-io (qcow2 chains), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm),
 #     Lua 5.1 and 5.4 (the Argo CD health check runs under both) ---
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
+command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
 command -v numactl >/dev/null 2>&1 || missing+=(numactl)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 compgen -G '/boot/vmlinuz-*' >/dev/null || missing+=(linux-image-amd64)
