@@ -1,0 +1,125 @@
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Cli.Explaining;
+
+namespace NumaOperator.Cli.Commands;
+
+/// <summary>
+/// <c>numa-operator explain NAMESPACE/NAME</c>: reads the VM, its Events and (when it is not placed) every VM,
+/// NumaNodeTopology and Node, and prints why the VM is where it is. Only I/O here; the explanation is
+/// <see cref="ExplanationBuilder"/>'s.
+/// </summary>
+public sealed class ExplainCommand : ICliCommand
+{
+    public static readonly IReadOnlyList<string> Formats = ["table", "json"];
+
+    /// <summary>The --help description; the exit codes are part of the contract with scripts.</summary>
+    public const string HelpText =
+        "Explain why a NumaVirtualMachine is not scheduled, not running or not NUMA-aligned: its conditions, the\n" +
+        "placement engine's per-node reasons (the controller's own engine and ledger), its placement against the\n" +
+        "measured numastat, and its latest Warning events.\n" +
+        "Exit codes:\n" +
+        "  0  an explanation was printed, whatever the VM's state\n" +
+        "  1  runtime failure: the API server is unreachable or refused the request, or the VM does not exist\n" +
+        "     (NotFound is exit 1, as for `kubectl get`: the argument is well-formed, the cluster lacks the object)\n" +
+        "  2  bad input: the argument is not NAMESPACE/NAME, an option value is not allowed, or no kubeconfig/context";
+
+    public int Order => 25;
+
+    public Command Build()
+    {
+        var vm = new Argument<string>("NAMESPACE/NAME") { Description = "The NumaVirtualMachine, e.g. default/db1" };
+        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" };
+        var context = new Option<string?>("--context") { Description = "kubeconfig context to use (default: its current-context)" };
+        var output = new Option<string>("--output", "-o")
+        {
+            Description = "table (default): for a person; json: the same explanation as one JSON object",
+            DefaultValueFactory = _ => "table",
+        };
+        output.AcceptOnlyFromAmong([.. Formats]);
+        var command = new Command("explain", HelpText);
+        command.Arguments.Add(vm);
+        command.Options.Add(kubeconfig);
+        command.Options.Add(context);
+        command.Options.Add(output);
+        command.SetAction(async (parseResult, ct) =>
+        {
+            var reference = VmReference.Parse(parseResult.GetValue(vm));
+            var configuration = KubeconfigLoader.Load(parseResult.GetValue(kubeconfig), parseResult.GetValue(context));
+            configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            var input = await ReadAsync(configuration, reference, ct);
+            var explanation = ExplanationBuilder.Build(input);
+            await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
+            if (parseResult.GetValue(output) == "json")
+            {
+                await stdout.WriteLineAsync(ExplanationJson.Serialize(explanation));
+            }
+            else
+            {
+                ExplanationText.Write(explanation, stdout);
+            }
+
+            await stdout.FlushAsync(ct);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task<ExplainInput> ReadAsync(KubernetesClientConfiguration configuration, VmReference reference, CancellationToken ct)
+    {
+        var server = configuration.Host;
+        using var client = new Kubernetes(configuration);
+        using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
+        try
+        {
+            NumaVirtualMachine vm;
+            try
+            {
+                vm = await vms.ReadNamespacedAsync<NumaVirtualMachine>(reference.Namespace, reference.Name, ct);
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new ExplainFailedException($"NumaVirtualMachine \"{reference.Name}\" not found in namespace \"{reference.Namespace}\" (server {server})");
+            }
+
+            // The embedded server (like older clusters) selects Events by name/namespace only: filter by involvedObject here.
+            var events = (await client.CoreV1.ListNamespacedEventAsync(reference.Namespace, cancellationToken: ct)).Items
+                .Where(e => e.InvolvedObject?.Name == reference.Name)
+                .ToList();
+            if (!ExplanationBuilder.NeedsCluster(vm))
+            {
+                return new ExplainInput(vm, events, [], [], [], DateTime.UtcNow);
+            }
+
+            var all = (await ListClusterAsync<NumaVirtualMachineList>(client, NumaVirtualMachine.Plural, ct)).Items.ToList();
+            var nnts = (await ListClusterAsync<NumaNodeTopologyList>(client, NumaNodeTopology.Plural, ct)).Items.ToList();
+            var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.ToList();
+            return new ExplainInput(vm, events, all, nnts, nodes, DateTime.UtcNow);
+        }
+        catch (HttpOperationException e)
+        {
+            var body = e.Response.Content is { Length: > 0 } content ? ": " + Placing.OneLineText.Of(content.Length > 300 ? content[..300] + "..." : content) : string.Empty;
+            throw new ExplainFailedException($"API server {server} answered {(int)e.Response.StatusCode} {e.Response.StatusCode}{body}", e);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new ExplainFailedException($"cannot reach the API server {server}: {e.Message}", e);
+        }
+        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new ExplainFailedException($"the API server {server} did not answer within {configuration.HttpClientTimeout.TotalSeconds:0} s", e);
+        }
+    }
+
+    /// <summary>Every object of a custom resource, all namespaces (a VM in any namespace holds capacity).</summary>
+    private static async Task<T> ListClusterAsync<T>(Kubernetes client, string plural, CancellationToken ct)
+    {
+        using var response = await client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(ApiGroup.Group, ApiGroup.Version, plural, cancellationToken: ct);
+        return KubernetesJson.Deserialize<T>(response.Body.ToString()!);
+    }
+}
