@@ -17,7 +17,7 @@ public static class ExplanationText
         o.WriteLine($"NumaVirtualMachine {S(e.Vm)}");
         o.WriteLine($"Verdict:     {S(e.Verdict)}");
         o.WriteLine($"Phase:       {S(e.Phase ?? "(none)")}");
-        o.WriteLine($"Generation:  {N(e.Generation)} (status.observedGeneration {N(e.ObservedGeneration)})");
+        o.WriteLine($"Generation:  {N(e.Generation)}, status.observedGeneration {N(e.ObservedGeneration)}");
         if (e.GenerationNote is { } note)
         {
             o.WriteLine($"             {S(note)}");
@@ -72,7 +72,7 @@ public static class ExplanationText
             o.WriteLine($"Measured (numastat, sampled {m.Age} ago): localRatio {S(m.LocalRatio ?? "-")}; NumaAligned={S(m.Aligned ?? "Unknown")} {S(m.Reason ?? string.Empty)}".TrimEnd());
             if (m.Nodes.Count > 0)
             {
-                Table(o, ["HOST NODE", "BYTES", "", "PLACED"], m.Nodes.Select(n => new[]
+                Table(o, ["HOST NODE", "BYTES", "SIZE", "PLACED THERE"], m.Nodes.Select(n => new[]
                 {
                     I(n.Node), n.Bytes.ToString(CultureInfo.InvariantCulture), n.Human, n.Placed ? "yes" : "no",
                 }));
@@ -119,7 +119,7 @@ public static class ExplanationText
         {
             o.WriteLine();
             o.WriteLine($"  node {S(candidate.Node)}: {S(candidate.Reason ?? "fits")}");
-            Table(o, ["    NUMA", "ALLOWED", $"FREE {r.PageSize} PAGES", "NEEDS", "FREE CPUS", "NEEDS"], candidate.NumaNodes.Select(n => new[]
+            Table(o, ["    NUMA", "ALLOWED", $"FREE/TOTAL {r.PageSize} PAGES", "PAGES NEEDED", "FREE/USABLE CPUS", "CPUS NEEDED"], candidate.NumaNodes.Select(n => new[]
             {
                 "    " + I(n.Id),
                 n.Allowed ? "yes" : "no",
@@ -166,5 +166,5 @@ public static class ExplanationText
 
     private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string N(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "(none)";
+    private static string N(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "none";
 }
