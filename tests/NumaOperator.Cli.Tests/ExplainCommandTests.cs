@@ -145,6 +145,28 @@ public sealed class ExplainCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Named_context_is_used_and_an_output_format_outside_table_json_is_bad_input()
+    {
+        var run = await Explain("default/ghost", "--context", NumaOperator.ApiServer.Kubeconfig.ContextName);
+        Assert.Equal(1, run.ExitCode); // reached the server through that context: NotFound, not a kubeconfig error
+        Assert.Contains("not found", run.Stderr, StringComparison.Ordinal);
+
+        var yaml = await Explain("default/ghost", "-o", "yaml");
+        Assert.Equal(2, yaml.ExitCode);
+        Assert.Contains("yaml", yaml.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_documents_the_exit_codes_including_NotFound()
+    {
+        var run = await Explain("--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("NotFound is exit 1", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--kubeconfig", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Missing_vm_exits_1_like_kubectl_and_says_so()
     {
         var run = await Explain("default/ghost");

@@ -94,6 +94,22 @@ public sealed class ExplanationBuilderTests
     }
 
     [Fact]
+    public void Placed_vm_whose_spec_became_invalid_is_stalled_and_names_the_field()
+    {
+        var vm = Placed("db1", hostNode: 1, (1, 64L << 20));
+        vm.Spec.Numa = new NumaSpec { Policy = "Loose" };
+        vm.Status!.Conditions = [.. vm.Status.Conditions!, Condition("Stalled", "True", "InvalidSpec", "spec.numa.policy: Unsupported value: \"Loose\": supported values: \"Strict\", \"Preferred\"", Now)];
+
+        var e = ExplanationBuilder.Build(new ExplainInput(vm, [], [], [], [], Now));
+
+        Assert.StartsWith("stalled (InvalidSpec): spec.numa.policy", e.Verdict, StringComparison.Ordinal);
+        var error = Assert.Single(e.InvalidSpec!.Errors);
+        Assert.Equal("spec.numa.policy", error.Path);
+        Assert.Contains("\"Strict\", \"Preferred\"", error.Detail, StringComparison.Ordinal);
+        Assert.NotNull(e.Placement); // still placed: the VM keeps running on its placement
+    }
+
+    [Fact]
     public void Scheduled_and_aligned_vm_shows_placement_and_measurement_on_the_placed_node()
     {
         var vm = Placed("db1", hostNode: 1, (0, 0), (1, 64L << 20));
