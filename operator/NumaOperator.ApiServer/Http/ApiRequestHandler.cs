@@ -160,7 +160,7 @@ public sealed class ApiRequestHandler(
             }
             else if (HttpMethods.IsPost(method) && ns is not null)
             {
-                var created = operations.Create(kind, ns, await ReadCreateBodyAsync(kind, request), options);
+                var created = operations.Create(kind, ns, await ReadCreateBodyAsync(kind, context, options), options);
                 await WriteObjectAsync(context, options.DryRun ? 200 : 201, kind, created);
             }
             else if (HttpMethods.IsDelete(method) && ns is not null)
@@ -189,19 +189,31 @@ public sealed class ApiRequestHandler(
         }
         else if (HttpMethods.IsPut(method))
         {
-            result = operations.Update(kind, ns, target.Name, ResourceOperations.ParseBody(await ReadBodyAsync(request)), statusOnly, options);
+            var body = await ReadBodyAsync(request);
+            var parsed = ResourceOperations.ParseBody(body);
+            CheckDuplicateFields(context, body, options, ObjectDecodingError(kind), string.Empty);
+            result = operations.Update(kind, ns, target.Name, parsed, statusOnly, options);
         }
         else if (HttpMethods.IsPatch(method))
         {
             var patchKind = PatchKindOf(kind, request.ContentType);
             JsonNode? patch;
+            var body = await ReadBodyAsync(request);
             try
             {
-                patch = JsonNode.Parse(await ReadBodyAsync(request));
+                patch = LastKeyWins.Parse(body);
             }
             catch (JsonException e)
             {
                 throw ApiStatusException.BadRequest($"error decoding patch: {e.Message}");
+            }
+
+            // The real server strict-decodes the patch itself (patch.go applyJSPatch: kjson.UnmarshalStrict of the
+            // patch bytes under Strict and Warn), so duplicates are judged in the patch; the patched result is
+            // re-encoded and cannot hold any. A strategic merge patch on a custom resource is a 415 first.
+            if (!(patchKind == PatchKind.StrategicMerge && kind.IsCustomResource))
+            {
+                CheckDuplicateFields(context, body, options, "strict decoding error: ", patchKind == PatchKind.Json ? "json patch " : string.Empty);
             }
 
             result = operations.Patch(kind, ns, target.Name, patchKind, patch, statusOnly, options);
@@ -245,7 +257,12 @@ public sealed class ApiRequestHandler(
             throw ApiStatusException.BadRequest($"fieldValidation: Unsupported value: \"{validation}\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
         }
 
-        return new WriteOptions(dryRun == "All", validation == "Strict");
+        return new WriteOptions(dryRun == "All", validation switch
+        {
+            "Strict" => FieldValidation.Strict,
+            "Ignore" => FieldValidation.Ignore,
+            _ => FieldValidation.Warn,
+        });
     }
 
     private async Task ListAsync(HttpContext context, ResourceKind kind, string? ns)
@@ -444,7 +461,7 @@ public sealed class ApiRequestHandler(
 
         try
         {
-            var preconditions = JsonNode.Parse(body)?["preconditions"];
+            var preconditions = LastKeyWins.Parse(body)?["preconditions"];
             return (preconditions?["resourceVersion"]?.ToString(), preconditions?["uid"]?.ToString());
         }
         catch (JsonException e)
@@ -454,8 +471,9 @@ public sealed class ApiRequestHandler(
     }
 
     /// <summary>JSON, or for a Namespace also the protobuf that <c>kubectl create namespace</c> sends.</summary>
-    private static async Task<JsonObject> ReadCreateBodyAsync(ResourceKind kind, HttpRequest request)
+    private static async Task<JsonObject> ReadCreateBodyAsync(ResourceKind kind, HttpContext context, WriteOptions options)
     {
+        var request = context.Request;
         if (kind == BuiltinResources.Namespaces && (request.ContentType ?? string.Empty).StartsWith("application/vnd.kubernetes.protobuf", StringComparison.Ordinal))
         {
             using var buffer = new MemoryStream();
@@ -470,7 +488,42 @@ public sealed class ApiRequestHandler(
             }
         }
 
-        return ResourceOperations.ParseBody(await ReadBodyAsync(request));
+        var body = await ReadBodyAsync(request);
+        var parsed = ResourceOperations.ParseBody(body);
+        CheckDuplicateFields(context, body, options, ObjectDecodingError(kind), string.Empty);
+        return parsed;
+    }
+
+    /// <summary>The prefix of the real server's strict decoding error for an object body (as for unknown fields).</summary>
+    private static string ObjectDecodingError(ResourceKind kind) =>
+        $"{kind.Kind} in version \"{kind.Version}\" cannot be handled as a {kind.Kind}: strict decoding error: ";
+
+    /// <summary>
+    /// Repeated keys in a JSON body (which the parser resolved to the last value): under Strict a 400 naming each,
+    /// before anything is written; under Warn a Warning header each and the write goes on; under Ignore nothing.
+    /// </summary>
+    private static void CheckDuplicateFields(HttpContext context, byte[] body, WriteOptions options, string strictPrefix, string fieldPrefix)
+    {
+        if (options.Validation == FieldValidation.Ignore)
+        {
+            return;
+        }
+
+        var duplicates = DuplicateKeys.Find(body).Select(path => $"{fieldPrefix}duplicate field \"{path}\"").ToList();
+        if (duplicates.Count == 0)
+        {
+            return;
+        }
+
+        if (options.Validation == FieldValidation.Strict)
+        {
+            throw ApiStatusException.BadRequest(strictPrefix + string.Join(", ", duplicates));
+        }
+
+        foreach (var warning in duplicates)
+        {
+            context.Response.Headers.Append("Warning", WarningHeader.Format(warning));
+        }
     }
 
     private static async Task<byte[]> ReadBodyAsync(HttpRequest request)

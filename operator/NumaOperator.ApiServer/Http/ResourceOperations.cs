@@ -8,10 +8,27 @@ using NumaOperator.ApiServer.Storage;
 
 namespace NumaOperator.ApiServer.Http;
 
-/// <summary>The kind of body a PATCH carries, from its Content-Type.</summary>
-/// <summary>Query options of a write: dryRun=All, and fieldValidation=Strict (unknown fields are an error, not pruned).</summary>
-public sealed record WriteOptions(bool DryRun = false, bool StrictFields = false);
+/// <summary>The fieldValidation query parameter: what unknown and duplicate fields in a body do.</summary>
+public enum FieldValidation
+{
+    /// <summary>Unknown fields are pruned, duplicates keep the last value, silently.</summary>
+    Ignore,
 
+    /// <summary>As Ignore, but each duplicate field is named in a Warning header. The real server's default.</summary>
+    Warn,
+
+    /// <summary>Unknown and duplicate fields are a 400 BadRequest and nothing is written.</summary>
+    Strict,
+}
+
+/// <summary>Query options of a write: dryRun=All, and fieldValidation (absent means Warn, as in the real server).</summary>
+public sealed record WriteOptions(bool DryRun = false, FieldValidation Validation = FieldValidation.Warn)
+{
+    /// <summary>fieldValidation=Strict: unknown fields are an error, not pruned.</summary>
+    public bool StrictFields => Validation == FieldValidation.Strict;
+}
+
+/// <summary>The kind of body a PATCH carries, from its Content-Type.</summary>
 public enum PatchKind
 {
     Merge,
@@ -351,7 +368,7 @@ public sealed class ResourceOperations(ObjectStore store, IObjectAdmission admis
     {
         try
         {
-            return JsonNode.Parse(body) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
+            return LastKeyWins.Parse(body) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
         }
         catch (JsonException e)
         {
