@@ -258,6 +258,48 @@ public sealed class DuplicateFieldTests
         await AssertNotStoredAsync(client, "y");
     }
 
+    /// <summary>
+    /// kubectl 1.32 decodes a -f file (and a JSON patch) itself, so duplicates collapse to the last value client-side
+    /// and the server gets a clean body: created, no error, no warning. A merge patch goes through verbatim without
+    /// fieldValidation, so the server's default Warn applies and kubectl prints the Warning header.
+    /// </summary>
+    [SkippableFact]
+    public async Task KubectlCollapsesDuplicatesInFilesAndJsonPatchesButWarnsOnMergePatches()
+    {
+        var binary = Kubectl.Find("1.32");
+        Skip.If(binary is null, Kubectl.MissingReason("1.32"));
+        var dir = TestServer.TempDir();
+        try
+        {
+            await using var server = await TestServer.StartAsync();
+            using var client = TestServer.Client(server);
+            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
+            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
+            await File.WriteAllTextAsync(Path.Combine(dir, "vm.json"), VmJson("db1", """{"cores":1,"cores":64}"""));
+
+            var (code, stdout, stderr) = await kubectl.RunAsync("create", "-f", "vm.json");
+
+            Assert.True(code == 0, stderr);
+            Assert.Contains("numavirtualmachine.numaoperator.io/db1 created", stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("duplicate", stderr, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(64, (await TestServer.Vms(client).ReadNamespacedAsync<NumaVirtualMachine>("default", "db1")).Spec.Cpu.Cores);
+
+            var merge = await kubectl.RunAsync("patch", "numavirtualmachine", "db1", "--type", "merge", "-p", """{"spec":{"cpu":{"cores":3,"cores":4}}}""");
+            Assert.True(merge.ExitCode == 0, merge.Stderr);
+            Assert.Contains("Warning: duplicate field \"spec.cpu.cores\"", merge.Stderr, StringComparison.Ordinal);
+            Assert.Equal(4, (await TestServer.Vms(client).ReadNamespacedAsync<NumaVirtualMachine>("default", "db1")).Spec.Cpu.Cores);
+
+            var json = await kubectl.RunAsync("patch", "numavirtualmachine", "db1", "--type", "json", "-p", """[{"op":"replace","path":"/spec/cpu/cores","value":5,"value":6}]""");
+            Assert.True(json.ExitCode == 0, json.Stderr);
+            Assert.DoesNotContain("duplicate", json.Stderr, StringComparison.OrdinalIgnoreCase);
+            Assert.Equal(6, (await TestServer.Vms(client).ReadNamespacedAsync<NumaVirtualMachine>("default", "db1")).Spec.Cpu.Cores);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     private static async Task<HttpResponseMessage> SendAsync(EmbeddedApiServer server, Kubernetes client, HttpMethod method, string path, string body, string contentType = "application/json")
     {
         using var request = new HttpRequestMessage(method, new Uri(server.BaseAddress, path))
