@@ -62,6 +62,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             new EventRecorder(Client, Component, Options.Clock, logs.CreateLogger("events")),
             Options,
             () => topology.Topology,
+            () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,
             logs.CreateLogger("vm-runtime"));
         reconciler = runtime;

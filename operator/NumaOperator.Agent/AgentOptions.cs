@@ -1,5 +1,6 @@
 using NumaOperator.Agent.Launch;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 
@@ -44,6 +45,30 @@ public sealed record AgentOptions
 
     /// <summary>How often status.heartbeatTime of this node's NumaNodeTopology is renewed.</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Publish KVM as not usable and run every VM under emulation (--force-tcg): exercises the emulation path on a KVM host.</summary>
+    public bool ForceEmulation { get; init; } = QemuProbeOptions.ForcedByEnvironment;
+
+    /// <summary>
+    /// The kernel the capability probe boots under KVM (a path where QEMU runs); null: the newest /boot/vmlinuz-*;
+    /// empty: no boot probe (--boot-probe-kernel none).
+    /// </summary>
+    public string? BootProbeKernel { get; init; }
+
+    /// <summary>The KVM device opened before QEMU is asked about KVM.</summary>
+    public string KvmDevice { get; init; } = KvmProbe.DefaultDevice;
+
+    /// <summary>How the capability probe reaches this node's QEMU: the launch strategy's path, so what is probed is what runs.</summary>
+    public QemuProbeOptions ProbeOptions => new()
+    {
+        QemuPath = QemuPath,
+        LaunchPrefix = LaunchStrategy.ProbePrefix,
+        HostRoot = LaunchStrategy.HostRoot,
+        KvmDevice = KvmDevice,
+        ForceEmulation = ForceEmulation,
+        BootProbeKernel = BootProbeKernel,
+        WorkDirectory = Path.Combine(StateDirectory, "probe"),
+    };
 
     /// <summary>Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run).</summary>
     public bool OmitBindingForTest { get; init; }

@@ -39,6 +39,7 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = node } },
         Spec = new NumaVirtualMachineSpec
         {
+            Accelerator = "Any", // runs under KVM where the machine has it, else emulation
             Running = true,
             Cpu = new CpuSpec { Cores = 1, Dedicated = false },
             Memory = new MemorySpec { Size = "64Mi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },

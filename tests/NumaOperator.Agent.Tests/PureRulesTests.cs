@@ -135,11 +135,15 @@ public sealed class PureRulesTests
     public void TopologyStatusKeepsTheLastNumaNodesWhenDiscoveryFailsAndOnlyTheHeartbeatDoesNotCountAsAChange()
     {
         var facts = new Topology.HostFacts(
-            new Numa.Discovery.SysfsTopologyReader(NumaOperator.Tests.Shared.RepoPaths.Fixture("sysfs", "intel-2s-smt")).ReadTopology(), null, "7.2.22", null, Kvm: false);
+            new Numa.Discovery.SysfsTopologyReader(NumaOperator.Tests.Shared.RepoPaths.Fixture("sysfs", "intel-2s-smt")).ReadTopology(), null, EmulationOnly, null);
         var first = Topology.TopologyStatusBuilder.Build(facts, null, T0);
         Assert.Equal(2, first.NumaNodes.Count);
         Assert.Equal(("True", Topology.TopologyStatusBuilder.ReasonReady), (first.Conditions![0].Status, first.Conditions[0].Reason));
         Assert.Equal("7.2.22", first.Qemu!.Version);
+        Assert.False(first.Qemu.Kvm);
+        Assert.Equal(["KVM", "Emulation"], first.Qemu.Accelerators!.Select(a => a.Name));
+        Assert.Equal(["host-model", "qemu64"], first.Qemu.Accelerators![1].CpuModels);
+        Assert.Equal("/dev/kvm does not exist", first.Qemu.Accelerators![0].Reason);
 
         var later = Topology.TopologyStatusBuilder.Build(facts, first, T0.AddSeconds(30));
         Assert.Equal(Topology.TopologyStatusBuilder.ChangeKey(first), Topology.TopologyStatusBuilder.ChangeKey(later));
@@ -155,9 +159,17 @@ public sealed class PureRulesTests
         "db1",
         Guid.Parse("8c0a4d8e-4a57-4d55-9a43-6b3c1f7f2a10"),
         new VmPlacement("n1", PageSize.HugeOfBytes(2L << 20), [new GuestNodePlacement(0, 0, CpuSet.Parse("0"), CpuSet.Empty, 64L << 20)]),
-        NumaPolicy.Strict,
+        new Qemu.Capabilities.QemuCpu(Accelerator.Emulation, AcceleratorNames.HostModel, "max"),
         ResolvedBoot.FirmwareOnly,
         new VmStatePaths("/tmp/s/vms/8c0a4d8e-4a57-4d55-9a43-6b3c1f7f2a10"));
+
+    private static readonly Qemu.Capabilities.QemuCapabilities EmulationOnly = new(
+        "/usr/bin/qemu-system-x86_64",
+        new Version(7, 2, 22),
+        [
+            Qemu.Capabilities.AcceleratorCapability.Unusable(Accelerator.Kvm, "/dev/kvm does not exist"),
+            new(Accelerator.Emulation, true, null, new Dictionary<string, string> { ["host-model"] = "max", ["qemu64"] = "qemu64" }),
+        ]);
 
     [Fact]
     public void DirectLaunchRunsQemusArgvAsIs()

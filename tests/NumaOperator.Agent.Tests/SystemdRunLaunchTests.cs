@@ -18,7 +18,8 @@ public sealed class SystemdRunLaunchTests
         // A stand-in for QEMU that reports its own cgroup: it must be the scope numa-vm-UID.scope, not ours.
         var uuid = Guid.NewGuid();
         var spec = new NumaOperator.Qemu.CommandLine.VmLaunchSpec(
-            "probe", uuid, new Numa.Placement.VmPlacement("n", Numa.Quantities.PageSize.Normal, []), Numa.Placement.NumaPolicy.Strict,
+            "probe", uuid, new Numa.Placement.VmPlacement("n", Numa.Quantities.PageSize.Normal, []),
+            new NumaOperator.Qemu.Capabilities.QemuCpu(Numa.Placement.Accelerator.Emulation, "host-model", "max"),
             NumaOperator.Qemu.CommandLine.ResolvedBoot.FirmwareOnly, new NumaOperator.Qemu.CommandLine.VmStatePaths("/tmp/unused"));
         var argv = new SystemdRunLaunch { NsenterPath = HostCapabilities.FindOnPath("nsenter")! }.Wrap(["/bin/cat", "/proc/self/cgroup"], spec);
         var start = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -227,6 +227,7 @@ public sealed class EmbeddedEnvironment : IAsyncDisposable
             Metadata = new V1ObjectMeta { Name = ControlVm, NamespaceProperty = Namespace },
             Spec = new NumaVirtualMachineSpec
             {
+                Accelerator = "Any", // runs under KVM where the machine has it, else emulation
                 Cpu = new CpuSpec { Cores = 2 },
                 Memory = new MemorySpec { Size = "1Gi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
             },

@@ -90,7 +90,7 @@ public sealed class SpecFuzzTests
                 vm.Metadata.Name,
                 Guid.NewGuid(),
                 placed.Placement,
-                validation.Request!.Policy,
+                new NumaOperator.Qemu.Capabilities.QemuCpu(NumaOperator.Numa.Placement.Accelerator.Emulation, placed.Placement.CpuModel, NumaOperator.Qemu.Capabilities.QemuAccelerators.QemuModel(placed.Placement.CpuModel)),
                 Resolve(vm.Spec.Boot),
                 new VmStatePaths("/run/numa-operator/vms/" + vm.Metadata.Name));
             AssertNoUserOption(QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", spec, TestHost), vm, round);
@@ -159,7 +159,7 @@ public sealed class SpecFuzzTests
         }
     }
 
-    private static readonly QemuHostFacts TestHost = new(new Version(7, 2, 0), false, [new HugetlbfsMount("/dev/hugepages", 2L << 20), new HugetlbfsMount("/dev/hugepages1G", 1L << 30)]);
+    private static readonly QemuHostFacts TestHost = new(new Version(7, 2, 0), [new HugetlbfsMount("/dev/hugepages", 2L << 20), new HugetlbfsMount("/dev/hugepages1G", 1L << 30)]);
 
     /// <summary>Boot names that passed validation, joined to the image root as the agent's resolution would (no files needed).</summary>
     private static ResolvedBoot Resolve(BootSpec? boot) => boot is null

@@ -15,7 +15,7 @@ public sealed class TopologyCapacityTests
         Status = new NumaNodeTopologyStatus
         {
             HeartbeatTime = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc),
-            Qemu = new QemuInfo { Version = "7.2.22", Kvm = true },
+            Qemu = Accelerators(kvmUsable: true),
             NumaNodes =
             [
                 .. Enumerable.Range(0, 2).Select(id => new NumaNodeStatus
@@ -32,6 +32,17 @@ public sealed class TopologyCapacityTests
         },
     };
 
+    private static QemuInfo Accelerators(bool kvmUsable, string? kvmReason = null, string[]? kvmModels = null) => new()
+    {
+        Version = "7.2.22",
+        Kvm = kvmUsable,
+        Accelerators =
+        [
+            new AcceleratorStatus { Name = "KVM", Usable = kvmUsable, CpuModels = kvmUsable ? kvmModels ?? ["host-passthrough", "host-model", "EPYC"] : [], Reason = kvmReason },
+            new AcceleratorStatus { Name = "Emulation", Usable = true, CpuModels = ["host-model", "qemu64"] },
+        ],
+    };
+
     private static NumaNodeTopology Changed(Action<NumaNodeTopology> change)
     {
         var topology = Topology();
@@ -45,7 +56,7 @@ public sealed class TopologyCapacityTests
     [Fact]
     public void ANewTopologyIsACapacityChange() => Assert.False(TopologyCapacity.Same(null, Topology()));
 
-    public static TheoryData<string> Irrelevant => ["heartbeat", "free pages", "qemu", "ready condition", "resourceVersion", "labels"];
+    public static TheoryData<string> Irrelevant => ["heartbeat", "free pages", "qemu version", "accelerator reason", "ready condition", "resourceVersion", "labels"];
 
     [Theory]
     [MemberData(nameof(Irrelevant))]
@@ -62,8 +73,12 @@ public sealed class TopologyCapacityTests
                     t.Status!.NumaNodes[0].Hugepages[0].Free = 512;
                     t.Status.NumaNodes[1].Hugepages[1].Free = 0;
                     break;
-                case "qemu":
-                    t.Status!.Qemu = new QemuInfo { Version = "8.2.0", Kvm = false };
+                case "qemu version":
+                    t.Status!.Qemu = Accelerators(kvmUsable: true);
+                    t.Status.Qemu.Version = "8.2.0";
+                    break;
+                case "accelerator reason":
+                    t.Status!.Qemu = Accelerators(kvmUsable: true, kvmReason: "arch-capabilities=off in use");
                     break;
                 case "ready condition":
                     // The snapshot builder does not read conditions (an agent's staleness is the heartbeat's business).
@@ -82,7 +97,7 @@ public sealed class TopologyCapacityTests
     }
 
     public static TheoryData<string> Relevant =>
-        ["cpus", "cores", "memory", "distances", "hugepage total", "page sizes", "numa node id", "numa node removed", "reserved cpus", "status removed"];
+        ["cpus", "cores", "memory", "distances", "hugepage total", "page sizes", "numa node id", "numa node removed", "reserved cpus", "kvm lost", "cpu model gone", "status removed"];
 
     [Theory]
     [MemberData(nameof(Relevant))]
@@ -119,6 +134,12 @@ public sealed class TopologyCapacityTests
                     break;
                 case "reserved cpus":
                     t.Spec = new NumaNodeTopologySpec { ReservedCpus = "0" };
+                    break;
+                case "kvm lost":
+                    t.Status.Qemu = Accelerators(kvmUsable: false);
+                    break;
+                case "cpu model gone":
+                    t.Status.Qemu = Accelerators(kvmUsable: true, kvmModels: ["host-model"]);
                     break;
                 default:
                     t.Status = null;

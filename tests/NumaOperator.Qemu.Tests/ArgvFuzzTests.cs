@@ -18,14 +18,14 @@ public sealed class ArgvFuzzTests
     [Fact]
     public void RandomUserTextNeverAddsAnOptionOrAProperty()
     {
-        var baseline = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Kvm90);
+        var baseline = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Qemu90);
         var random = new Random(20261129);
         for (var round = 0; round < 2000; round++)
         {
             var name = RandomText(random, 1, 40);
             var cmdline = RandomText(random, 0, 80);
             var kernel = "/images/" + RandomText(random, 1, 30);
-            var argv = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(name, cmdline, kernel), TestSpecs.Kvm90);
+            var argv = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(name, cmdline, kernel), TestSpecs.Qemu90);
             Assert.Equal(baseline.Count, argv.Count);
             var i = 1;
             while (i < baseline.Count)

@@ -17,11 +17,11 @@ public sealed class ArgvSnapshotTests
     {
         var argv = name switch
         {
-            "seed-vm-tcg-qemu72" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Tcg72),
-            "seed-vm-omit-binding" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(omitBinding: true), TestSpecs.Tcg72),
-            "seed-vm-keep-root" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Tcg72),
-            "two-node-ram-kvm-qemu90" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Kvm90),
-            "two-node-ram-kvm-qemu91" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Kvm91),
+            "seed-vm-tcg-qemu72" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Qemu72),
+            "seed-vm-omit-binding" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(omitBinding: true), TestSpecs.Qemu72),
+            "seed-vm-keep-root" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Qemu72),
+            "two-node-ram-kvm-qemu90" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Qemu90),
+            "two-node-ram-kvm-qemu91" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Qemu91),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
         var path = RepoPaths.Combine("tests", "NumaOperator.Qemu.Tests", "Snapshots", name + ".argv");
@@ -38,7 +38,7 @@ public sealed class ArgvSnapshotTests
     [Fact]
     public void SeedVmBindsItsOneBackendToNodeOneAndStartsPaused()
     {
-        var argv = QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Tcg72);
+        var argv = QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Qemu72);
         var backend = Assert.Single(ValuesOf(argv, "-object"), v => v.StartsWith("memory-backend-file", StringComparison.Ordinal));
         var props = QemuOptionValue.Split(backend);
         Assert.Contains("host-nodes=1", props);
@@ -58,7 +58,7 @@ public sealed class ArgvSnapshotTests
         var user = new QemuUser(107, 108);
         foreach (var (version, flag, value) in new[] { (new Version(7, 2, 22), "-runas", "107:108"), (new Version(9, 0, 2), "-runas", "107:108"), (new Version(9, 1, 0), "-run-with", "user=107:108"), (new Version(10, 0, 0), "-run-with", "user=107:108") })
         {
-            var argv = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm() with { RunAs = user }, TestSpecs.Tcg72 with { QemuVersion = version });
+            var argv = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm() with { RunAs = user }, TestSpecs.Qemu72 with { QemuVersion = version });
             Assert.Equal([value], ValuesOf(argv, flag));
             Assert.DoesNotContain(flag == "-runas" ? "-run-with" : "-runas", argv);
             // The drop comes after everything QEMU opens and before -daemonize -S, which stay last.
@@ -69,10 +69,10 @@ public sealed class ArgvSnapshotTests
     [Fact]
     public void NoUserKeepsQemuRootAndTheSandboxNeverDeniesPrivilegeChanges()
     {
-        var root = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Tcg72);
+        var root = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Qemu72);
         Assert.DoesNotContain("-runas", root);
         Assert.DoesNotContain("-run-with", root);
-        foreach (var argv in new[] { root, QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(), TestSpecs.Tcg72) })
+        foreach (var argv in new[] { root, QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(), TestSpecs.Qemu72) })
         {
             // elevateprivileges=deny|children kills QEMU 7.2 at -daemonize's setsid and at -runas's setgid (see RealQemu/PrivilegeDropTests).
             var sandbox = QemuOptionValue.Split(ValuesOf(argv, "-sandbox").Single());
@@ -85,21 +85,21 @@ public sealed class ArgvSnapshotTests
     {
         var spec = TestSpecs.SeedVm();
         spec = spec with { Placement = spec.Placement with { PageSize = Numa.Quantities.PageSize.Huge1Gi } };
-        var argv = QemuArgvBuilder.Build("/q", spec, TestSpecs.Tcg72);
+        var argv = QemuArgvBuilder.Build("/q", spec, TestSpecs.Qemu72);
         Assert.Contains(ValuesOf(argv, "-object"), v => v.Contains("mem-path=/dev/hugepages1G,", StringComparison.Ordinal));
     }
 
     [Fact]
     public void MissingMountForThePageSizeIsRefused()
     {
-        var facts = TestSpecs.Tcg72 with { HugetlbfsMounts = [] };
+        var facts = TestSpecs.Qemu72 with { HugetlbfsMounts = [] };
         Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(), facts));
     }
 
     [Fact]
     public void CommasInPathsAreDoubledSoTheyCannotStartAnotherProperty()
     {
-        var argv = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Kvm90);
+        var argv = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Qemu90);
         var drive = ValuesOf(argv, "-drive").Single();
         Assert.Equal(["file=/var/lib/numa-operator/images/disk,1.qcow2", "format=qcow2", "if=virtio"], QemuOptionValue.Split(drive));
     }
@@ -107,7 +107,7 @@ public sealed class ArgvSnapshotTests
     [Fact]
     public void ControlCharactersAreRefused()
     {
-        Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(name: "a\nb"), TestSpecs.Kvm90));
+        Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(name: "a\nb"), TestSpecs.Qemu90));
     }
 
     internal static IEnumerable<string> ValuesOf(IReadOnlyList<string> argv, string flag)

@@ -21,7 +21,7 @@ public sealed class PlacementAndPinningTests
     [Fact]
     public void GuestNodesGoOnTheListedHostNodesInOrderWithTheHighestCpus()
     {
-        var placement = LocalPlacement.Build("h", Request(3, 2), [1, 0], TwoNodes);
+        var placement = LocalPlacement.Build("h", Request(3, 2), [1, 0], TwoNodes, Accelerator.Emulation);
         Assert.Equal(1, placement.GuestNodes[0].HostNode);
         Assert.Equal(CpuSet.Parse("0-1"), placement.GuestNodes[0].Vcpus);
         Assert.Equal(CpuSet.Parse("6-7"), placement.GuestNodes[0].HostCpus);
@@ -36,7 +36,7 @@ public sealed class PlacementAndPinningTests
     [InlineData(new[] { 2 }, 1, "host NUMA node 2 does not exist here")]
     public void WrongHostNodesAreBadInput(int[] hostNodes, int guestNodes, string message)
     {
-        var e = Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(2, guestNodes), hostNodes, TwoNodes));
+        var e = Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(2, guestNodes), hostNodes, TwoNodes, Accelerator.Emulation));
         Assert.True(e.IsBadInput);
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
     }
@@ -44,14 +44,14 @@ public sealed class PlacementAndPinningTests
     [Fact]
     public void HostNodeOutsideSpecNumaNodesAndTooFewCpusAreBadInput()
     {
-        Assert.Contains("not in spec.numa.nodes", Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(1, 1, allowed: CpuSet.Of(0)), [1], TwoNodes)).Message, StringComparison.Ordinal);
-        Assert.Contains("has 4 CPU(s)", Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(5, 1), [1], TwoNodes)).Message, StringComparison.Ordinal);
+        Assert.Contains("not in spec.numa.nodes", Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(1, 1, allowed: CpuSet.Of(0)), [1], TwoNodes, Accelerator.Emulation)).Message, StringComparison.Ordinal);
+        Assert.Contains("has 4 CPU(s)", Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(5, 1), [1], TwoNodes, Accelerator.Emulation)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void DedicatedVcpusGetOneCpuAndEmulatorThreadsTheRestOfTheNode()
     {
-        var plan = PinningPlan.For(LocalPlacement.Build("h", Request(2, 1), [1], TwoNodes), TwoNodes);
+        var plan = PinningPlan.For(LocalPlacement.Build("h", Request(2, 1), [1], TwoNodes, Accelerator.Emulation), TwoNodes);
         Assert.Equal(CpuSet.Of(6), plan.VcpuCpus[0]);
         Assert.Equal(CpuSet.Of(7), plan.VcpuCpus[1]);
         Assert.Equal(CpuSet.Parse("4-5"), plan.EmulatorCpus);
@@ -60,10 +60,10 @@ public sealed class PlacementAndPinningTests
     [Fact]
     public void FloatingVcpusGetTheirNodeAndAFullNodeSharesWithTheEmulator()
     {
-        var floating = PinningPlan.For(LocalPlacement.Build("h", Request(2, 1, dedicated: false), [1], TwoNodes), TwoNodes);
+        var floating = PinningPlan.For(LocalPlacement.Build("h", Request(2, 1, dedicated: false), [1], TwoNodes, Accelerator.Emulation), TwoNodes);
         Assert.Equal(CpuSet.Parse("4-7"), floating.VcpuCpus[1]);
         Assert.Equal(CpuSet.Parse("4-7"), floating.EmulatorCpus);
-        var full = PinningPlan.For(LocalPlacement.Build("h", Request(4, 1), [0], TwoNodes), TwoNodes);
+        var full = PinningPlan.For(LocalPlacement.Build("h", Request(4, 1), [0], TwoNodes, Accelerator.Emulation), TwoNodes);
         Assert.Equal(CpuSet.Parse("0-3"), full.EmulatorCpus);
     }
 }

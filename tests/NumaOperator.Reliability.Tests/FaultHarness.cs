@@ -340,6 +340,7 @@ public sealed class FaultHarness : IAsyncDisposable
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = Namespace },
             Spec = new NumaVirtualMachineSpec
             {
+                Accelerator = "Any", // runs under KVM where the machine has it, else emulation
                 Running = random.Next(5) != 0,
                 Cpu = new CpuSpec { Cores = index % 8 == 0 ? 2 : random.Next(1, 3), Dedicated = random.Next(2) == 0 },
                 Memory = new MemorySpec { Size = Sizes[random.Next(Sizes.Length)], Hugepages = new HugepagesSpec { PageSize = "2Mi" } },

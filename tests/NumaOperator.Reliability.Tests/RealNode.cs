@@ -312,6 +312,7 @@ public sealed class RealNode : IAsyncDisposable
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
             Spec = new NumaVirtualMachineSpec
             {
+                Accelerator = "Any", // runs under KVM where the machine has it, else emulation
                 Running = true,
                 Cpu = new CpuSpec { Cores = 1, Dedicated = false },
                 Memory = new MemorySpec { Size = "64Mi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },

@@ -18,6 +18,7 @@ public sealed class StandaloneRun : IAsyncDisposable
               name: {vmName}
               namespace: default
             spec:
+              accelerator: Any
               cpu:
                 cores: 1
               memory:

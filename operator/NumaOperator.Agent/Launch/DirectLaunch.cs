@@ -8,4 +8,8 @@ public sealed class DirectLaunch : ILaunchStrategy
     public string Name => "direct";
 
     public IReadOnlyList<string> Wrap(IReadOnlyList<string> qemuArgv, VmLaunchSpec spec) => qemuArgv;
+
+    public IReadOnlyList<string> ProbePrefix => [];
+
+    public string HostRoot => "/";
 }

@@ -13,4 +13,13 @@ public interface ILaunchStrategy
     string Name { get; }
 
     IReadOnlyList<string> Wrap(IReadOnlyList<string> qemuArgv, VmLaunchSpec spec);
+
+    /// <summary>
+    /// What runs a short-lived QEMU (the capability probe) in the same namespaces as the VMs, so the QEMU that is
+    /// probed is the QEMU that runs: put before QEMU's argv.
+    /// </summary>
+    IReadOnlyList<string> ProbePrefix { get; }
+
+    /// <summary>Where this process sees the root file system QEMU runs in ("/" when it is the same).</summary>
+    string HostRoot { get; }
 }

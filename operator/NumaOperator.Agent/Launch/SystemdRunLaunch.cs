@@ -24,11 +24,17 @@ public sealed class SystemdRunLaunch : ILaunchStrategy
         ArgumentNullException.ThrowIfNull(spec);
         return
         [
-            NsenterPath, "-t", "1", "-m", "-u", "-i", "-n", "-p", "--",
+            .. ProbePrefix,
             "systemd-run", "--unit=" + UnitName(spec.Uuid), "--scope", "--collect", "--quiet", "--",
             .. qemuArgv,
         ];
     }
+
+    /// <summary>The host's namespaces (PID 1's): the probe runs the host's QEMU binary, not the image's.</summary>
+    public IReadOnlyList<string> ProbePrefix => [NsenterPath, "-t", "1", "-m", "-u", "-i", "-n", "-p", "--"];
+
+    /// <summary>With hostPID, PID 1's root is the host's file system.</summary>
+    public string HostRoot => "/proc/1/root";
 
     /// <summary>numa-vm-UID.scope: one unit per VM identity (metadata.uid), never a user-chosen string.</summary>
     public static string UnitName(Guid uuid) => UnitPrefix + uuid.ToString("D");

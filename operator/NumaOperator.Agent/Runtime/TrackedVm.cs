@@ -1,4 +1,5 @@
 using NumaOperator.Numa.Placement;
+using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Supervision;
 
@@ -21,7 +22,14 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
 
     public double? LocalRatio { get; set; }
 
-    public string RunningMessage(string nodeName, string strategy) => Adopted
-        ? $"QEMU pid {Vm.Pid} on {nodeName}, adopted from a previous agent"
-        : $"QEMU pid {Vm.Pid} on {nodeName}, started ({strategy} launch), vCPUs pinned";
+    /// <summary>How its vCPUs run (accelerator and -cpu value), when this agent started it; an adopted QEMU is described by its placement.</summary>
+    public QemuCpu? Cpu { get; init; }
+
+    public string RunningMessage(string nodeName, string strategy)
+    {
+        var how = Cpu?.ToString() ?? (Placement.Accelerator is { } a ? $"{AcceleratorNames.Of(a)}, cpu {Placement.CpuModel}" : $"cpu {Placement.CpuModel}");
+        return Adopted
+            ? $"QEMU pid {Vm.Pid} on {nodeName} ({how}), adopted from a previous agent"
+            : $"QEMU pid {Vm.Pid} on {nodeName} ({how}), started ({strategy} launch), vCPUs pinned";
+    }
 }

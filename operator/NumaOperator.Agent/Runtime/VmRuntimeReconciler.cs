@@ -10,6 +10,7 @@ using NumaOperator.Api.Validation;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Launching;
@@ -42,6 +43,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     private readonly EventRecorder events;
     private readonly AgentOptions options;
     private readonly Func<HostTopology?> topology;
+    private readonly Func<(QemuCapabilities? Qemu, string? Problem)> qemu;
     private readonly Action hugepagesChanged;
     private readonly ILogger log;
     private readonly VmSupervisor supervisor;
@@ -53,9 +55,11 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         EventRecorder events,
         AgentOptions options,
         Func<HostTopology?> topology,
+        Func<(QemuCapabilities? Qemu, string? Problem)> qemu,
         Action hugepagesChanged,
         ILogger log)
     {
+        this.qemu = qemu;
         this.cache = cache;
         this.writer = writer;
         this.events = events;
@@ -242,14 +246,16 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     {
         using var activity = AgentTelemetry.Source.StartActivity("start vm");
         activity?.SetTag("vm", vm.Key);
-        var validation = NumaVirtualMachineValidator.Validate(vm);
-        var policy = validation.Request?.Policy ?? NumaPolicy.Strict;
         PreparedLaunch prepared;
         try
         {
+            // Everything but the boot files comes from status.placement (accelerator, CPU model, policy included), so
+            // the spec is not parsed again here and SpecDrift sees every field that changes the argv.
+            var (capabilities, problem) = qemu();
+            var preflightHost = new PreflightHost(options.QemuPath, HugetlbfsMounts.Discover(), new HugepageCounters(), capabilities, problem);
             prepared = LaunchPreparation.Prepare(
-                vm.Metadata.Name, uid, placement, policy, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state,
-                PreflightHost.Discover(options.QemuPath), options.QemuUser, options.OmitBindingForTest);
+                vm.Metadata.Name, uid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state,
+                preflightHost, options.QemuUser, options.OmitBindingForTest);
         }
         catch (PreflightException e)
         {
@@ -287,7 +293,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             return ReconcileResult.Done;
         }
 
-        var held = new TrackedVm(vm.Key, running, placement, prepared.Facts.HugetlbfsMounts, adopted: false);
+        var held = new TrackedVm(vm.Key, running, placement, prepared.Facts.HugetlbfsMounts, adopted: false) { Cpu = prepared.Spec.Cpu };
         tracked[uid] = held;
         hugepagesChanged();
         var timings = running.Timings!;

@@ -7,7 +7,8 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Discovery;
 using NumaOperator.Numa.Topology;
-using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.Preflight;
 
 namespace NumaOperator.Agent.Topology;
 
@@ -24,11 +25,16 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
     private NumaNodeTopologyStatus? last;
     private string? lastKey;
     private DateTime lastWrite;
-    private (string? Version, string? Error, DateTime At)? qemuProbe;
     private bool exists;
 
     /// <summary>The host topology last read from sysfs (null before the first successful read).</summary>
     public HostTopology? Topology { get; private set; }
+
+    /// <summary>QEMU as last probed through the launch path (null before the first probe or while QEMU is unusable).</summary>
+    public QemuCapabilities? Qemu { get; private set; }
+
+    /// <summary>Why QEMU is not usable, when <see cref="Qemu"/> is null after a probe.</summary>
+    public string? QemuProblem { get; private set; } = "QEMU not probed yet";
 
     public bool HasPublished => published.Task.IsCompleted;
 
@@ -79,7 +85,7 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
     public async Task PublishAsync(CancellationToken ct)
     {
         var now = options.Clock.GetUtcNow().UtcDateTime;
-        var facts = ReadHost(now);
+        var facts = await ReadHostAsync(ct);
         var status = TopologyStatusBuilder.Build(facts, last, now);
         var key = TopologyStatusBuilder.ChangeKey(status);
         if (key == lastKey && now - lastWrite < options.HeartbeatInterval)
@@ -111,7 +117,7 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
         published.TrySetResult();
     }
 
-    private HostFacts ReadHost(DateTime now)
+    private async Task<HostFacts> ReadHostAsync(CancellationToken ct)
     {
         string? discoveryError = null;
         try
@@ -124,20 +130,15 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
             logger.LogWarning("NUMA discovery under {Root} failed: {Message}", options.SysfsRoot, e.Message);
         }
 
-        // QEMU is probed at start, after a failure, and once per heartbeat (an upgraded package shows up).
-        if (qemuProbe is not { } probe || probe.Error is not null || now - probe.At >= options.HeartbeatInterval)
+        // The cache answers from memory until the binary, /dev/kvm or the probe kernel changes (an upgrade shows up).
+        var (qemu, problem) = await PreflightHost.ProbeAsync(options.ProbeOptions, ct);
+        if (qemu is not null && !ReferenceEquals(qemu, Qemu))
         {
-            try
-            {
-                qemuProbe = (QemuBinary.Probe(options.QemuPath).Version.ToString(), null, now);
-            }
-            catch (Exception e) when (e is FileNotFoundException or InvalidDataException or System.ComponentModel.Win32Exception)
-            {
-                qemuProbe = (null, e.Message, now);
-            }
+            logger.LogInformation("QEMU {Version} probed: {Accelerators}", qemu.Version, TopologyStatusBuilder.Describe(qemu));
         }
 
-        return new HostFacts(discoveryError is null ? Topology : null, discoveryError, qemuProbe.Value.Version, qemuProbe.Value.Error, KvmProbe.IsUsable());
+        (Qemu, QemuProblem) = (qemu, problem);
+        return new HostFacts(discoveryError is null ? Topology : null, discoveryError, qemu, problem);
     }
 
     private async Task EnsureExistsAsync(CancellationToken ct)

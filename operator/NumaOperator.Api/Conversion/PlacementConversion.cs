@@ -21,6 +21,9 @@ public static class PlacementConversion
                 HostCpus = g.HostCpus.ToString(),
                 Memory = ByteQuantity.Format(g.MemoryBytes),
             }).ToList(),
+            Accelerator = placement.Accelerator is { } accelerator ? AcceleratorNames.Of(accelerator) : null,
+            CpuModel = placement.CpuModel,
+            Policy = placement.Policy == NumaPolicy.Strict ? "Strict" : "Preferred",
         };
     }
 
@@ -45,7 +48,25 @@ public static class PlacementConversion
                 Parse(g.HostCpus, path + ".hostCpus"),
                 ByteQuantity.TryParse(g.Memory, out var m) ? m : throw new FormatException($"{path}.memory: \"{g.Memory}\" is not a byte quantity"));
         }).ToList();
-        return new VmPlacement(nodeName, pageSize, guests);
+        Accelerator? accelerator = null;
+        if (status.Accelerator is { } acceleratorText)
+        {
+            accelerator = AcceleratorNames.ParseAccelerator(acceleratorText)
+                ?? throw new FormatException($"status.placement.accelerator: \"{acceleratorText}\" is not {AcceleratorNames.Kvm} or {AcceleratorNames.Emulation}");
+        }
+
+        var policy = status.Policy switch
+        {
+            null or "Strict" => NumaPolicy.Strict,
+            "Preferred" => NumaPolicy.Preferred,
+            _ => throw new FormatException($"status.placement.policy: \"{status.Policy}\" is not Strict or Preferred"),
+        };
+        return new VmPlacement(nodeName, pageSize, guests)
+        {
+            Accelerator = accelerator,
+            CpuModel = status.CpuModel ?? AcceleratorNames.HostModel,
+            Policy = policy,
+        };
     }
 
     private static CpuSet Parse(string text, string path) =>

@@ -71,7 +71,41 @@ public static class TopologyConversion
         var nodeLabels = labels
             ?? (IReadOnlyDictionary<string, string>?)resource.Metadata?.Labels?.ToDictionary(kv => kv.Key, kv => kv.Value)
             ?? new Dictionary<string, string>();
-        return new ClusterNode(resource.Metadata?.Name ?? string.Empty, nodeLabels, topology, reserved);
+        return new ClusterNode(resource.Metadata?.Name ?? string.Empty, nodeLabels, topology, reserved)
+        {
+            Accelerators = AcceleratorOffers(resource.Status?.Qemu),
+        };
+    }
+
+    /// <summary>
+    /// status.qemu.accelerators as offers; a status from an agent that predates them (only status.qemu.kvm) offers
+    /// KVM (when kvm) and emulation with host-model, plus host-passthrough under KVM; no QEMU facts at all: null.
+    /// </summary>
+    public static IReadOnlyList<AcceleratorOffer>? AcceleratorOffers(QemuInfo? qemu)
+    {
+        if (qemu is null)
+        {
+            return null;
+        }
+
+        if (qemu.Accelerators is null)
+        {
+            var legacy = new List<AcceleratorOffer>
+            {
+                new(Accelerator.Emulation, true, new HashSet<string>(StringComparer.Ordinal) { AcceleratorNames.HostModel }),
+            };
+            if (qemu.Kvm)
+            {
+                legacy.Insert(0, new(Accelerator.Kvm, true, new HashSet<string>(StringComparer.Ordinal) { AcceleratorNames.HostModel, AcceleratorNames.HostPassthrough }));
+            }
+
+            return legacy;
+        }
+
+        return qemu.Accelerators
+            .Where(a => AcceleratorNames.ParseAccelerator(a.Name) is not null)
+            .Select(a => new AcceleratorOffer(AcceleratorNames.ParseAccelerator(a.Name)!.Value, a.Usable, new HashSet<string>(a.CpuModels, StringComparer.Ordinal), a.Reason))
+            .ToList();
     }
 
     private static CpuSet ParseCpuSet(string text, string path) =>

@@ -60,8 +60,9 @@ public static class OpenApiSchemaGenerator
         var schema = ForType(type);
         schema.Description = description;
 
-        // Scalar keywords apply to the value itself, or to each value of a string map (label values).
-        var target = schema.AdditionalProperties as V1JSONSchemaProps ?? schema;
+        // Scalar keywords apply to the value itself, or to each value of a string map (label values) or string list.
+        var target = schema.AdditionalProperties as V1JSONSchemaProps
+            ?? (schema.Items is V1JSONSchemaProps { Type: "string" } item ? item : schema);
         if (property.GetCustomAttribute<EnumValuesAttribute>() is { } values)
         {
             target.EnumProperty = [.. values.Values];

@@ -57,7 +57,8 @@ public static class SchedulingStatus
                 : ByteQuantity.Format(g.MemoryBytes) + " of ordinary memory";
             return string.Create(CultureInfo.InvariantCulture, $"guest node {g.GuestNode} on host NUMA node {g.HostNode} with {cpus}, {memory}");
         });
-        return $"placed on {placement.NodeName}: " + string.Join("; ", parts);
+        var how = placement.Accelerator is { } accelerator ? $" under {AcceleratorNames.Of(accelerator)}, cpu model {placement.CpuModel}" : string.Empty;
+        return $"placed on {placement.NodeName}{how}: " + string.Join("; ", parts);
     }
 
     private static void ApplyPending(NumaVirtualMachine vm, string reason, string message, DateTime now)

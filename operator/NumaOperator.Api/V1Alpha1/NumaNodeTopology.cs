@@ -85,8 +85,36 @@ public sealed class QemuInfo
     public string? Version { get; set; }
 
     [JsonPropertyName("kvm")]
-    [Description("true when /dev/kvm is usable; false means VMs run under TCG emulation (slow).")]
+    [Description("true when QEMU really runs VMs under KVM here (the accelerator KVM is usable); false means only software emulation (TCG, slow).")]
     public bool Kvm { get; set; }
+
+    [JsonPropertyName("accelerators")]
+    [MaxItems(4)]
+    [Description("Each accelerator as the agent probed it through the same QEMU and launch path that runs VMs: whether a QEMU with it starts, the CPU models it runs, and why not (or which fallback is in use).")]
+    public IList<AcceleratorStatus>? Accelerators { get; set; }
+}
+
+public sealed class AcceleratorStatus
+{
+    [JsonPropertyName("name")]
+    [EnumValues("KVM", "Emulation")]
+    [Description("KVM (hardware virtualization, /dev/kvm) or Emulation (QEMU TCG).")]
+    public string Name { get; set; } = string.Empty;
+
+    [JsonPropertyName("usable")]
+    [Description("true when a QEMU with this accelerator started (and, for KVM, a Linux kernel booted to its init under it when a probe kernel was available).")]
+    public bool Usable { get; set; }
+
+    [JsonPropertyName("cpuModels")]
+    [MaxItems(512)]
+    [MaxLength(64)]
+    [Description("spec.cpu.model values this accelerator runs here: host-passthrough and host-model when they start, and every QEMU model QEMU reports without unavailable features.")]
+    public IList<string> CpuModels { get; set; } = [];
+
+    [JsonPropertyName("reason")]
+    [MaxLength(1024)]
+    [Description("Why the accelerator is not usable, or a note on how it runs (a documented fallback such as arch-capabilities=off on nested KVM).")]
+    public string? Reason { get; set; }
 }
 
 public sealed class NumaNodeStatus

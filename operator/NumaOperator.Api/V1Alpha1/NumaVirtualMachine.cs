@@ -88,6 +88,12 @@ public sealed class NumaVirtualMachineSpec
     [Description("Kubernetes node labels the VM's node must have, as for pods (e.g. kubernetes.io/hostname: worker-7), at most 64. Keys: qualified names (optional DNS subdomain prefix and '/', then 1-63 characters); values: empty or 1-63 characters of [A-Za-z0-9-_.] starting and ending with an alphanumeric.")]
     public IDictionary<string, string>? NodeSelector { get; set; }
 
+    [JsonPropertyName("accelerator")]
+    [DefaultValue("KVM")]
+    [EnumValues("KVM", "Emulation", "Any")]
+    [Description("How QEMU may run the vCPUs. KVM (default): hardware virtualization only; the VM is placed only on nodes whose agent found KVM working. Emulation: software emulation (QEMU TCG), many times slower; for tests and hosts without KVM. Any: KVM where a node offers it, else emulation. Software emulation is an explicit opt-in, as in KubeVirt.")]
+    public string? Accelerator { get; set; }
+
     [JsonPropertyName("boot")]
     [Description("What QEMU boots. Omit to boot firmware only (tests, demos). File names are resolved under the agent's image root, never outside it.")]
     public BootSpec? Boot { get; set; }
@@ -108,6 +114,14 @@ public sealed class CpuSpec
     [DefaultValue(false)]
     [Description("true: pin every vCPU to its own host CPU on the placed NUMA node(s), given to no other VM. false (default): vCPUs float over the placed nodes' CPUs.")]
     public bool? Dedicated { get; set; }
+
+    /// <summary>host-passthrough, host-model or a QEMU CPU model name.</summary>
+    [JsonPropertyName("model")]
+    [DefaultValue("host-model")]
+    [MaxLength(64)]
+    [Pattern("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    [Description("The CPU the guest sees. host-model (default): as much of the host CPU as the accelerator offers (QEMU -cpu max; runs under KVM and emulation). host-passthrough: the host CPU exactly as KVM gives it (QEMU -cpu host; KVM only). Or a QEMU CPU model name (qemu-system-x86_64 -cpu help, e.g. Skylake-Server, EPYC, qemu64): placed only where the node's agent found that model runs without missing features. Letters, digits, '.', '_' and '-', at most 64.")]
+    public string? Model { get; set; }
 }
 
 public sealed class MemorySpec
@@ -255,6 +269,21 @@ public sealed class PlacementStatus
     [MaxItems(64)]
     [Description("One entry per guest NUMA node, in guest node order.")]
     public IList<GuestNodePlacementStatus> GuestNodes { get; set; } = [];
+
+    [JsonPropertyName("accelerator")]
+    [EnumValues("KVM", "Emulation")]
+    [Description("The accelerator the VM runs under on this node: KVM or Emulation (QEMU TCG), chosen from what the node's agent found working and spec.accelerator.")]
+    public string? Accelerator { get; set; }
+
+    [JsonPropertyName("cpuModel")]
+    [MaxLength(64)]
+    [Description("spec.cpu.model as placed (host-passthrough, host-model or a QEMU model name); the node runs it under the accelerator above.")]
+    public string? CpuModel { get; set; }
+
+    [JsonPropertyName("policy")]
+    [EnumValues("Strict", "Preferred")]
+    [Description("spec.numa.policy as placed: Strict binds each guest node's memory to its host node (policy=bind), Preferred lets the kernel spill.")]
+    public string? Policy { get; set; }
 }
 
 public sealed class GuestNodePlacementStatus

@@ -36,6 +36,10 @@ public static partial class NumaVirtualMachineValidator
 
     public static IReadOnlyList<string> DiskFormats { get; } = ["qcow2", "raw"];
 
+    public static IReadOnlyList<string> Accelerators { get; } = [AcceleratorNames.Kvm, AcceleratorNames.Emulation, AcceleratorNames.Any];
+
+    public const int MaxCpuModelLength = 64;
+
     public static VmValidationResult Validate(NumaVirtualMachine vm)
     {
         ArgumentNullException.ThrowIfNull(vm);
@@ -169,6 +173,7 @@ public static partial class NumaVirtualMachineValidator
         }
 
         ValidateBoot(spec.Boot, errors);
+        var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
 
         if (errors.Count > 0)
         {
@@ -184,8 +189,41 @@ public static partial class NumaVirtualMachineValidator
             allowed,
             guestNodes,
             policy,
-            selector);
+            selector)
+        {
+            Accelerator = accelerator,
+            CpuModel = cpuModel,
+        };
         return new VmValidationResult(errors, request);
+    }
+
+    /// <summary>spec.accelerator (default KVM) and spec.cpu.model (default host-model); a model name stays one QEMU option value (no ',').</summary>
+    private static (AcceleratorRequirement Accelerator, string CpuModel) ValidateAcceleration(NumaVirtualMachineSpec spec, List<FieldError> errors)
+    {
+        var accelerator = AcceleratorRequirement.Kvm;
+        if (spec.Accelerator is { } acceleratorText)
+        {
+            if (AcceleratorNames.ParseRequirement(acceleratorText) is { } parsed)
+            {
+                accelerator = parsed;
+            }
+            else
+            {
+                errors.Add(FieldError.NotSupported("spec.accelerator", acceleratorText, Accelerators));
+            }
+        }
+
+        var model = spec.Cpu?.Model ?? AcceleratorNames.HostModel;
+        if (model.Length > MaxCpuModelLength)
+        {
+            errors.Add(FieldError.TooLong("spec.cpu.model", model, MaxCpuModelLength));
+        }
+        else if (!CpuModelName().IsMatch(model))
+        {
+            errors.Add(FieldError.Invalid("spec.cpu.model", model, "must be host-passthrough, host-model or a QEMU CPU model name (qemu-system-x86_64 -cpu help): letters, digits, '.', '_' and '-', starting with a letter or digit"));
+        }
+
+        return (accelerator, model);
     }
 
     private static void ValidateName(string? name, List<FieldError> errors)
@@ -292,6 +330,10 @@ public static partial class NumaVirtualMachineValidator
     /// <summary>The CRD's pattern for spec.numa.nodes: cpuset list syntax, no spaces.</summary>
     [GeneratedRegex("^[0-9]{1,3}(-[0-9]{1,3})?(,[0-9]{1,3}(-[0-9]{1,3})?)*$", RegexOptions.CultureInvariant)]
     private static partial Regex NumaNodesSyntax();
+
+    /// <summary>The CRD's pattern for spec.cpu.model: one QEMU option value, so no ',' (which would add CPU properties).</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$", RegexOptions.CultureInvariant)]
+    private static partial Regex CpuModelName();
 
     /// <summary>Relative path, each segment starting with an alphanumeric or '_': excludes "/etc", "..", "-opt".</summary>
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9._+-]*(/[A-Za-z0-9_][A-Za-z0-9._+-]*)*$", RegexOptions.CultureInvariant)]

@@ -3,7 +3,8 @@ using NumaOperator.Numa.Placement;
 namespace NumaOperator.Controller.Scheduling;
 
 /// <summary>
-/// Whether a recorded placement still gives what the spec asks (cpu, memory, numa). A placed VM whose spec drifted
+/// Whether a recorded placement still gives what the spec asks: every spec field that shapes the QEMU argv (cpu,
+/// memory, numa, accelerator). A placed VM whose spec drifted
 /// keeps running on its placement until it is stopped and started again. Pure.
 /// </summary>
 public static class SpecDrift
@@ -42,6 +43,21 @@ public static class SpecDrift
         if (request.AllowedHostNodes is { } allowed && !placement.HostNodes.IsSubsetOf(allowed))
         {
             differences.Add($"spec.numa.nodes \"{allowed}\", placed on \"{placement.HostNodes}\"");
+        }
+
+        if (request.CpuModel != placement.CpuModel)
+        {
+            differences.Add($"spec.cpu.model {request.CpuModel}, placed {placement.CpuModel}");
+        }
+
+        if (placement.Accelerator is { } placed && !AcceleratorMatch.Candidates(request.Accelerator, null).Contains(placed))
+        {
+            differences.Add($"spec.accelerator {AcceleratorNames.Of(request.Accelerator)}, placed under {AcceleratorNames.Of(placed)}");
+        }
+
+        if (request.Policy != placement.Policy)
+        {
+            differences.Add($"spec.numa.policy {request.Policy}, placed {placement.Policy}");
         }
 
         return differences.Count == 0 ? null : string.Join("; ", differences);

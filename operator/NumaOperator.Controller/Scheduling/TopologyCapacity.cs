@@ -1,3 +1,4 @@
+using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
 
 namespace NumaOperator.Controller.Scheduling;
@@ -7,7 +8,8 @@ namespace NumaOperator.Controller.Scheduling;
 /// free page counts move as VMs start; neither changes what the scheduler may promise (the ledger, not the kernel's
 /// current use, decides; <see cref="ClusterSnapshotBuilder"/> does not read conditions), so neither should rebuild the
 /// ledger and retry every unschedulable VM. Counted: whether a status exists, per NUMA node its id, cpus, cores,
-/// memoryBytes, distances and hugepage pools (page size and total), and spec.reservedCpus. Pure.
+/// memoryBytes, distances and hugepage pools (page size and total), spec.reservedCpus, and which accelerators are
+/// usable with which CPU models (a node whose KVM starts working can take VMs that need it). The QEMU version is not. Pure.
 /// </summary>
 public static class TopologyCapacity
 {
@@ -30,7 +32,23 @@ public static class TopologyCapacity
             return before.Status is null && now.Status is null;
         }
 
-        return SameList(before.Status.NumaNodes, now.Status.NumaNodes, SameNumaNode);
+        return SameList(before.Status.NumaNodes, now.Status.NumaNodes, SameNumaNode) && SameAccelerators(before.Status.Qemu, now.Status.Qemu);
+    }
+
+    /// <summary>The scheduler's reading of status.qemu (<see cref="TopologyConversion.AcceleratorOffers"/>): usable accelerators and their CPU models.</summary>
+    private static bool SameAccelerators(QemuInfo? before, QemuInfo? now)
+    {
+        var a = TopologyConversion.AcceleratorOffers(before);
+        var b = TopologyConversion.AcceleratorOffers(now);
+        if (a is null || b is null)
+        {
+            return a is null && b is null;
+        }
+
+        return SameList(
+            a.ToList(),
+            b.ToList(),
+            (x, y) => x.Accelerator == y.Accelerator && x.Usable == y.Usable && x.CpuModels.SetEquals(y.CpuModels));
     }
 
     private static bool SameNumaNode(NumaNodeStatus a, NumaNodeStatus b) =>

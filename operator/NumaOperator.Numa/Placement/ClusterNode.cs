@@ -12,4 +12,8 @@ public sealed record ClusterNode(
     string Name,
     IReadOnlyDictionary<string, string> Labels,
     HostTopology Topology,
-    CpuSet ReservedCpus);
+    CpuSet ReservedCpus)
+{
+    /// <summary>What each accelerator runs on this node (status.qemu.accelerators); null when the topology carries no QEMU facts (constrains nothing).</summary>
+    public IReadOnlyList<AcceleratorOffer>? Accelerators { get; init; }
+}

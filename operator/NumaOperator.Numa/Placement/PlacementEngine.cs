@@ -13,7 +13,9 @@ namespace NumaOperator.Numa.Placement;
 /// each in spec.numa.nodes (when given), each with MemoryPerGuestNode of free pages of the requested size, each
 /// with CPUs: a dedicated guest node needs as many free CPUs (not reserved, not pinned) as it has vCPUs, and must
 /// leave one unpinned CPU where non-dedicated VMs float; a non-dedicated guest node needs one unpinned CPU.
-/// Memory-only NUMA nodes therefore never host a guest node. Per-guest-node demands are identical except the
+/// Memory-only NUMA nodes therefore never host a guest node. The node must also run spec.cpu.model under an
+/// accelerator spec.accelerator accepts (<see cref="AcceleratorMatch"/>); a VM that accepts KVM or emulation is
+/// searched for under KVM first and placed under emulation only where no node gives it KVM. Per-guest-node demands are identical except the
 /// vCPU remainder (the first Vcpus % GuestNodes guest nodes take one more), so matching guest to host nodes is
 /// a greedy choice over the node's candidates, O(GuestNodes × NUMA nodes²), never a permutation search.</para>
 /// <para>Score (lowest wins, compared in this order): (1) best fit: the free pages left on the chosen host NUMA
@@ -36,7 +38,16 @@ public static class PlacementEngine
         NodeChoice? best = null;
         if (demand.Slot >= 0 && demand.PagesPerGuestNode > 0)
         {
-            best = Search(ledger, demand);
+            // One search per accelerator the VM accepts, KVM first: a VM that takes either runs under KVM wherever any node offers it.
+            foreach (var accelerator in AcceleratorMatch.Candidates(request.Accelerator, null))
+            {
+                demand.Only = accelerator;
+                best = Search(ledger, demand);
+                if (best is not null)
+                {
+                    break;
+                }
+            }
         }
 
         if (best is not null)
@@ -44,6 +55,7 @@ public static class PlacementEngine
             return new PlacementDecision.Placed(Build(ledger, demand, best));
         }
 
+        demand.Only = null; // the reasons weigh every accelerator the VM accepts
         var rejections = new List<NodeRejection>(snapshot.Nodes.Length);
         foreach (var node in snapshot.Nodes)
         {
@@ -131,6 +143,12 @@ public static class PlacementEngine
             return "did not match nodeSelector";
         }
 
+        var accelerator = AcceleratorMatch.Choose(node.Source.Accelerators, demand.Request.Accelerator, demand.Request.CpuModel, demand.Only, out var acceleratorReason);
+        if (accelerator is null)
+        {
+            return acceleratorReason ?? "no usable accelerator";
+        }
+
         var numaCount = node.Numa.Length;
         if (numaCount == 0)
         {
@@ -212,12 +230,12 @@ public static class PlacementEngine
             return demand.Lacking(demand.BigGuestNodes, $" and {demand.VcpusSmall + 1} free CPUs");
         }
 
-        choice = Choose(ledger, demand, node, fit);
+        choice = Choose(ledger, demand, node, fit, accelerator.Value);
         return null;
     }
 
     /// <summary>Greedy: k times, the candidate leaving the fewest pages (then nearest to those chosen, then lowest id), forcing q+1-CPU candidates once the remaining slots are needed for them.</summary>
-    private static NodeChoice Choose(PlacementLedger ledger, Demand demand, SnapshotNode node, ReadOnlySpan<byte> fit)
+    private static NodeChoice Choose(PlacementLedger ledger, Demand demand, SnapshotNode node, ReadOnlySpan<byte> fit, Accelerator accelerator)
     {
         var k = demand.GuestNodes;
         var chosen = new int[k];
@@ -261,7 +279,7 @@ public static class PlacementEngine
             distanceSum += pickDistance;
         }
 
-        return new NodeChoice(node, chosen, fit.ToArray(), pagesLeft, distanceSum);
+        return new NodeChoice(node, chosen, fit.ToArray(), pagesLeft, distanceSum, accelerator);
     }
 
     private static VmPlacement Build(PlacementLedger ledger, Demand demand, NodeChoice choice)
@@ -308,7 +326,12 @@ public static class PlacementEngine
             firstVcpu += vcpus;
         }
 
-        return new VmPlacement(choice.Node.Name, request.PageSize, guests);
+        return new VmPlacement(choice.Node.Name, request.PageSize, guests)
+        {
+            Accelerator = choice.Accelerator,
+            CpuModel = request.CpuModel,
+            Policy = request.Policy,
+        };
     }
 
     /// <summary>Guest vCPU index sets repeat endlessly ("0-3", "4-7"); building each once keeps LINQ out of the hot path.</summary>
@@ -319,7 +342,7 @@ public static class PlacementEngine
             ? VcpuRanges.GetOrAdd((start, count), static key => CpuSet.Of(Enumerable.Range(key.Start, key.Count)))
             : CpuSet.Of(Enumerable.Range(start, count));
 
-    private sealed record NodeChoice(SnapshotNode Node, int[] Chosen, byte[] Fit, long PagesLeft, long DistanceSum);
+    private sealed record NodeChoice(SnapshotNode Node, int[] Chosen, byte[] Fit, long PagesLeft, long DistanceSum, Accelerator Accelerator);
 
     /// <summary>The request reduced to what the hot loop compares, computed once per decision.</summary>
     private sealed class Demand
@@ -360,6 +383,9 @@ public static class PlacementEngine
         public CpuSet? AllowedHostNodes { get; }
 
         public IReadOnlyDictionary<string, string> Selector { get; }
+
+        /// <summary>The accelerator this search pass is limited to; null weighs every one the VM accepts.</summary>
+        public Accelerator? Only { get; set; }
 
         public string Lacking(int needed, string suffix) =>
             needed == 1 ? $"no NUMA node with {MemoryText}{suffix}" : $"fewer than {needed} NUMA nodes with {MemoryText}{suffix}";

@@ -14,6 +14,7 @@ namespace NumaOperator.Numa.Placement;
 /// <param name="AllowedHostNodes">spec.numa.nodes, or null for any host NUMA node.</param>
 /// <param name="GuestNodes">spec.numa.guestNodes: each on a distinct host NUMA node.</param>
 /// <param name="NodeSelector">spec.nodeSelector: labels a Kubernetes node must carry.</param>
+/// <remarks><see cref="Accelerator"/> and <see cref="CpuModel"/> (spec.accelerator, spec.cpu.model) limit the nodes to those whose agent found them working.</remarks>
 public sealed record VmRequest(
     string Key,
     int Vcpus,
@@ -25,6 +26,12 @@ public sealed record VmRequest(
     NumaPolicy Policy,
     IReadOnlyDictionary<string, string> NodeSelector)
 {
+    /// <summary>spec.accelerator: which accelerators the VM accepts.</summary>
+    public AcceleratorRequirement Accelerator { get; init; } = AcceleratorRequirement.Kvm;
+
+    /// <summary>spec.cpu.model: host-passthrough, host-model or a QEMU CPU model name.</summary>
+    public string CpuModel { get; init; } = AcceleratorNames.HostModel;
+
     /// <summary>Guest RAM of guest node <paramref name="guestNode"/>: an even split (validation guarantees whole pages).</summary>
     public long MemoryPerGuestNode => MemoryBytes / GuestNodes;
 

@@ -38,12 +38,11 @@ public static class QemuArgvBuilder
             qemuPath,
             "-name", $"guest={QemuOptionValue.Escape(spec.Name)},debug-threads=on",
             "-uuid", spec.Uuid.ToString("D"),
-            "-machine", $"q35,accel={host.Accelerator}",
+            "-machine", $"q35,accel={spec.Cpu.QemuAccelerator}",
+
+            // From the capability probe: a validated model name plus any documented nested-KVM fallback properties.
+            "-cpu", spec.Cpu.QemuValue,
         };
-        if (host.KvmUsable)
-        {
-            argv.AddRange(["-cpu", "host"]);
-        }
 
         argv.AddRange([
             "-nodefaults",
@@ -69,7 +68,7 @@ public static class QemuArgvBuilder
                 : $"memory-backend-ram,id=mem{id},size={guest.MemoryBytes},prealloc=on";
             if (bind)
             {
-                backend += $",host-nodes={guest.HostNode},policy={(spec.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
+                backend += $",host-nodes={guest.HostNode},policy={(placement.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
             }
 
             backend += $",prealloc-threads={preallocThreads}";

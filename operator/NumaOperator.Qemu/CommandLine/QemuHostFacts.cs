@@ -4,9 +4,8 @@ namespace NumaOperator.Qemu.CommandLine;
 
 /// <summary>What the argv builder needs to know about this host, probed once by the caller (no I/O in the builder).</summary>
 /// <param name="QemuVersion">From "qemu-system-x86_64 -version".</param>
-/// <param name="KvmUsable">/dev/kvm opens: accel=kvm, else TCG.</param>
 /// <param name="HugetlbfsMounts">Mounted hugetlbfs file systems, statfs-confirmed, with their page size.</param>
-public sealed record QemuHostFacts(Version QemuVersion, bool KvmUsable, IReadOnlyList<HugetlbfsMount> HugetlbfsMounts)
+public sealed record QemuHostFacts(Version QemuVersion, IReadOnlyList<HugetlbfsMount> HugetlbfsMounts)
 {
     /// <summary>thread-context objects exist from QEMU 7.2.</summary>
     public static Version ThreadContextMinimum { get; } = new(7, 2);
@@ -28,6 +27,4 @@ public sealed record QemuHostFacts(Version QemuVersion, bool KvmUsable, IReadOnl
     public static Version RunWithUserMinimum { get; } = new(9, 1);
 
     public bool UseRunWithUser => QemuVersion >= RunWithUserMinimum;
-
-    public string Accelerator => KvmUsable ? "kvm" : "tcg";
 }

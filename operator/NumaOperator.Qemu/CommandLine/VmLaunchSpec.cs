@@ -1,4 +1,5 @@
 using NumaOperator.Numa.Placement;
+using NumaOperator.Qemu.Capabilities;
 
 namespace NumaOperator.Qemu.CommandLine;
 
@@ -18,7 +19,7 @@ public sealed record VmLaunchSpec(
     string Name,
     Guid Uuid,
     VmPlacement Placement,
-    NumaPolicy Policy,
+    QemuCpu Cpu,
     ResolvedBoot Boot,
     VmStatePaths State,
     bool OmitBindingForTest = false,

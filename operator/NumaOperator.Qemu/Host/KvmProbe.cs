@@ -1,22 +1,28 @@
 namespace NumaOperator.Qemu.Host;
 
-/// <summary>Whether QEMU can use KVM here: /dev/kvm exists and opens read-write (else TCG, said in the output).</summary>
+/// <summary>Whether this process can open the KVM device read-write: the precondition for asking QEMU about KVM at all.</summary>
 public static class KvmProbe
 {
-    public static bool IsUsable(string device = "/dev/kvm")
+    public const string DefaultDevice = "/dev/kvm";
+
+    public static bool IsUsable(string device = DefaultDevice) => Problem(device) is null;
+
+    /// <summary>Null when <paramref name="device"/> opens read-write, else why not.</summary>
+    public static string? Problem(string device = DefaultDevice)
     {
+        if (!File.Exists(device))
+        {
+            return $"{device} does not exist (no hardware virtualization here, or the kvm module is not loaded)";
+        }
+
         try
         {
             using var stream = new FileStream(device, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            return true;
+            return null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
+            return $"{device} does not open read-write: {e.Message}";
         }
     }
 }

@@ -11,20 +11,33 @@ public sealed partial record QemuBinary(string Path, Version Version)
     /// <summary>Runs "<paramref name="path"/> -version" (no shell) and parses "QEMU emulator version 7.2.22".</summary>
     /// <exception cref="FileNotFoundException">No executable at <paramref name="path"/>.</exception>
     /// <exception cref="InvalidDataException">It ran but printed no QEMU version.</exception>
-    public static QemuBinary Probe(string path)
+    public static QemuBinary Probe(string path) => Probe(path, [], path);
+
+    /// <summary>
+    /// The same through a launch path: <paramref name="launchPrefix"/> (e.g. nsenter into the host) runs
+    /// <paramref name="path"/>, which this process sees at <paramref name="visiblePath"/>.
+    /// </summary>
+    public static QemuBinary Probe(string path, IReadOnlyList<string> launchPrefix, string visiblePath)
     {
-        if (!File.Exists(path))
+        ArgumentNullException.ThrowIfNull(launchPrefix);
+        if (!File.Exists(visiblePath))
         {
-            throw new FileNotFoundException($"QEMU binary not found at {path} (install qemu-system-x86 or pass its path)", path);
+            var where = visiblePath == path ? path : $"{path} (seen here as {visiblePath})";
+            throw new FileNotFoundException($"QEMU binary not found at {where} (install qemu-system-x86 or pass its path)", path);
         }
 
-        var start = new ProcessStartInfo(path)
+        IReadOnlyList<string> argv = [.. launchPrefix, path, "-version"];
+        var start = new ProcessStartInfo(argv[0])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add("-version");
+        foreach (var arg in argv.Skip(1))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         using var process = Process.Start(start) ?? throw new InvalidDataException($"{path} did not start");
         var output = process.StandardOutput.ReadToEnd();
         process.StandardError.ReadToEnd();

@@ -25,7 +25,6 @@ public static class LaunchPreparation
         string name,
         Guid uuid,
         VmPlacement placement,
-        NumaPolicy policy,
         BootSpec? boot,
         ImageRoot imageRoot,
         VmStatePaths state,
@@ -36,8 +35,9 @@ public static class LaunchPreparation
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
         var facts = LaunchPreflight.Check(placement, state, host);
+        var cpu = LaunchPreflight.ResolveCpu(placement, host);
         var runAs = Environment.IsPrivilegedProcess ? qemuUser : null;
-        var spec = new VmLaunchSpec(name, uuid, placement, policy, resolved, state, omitBindingForTest, runAs);
+        var spec = new VmLaunchSpec(name, uuid, placement, cpu, resolved, state, omitBindingForTest, runAs);
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }
 }

@@ -12,7 +12,24 @@ namespace NumaOperator.Qemu.Placement;
 /// </summary>
 public static class LocalPlacement
 {
-    public static VmPlacement Build(string nodeName, VmRequest request, IReadOnlyList<int> hostNodes, HostTopology topology)
+    /// <summary>
+    /// The accelerator the VM runs under on this host, chosen by the scheduler's own rule (<see cref="AcceleratorMatch"/>)
+    /// from what the capability probe found; a host that cannot run it is a runtime failure naming why.
+    /// </summary>
+    public static Accelerator ChooseAccelerator(VmRequest request, PreflightHost host)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(host);
+        var capabilities = host.Capabilities ?? throw new PreflightException(host.QemuProblem ?? "QEMU was not probed", isBadInput: false);
+        var offers = capabilities.Offers();
+        return AcceleratorMatch.Choose(offers, request.Accelerator, request.CpuModel, null, out var reason)
+            ?? throw new PreflightException(
+                $"spec.accelerator {AcceleratorNames.Of(request.Accelerator)} with spec.cpu.model {request.CpuModel}: this host cannot run it ({reason}; "
+                + string.Join("; ", offers.Select(o => $"{AcceleratorNames.Of(o.Accelerator)}: {(o.Usable ? "usable" : "not usable")}{(o.Reason is null ? string.Empty : ", " + o.Reason)}")) + ")",
+                isBadInput: false);
+    }
+
+    public static VmPlacement Build(string nodeName, VmRequest request, IReadOnlyList<int> hostNodes, HostTopology topology, Accelerator accelerator)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(hostNodes);
@@ -52,6 +69,11 @@ public static class LocalPlacement
             guests.Add(new GuestNodePlacement(g, hostNode.Id, vcpus, hostCpus, request.MemoryPerGuestNode));
         }
 
-        return new VmPlacement(nodeName, request.PageSize, guests);
+        return new VmPlacement(nodeName, request.PageSize, guests)
+        {
+            Accelerator = accelerator,
+            CpuModel = request.CpuModel,
+            Policy = request.Policy,
+        };
     }
 }

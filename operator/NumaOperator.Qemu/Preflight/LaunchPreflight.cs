@@ -1,24 +1,50 @@
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
+using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 
 namespace NumaOperator.Qemu.Preflight;
 
 /// <summary>The host-side inputs of the pre-flight checks, injectable so tests can present a broken host.</summary>
-/// <param name="QemuPath">The QEMU executable to probe.</param>
+/// <param name="QemuPath">The QEMU executable VMs run with (a path where QEMU runs).</param>
 /// <param name="HugetlbfsMounts">statfs-confirmed hugetlbfs mounts (<see cref="HugetlbfsMounts.Discover"/>).</param>
 /// <param name="Counters">Free hugepages per host node.</param>
-/// <param name="KvmUsable">/dev/kvm opens.</param>
-public sealed record PreflightHost(string QemuPath, IReadOnlyList<HugetlbfsMount> HugetlbfsMounts, HugepageCounters Counters, bool KvmUsable)
+/// <param name="Capabilities">QEMU as probed through the launch path (version, accelerators, CPU models); null when probing failed.</param>
+/// <param name="QemuProblem">Why probing failed (no binary, no version), when <paramref name="Capabilities"/> is null.</param>
+public sealed record PreflightHost(string QemuPath, IReadOnlyList<HugetlbfsMount> HugetlbfsMounts, HugepageCounters Counters, QemuCapabilities? Capabilities, string? QemuProblem = null)
 {
-    public static PreflightHost Discover(string qemuPath) =>
-        new(qemuPath, Host.HugetlbfsMounts.Discover(), new HugepageCounters(), KvmProbe.IsUsable());
+    /// <summary>This host as the launch path sees it: mounts, counters and the (cached) QEMU capability probe.</summary>
+    public static async Task<PreflightHost> DiscoverAsync(QemuProbeOptions probe, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var (capabilities, problem) = await ProbeAsync(probe, ct);
+        return new(probe.QemuPath, Host.HugetlbfsMounts.Discover(), new HugepageCounters(), capabilities, problem);
+    }
+
+    /// <summary>The cached capability probe, or why QEMU is not usable at all.</summary>
+    public static async Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeAsync(QemuProbeOptions probe, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        try
+        {
+            return (await QemuCapabilityCache.GetAsync(probe, ct), null);
+        }
+        catch (FileNotFoundException e)
+        {
+            return (null, e.Message);
+        }
+        catch (Exception e) when (e is InvalidDataException or System.ComponentModel.Win32Exception)
+        {
+            return (null, $"QEMU binary {probe.QemuPath} is not usable: {e.Message}");
+        }
+    }
 }
 
 /// <summary>
-/// Everything checked before QEMU starts, each failure a message that says what to fix: the binary and its version,
+/// Everything checked before QEMU starts, each failure a message that says what to fix: QEMU probed and able to run
+/// the placed accelerator and CPU model,
 /// hugetlbfs for the page size, free pages of that size on EACH bound host node (QEMU would otherwise fail late with
 /// "os_mem_prealloc: Insufficient free host memory pages"), sizes in whole pages, boot files inside the image root.
 /// </summary>
@@ -43,19 +69,7 @@ public static class LaunchPreflight
             throw new PreflightException($"--state-dir {state.Directory}: the QMP socket path {state.QmpSocket} is longer than the {VmStatePaths.MaxSocketPathBytes} bytes a unix socket path may have; use a shorter state directory", isBadInput: true);
         }
 
-        QemuBinary binary;
-        try
-        {
-            binary = QemuBinary.Probe(host.QemuPath);
-        }
-        catch (FileNotFoundException e)
-        {
-            throw new PreflightException(e.Message, isBadInput: false);
-        }
-        catch (Exception e) when (e is InvalidDataException or System.ComponentModel.Win32Exception)
-        {
-            throw new PreflightException($"QEMU binary {host.QemuPath} is not usable: {e.Message}", isBadInput: false);
-        }
+        var capabilities = host.Capabilities ?? throw new PreflightException(host.QemuProblem ?? $"QEMU binary {host.QemuPath} was not probed", isBadInput: false);
 
         if (pageSize.IsHuge)
         {
@@ -72,7 +86,19 @@ public static class LaunchPreflight
             }
         }
 
-        return new QemuHostFacts(binary.Version, host.KvmUsable, host.HugetlbfsMounts);
+        return new QemuHostFacts(capabilities.Version, host.HugetlbfsMounts);
+    }
+
+    /// <summary>
+    /// The accelerator and -cpu value of a placed VM on this host, from the probed capabilities: the VM runs the way
+    /// it was placed or not at all (never silently under emulation when KVM was placed).
+    /// </summary>
+    public static QemuCpu ResolveCpu(VmPlacement placement, PreflightHost host)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(host);
+        var capabilities = host.Capabilities ?? throw new PreflightException(host.QemuProblem ?? $"QEMU binary {host.QemuPath} was not probed", isBadInput: false);
+        return capabilities.Resolve(placement, out var problem) ?? throw new PreflightException(problem!, isBadInput: false);
     }
 
     /// <summary>

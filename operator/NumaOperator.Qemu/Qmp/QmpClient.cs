@@ -12,17 +12,17 @@ namespace NumaOperator.Qemu.Qmp;
 /// </summary>
 public sealed class QmpClient : IAsyncDisposable, IDisposable
 {
-    private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly IDisposable? _owner;
+    private readonly Stream _output;
     private readonly StreamReader _reader;
     private readonly List<JsonObject> _events = [];
     private long _nextId;
 
-    private QmpClient(Socket socket)
+    private QmpClient(Stream input, Stream output, IDisposable? owner)
     {
-        _socket = socket;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        _reader = new StreamReader(_stream, new UTF8Encoding(false));
+        _owner = owner;
+        _output = output;
+        _reader = new StreamReader(input, new UTF8Encoding(false));
     }
 
     /// <summary>The greeting's QMP.version.qemu, e.g. {"major":7,"minor":2,"micro":22}.</summary>
@@ -44,13 +44,23 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
             throw;
         }
 
-        var client = new QmpClient(socket);
+        var stream = new NetworkStream(socket, ownsSocket: true);
+        return await NegotiateAsync(new QmpClient(stream, stream, stream), socketPath, ct);
+    }
+
+    /// <summary>QMP over a pair of streams, e.g. the stdout and stdin of a QEMU started with -qmp stdio (the capability probe).</summary>
+    /// <param name="source">Names the peer in error messages.</param>
+    public static Task<QmpClient> OpenAsync(Stream fromQemu, Stream toQemu, string source, CancellationToken ct) =>
+        NegotiateAsync(new QmpClient(fromQemu, toQemu, null), source, ct);
+
+    private static async Task<QmpClient> NegotiateAsync(QmpClient client, string source, CancellationToken ct)
+    {
         try
         {
             var greeting = await client.ReadMessageAsync(ct);
             if (greeting["QMP"] is not JsonObject qmp)
             {
-                throw new QmpException($"{socketPath} did not greet with a QMP banner: {greeting.ToJsonString()}");
+                throw new QmpException($"{source} did not greet with a QMP banner: {greeting.ToJsonString()}");
             }
 
             client.Version = qmp["version"]?["qemu"] as JsonObject;
@@ -76,7 +86,8 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         }
 
         var bytes = Encoding.UTF8.GetBytes(request.ToJsonString() + "\n");
-        await _stream.WriteAsync(bytes, ct);
+        await _output.WriteAsync(bytes, ct);
+        await _output.FlushAsync(ct);
         while (true)
         {
             var message = await ReadMessageAsync(ct);
@@ -100,11 +111,14 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Closes the socket; streams handed to <see cref="OpenAsync"/> belong to their process and are left open.</summary>
     public void Dispose()
     {
-        _reader.Dispose();
-        _stream.Dispose();
-        _socket.Dispose();
+        if (_owner is not null)
+        {
+            _reader.Dispose();
+            _owner.Dispose();
+        }
     }
 
     public ValueTask DisposeAsync()

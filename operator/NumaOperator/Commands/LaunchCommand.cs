@@ -11,6 +11,7 @@ using NumaOperator.Numa.Discovery;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Launching;
@@ -45,11 +46,13 @@ public sealed class LaunchCommand : ICliCommand
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: drop host-nodes/policy from the memory backends (reproduces the unbound seed bug)", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var qemuUser = QemuUserOption.Create();
+        var forceTcg = AcceleratorOptions.ForceTcg();
+        var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
         var output = new Option<string>("--output", "-o") { Description = "table (people) or json (one object)", DefaultValueFactory = _ => "table" };
         output.AcceptOnlyFromAmong([.. OutputFormats]);
 
         var command = new Command("launch", "Start one VM on this host with memory bound to the given host NUMA nodes, pin its vCPUs, and optionally measure where its memory landed.");
-        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, qemu, qemuUser, output })
+        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, qemu, qemuUser, forceTcg, bootProbeKernel, output })
         {
             command.Options.Add(option);
         }
@@ -65,6 +68,8 @@ public sealed class LaunchCommand : ICliCommand
                 parseResult.GetValue(omitBinding),
                 parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
                 QemuUserOption.Parse(parseResult.GetValue(qemuUser)),
+                parseResult.GetValue(forceTcg),
+                AcceleratorOptions.ParseBootProbeKernel(parseResult.GetValue(bootProbeKernel)),
                 parseResult.GetValue(output) ?? "table"),
             ct));
         return command;
@@ -100,8 +105,11 @@ public sealed class LaunchCommand : ICliCommand
         PreparedLaunch prepared;
         try
         {
-            placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology);
-            prepared = LaunchPreparation.Prepare(name, uuid, placement, request.Policy, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, PreflightHost.Discover(options.QemuPath), options.QemuUser, options.OmitBindingForTest);
+            // The agent's probe (cached per binary): the VM runs under an accelerator and CPU model this host really starts.
+            var host = await PreflightHost.DiscoverAsync(ProbeOptions(options, state), ct);
+            var accelerator = LocalPlacement.ChooseAccelerator(request, host);
+            placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology, accelerator);
+            prepared = LaunchPreparation.Prepare(name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, options.OmitBindingForTest);
         }
         catch (PreflightException e) when (e.IsBadInput)
         {
@@ -149,11 +157,11 @@ public sealed class LaunchCommand : ICliCommand
         var result = new LaunchResult(spec, facts, argv, running.Pid, running.Timings!, measurement, verdict, freeBefore, freeAfter, stopped, nodes);
         if (options.Output == "json")
         {
-            Console.Out.WriteLine(ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            Console.Out.WriteLine(LaunchReport.ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         }
         else
         {
-            WriteTable(result);
+            LaunchReport.WriteTable(result, Console.Out);
         }
 
         return verdict is { Aligned: false } ? ExitCodes.Failure : ExitCodes.Success;
@@ -234,121 +242,15 @@ public sealed class LaunchCommand : ICliCommand
     private static Dictionary<int, long> FreePages(HugepageCounters counters, IEnumerable<int> nodes, PageSize pageSize) =>
         pageSize.IsHuge ? nodes.ToDictionary(n => n, n => counters.FreePages(n, pageSize.Bytes)) : [];
 
-    private static JsonObject ToJson(LaunchResult r)
+    /// <summary>The probe's scratch files go beside the VM's state dir, where QEMU (run directly) reads them.</summary>
+    private static QemuProbeOptions ProbeOptions(LaunchOptions options, VmStatePaths state) => new()
     {
-        var json = new JsonObject
-        {
-            ["name"] = r.Spec.Name,
-            ["uuid"] = r.Spec.Uuid.ToString("D"),
-            ["pid"] = r.Pid,
-            ["stateDir"] = r.Spec.State.Directory,
-            ["qemuVersion"] = r.Facts.QemuVersion.ToString(),
-            ["accel"] = r.Facts.Accelerator,
-            ["bindingOmittedForTest"] = r.Spec.OmitBindingForTest,
-            ["pageSize"] = r.Spec.Placement.PageSize.ToString(),
-            ["argv"] = new JsonArray([.. r.Argv.Select(a => (JsonNode?)JsonValue.Create(a))]),
-            ["placement"] = new JsonArray([.. r.Spec.Placement.GuestNodes.Select(g => (JsonNode?)new JsonObject
-            {
-                ["guestNode"] = g.GuestNode,
-                ["hostNode"] = g.HostNode,
-                ["vcpus"] = g.Vcpus.ToString(),
-                ["hostCpus"] = g.HostCpus.ToString(),
-                ["memoryBytes"] = g.MemoryBytes,
-            })]),
-            ["timingsMs"] = new JsonObject
-            {
-                ["daemonized"] = Ms(r.Timings.Daemonized),
-                ["qmpReady"] = Ms(r.Timings.QmpReady),
-                ["pinned"] = Ms(r.Timings.Pinned),
-                ["running"] = Ms(r.Timings.Running),
-            },
-            ["measured"] = r.Measurement is not null,
-            ["freeHugepagesBefore"] = NodeCounts(r.FreeBefore),
-            ["freeHugepagesAfter"] = NodeCounts(r.FreeAfter),
-            ["stopped"] = r.Stopped,
-        };
-        if (r.Measurement is { } m && r.Verdict is { } v)
-        {
-            json["guestRamBytes"] = m.GuestRamBytes;
-            json["expectedGuestRamBytes"] = m.Layout.ExpectedBytes;
-            json["guestRamBytesByNode"] = NodeBytes(m.GuestRamBytesByNode);
-            json["processBytesByNode"] = NodeBytes(m.ProcessBytesByNode);
-            json["guestRamPolicies"] = new JsonArray([.. m.GuestRamMappings.Select(g => (JsonNode?)JsonValue.Create(g.Policy))]);
-            json["guestRamKernelPageBytes"] = new JsonArray([.. m.GuestRamMappings.Select(g => (JsonNode?)JsonValue.Create(g.KernelPageBytes))]);
-            json["localRatio"] = m.LocalRatioText;
-            json["aligned"] = v.Aligned;
-            json["reason"] = v.Reason;
-            json["verdict"] = v.Message;
-        }
+        QemuPath = options.QemuPath,
+        ForceEmulation = options.ForceTcg,
+        BootProbeKernel = options.BootProbeKernel,
+        WorkDirectory = Path.Combine(Path.GetDirectoryName(state.Directory) ?? Path.GetTempPath(), ".probe"),
+    };
 
-        return json;
-    }
+    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, QemuUser? QemuUser, bool ForceTcg, string? BootProbeKernel, string Output);
 
-    private static JsonArray NodeBytes(IReadOnlyDictionary<int, long> bytes) =>
-        [.. bytes.OrderBy(kv => kv.Key).Select(kv => (JsonNode?)new JsonObject { ["node"] = kv.Key, ["bytes"] = kv.Value })];
-
-    private static JsonArray NodeCounts(IReadOnlyDictionary<int, long> pages) =>
-        [.. pages.OrderBy(kv => kv.Key).Select(kv => (JsonNode?)new JsonObject { ["node"] = kv.Key, ["free"] = kv.Value })];
-
-    private static double Ms(TimeSpan t) => Math.Round(t.TotalMilliseconds, 1);
-
-    private static void WriteTable(LaunchResult r)
-    {
-        var o = Console.Out;
-        var spec = r.Spec;
-        o.WriteLine($"VM {spec.Name}  uuid {spec.Uuid:D}  pid {r.Pid}  QEMU {r.Facts.QemuVersion}  accel {r.Facts.Accelerator}{(spec.OmitBindingForTest ? "  (binding OMITTED for test)" : string.Empty)}");
-        o.WriteLine($"state dir {spec.State.Directory}  (argv in {spec.State.ArgvFile})");
-        foreach (var g in spec.Placement.GuestNodes)
-        {
-            var cpus = g.HostCpus.IsEmpty ? "the node's shared CPUs (not dedicated)" : $"host CPUs {g.HostCpus}";
-            o.WriteLine($"guest node {g.GuestNode} -> host node {g.HostNode}: vCPUs {g.Vcpus} on {cpus}, {ByteQuantity.Human(g.MemoryBytes)} in {spec.Placement.PageSize} pages, policy {spec.Policy}");
-        }
-
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"launch: daemonized {Ms(r.Timings.Daemonized)} ms, QMP ready {Ms(r.Timings.QmpReady)} ms, pinned {Ms(r.Timings.Pinned)} ms, running {Ms(r.Timings.Running)} ms"));
-        if (r.Measurement is { } m && r.Verdict is { } v)
-        {
-            var nodes = r.Nodes.Concat(m.ProcessBytesByNode.Keys).Distinct().Order().ToArray();
-            var huge = spec.Placement.PageSize.IsHuge;
-            var header = $"{"HOST NODE",-10} {"GUEST RAM",-12} {"PROCESS",-12}";
-            if (huge)
-            {
-                header += $" {"FREE " + spec.Placement.PageSize + " BEFORE",-18} {"FREE " + spec.Placement.PageSize + " AFTER",-18}";
-            }
-
-            o.WriteLine("measured (/proc/" + r.Pid + "/numa_maps):");
-            o.WriteLine(header);
-            foreach (var node in nodes)
-            {
-                var line = $"{node,-10} {ByteQuantity.Human(m.GuestRamBytesByNode.GetValueOrDefault(node)),-12} {ByteQuantity.Human(m.ProcessBytesByNode.GetValueOrDefault(node)),-12}";
-                if (huge)
-                {
-                    line += $" {r.FreeBefore.GetValueOrDefault(node),-18} {r.FreeAfter.GetValueOrDefault(node),-18}";
-                }
-
-                o.WriteLine(line);
-            }
-
-            o.WriteLine($"guest RAM policies: {string.Join(", ", m.GuestRamMappings.Select(g => g.Policy).Distinct())}; localRatio {m.LocalRatioText}");
-            o.WriteLine(v.Message);
-        }
-
-        o.WriteLine(r.Stopped
-            ? "stopped; state dir removed"
-            : $"running daemonized; stop it with: kill {r.Pid} && rm -rf {spec.State.Directory}");
-    }
-
-    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, QemuUser? QemuUser, string Output);
-
-    private sealed record LaunchResult(
-        VmLaunchSpec Spec,
-        QemuHostFacts Facts,
-        IReadOnlyList<string> Argv,
-        int Pid,
-        LaunchTimings Timings,
-        NumaMeasurement? Measurement,
-        NumaVerdict? Verdict,
-        IReadOnlyDictionary<int, long> FreeBefore,
-        IReadOnlyDictionary<int, long> FreeAfter,
-        bool Stopped,
-        IReadOnlyList<int> Nodes);
 }

@@ -111,6 +111,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
             kind: NumaVirtualMachine
             metadata: {name: launch-test, namespace: default}
             spec:
+              accelerator: Any
               cpu: {cores: 1, dedicated: true}
               memory: {size: 64Mi{{(hugepages ? ", hugepages: {pageSize: 2Mi}" : string.Empty)}}}
               numa: {guestNodes: 1, policy: Strict}

@@ -44,7 +44,7 @@ public sealed class PreflightTests : IDisposable
         Skip.IfNot(_host.Available, HugepageHost.SkipReason);
         var free = _host.Counters.FreePages(0, HugepageHost.PageBytes);
         var placement = Placement(PageSize.Huge2Mi, (free + 1) * HugepageHost.PageBytes);
-        var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(placement, State, PreflightHost.Discover(QemuBinary.DefaultPath) with { HugetlbfsMounts = [new HugetlbfsMount(_host.MountPoint, HugepageHost.PageBytes)] }));
+        var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(placement, State, TestQemu.PreflightHost([new HugetlbfsMount(_host.MountPoint, HugepageHost.PageBytes)])));
         Assert.Contains($"needs {free + 1}", e.Message, StringComparison.Ordinal);
     }
 
@@ -57,9 +57,11 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
-    public void MissingQemuBinary()
+    public async Task MissingQemuBinary()
     {
-        var host = Host([new HugetlbfsMount("/dev/hugepages", 2L << 20)], FakeSysfs(1000)) with { QemuPath = Path.Combine(_dir, "no-qemu") };
+        var missing = Path.Combine(_dir, "no-qemu");
+        var (capabilities, problem) = await PreflightHost.ProbeAsync(new NumaOperator.Qemu.Capabilities.QemuProbeOptions { QemuPath = missing, WorkDirectory = _dir }, CancellationToken.None);
+        var host = Host([new HugetlbfsMount("/dev/hugepages", 2L << 20)], FakeSysfs(1000)) with { QemuPath = missing, Capabilities = capabilities, QemuProblem = problem };
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Normal, 64L << 20), State, host));
         Assert.False(e.IsBadInput);
         Assert.Contains("QEMU binary not found at " + Path.Combine(_dir, "no-qemu"), e.Message, StringComparison.Ordinal);
@@ -93,7 +95,7 @@ public sealed class PreflightTests : IDisposable
         new("local", pageSize, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Empty, bytes)]);
 
     private static PreflightHost Host(IReadOnlyList<HugetlbfsMount> mounts, string sysfsRoot) =>
-        new(QemuBinary.DefaultPath, mounts, new HugepageCounters(sysfsRoot), false);
+        TestQemu.PreflightHost(mounts) with { Counters = new HugepageCounters(sysfsRoot) };
 
     /// <summary>A sysfs tree whose node 0 has <paramref name="free"/> free 2 MiB pages.</summary>
     private string FakeSysfs(long free)

@@ -100,6 +100,7 @@ public sealed class Qcow2LaunchTests(HugepageHost host) : IDisposable
             kind: NumaVirtualMachine
             metadata: {name: {{name}}, namespace: default}
             spec:
+              accelerator: Any
               cpu: {cores: 1, dedicated: true}
               memory: {size: 64Mi}
               numa: {guestNodes: 1, policy: Strict}

@@ -6,6 +6,7 @@ using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Supervision;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 
@@ -28,7 +29,7 @@ public sealed class QemuTestVm : IAsyncDisposable
             "test-vm",
             Guid.NewGuid(),
             new VmPlacement("local", pageSize, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Of(vcpuHost), memoryBytes)]),
-            NumaPolicy.Strict,
+            TestQemu.Cpu(),
             boot ?? ResolvedBoot.FirmwareOnly,
             new VmStatePaths(Path.Combine(StateRoot, "vm")),
             RunAs: keepRoot ? null : QemuUser.Default);
@@ -45,7 +46,7 @@ public sealed class QemuTestVm : IAsyncDisposable
 
     public VmSupervisor Supervisor { get; } = new() { PowerdownGrace = TimeSpan.FromSeconds(1), DaemonizeTimeout = TimeSpan.FromSeconds(60) };
 
-    public PreflightHost PreflightHost => new(QemuBinary.DefaultPath, Mounts, new HugepageCounters(), KvmProbe.IsUsable());
+    public PreflightHost PreflightHost => TestQemu.PreflightHost(Mounts);
 
     public async Task<RunningVm> StartAsync()
     {

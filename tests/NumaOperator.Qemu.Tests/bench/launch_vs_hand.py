@@ -24,6 +24,7 @@ open(vm, "w").write("""apiVersion: numaoperator.io/v1alpha1
 kind: NumaVirtualMachine
 metadata: {name: bench, namespace: default}
 spec:
+  accelerator: Any
   cpu: {cores: 1, dedicated: true}
   memory: {size: 64Mi, hugepages: {pageSize: 2Mi}}
   numa: {guestNodes: 1, policy: Strict}
