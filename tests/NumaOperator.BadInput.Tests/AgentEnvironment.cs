@@ -50,8 +50,17 @@ public sealed class AgentEnvironment : IAsyncDisposable
         return env;
     }
 
-    public Task CreateAsync(JsonNode body) =>
-        Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, fieldValidation: "Strict");
+    /// <summary>Stores the VM; one without spec.accelerator gets Any, so it runs on this machine with or without KVM (the corpus is about other fields).</summary>
+    public Task CreateAsync(JsonNode body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (body["spec"] is JsonObject spec && !spec.ContainsKey("accelerator"))
+        {
+            spec["accelerator"] = "Any";
+        }
+
+        return Client.CustomObjects.CreateNamespacedCustomObjectAsync(body, ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, fieldValidation: "Strict");
+    }
 
     public Task<NumaVirtualMachine> GetAsync(string name) => Vms.ReadNamespacedAsync<NumaVirtualMachine>("default", name);
 

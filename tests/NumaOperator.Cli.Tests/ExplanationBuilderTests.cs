@@ -54,6 +54,32 @@ public sealed class ExplanationBuilderTests
     }
 
     [Fact]
+    public void A_vm_whose_cpu_model_runs_nowhere_is_explained_per_node_with_what_each_accelerator_runs_there()
+    {
+        var vm = Vm("skylake", size: "64Mi");
+        vm.Spec.Accelerator = "Any";
+        vm.Spec.Cpu.Model = "Skylake-Server";
+        var tcg = Topology("worker-tcg", 100);
+        tcg.Status!.Qemu = new QemuInfo
+        {
+            Version = "7.2.22",
+            Accelerators =
+            [
+                new AcceleratorStatus { Name = "KVM", Usable = false, Reason = "/dev/kvm does not exist" },
+                new AcceleratorStatus { Name = "Emulation", Usable = true, CpuModels = ["host-model", "qemu64"] },
+            ],
+        };
+        var input = new ExplainInput(vm, [], [vm], [tcg], [Node("worker-tcg")], Now);
+
+        var s = ExplanationBuilder.Build(input).Scheduling!;
+        Assert.Equal("0/1 nodes fit: 1 cpu model Skylake-Server not usable under Emulation", s.Summary);
+        Assert.Equal(("Any", "Skylake-Server"), (s.Request!.Accelerator, s.Request.CpuModel));
+        var text = Text(ExplanationBuilder.Build(input));
+        Assert.Contains("accelerator Any, cpu model Skylake-Server", text, StringComparison.Ordinal);
+        Assert.Contains("accelerators: KVM not usable (/dev/kvm does not exist); Emulation usable: host-model, qemu64", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Unscheduled_vm_that_fits_now_says_so_instead_of_repeating_the_stale_reason()
     {
         var vm = Vm("late", size: "100Mi");

@@ -66,6 +66,23 @@ internal sealed class ControllerFixture : IAsyncDisposable
         await Client.CustomObjects.PatchClusterCustomObjectStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, name);
     }
 
+    /// <summary>Publishes what the node's QEMU runs, as its agent would: KVM usable or not, and the CPU models of each accelerator.</summary>
+    public async Task SetAcceleratorsAsync(string name, bool kvmUsable, params string[] models)
+    {
+        var qemu = new QemuInfo
+        {
+            Version = "7.2.22",
+            Kvm = kvmUsable,
+            Accelerators =
+            [
+                new AcceleratorStatus { Name = "KVM", Usable = kvmUsable, CpuModels = kvmUsable ? ["host-passthrough", .. models] : [], Reason = kvmUsable ? null : "/dev/kvm does not exist" },
+                new AcceleratorStatus { Name = "Emulation", Usable = true, CpuModels = [.. models] },
+            ],
+        };
+        var patch = KubernetesJson.Serialize(new { status = new { qemu } });
+        await Client.CustomObjects.PatchClusterCustomObjectStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, name);
+    }
+
     public static NumaVirtualMachine Vm(string name, int cores = 2, string size = "1Gi", bool dedicated = false) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },

@@ -58,6 +58,15 @@ public static class NumaLabRunner
         };
     }
 
+    /// <summary>How long run.sh gives a KVM boot to reach the guest's init before it falls back to TCG.</summary>
+    public static TimeSpan KvmBootProbe { get; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// The agent's facts decide: where its probe found KVM unusable (no /dev/kvm, a kernel that hangs under it,
+    /// NUMAOPERATOR_FORCE_TCG) the lab boots TCG at once; elsewhere run.sh tries KVM and still falls back on its own.
+    /// </summary>
+    public static string Accelerator => TestQemu.KvmUsable ? "auto" : "tcg";
+
     public static async Task<LabRun> RunAsync(LabRequest request, CancellationToken ct = default)
     {
         var work = Directory.CreateTempSubdirectory("numalab-test.");
@@ -68,6 +77,8 @@ public static class NumaLabRunner
             {
                 "bash", RunScript, "--quiet", "--serial-log", serialLog,
                 "--timeout", ((int)request.Timeout.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--accel", Accelerator,
+                "--kvm-boot-timeout", ((int)KvmBootProbe.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--script", request.Script,
             };
             foreach (var file in request.Files)
@@ -81,7 +92,7 @@ public static class NumaLabRunner
             }
 
             var started = Stopwatch.StartNew();
-            var (exit, messages) = await RunToEndAsync(argv, request.Timeout + TimeSpan.FromSeconds(30), ct);
+            var (exit, messages) = await RunToEndAsync(argv, request.Timeout + KvmBootProbe + TimeSpan.FromSeconds(30), ct);
             var text = File.Exists(serialLog) ? await File.ReadAllTextAsync(serialLog, ct) : string.Empty;
             return new LabRun(exit, messages, text, started.Elapsed);
         }

@@ -8,6 +8,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
 say() { echo "NUMALAB-$*"; }
+# First line the kernel's init prints: run.sh's boot probe waits for it to tell a kernel that runs from one that hangs.
+say "INIT"
 fail() { say "ERROR $*"; say "DONE lab-failed"; poweroff -f; sleep 5; }
 
 # Modules for virtio-9p, in modules.dep order (virtio_ring before virtio, ...), listed by run.sh.

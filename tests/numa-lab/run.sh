@@ -14,6 +14,10 @@
 #   --timeout SECONDS    kill the lab after this long (default 300); exit 124
 #   --serial-log FILE    keep the guest's serial log here (default: a temp file, removed)
 #   --kernel FILE        default: the newest /boot/vmlinuz-* whose /lib/modules tree exists
+#   --accel MODE         auto (default): KVM when /dev/kvm opens, proved by a boot probe, else TCG; kvm; tcg.
+#                        NUMAOPERATOR_FORCE_TCG=1 makes auto mean tcg (the switch the agent and the tests honour)
+#   --kvm-boot-timeout S under KVM, the guest's init must print NUMALAB-INIT within S seconds (default 60), or the
+#                        lab falls back to TCG (nested KVM can run firmware but hang the kernel); with --accel kvm: exit 3
 #   --quiet              do not stream the serial log to stdout
 #   --check              only check the prerequisites (qemu, a kernel with modules, a static busybox) and exit
 # Inside the guest: the host's root is / (read-only); /tmp, /run and /dev/shm are empty tmpfs, so the host's /tmp is
@@ -28,6 +32,7 @@ die() { log "error: $*"; exit 3; }
 missing() { log "missing prerequisite: $*"; exit 4; }
 
 files=() envs=() script="" command=() hugepages=64 node_memory=1G timeout=300 serial_log="" kernel="" quiet=0 check=0
+accel_mode=auto kvm_boot_timeout=60
 while [ $# -gt 0 ]; do
   case "$1" in
     --file) files+=("$2"); shift 2 ;;
@@ -38,6 +43,8 @@ while [ $# -gt 0 ]; do
     --timeout) timeout=$2; shift 2 ;;
     --serial-log) serial_log=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
+    --accel) accel_mode=$2; shift 2 ;;
+    --kvm-boot-timeout) kvm_boot_timeout=$2; shift 2 ;;
     --quiet) quiet=1; shift ;;
     --check) check=1; shift ;;
     --) shift; command=("$@"); break ;;
@@ -49,6 +56,9 @@ done
 [ -z "$script" ] || [ -f "$script" ] || die "--script: no such file '$script'"
 [[ "$hugepages" =~ ^[0-9]+$ ]] || die "--hugepages: '$hugepages' is not a page count"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout: '$timeout' is not a number of seconds"
+[[ "$kvm_boot_timeout" =~ ^[0-9]+$ ]] || die "--kvm-boot-timeout: '$kvm_boot_timeout' is not a number of seconds"
+case "$accel_mode" in auto|kvm|tcg) ;; *) die "--accel: '$accel_mode' is not auto, kvm or tcg" ;; esac
+if [ "$accel_mode" = auto ] && [ "${NUMAOPERATOR_FORCE_TCG:-}" = 1 ]; then accel_mode=tcg; fi
 for e in ${envs[@]+"${envs[@]}"}; do [[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || die "--env: '$e' is not NAME=VALUE"; done
 
 # --- prerequisites (the test project skips with this reason when one is missing) ---
@@ -159,40 +169,71 @@ quote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
   || die "cannot build the initramfs"
 
 # --- the two-node guest ---
-# KVM when this host offers it (much faster), else TCG; the guest is the same either way.
-accel="-accel tcg"
-if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accel="-accel kvm -accel tcg"; fi
-argv=(
-  "$qemu" -machine q35 $accel -m "$(( $(numfmt --from=iec "$node_memory") * 2 / 1048576 ))M" -smp 2
-  -object "memory-backend-ram,id=m0,size=$node_memory" -numa "node,nodeid=0,cpus=0,memdev=m0"
-  -object "memory-backend-ram,id=m1,size=$node_memory" -numa "node,nodeid=1,cpus=1,memdev=m1"
-  -kernel "$kernel" -initrd "$work/initramfs.cpio"
-  -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init"
-  # multidevs=remap: the host root spans several filesystems; without it inode numbers collide.
-  -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
-  -nodefaults -no-user-config -display none -monitor none -serial "file:$serial_log" -no-reboot
-)
-log "booting $kernel ($accel; two guest NUMA nodes of $node_memory, $hugepages x 2 MiB hugepages each), timeout ${timeout}s"
-start=$(date +%s)
-"${argv[@]}" </dev/null &
-qemu_pid=$!
-if [ "$quiet" -eq 0 ]; then
-  tail -n +1 -F --pid="$qemu_pid" "$serial_log" 2>/dev/null &
-  tail_pid=$!
-fi
-timed_out=0
-while kill -0 "$qemu_pid" 2>/dev/null; do
-  if [ $(( $(date +%s) - start )) -ge "$timeout" ]; then
-    timed_out=1
-    kill -9 "$qemu_pid" 2>/dev/null || true
-    break
+# KVM when this host offers it and a short boot probe proves it runs the kernel (nested KVM can run the firmware and
+# then hang the kernel right after "Probing EDD"), else TCG; the guest is the same either way.
+boot() { # $1: -accel value; $2: seconds the guest's init has to print NUMALAB-INIT (0: no probe). Sets timed_out, probe_failed.
+  local accel=$1 probe=$2
+  : > "$serial_log"
+  local argv=(
+    "$qemu" -machine q35 -accel "$accel" -m "$(( $(numfmt --from=iec "$node_memory") * 2 / 1048576 ))M" -smp 2
+    -object "memory-backend-ram,id=m0,size=$node_memory" -numa "node,nodeid=0,cpus=0,memdev=m0"
+    -object "memory-backend-ram,id=m1,size=$node_memory" -numa "node,nodeid=1,cpus=1,memdev=m1"
+    -kernel "$kernel" -initrd "$work/initramfs.cpio"
+    -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init"
+    # multidevs=remap: the host root spans several filesystems; without it inode numbers collide.
+    -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
+    -nodefaults -no-user-config -display none -monitor none -serial "file:$serial_log" -no-reboot
+  )
+  log "booting $kernel (-accel $accel; two guest NUMA nodes of $node_memory, $hugepages x 2 MiB hugepages each), timeout ${timeout}s"
+  start=$(date +%s)
+  "${argv[@]}" </dev/null &
+  qemu_pid=$!
+  if [ "$quiet" -eq 0 ]; then
+    tail -n +1 -F --pid="$qemu_pid" "$serial_log" 2>/dev/null &
+    tail_pid=$!
   fi
-  sleep 0.5
-done
-wait "$qemu_pid" 2>/dev/null || true
-qemu_pid=""
-if [ -n "$tail_pid" ]; then wait "$tail_pid" 2>/dev/null || true; tail_pid=""; fi
-log "guest ended after $(( $(date +%s) - start ))s"
+  timed_out=0 probe_failed=0
+  while kill -0 "$qemu_pid" 2>/dev/null; do
+    local now=$(( $(date +%s) - start ))
+    if [ "$probe" -gt 0 ] && [ "$now" -ge "$probe" ] && ! grep -q 'NUMALAB-INIT' "$serial_log"; then
+      probe_failed=1
+      kill -9 "$qemu_pid" 2>/dev/null || true
+      break
+    fi
+    if [ "$now" -ge "$timeout" ]; then
+      timed_out=1
+      kill -9 "$qemu_pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.5
+  done
+  wait "$qemu_pid" 2>/dev/null || true
+  qemu_pid=""
+  if [ -n "$tail_pid" ]; then wait "$tail_pid" 2>/dev/null || true; tail_pid=""; fi
+  log "guest ended after $(( $(date +%s) - start ))s"
+}
+
+# NUMALAB_KVM_DEVICE: tests point this at an ordinary file to take the KVM path on any host (device nodes stay untouched).
+kvm_device=${NUMALAB_KVM_DEVICE:-/dev/kvm}
+kvm_opens=0
+if [ -r "$kvm_device" ] && [ -w "$kvm_device" ]; then kvm_opens=1; fi
+case "$accel_mode" in
+  tcg) boot tcg 0 ;;
+  kvm)
+    [ "$kvm_opens" -eq 1 ] || missing "--accel kvm: $kvm_device does not open read-write here"
+    boot kvm "$kvm_boot_timeout"
+    [ "$probe_failed" -eq 0 ] || die "--accel kvm: the guest kernel did not reach its init within ${kvm_boot_timeout}s under KVM" ;;
+  auto)
+    if [ "$kvm_opens" -eq 1 ]; then
+      boot kvm "$kvm_boot_timeout"
+      if [ "$probe_failed" -eq 1 ]; then
+        log "KVM ran no kernel: no NUMALAB-INIT within ${kvm_boot_timeout}s (seen on nested KVM); falling back to TCG"
+        boot tcg 0
+      fi
+    else
+      boot tcg 0
+    fi ;;
+esac
 
 [ "$timed_out" -eq 0 ] || { log "timeout after ${timeout}s"; exit 124; }
 done_line=$(tr -d '\r' < "$serial_log" | grep -m1 '^NUMALAB-DONE ' || true)

@@ -57,8 +57,8 @@ public static class SchedulingStatus
                 : ByteQuantity.Format(g.MemoryBytes) + " of ordinary memory";
             return string.Create(CultureInfo.InvariantCulture, $"guest node {g.GuestNode} on host NUMA node {g.HostNode} with {cpus}, {memory}");
         });
-        var how = placement.Accelerator is { } accelerator ? $" under {AcceleratorNames.Of(accelerator)}, cpu model {placement.CpuModel}" : string.Empty;
-        return $"placed on {placement.NodeName}{how}: " + string.Join("; ", parts);
+        var how = placement.Accelerator is { } accelerator ? $"; runs under {AcceleratorNames.Of(accelerator)} with cpu model {placement.CpuModel}" : string.Empty;
+        return $"placed on {placement.NodeName}: " + string.Join("; ", parts) + how;
     }
 
     private static void ApplyPending(NumaVirtualMachine vm, string reason, string message, DateTime now)

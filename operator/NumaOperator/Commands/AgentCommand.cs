@@ -33,9 +33,11 @@ public sealed class AgentCommand : ICliCommand
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run)", Hidden = true };
         var qemuUser = QemuUserOption.Create();
+        var forceTcg = AcceleratorOptions.ForceTcg();
+        var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
 
         var command = new Command("agent", "Run the node agent: publish this node's NUMA topology, run the QEMU of the VMs placed here, measure where their memory is.");
-        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser })
+        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel })
         {
             command.Options.Add(option);
         }
@@ -71,6 +73,8 @@ public sealed class AgentCommand : ICliCommand
                 LaunchStrategy = launch,
                 SampleInterval = sampleInterval,
                 OmitBindingForTest = parseResult.GetValue(omitBinding),
+                ForceEmulation = parseResult.GetValue(forceTcg),
+                BootProbeKernel = AcceleratorOptions.ParseBootProbeKernel(parseResult.GetValue(bootProbeKernel)),
                 HealthPrefix = healthPrefix,
             };
 

@@ -5,7 +5,12 @@ using k8s;
 using NumaOperator.Api.Conversion;
 using NumaOperator.Api.Validation;
 using NumaOperator.Cli.Rendering;
+using NumaOperator.Agent.Topology;
+using NumaOperator.Cli.Placing;
 using NumaOperator.Numa.Discovery;
+using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Preflight;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -36,19 +41,34 @@ public sealed class NodesCommand : ICliCommand
         {
             Description = "Name of the NumaNodeTopology (the Kubernetes node name); defaults to this host's name",
         };
+        var qemu = new Option<string>("--qemu")
+        {
+            Description = $"QEMU executable probed for status.qemu (accelerators and CPU models, as the agent probes them), or '{NoQemu}'; default: {QemuBinary.DefaultPath} when --sysfs is / and it exists",
+        };
+        var forceTcg = AcceleratorOptions.ForceTcg();
+        var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
 
         var command = new Command("nodes", "Print this host's NUMA topology (nodes, CPUs, SMT cores, memory, hugepages, distances) as a NumaNodeTopology.");
         command.Options.Add(sysfs);
         command.Options.Add(output);
         command.Options.Add(nodeName);
-        command.SetAction(parseResult => Run(
+        command.Options.Add(qemu);
+        command.Options.Add(forceTcg);
+        command.Options.Add(bootProbeKernel);
+        command.SetAction((parseResult, ct) => RunAsync(
             parseResult.GetValue(sysfs) ?? "/",
             parseResult.GetValue(output) ?? "table",
-            parseResult.GetValue(nodeName)));
+            parseResult.GetValue(nodeName),
+            parseResult.GetValue(qemu),
+            parseResult.GetValue(forceTcg),
+            AcceleratorOptions.ParseBootProbeKernel(parseResult.GetValue(bootProbeKernel)),
+            ct));
         return command;
     }
 
-    private static int Run(string sysfsRoot, string format, string? nodeName)
+    private const string NoQemu = "none";
+
+    private static async Task<int> RunAsync(string sysfsRoot, string format, string? nodeName, string? qemuPath, bool forceTcg, string? bootProbeKernel, CancellationToken ct)
     {
         var name = nodeName ?? Environment.MachineName.ToLowerInvariant();
         if (!LabelValidation.IsDnsSubdomain(name))
@@ -68,6 +88,12 @@ public sealed class NodesCommand : ICliCommand
         }
 
         var resource = TopologyConversion.ToResource(name, host.Topology);
+        var qemu = await ProbeQemuAsync(sysfsRoot, qemuPath, forceTcg, bootProbeKernel, ct);
+        if (qemu is not null)
+        {
+            resource.Status!.Qemu = TopologyStatusBuilder.QemuInfo(qemu);
+        }
+
         switch (format)
         {
             case "json":
@@ -78,10 +104,56 @@ public sealed class NodesCommand : ICliCommand
                 break;
             default:
                 TopologyTable.Write(TerminalConsole.Create(), name, host);
+                if (qemu is not null)
+                {
+                    WriteAccelerators(qemu);
+                }
+
                 break;
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// This host's QEMU as the agent's direct launch path probes it (one probe per binary, cached), or null: --qemu none,
+    /// a fixture --sysfs without --qemu, or no QEMU installed (a warning on stderr says why).
+    /// </summary>
+    private static async Task<QemuCapabilities?> ProbeQemuAsync(string sysfsRoot, string? qemuPath, bool forceTcg, string? bootProbeKernel, CancellationToken ct)
+    {
+        if (qemuPath == NoQemu || (qemuPath is null && (Path.GetFullPath(sysfsRoot) != "/" || !File.Exists(QemuBinary.DefaultPath))))
+        {
+            return null;
+        }
+
+        var work = Directory.CreateTempSubdirectory("numa-operator-probe-").FullName;
+        try
+        {
+            var options = new QemuProbeOptions { QemuPath = qemuPath ?? QemuBinary.DefaultPath, ForceEmulation = forceTcg, BootProbeKernel = bootProbeKernel, WorkDirectory = work };
+            var (capabilities, problem) = await PreflightHost.ProbeAsync(options, ct);
+            if (capabilities is null)
+            {
+                await Console.Error.WriteLineAsync("warning: no QEMU facts: " + problem);
+            }
+
+            return capabilities;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>One line per accelerator under the table: usable or why not, the CPU models it runs.</summary>
+    private static void WriteAccelerators(QemuCapabilities qemu)
+    {
+        Console.Out.WriteLine($"QEMU {qemu.Version} ({qemu.QemuPath}):");
+        foreach (var accelerator in TopologyStatusBuilder.QemuInfo(qemu).Accelerators ?? [])
+        {
+            var models = accelerator.CpuModels.Count == 0 ? string.Empty : $": {string.Join(", ", accelerator.CpuModels.Take(6))}{(accelerator.CpuModels.Count > 6 ? $" and {accelerator.CpuModels.Count - 6} more" : string.Empty)}";
+            var state = accelerator.Usable ? "usable" : "not usable";
+            Console.Out.WriteLine(OneLineText.Of($"  {accelerator.Name,-10} {state}{models}{(accelerator.Reason is null ? string.Empty : " (" + accelerator.Reason + ")")}"));
+        }
     }
 
     /// <summary>Re-indents compact JSON; KubernetesJson's own options (its converters) must do the serializing.</summary>

@@ -31,10 +31,12 @@ public sealed class StandaloneCommand : ICliCommand
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var qemuUser = QemuUserOption.Create();
+        var forceTcg = AcceleratorOptions.ForceTcg();
+        var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
         var sampleInterval = new Option<string>("--sample-interval") { Description = "How often the agent reads each VM's numa_maps", DefaultValueFactory = _ => "15s", Hidden = true };
 
         var command = new Command("standalone", "Run the API server, controller and agent for this one host; kubectl works against it with the written kubeconfig.");
-        foreach (var option in new Option[] { dataDir, listen, kubeconfig, apply, hugepages, nodeName, imageRoot, exitWhenReady, stopVms, timeout, stopGrace, omitBinding, qemu, qemuUser, sampleInterval })
+        foreach (var option in new Option[] { dataDir, listen, kubeconfig, apply, hugepages, nodeName, imageRoot, exitWhenReady, stopVms, timeout, stopGrace, omitBinding, qemu, qemuUser, forceTcg, bootProbeKernel, sampleInterval })
         {
             command.Options.Add(option);
         }
@@ -60,6 +62,8 @@ public sealed class StandaloneCommand : ICliCommand
                 OmitBindingForTest = parseResult.GetValue(omitBinding),
                 QemuPath = parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
                 QemuUser = runAs,
+                ForceEmulation = parseResult.GetValue(forceTcg),
+                BootProbeKernel = AcceleratorOptions.ParseBootProbeKernel(parseResult.GetValue(bootProbeKernel)),
                 StopGrace = DurationOption.Parse("--stop-grace", parseResult.GetValue(stopGrace) ?? "30s", TimeSpan.Zero, TimeSpan.FromMinutes(30)),
                 SampleInterval = DurationOption.Parse("--sample-interval", parseResult.GetValue(sampleInterval) ?? "15s", TimeSpan.FromMilliseconds(200), TimeSpan.FromHours(1)),
             };

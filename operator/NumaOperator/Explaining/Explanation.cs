@@ -43,15 +43,16 @@ public sealed record SchedulingView(
     IReadOnlyList<string> NodesNotConsidered);
 
 /// <summary>What the VM asks of one host NUMA node per guest node.</summary>
-public sealed record RequestView(int Vcpus, bool Dedicated, int GuestNodes, string PageSize, long MemoryPerGuestNodeBytes, long PagesPerGuestNode, int VcpusPerGuestNode, string? AllowedHostNodes, IReadOnlyDictionary<string, string> NodeSelector);
+public sealed record RequestView(int Vcpus, bool Dedicated, int GuestNodes, string PageSize, long MemoryPerGuestNodeBytes, long PagesPerGuestNode, int VcpusPerGuestNode, string? AllowedHostNodes, IReadOnlyDictionary<string, string> NodeSelector, string Accelerator, string CpuModel);
 
 /// <param name="Reason">Why the engine rejects the node; null when it fits.</param>
-public sealed record NodeView(string Node, string? Reason, IReadOnlyList<NumaNodeView> NumaNodes);
+/// <param name="Accelerators">What the node's agent found each accelerator runs ("KVM not usable: ...; Emulation usable: host-model, ..."); null without QEMU facts.</param>
+public sealed record NodeView(string Node, string? Reason, IReadOnlyList<NumaNodeView> NumaNodes, string? Accelerators = null);
 
 /// <summary>One host NUMA node of a node, as the ledger sees it for the VM's page size.</summary>
 public sealed record NumaNodeView(int Id, bool Allowed, string PageSize, long FreePages, long CapacityPages, int FreeCpus, int UsableCpus, bool EnoughPages, bool EnoughCpus);
 
-public sealed record PlacementView(string Node, string PageSize, IReadOnlyList<GuestNodeView> GuestNodes, string HostNodes);
+public sealed record PlacementView(string Node, string PageSize, IReadOnlyList<GuestNodeView> GuestNodes, string HostNodes, string? Accelerator = null, string? CpuModel = null);
 
 public sealed record GuestNodeView(int GuestNode, int HostNode, string Vcpus, string HostCpus, string Memory);
 

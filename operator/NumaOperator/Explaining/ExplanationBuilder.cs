@@ -125,7 +125,7 @@ public static class ExplanationBuilder
             .Select(g => new GuestNodeView(g.GuestNode, g.HostNode, g.Vcpus, string.IsNullOrEmpty(g.HostCpus) ? "shared" : g.HostCpus, g.Memory))
             .ToList();
         var hostNodes = CpuSet.Of(guests.Select(g => g.HostNode)).ToString();
-        return new PlacementView(status.NodeName!, status.Placement.PageSize, guests, hostNodes);
+        return new PlacementView(status.NodeName!, status.Placement.PageSize, guests, hostNodes, status.Placement.Accelerator, status.Placement.CpuModel);
     }
 
     private static NumastatView? Numastat(NumaVirtualMachineStatus status, PlacementView placement, DateTime now)

@@ -59,7 +59,8 @@ public static class ExplanationText
         if (e.Placement is { } p)
         {
             o.WriteLine();
-            o.WriteLine($"Placement: node {S(p.Node)}, host NUMA node(s) {p.HostNodes}, page size {S(p.PageSize)}");
+            var how = p.Accelerator is null ? string.Empty : $", {S(p.Accelerator)} with cpu model {S(p.CpuModel ?? "host-model")}";
+            o.WriteLine($"Placement: node {S(p.Node)}, host NUMA node(s) {p.HostNodes}, page size {S(p.PageSize)}{how}");
             Table(o, ["GUEST NODE", "HOST NODE", "VCPUS", "HOST CPUS", "MEMORY"], p.GuestNodes.Select(g => new[]
             {
                 I(g.GuestNode), I(g.HostNode), g.Vcpus, g.HostCpus, g.Memory,
@@ -113,12 +114,17 @@ public static class ExplanationText
         var cpus = r.Dedicated ? $"{r.VcpusPerGuestNode} free CPUs (dedicated)" : "an unpinned CPU (shared vCPUs)";
         var allowed = r.AllowedHostNodes is null ? string.Empty : $", only host NUMA nodes \"{r.AllowedHostNodes}\"";
         var selector = r.NodeSelector.Count == 0 ? string.Empty : ", nodeSelector " + string.Join(",", r.NodeSelector.Select(kv => $"{kv.Key}={kv.Value}"));
-        o.WriteLine($"  asks:       {r.GuestNodes} host NUMA node(s), each with {SchedulingAnalysis.MemoryText(r)} and {cpus}{S(allowed)}{S(selector)}");
+        o.WriteLine($"  asks:       {r.GuestNodes} host NUMA node(s), each with {SchedulingAnalysis.MemoryText(r)} and {cpus}{S(allowed)}{S(selector)}; accelerator {S(r.Accelerator)}, cpu model {S(r.CpuModel)}");
         o.WriteLine($"  engine now: {S(s.FitsNowOn is { } node ? $"fits on {node}" : s.Summary ?? string.Empty)}");
         foreach (var candidate in s.Nodes)
         {
             o.WriteLine();
             o.WriteLine($"  node {S(candidate.Node)}: {S(candidate.Reason ?? "fits")}");
+            if (candidate.Accelerators is { } accelerators)
+            {
+                o.WriteLine($"    accelerators: {S(accelerators)}");
+            }
+
             Table(o, ["    NUMA", "ALLOWED", $"FREE/TOTAL {r.PageSize} PAGES", "PAGES NEEDED", "FREE/USABLE CPUS", "CPUS NEEDED"], candidate.NumaNodes.Select(n => new[]
             {
                 "    " + I(n.Id),

@@ -42,7 +42,7 @@ public static class SchedulingAnalysis
             : new Dictionary<string, string>(StringComparer.Ordinal);
         var nodes = snapshot.ClusterNodes
             .OrderBy(n => n.Name, StringComparer.Ordinal)
-            .Select(n => new NodeView(n.Name, reasons.GetValueOrDefault(n.Name), NumaNodes(n, ledger, request)))
+            .Select(n => new NodeView(n.Name, reasons.GetValueOrDefault(n.Name), NumaNodes(n, ledger, request), Accelerators(n)))
             .ToList();
         return new SchedulingView(
             scheduled?.Reason,
@@ -67,8 +67,25 @@ public static class SchedulingAnalysis
             request.MemoryPerGuestNode / request.PageSize.Bytes,
             vcpusPerGuestNode,
             request.AllowedHostNodes?.ToString(),
-            request.NodeSelector);
+            request.NodeSelector,
+            AcceleratorNames.Of(request.Accelerator),
+            request.CpuModel);
     }
+
+    /// <summary>"KVM not usable (/dev/kvm does not exist); Emulation usable: host-model, qemu64 and 30 more" from the node's published facts.</summary>
+    private static string? Accelerators(ClusterNode node) =>
+        node.Accelerators is not { } offers ? null : string.Join("; ", offers.Select(o =>
+        {
+            var name = AcceleratorNames.Of(o.Accelerator);
+            if (!o.Usable)
+            {
+                return $"{name} not usable ({o.Reason ?? "no reason given"})";
+            }
+
+            var models = o.CpuModels.Order(StringComparer.Ordinal).ToList();
+            var shown = string.Join(", ", models.Take(4)) + (models.Count > 4 ? $" and {models.Count - 4} more" : string.Empty);
+            return $"{name} usable: {shown}" + (o.Reason is null ? string.Empty : $" ({o.Reason})");
+        }));
 
     private static List<NumaNodeView> NumaNodes(ClusterNode node, PlacementLedger ledger, VmRequest request)
     {

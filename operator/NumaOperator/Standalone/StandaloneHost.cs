@@ -89,6 +89,8 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 SampleInterval = options.SampleInterval,
                 OmitBindingForTest = options.OmitBindingForTest,
                 StopGrace = options.StopGrace,
+                ForceEmulation = options.ForceEmulation,
+                BootProbeKernel = options.BootProbeKernel,
             }, loggers);
             var agentTask = Guard(agent.RunAsync(background.Token), "agent", log);
             tasks.Add(agentTask);

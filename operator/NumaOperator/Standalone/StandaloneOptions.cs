@@ -41,6 +41,12 @@ public sealed record StandaloneOptions
 
     public TimeSpan SampleInterval { get; init; } = DefaultSampleInterval;
 
+    /// <summary>--force-tcg: the agent publishes KVM as not usable and runs VMs under emulation.</summary>
+    public bool ForceEmulation { get; init; } = NumaOperator.Qemu.Capabilities.QemuProbeOptions.ForcedByEnvironment;
+
+    /// <summary>--boot-probe-kernel: null picks /boot's newest kernel, empty skips the boot probe.</summary>
+    public string? BootProbeKernel { get; init; }
+
     /// <summary>How long a stopped VM gets to power down (ACPI) before QEMU is told to quit.</summary>
     public TimeSpan StopGrace { get; init; } = DefaultStopGrace;
 
