@@ -56,7 +56,16 @@ public sealed class TopologyPublishingTests : IDisposable
         if (HostCapabilities.HasQemu)
         {
             Assert.Equal(QemuBinary.Probe(QemuBinary.DefaultPath).Version.ToString(), status.Qemu!.Version);
-            Assert.Equal(KvmProbe.IsUsable(), status.Qemu.Kvm);
+            // The agent publishes exactly what the shared probe found (KVM only where it really runs a kernel), with models.
+            Assert.Equal(TestQemu.KvmUsable, status.Qemu.Kvm);
+            Assert.Equal(["KVM", "Emulation"], status.Qemu.Accelerators!.Select(a => a.Name));
+            var emulation = status.Qemu.Accelerators![1];
+            Assert.True(emulation.Usable);
+            Assert.Contains("host-model", emulation.CpuModels);
+            Assert.Contains("qemu64", emulation.CpuModels);
+            var kvm = status.Qemu.Accelerators[0];
+            Assert.Equal(TestQemu.KvmUsable, kvm.Usable);
+            Assert.True(kvm.Usable || kvm.Reason is { Length: > 0 }, "an unusable KVM says why");
             Assert.Equal(("True", TopologyStatusBuilder.ReasonReady), (ready.Status, ready.Reason));
         }
         else

@@ -148,7 +148,7 @@ public sealed class PureLogicTests
         var lines = FinalReport.Lines(RunningVm("db1", ready: true), Now);
         Assert.Equal(
             [
-                "default/db1: on node host-a, 2Mi pages, policy Strict",
+                "default/db1: on node host-a, 2Mi pages, policy Strict, Emulation with cpu model host-model",
                 "  placed:   guest node 0 -> host node 0: 64Mi, vCPUs 0 not pinned (dedicated: false)",
                 "  placed:   guest node 1 -> host node 1: 64Mi, vCPUs 1 pinned to host CPUs 5",
                 "  measured: host node 0: 67108864 bytes (64.0 MiB)",
@@ -169,6 +169,8 @@ public sealed class PureLogicTests
             Placement = new PlacementStatus
             {
                 PageSize = "2Mi",
+                Accelerator = "Emulation",
+                CpuModel = "host-model",
                 GuestNodes =
                 [
                     new GuestNodePlacementStatus { GuestNode = 0, HostNode = 0, Vcpus = "0", HostCpus = string.Empty, Memory = "64Mi" },

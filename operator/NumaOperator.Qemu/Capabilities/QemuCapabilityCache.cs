@@ -1,17 +1,26 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Qemu.Capabilities;
 
 /// <summary>
-/// Probes once per QEMU binary and host state, then answers from memory: the key holds the probe options and what
-/// would change the answer (the binary's size and modification time, whether the KVM device exists, the boot-probe
-/// kernel's modification time), so an upgraded package or a loaded kvm module is probed again at the next look,
-/// and several agents in one process (tests, standalone) share one probe. A failed probe is not kept.
+/// Probes once per QEMU binary and host state, then answers from memory, and from a file in the probe's work
+/// directory across processes (an agent restart, each `numa-operator launch`). The key holds the probe options and
+/// what would change the answer (the binary's size and modification time, whether the KVM device exists, the
+/// boot-probe kernel's modification time), so an upgraded package, a loaded kvm module or a new kernel is probed again
+/// at the next look. A failed probe is not kept, and a kept one is probed again after <see cref="MaxAge"/>, so a probe
+/// that failed for a passing reason (a kernel boot slowed down by load) does not stick.
 /// </summary>
 public static class QemuCapabilityCache
 {
-    private static readonly ConcurrentDictionary<string, Lazy<Task<QemuCapabilities>>> Probes = new(StringComparer.Ordinal);
+    /// <summary>How long one probe answers, in memory and on disk.</summary>
+    public static TimeSpan MaxAge { get; } = TimeSpan.FromHours(1);
+
+    private static readonly ConcurrentDictionary<string, (Lazy<Task<QemuCapabilities>> Probe, DateTime At)> Probes = new(StringComparer.Ordinal);
 
     /// <exception cref="FileNotFoundException">No QEMU at the path.</exception>
     /// <exception cref="InvalidDataException">It ran but printed no QEMU version.</exception>
@@ -19,15 +28,72 @@ public static class QemuCapabilityCache
     {
         ArgumentNullException.ThrowIfNull(options);
         var key = Key(options);
-        var probe = Probes.GetOrAdd(key, _ => new Lazy<Task<QemuCapabilities>>(() => QemuCapabilityProbe.ProbeAsync(options, CancellationToken.None)));
+        var entry = Probes.AddOrUpdate(
+            key,
+            _ => (new Lazy<Task<QemuCapabilities>>(() => LoadOrProbeAsync(options, key)), DateTime.UtcNow),
+            (_, old) => DateTime.UtcNow - old.At < MaxAge ? old : (new Lazy<Task<QemuCapabilities>>(() => LoadOrProbeAsync(options, key)), DateTime.UtcNow));
         try
         {
-            return await probe.Value.WaitAsync(ct);
+            return await entry.Probe.Value.WaitAsync(ct);
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
-            Probes.TryRemove(new KeyValuePair<string, Lazy<Task<QemuCapabilities>>>(key, probe));
+            Probes.TryRemove(new KeyValuePair<string, (Lazy<Task<QemuCapabilities>>, DateTime)>(key, entry));
             throw;
+        }
+    }
+
+    /// <summary>The file that keeps a probe of <paramref name="options"/>: named after a hash of the key, so a changed binary or host misses it.</summary>
+    public static string FileOf(QemuProbeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key(options))))[..16];
+        return Path.Combine(options.WorkDirectory, $"qemu-capabilities-{hash}.json");
+    }
+
+    private static async Task<QemuCapabilities> LoadOrProbeAsync(QemuProbeOptions options, string key)
+    {
+        var file = FileOf(options);
+        if (Read(file, key) is { } kept)
+        {
+            return kept;
+        }
+
+        var probed = await QemuCapabilityProbe.ProbeAsync(options, CancellationToken.None);
+        Write(file, key, probed);
+        return probed;
+    }
+
+    private static QemuCapabilities? Read(string file, string key)
+    {
+        try
+        {
+            if (DateTime.UtcNow - File.GetLastWriteTimeUtc(file) >= MaxAge)
+            {
+                return null;
+            }
+
+            var kept = JsonSerializer.Deserialize<KeptProbe>(File.ReadAllText(file));
+            return kept is not null && kept.Key == key ? kept.ToCapabilities() : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException or ArgumentException)
+        {
+            return null; // absent, unreadable or from another version: probe again
+        }
+    }
+
+    private static void Write(string file, string key, QemuCapabilities capabilities)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            var temp = file + ".tmp";
+            File.WriteAllText(temp, JsonSerializer.Serialize(KeptProbe.Of(key, capabilities)));
+            File.Move(temp, file, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Keeping it is an optimisation: the memory copy serves this process either way.
         }
     }
 
@@ -45,10 +111,27 @@ public static class QemuCapabilityCache
             options.ForceEmulation,
             kernel ?? "-",
             kernelStamp,
-            binary.Exists ? Stamp(binary) : "missing",
-            "");
+            binary.Exists ? Stamp(binary) : "missing");
     }
 
     private static string Stamp(FileInfo file) =>
         file.Exists ? string.Create(CultureInfo.InvariantCulture, $"{file.Length}@{file.LastWriteTimeUtc.Ticks}") : "missing";
+
+    /// <summary>The file form of a probe, with the key it answers.</summary>
+    private sealed record KeptProbe(string Key, string QemuPath, string Version, List<KeptAccelerator> Accelerators)
+    {
+        public static KeptProbe Of(string key, QemuCapabilities c) =>
+            new(key, c.QemuPath, c.Version.ToString(), [.. c.Accelerators.Select(a => new KeptAccelerator(AcceleratorNames.Of(a.Accelerator), a.Usable, a.Reason, new Dictionary<string, string>(a.CpuOptions)))]);
+
+        public QemuCapabilities ToCapabilities() => new(
+            QemuPath,
+            System.Version.Parse(Version),
+            [.. Accelerators.Select(a => new AcceleratorCapability(
+                AcceleratorNames.ParseAccelerator(a.Name) ?? throw new FormatException($"unknown accelerator {a.Name}"),
+                a.Usable,
+                a.Reason,
+                a.CpuOptions))]);
+    }
+
+    private sealed record KeptAccelerator(string Name, bool Usable, string? Reason, Dictionary<string, string> CpuOptions);
 }

@@ -18,7 +18,8 @@ public static class FinalReport
             return lines;
         }
 
-        lines.Add($"{vm.Key}: on node {status.NodeName}, {placement.PageSize} pages, policy {vm.Spec.Numa?.Policy ?? "Strict"}");
+        var how = placement.Accelerator is { } accelerator ? $", {accelerator} with cpu model {placement.CpuModel ?? "host-model"}" : string.Empty;
+        lines.Add($"{vm.Key}: on node {status.NodeName}, {placement.PageSize} pages, policy {placement.Policy ?? vm.Spec.Numa?.Policy ?? "Strict"}{how}");
         foreach (var g in placement.GuestNodes)
         {
             var cpus = string.IsNullOrEmpty(g.HostCpus) ? "not pinned (dedicated: false)" : "pinned to host CPUs " + g.HostCpus;
