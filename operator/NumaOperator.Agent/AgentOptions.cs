@@ -68,6 +68,7 @@ public sealed record AgentOptions
         ForceEmulation = ForceEmulation,
         BootProbeKernel = BootProbeKernel,
         WorkDirectory = Path.Combine(StateDirectory, "probe"),
+        CacheDirectory = Path.Combine(StateDirectory, "probe"),
     };
 
     /// <summary>Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run).</summary>

@@ -14,9 +14,8 @@ public static class TestQemu
 {
     private static readonly Lazy<(QemuCapabilities? Capabilities, string? Problem)> Probed = new(() =>
     {
-        var work = Path.Combine(Path.GetTempPath(), $"numaop-test-probe-{Environment.ProcessId}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(work);
-        var options = new QemuProbeOptions { QemuPath = QemuBinary.DefaultPath, WorkDirectory = work };
+        // The agent's defaults: the machine-wide result cache, the temp dir for the boot probe's one file.
+        var options = new QemuProbeOptions { QemuPath = QemuBinary.DefaultPath, WorkDirectory = Path.GetTempPath() };
         return NumaOperator.Qemu.Preflight.PreflightHost.ProbeAsync(options, CancellationToken.None).GetAwaiter().GetResult();
     });
 
@@ -42,18 +41,4 @@ public static class TestQemu
     /// <summary>The pre-flight host the agent would build: these mounts, the real counters, the probed QEMU.</summary>
     public static PreflightHost PreflightHost(IReadOnlyList<HugetlbfsMount> mounts) =>
         new(QemuBinary.DefaultPath, mounts, new HugepageCounters(), Capabilities, Problem);
-
-    private static void TryDelete(string dir)
-    {
-        try
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -10,14 +10,25 @@ namespace NumaOperator.Qemu.Capabilities;
 /// </summary>
 public static class KernelBootProbe
 {
-    public static string InitramfsPath(QemuProbeOptions options) => Path.Combine(options.WorkDirectory, "boot-probe-initramfs.cpio");
-
     /// <summary>Null when the kernel reached its init, else why not.</summary>
     public static async Task<string?> BootAsync(QemuProbeOptions options, string kernel, Accelerator accelerator, string cpu, TimeSpan timeout, CancellationToken ct)
     {
-        var initramfs = InitramfsPath(options);
+        // One file per boot, removed after it: probes of several processes may share a work directory.
+        var initramfs = Path.Combine(options.WorkDirectory, $"numaop-boot-probe-{Guid.NewGuid():N}.cpio");
         Directory.CreateDirectory(options.WorkDirectory);
         await File.WriteAllBytesAsync(initramfs, BootProbeInitramfs.Build(), ct);
+        try
+        {
+            return await BootAsync(options, kernel, accelerator, cpu, initramfs, timeout, ct);
+        }
+        finally
+        {
+            File.Delete(initramfs);
+        }
+    }
+
+    private static async Task<string?> BootAsync(QemuProbeOptions options, string kernel, Accelerator accelerator, string cpu, string initramfs, TimeSpan timeout, CancellationToken ct)
+    {
         var argv = options.Command(
         [
             "-machine", "q35,accel=" + QemuAccelerators.QemuName(accelerator), "-cpu", cpu, "-m", "256M", "-smp", "1",

@@ -8,7 +8,7 @@ using NumaOperator.Numa.Placement;
 namespace NumaOperator.Qemu.Capabilities;
 
 /// <summary>
-/// Probes once per QEMU binary and host state, then answers from memory, and from a file in the probe's work
+/// Probes once per QEMU binary and host state, then answers from memory, and from a file in the probe's cache
 /// directory across processes (an agent restart, each `numa-operator launch`). The key holds the probe options and
 /// what would change the answer (the binary's size and modification time, whether the KVM device exists, the
 /// boot-probe kernel's modification time), so an upgraded package, a loaded kvm module or a new kernel is probed again
@@ -48,7 +48,7 @@ public static class QemuCapabilityCache
     {
         ArgumentNullException.ThrowIfNull(options);
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Key(options))))[..16];
-        return Path.Combine(options.WorkDirectory, $"qemu-capabilities-{hash}.json");
+        return Path.Combine(options.CacheDirectory, $"qemu-capabilities-{hash}.json");
     }
 
     private static async Task<QemuCapabilities> LoadOrProbeAsync(QemuProbeOptions options, string key)

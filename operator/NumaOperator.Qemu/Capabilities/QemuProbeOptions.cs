@@ -33,8 +33,17 @@ public sealed record QemuProbeOptions
     /// </summary>
     public string? BootProbeKernel { get; init; }
 
-    /// <summary>Where the boot probe's initramfs is written: a directory QEMU sees at the same path (the agent's state dir).</summary>
+    /// <summary>Where the boot probe writes its initramfs for one boot: a directory QEMU sees at the same path (the agent's state dir; the temp dir for direct launches).</summary>
     public required string WorkDirectory { get; init; }
+
+    /// <summary>
+    /// Where probe results are kept across processes (<see cref="QemuCapabilityCache"/>): machine-wide by default, so
+    /// every `launch`, standalone run and test process on a host shares one probe per binary and host state; the agent
+    /// keeps its own in its state dir.
+    /// </summary>
+    public string CacheDirectory { get; init; } = DefaultCacheDirectory;
+
+    public const string DefaultCacheDirectory = "/var/cache/numa-operator";
 
     /// <summary>How long a QEMU started with -S may take to answer QMP.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(20);

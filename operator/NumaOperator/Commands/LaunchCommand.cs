@@ -106,7 +106,7 @@ public sealed class LaunchCommand : ICliCommand
         try
         {
             // The agent's probe (cached per binary): the VM runs under an accelerator and CPU model this host really starts.
-            var host = await PreflightHost.DiscoverAsync(ProbeOptions(options, state), ct);
+            var host = await PreflightHost.DiscoverAsync(ProbeOptions(options), ct);
             var accelerator = LocalPlacement.ChooseAccelerator(request, host);
             placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology, accelerator);
             prepared = LaunchPreparation.Prepare(name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, options.OmitBindingForTest);
@@ -242,13 +242,13 @@ public sealed class LaunchCommand : ICliCommand
     private static Dictionary<int, long> FreePages(HugepageCounters counters, IEnumerable<int> nodes, PageSize pageSize) =>
         pageSize.IsHuge ? nodes.ToDictionary(n => n, n => counters.FreePages(n, pageSize.Bytes)) : [];
 
-    /// <summary>The probe's scratch files go beside the VM's state dir, where QEMU (run directly) reads them.</summary>
-    private static QemuProbeOptions ProbeOptions(LaunchOptions options, VmStatePaths state) => new()
+    /// <summary>QEMU runs directly here, so the boot probe's scratch file can go to the temp dir.</summary>
+    private static QemuProbeOptions ProbeOptions(LaunchOptions options) => new()
     {
         QemuPath = options.QemuPath,
         ForceEmulation = options.ForceTcg,
         BootProbeKernel = options.BootProbeKernel,
-        WorkDirectory = Path.Combine(Path.GetDirectoryName(state.Directory) ?? Path.GetTempPath(), ".probe"),
+        WorkDirectory = Path.GetTempPath(),
     };
 
     private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, QemuUser? QemuUser, bool ForceTcg, string? BootProbeKernel, string Output);

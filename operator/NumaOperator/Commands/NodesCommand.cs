@@ -126,22 +126,14 @@ public sealed class NodesCommand : ICliCommand
             return null;
         }
 
-        var work = Directory.CreateTempSubdirectory("numa-operator-probe-").FullName;
-        try
+        var options = new QemuProbeOptions { QemuPath = qemuPath ?? QemuBinary.DefaultPath, ForceEmulation = forceTcg, BootProbeKernel = bootProbeKernel, WorkDirectory = Path.GetTempPath() };
+        var (capabilities, problem) = await PreflightHost.ProbeAsync(options, ct);
+        if (capabilities is null)
         {
-            var options = new QemuProbeOptions { QemuPath = qemuPath ?? QemuBinary.DefaultPath, ForceEmulation = forceTcg, BootProbeKernel = bootProbeKernel, WorkDirectory = work };
-            var (capabilities, problem) = await PreflightHost.ProbeAsync(options, ct);
-            if (capabilities is null)
-            {
-                await Console.Error.WriteLineAsync("warning: no QEMU facts: " + problem);
-            }
+            await Console.Error.WriteLineAsync("warning: no QEMU facts: " + problem);
+        }
 
-            return capabilities;
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        return capabilities;
     }
 
     /// <summary>One line per accelerator under the table: usable or why not, the CPU models it runs.</summary>
