@@ -52,7 +52,10 @@ public static class WatchResource
         using (var lifetime = CancellationTokenSource.CreateLinkedTokenSource(request.Aborted))
         {
             lifetime.CancelAfter(timeout);
+            // Headers go out now, as the real server flushes them before the first event: a client waiting for the
+            // response of a watch on an empty collection must not wait for the first change.
             await response.StartAsync(lifetime.Token);
+            await response.Body.FlushAsync(lifetime.Token);
             if (scope.Faults.ShouldDropWatch())
             {
                 return;
