@@ -15,10 +15,7 @@ public sealed class FlowControlTests
         await using var server = await StartAsync(new FlowControlOptions { MaxMutatingRequestsInflight = 1, QueueLength = 0 });
         using var api = new RawApi(server);
         using var loopback = new RawApi(server, ClientIdentity.Loopback);
-        var held = new HeldContent(RawApi.Lease("held")[..20], RawApi.Lease("held")[20..]);
-        var holding = api.PostAsync(RawApi.Leases, held);
-        await held.Started;
-        await Eventually.HoldsAsync(() => server.FlowControl.Mutating.InUse == 1, TimeSpan.FromSeconds(10), "the held write took the mutating seat");
+        var (held, holding) = await HoldTheMutatingSeatAsync(server, api, "held");
 
         using var refused = await api.PostJsonAsync(RawApi.Leases, RawApi.Lease("refused"));
         using var exempt = await loopback.PostJsonAsync(RawApi.Leases, RawApi.Lease("exempt"));
@@ -42,10 +39,7 @@ public sealed class FlowControlTests
     {
         await using var server = await StartAsync(new FlowControlOptions { MaxMutatingRequestsInflight = 1, QueueLength = 1, QueueWait = TimeSpan.FromSeconds(30) });
         using var api = new RawApi(server);
-        var held = new HeldContent(RawApi.Lease("first")[..20], RawApi.Lease("first")[20..]);
-        var holding = api.PostAsync(RawApi.Leases, held);
-        await held.Started;
-        await Eventually.HoldsAsync(() => server.FlowControl.Mutating.InUse == 1, TimeSpan.FromSeconds(10), "the held write took the seat");
+        var (held, holding) = await HoldTheMutatingSeatAsync(server, api, "first");
 
         var queued = api.PostJsonAsync(RawApi.Leases, RawApi.Lease("second"));
         await Eventually.HoldsAsync(() => server.FlowControl.Mutating.Waiting == 1, TimeSpan.FromSeconds(10), "the second write queued");
@@ -62,10 +56,7 @@ public sealed class FlowControlTests
     {
         await using var server = await StartAsync(new FlowControlOptions { MaxMutatingRequestsInflight = 1, QueueLength = 5, QueueWait = TimeSpan.FromMilliseconds(300) });
         using var api = new RawApi(server);
-        var held = new HeldContent(RawApi.Lease("slow")[..20], RawApi.Lease("slow")[20..]);
-        var holding = api.PostAsync(RawApi.Leases, held);
-        await held.Started;
-        await Eventually.HoldsAsync(() => server.FlowControl.Mutating.InUse == 1, TimeSpan.FromSeconds(10), "the held write took the seat");
+        var (held, holding) = await HoldTheMutatingSeatAsync(server, api, "slow");
 
         using var waited = await api.PostJsonAsync(RawApi.Leases, RawApi.Lease("waited"));
 
@@ -113,6 +104,16 @@ public sealed class FlowControlTests
         using var api = new RawApi(server);
         using var response = await api.SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/v1/namespaces") { Headers = { { "Authorization", "Bearer " + server.Token + "x" } } });
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
+    /// <summary>Starts a create whose body stops halfway until released: it holds the one mutating seat meanwhile.</summary>
+    private static async Task<(HeldContent Held, Task<HttpResponseMessage> Response)> HoldTheMutatingSeatAsync(EmbeddedApiServer server, RawApi api, string name)
+    {
+        var held = new HeldContent(RawApi.Lease(name)[..20], RawApi.Lease(name)[20..]);
+        var holding = api.PostAsync(RawApi.Leases, held);
+        await held.Started;
+        await Eventually.HoldsAsync(() => server.FlowControl.Mutating.InUse == 1, TimeSpan.FromSeconds(10), $"the held create of {name} took the mutating seat");
+        return (held, holding);
     }
 
     private static Task<EmbeddedApiServer> StartAsync(FlowControlOptions flow) =>

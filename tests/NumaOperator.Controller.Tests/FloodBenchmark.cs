@@ -14,8 +14,9 @@ namespace NumaOperator.Controller.Tests;
 /// <summary>
 /// Issue 22's measurement, run on demand (NUMAOP_FLOOD_BENCH=1): create→Scheduled latency of VMs created at a steady
 /// rate, with the controller in this process as in `numa-operator standalone`, in three runs side by side: no flood;
-/// a flood from one kubeconfig client with the controller on the loopback identity (exempt); the same flood with the
-/// controller on the kubeconfig identity (sharing the flooded priority level). Figures go to docs/benchmarks.md.
+/// a flood from one kubeconfig client (curl in its own process, <see cref="CurlFlood"/>) with the controller on the
+/// loopback identity (exempt); the same flood with the controller on the kubeconfig identity (sharing the flooded
+/// priority level). Figures go to docs/benchmarks.md.
 /// </summary>
 public sealed class FloodBenchmark
 {
@@ -25,20 +26,25 @@ public sealed class FloodBenchmark
         Skip.IfNot(Environment.GetEnvironmentVariable("NUMAOP_FLOOD_BENCH") == "1", "benchmark: set NUMAOP_FLOOD_BENCH=1");
         var vms = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_FLOOD_BENCH_VMS"), out var n) ? n : 300;
         var rate = double.TryParse(Environment.GetEnvironmentVariable("NUMAOP_FLOOD_BENCH_RATE"), CultureInfo.InvariantCulture, out var r) ? r : 50;
-        var concurrency = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_FLOOD_BENCH_CLIENTS"), out var c) ? c : 64;
+        var concurrency = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_FLOOD_BENCH_CLIENTS"), out var c) ? c : 128;
+
+        // NUMAOP_FLOOD_BENCH_INFLIGHT: --max-requests-inflight of the server (mutating: half of it); default: the server's default.
+        var flow = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_FLOOD_BENCH_INFLIGHT"), out var seats)
+            ? new FlowControlOptions { MaxRequestsInflight = seats, MaxMutatingRequestsInflight = Math.Max(1, seats / 2) }
+            : new FlowControlOptions();
         var lines = new List<string>();
         foreach (var (flood, controllerIdentity) in new[] { (false, ClientIdentity.Loopback), (true, ClientIdentity.Loopback), (true, ClientIdentity.Kubeconfig) })
         {
-            lines.Add(await RunAsync(vms, rate, flood ? concurrency : 0, controllerIdentity));
+            lines.Add(await RunAsync(vms, rate, flood ? concurrency : 0, controllerIdentity, flow));
             Console.WriteLine(lines[^1]);
         }
 
         await File.WriteAllLinesAsync(Path.Combine(Path.GetTempPath(), "numaop-flood-bench.txt"), lines);
     }
 
-    private static async Task<string> RunAsync(int vmCount, double rate, int floodClients, ClientIdentity controllerIdentity)
+    private static async Task<string> RunAsync(int vmCount, double rate, int floodClients, ClientIdentity controllerIdentity, FlowControlOptions flow)
     {
-        await using var fixture = await ControllerFixture.StartAsync();
+        await using var fixture = await ControllerFixture.StartAsync(flowControl: flow);
         for (var i = 0; i < 50; i++)
         {
             await fixture.AddNodeAsync($"node-{i:D2}", 8192, 8192);
@@ -55,10 +61,11 @@ public sealed class FloodBenchmark
         // Warm-up (not measured): the controller's and server's hot paths past the JIT, as in a running standalone.
         await CreatePacedAsync(fixture, "warm", 100, rate * 4, null);
         await WaitAllAsync(scheduled, "warm", 100);
-        var flood = floodClients > 0 ? new Flood(fixture.Server, floodClients) : null;
+        var flood = floodClients > 0 ? new CurlFlood(fixture.Server, floodClients) : null;
         try
         {
-            await Task.Delay(TimeSpan.FromSeconds(2));
+            // The flood's paths in the server (429, queue) warm up before the measurement too.
+            await Task.Delay(TimeSpan.FromSeconds(5));
             var created = new ConcurrentDictionary<string, long>();
             var started = Stopwatch.GetTimestamp();
             await CreatePacedAsync(fixture, "vm", vmCount, rate, created);
@@ -66,7 +73,7 @@ public sealed class FloodBenchmark
             var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
             var latencies = created.Select(p => Stopwatch.GetElapsedTime(p.Value, scheduled[p.Key]).TotalMilliseconds).Order().ToArray();
             var served = flood is null ? string.Empty : $"; flood: {flood.Ok / seconds:F0} answers/s served, {flood.TooManyRequests / seconds:F0}/s 429, {flood.Other} other";
-            return $"{vmCount} VMs at {rate:F0}/s, {(floodClients == 0 ? "no flood" : $"flood of {floodClients} looping clients")}, controller on {controllerIdentity}: " +
+            return $"{vmCount} VMs at {rate:F0}/s, {flow.MaxRequestsInflight}/{flow.MaxMutatingRequestsInflight} seats, {(floodClients == 0 ? "no flood" : $"flood of {floodClients} looping clients")}, controller on {controllerIdentity}: " +
                 $"create→Scheduled p50 {latencies[latencies.Length / 2]:F0} ms, p99 {latencies[(int)(latencies.Length * 0.99)]:F0} ms, max {latencies[^1]:F0} ms{served}";
         }
         finally
