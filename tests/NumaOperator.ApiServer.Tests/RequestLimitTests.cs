@@ -105,6 +105,20 @@ public sealed class RequestLimitTests
         Assert.Equal(version, server.ResourceVersion);
     }
 
+    [Fact]
+    public async Task A_body_nested_100000_levels_deep_is_400_and_stores_nothing()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var api = new RawApi(server);
+        var before = server.ResourceVersion;
+
+        using var response = await api.PostJsonAsync(RawApi.Leases, new string('[', 100_000) + new string(']', 100_000));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("maximum configured depth of 64", (await RawApi.JsonOf(response))["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(before, server.ResourceVersion);
+    }
+
     private static Task<HttpResponseMessage> PostExpectingContinueAsync(RawApi api, string json)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, RawApi.Leases) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
