@@ -98,6 +98,12 @@ public sealed class PagingTests
             Assert.Equal(Enumerable.Range(0, 7).Select(i => $"lease.coordination.k8s.io/k{i}"), stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains("limit=2", stderr, StringComparison.Ordinal);
             Assert.Contains("continue=", stderr, StringComparison.Ordinal);
+
+            // The default output asks for Tables: the continue token rides in the Table's metadata.
+            var (tableExit, table, tableErrors) = await kubectl.RunAsync("get", "leases", "--chunk-size=3");
+            Assert.True(tableExit == 0, tableErrors);
+            Assert.Equal(8, table.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length); // header + 7 rows
+            Assert.All(Enumerable.Range(0, 7), i => Assert.Contains($"k{i} ", table, StringComparison.Ordinal));
         }
         finally
         {
