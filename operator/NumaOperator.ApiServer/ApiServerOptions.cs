@@ -1,15 +1,33 @@
 using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.ApiServer.Admission;
+using NumaOperator.ApiServer.Storage;
 
 namespace NumaOperator.ApiServer;
 
 /// <summary>How to start an <see cref="EmbeddedApiServer"/>.</summary>
 public sealed class ApiServerOptions
 {
-    /// <summary>Directory of the SQLite datastore (state.db) and the token; null keeps everything in memory (tests).</summary>
+    /// <summary>
+    /// Directory of the SQLite datastore (state.db), the token and the serving key; null keeps everything in memory
+    /// (tests). Created 0700 with its files 0600; looser modes found at start are tightened with a warning.
+    /// </summary>
     public string? DataDir { get; init; }
 
-    /// <summary>Address to listen on; loopback by default (plain HTTP, bearer token).</summary>
+    /// <summary>What an acknowledged write survives (SQLite synchronous NORMAL or FULL).</summary>
+    public StorageDurability Durability { get; init; } = StorageDurability.SurvivesProcessCrash;
+
+    /// <summary>Body size, selector length and JSON patch limits, as kube-apiserver's.</summary>
+    public RequestLimits Limits { get; init; } = new();
+
+    /// <summary>Requests in flight, queues and watches per client for every client but the in-process ones.</summary>
+    public FlowControlOptions FlowControl { get; init; } = new();
+
+    /// <summary>Where start-up warnings (a data dir with loose modes) go.</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
+
+    /// <summary>Address to listen on; loopback by default (HTTPS, bearer token).</summary>
     public string ListenAddress { get; init; } = "127.0.0.1";
 
     /// <summary>TCP port; 0 picks a free one (see <see cref="EmbeddedApiServer.BaseAddress"/>).</summary>

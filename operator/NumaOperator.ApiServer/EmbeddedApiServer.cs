@@ -13,14 +13,19 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.ApiServer.Admission;
 using NumaOperator.ApiServer.Faults;
 using NumaOperator.ApiServer.Http;
+using NumaOperator.ApiServer.Http.Authentication;
+using NumaOperator.ApiServer.Http.Decoding;
+using NumaOperator.ApiServer.Http.FlowControl;
 using NumaOperator.ApiServer.Resources;
+using NumaOperator.ApiServer.State;
 using NumaOperator.ApiServer.Storage;
 
 namespace NumaOperator.ApiServer;
 
 /// <summary>
-/// A Kubernetes-compatible API server in this process (Kestrel, plain HTTP on loopback, bearer token), serving our CRDs
-/// and the built-in resources the operator uses, stored in SQLite or in memory.
+/// A Kubernetes-compatible API server in this process (Kestrel, HTTPS on loopback, bearer tokens), serving our CRDs
+/// and the built-in resources the operator uses, stored in SQLite or in memory. Two identities: the kubeconfig token
+/// (every outside client, under flow control) and a loopback token for this process's own clients (exempt).
 /// <code>await using var server = await EmbeddedApiServer.StartAsync(new ApiServerOptions());</code>
 /// </summary>
 public sealed class EmbeddedApiServer : IAsyncDisposable
@@ -28,23 +33,30 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly ObjectStore store;
     private readonly ServerCertificates certificates;
+    private readonly string loopbackToken;
     private bool stopped;
 
-    private EmbeddedApiServer(WebApplication app, ObjectStore store, ServerCertificates certificates, ResourceRegistry registry, FaultInjector faults, string token, Uri baseAddress)
+    private EmbeddedApiServer(WebApplication app, ObjectStore store, ServerCertificates certificates, RequestScope scope, ResourceRegistry registry, (string Kubeconfig, string Loopback) tokens, Uri baseAddress)
     {
         this.app = app;
         this.store = store;
         this.certificates = certificates;
         Resources = registry;
-        Faults = faults;
-        Token = token;
+        Faults = scope.Faults;
+        FlowControl = scope.Flow;
+        Token = tokens.Kubeconfig;
+        loopbackToken = tokens.Loopback;
         BaseAddress = baseAddress;
     }
 
     /// <summary>https://127.0.0.1:PORT/</summary>
     public Uri BaseAddress { get; }
 
+    /// <summary>The kubeconfig token (<see cref="ClientIdentity.Kubeconfig"/>).</summary>
     public string Token { get; }
+
+    /// <summary>Seats, queues and watch slots of the kubeconfig identity, with what they turned away.</summary>
+    public FlowController FlowControl { get; }
 
     /// <summary>PEM of the CA that signed the serving certificate (certificate-authority-data of the kubeconfig).</summary>
     public string CertificateAuthorityPem => certificates.AuthorityPem;
@@ -64,41 +76,50 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             throw new ArgumentException($"ListenAddress \"{options.ListenAddress}\" is not an IP address (e.g. 127.0.0.1)", nameof(options));
         }
 
+        if ((options.Limits.Invalid() ?? options.FlowControl.Invalid()) is { } invalid)
+        {
+            throw new ArgumentException($"{invalid}: must be a positive number", nameof(options));
+        }
+
+        if (options.DataDir is not null)
+        {
+            foreach (var warning in StateDirectory.Prepare(options.DataDir))
+            {
+                options.Log.LogWarning("{Warning}", warning);
+            }
+        }
+
         var crds = options.CustomResourceDefinitions ?? NumaOperatorCustomResources.Definitions();
         var registry = new ResourceRegistry([.. BuiltinResources.All, .. crds.SelectMany(CustomResourceKinds.FromDefinition)]);
-        var token = options.Token ?? LoadOrCreateToken(options.DataDir);
-        IPersistence persistence = options.DataDir is null ? new NoPersistence() : new SqlitePersistence(options.DataDir);
+        var tokens = (Kubeconfig: options.Token ?? LoadOrCreateToken(options.DataDir), Loopback: NewToken());
+        IPersistence persistence = options.DataDir is null ? new NoPersistence() : new SqlitePersistence(options.DataDir, options.Durability);
         var store = new ObjectStore(persistence, options.WatchHistory);
         ServerCertificates? certificates = null;
+        var flow = new FlowController(options.FlowControl);
         try
         {
             certificates = ServerCertificates.LoadOrCreate(options.DataDir, address);
-            var serving = certificates.Serving;
             Seed(store, crds, options.Clock);
-            var faults = new FaultInjector();
-            var admission = options.Admission ?? new AdmissionChain(new CrdSchemaAdmission(), new NumaVirtualMachineAdmission());
-            var operations = new ResourceOperations(store, admission, options.Clock);
-            var handler = new ApiRequestHandler(registry, store, operations, faults, options.Clock, crds, token, options.BookmarkInterval);
-
-            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-            builder.Logging.ClearProviders();
-            builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
-            builder.WebHost.ConfigureKestrel(kestrel =>
-            {
-                kestrel.AddServerHeader = false;
-                kestrel.Limits.MaxRequestBodySize = 8 * 1024 * 1024;
-                kestrel.Listen(address, options.Port, listen => listen.UseHttps(serving));
-            });
-            var app = builder.Build();
-            app.Run(handler.HandleAsync);
+            var scope = new RequestScope(
+                store,
+                new ResourceOperations(store, options.Admission ?? new AdmissionChain(new CrdSchemaAdmission(), new NumaVirtualMachineAdmission()), options.Clock),
+                new TableConverter(options.Clock),
+                new BodyDecoder(options.Limits),
+                flow,
+                new FaultInjector(),
+                options.BookmarkInterval);
+            var router = new ApiRouter(registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, crds), new ResourceRoutes(scope));
+            var handler = new ApiRequestHandler(new BearerTokenAuthenticator(tokens.Kubeconfig, tokens.Loopback), scope.Faults, router, flow);
+            var app = BuildApp(address, options, certificates.Serving, handler);
             await app.StartAsync(ct);
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-            return new EmbeddedApiServer(app, store, certificates, registry, faults, token, new Uri(bound.TrimEnd('/') + "/"));
+            return new EmbeddedApiServer(app, store, certificates, scope, registry, tokens, new Uri(bound.TrimEnd('/') + "/"));
         }
         catch
         {
             certificates?.Dispose();
             store.Dispose();
+            flow.Dispose();
             throw;
         }
     }
@@ -109,11 +130,15 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
     /// <summary>Writes the kubeconfig with mode 0600.</summary>
     public void WriteKubeconfig(string path, string ns = "default") => Kubeconfig.WriteSecret(path, KubeconfigYaml(ns));
 
-    /// <summary>A KubernetesClient configuration for this server.</summary>
-    public KubernetesClientConfiguration ClientConfiguration() => new()
+    /// <summary>
+    /// A KubernetesClient configuration for this server. By default the loopback identity, for clients in this process
+    /// (standalone's controller and agent): exempt from flow control, its token never written anywhere.
+    /// <see cref="ClientIdentity.Kubeconfig"/> acts as an outside client does.
+    /// </summary>
+    public KubernetesClientConfiguration ClientConfiguration(ClientIdentity identity = ClientIdentity.Loopback) => new()
     {
         Host = BaseAddress.ToString().TrimEnd('/'),
-        AccessToken = Token,
+        AccessToken = identity == ClientIdentity.Loopback ? loopbackToken : Token,
         SslCaCerts = [X509CertificateLoader.LoadCertificate(certificates.Authority.RawData)],
     };
 
@@ -135,6 +160,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         await app.DisposeAsync();
         store.Dispose();
         certificates.Dispose();
+        FlowControl.Dispose();
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -175,9 +201,29 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
         }
     }
 
+    private static WebApplication BuildApp(IPAddress address, ApiServerOptions options, X509Certificate2 serving, ApiRequestHandler handler)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+
+            // The request body limit, enforced again here so that Kestrel never drains the rest of an oversized body.
+            kestrel.Limits.MaxRequestBodySize = options.Limits.MaxRequestBodyBytes;
+            kestrel.Listen(address, options.Port, listen => listen.UseHttps(serving));
+        });
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        return app;
+    }
+
+    private static string NewToken() => Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+
     private static string LoadOrCreateToken(string? dataDir)
     {
-        var fresh = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var fresh = NewToken();
         if (dataDir is null)
         {
             return fresh;

@@ -10,11 +10,14 @@ foreach (var command in CommandCatalog.All())
 }
 
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+
+// Unknown tokens are bad input with or without --help: a typo in a script must not pass as exit 0.
+var errors = parse.Errors.Select(e => e.Message).Concat(UnknownTokens.Of(parse).Select(UnknownTokens.Message)).Distinct().ToList();
+if (errors.Count > 0)
 {
-    foreach (var error in parse.Errors)
+    foreach (var error in errors)
     {
-        await Console.Error.WriteLineAsync("error: " + error.Message);
+        await Console.Error.WriteLineAsync("error: " + error);
     }
 
     await Console.Error.WriteLineAsync("Run 'numa-operator --help' for the commands and their options.");

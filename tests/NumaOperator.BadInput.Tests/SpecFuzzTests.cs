@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s.Models;
 using NumaOperator.Api.Crds;
-using NumaOperator.Api.Schema;
+using NumaOperator.ApiServer.Schema;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;

@@ -32,11 +32,13 @@ internal sealed class ControllerFixture : IAsyncDisposable
 
     /// <param name="admission">false: the server admits anything (to reach the controller's own validation); true: schema and validation core.</param>
     /// <param name="watchHistory">Events the server keeps for resuming watches; older resourceVersions get 410 Gone.</param>
-    public static async Task<ControllerFixture> StartAsync(bool admission = true, int watchHistory = 10_000) =>
+    /// <param name="flowControl">Seats and queues of the kubeconfig identity; null: the defaults.</param>
+    public static async Task<ControllerFixture> StartAsync(bool admission = true, int watchHistory = 10_000, FlowControlOptions? flowControl = null) =>
         new(await EmbeddedApiServer.StartAsync(new ApiServerOptions
         {
             BookmarkInterval = TimeSpan.FromSeconds(1),
             WatchHistory = watchHistory,
+            FlowControl = flowControl ?? new FlowControlOptions(),
             Admission = admission ? null : new NumaOperator.ApiServer.Admission.AdmissionChain(),
         }));
 

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
-using NumaOperator.Api.Schema;
+using NumaOperator.ApiServer.Schema;
 using NumaOperator.Api.Validation;
 using NumaOperator.ApiServer.Resources;
 

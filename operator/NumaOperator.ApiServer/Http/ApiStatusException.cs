@@ -13,13 +13,19 @@ public sealed class ApiStatusException(int code, string reason, string message, 
 
     public JsonObject? Details { get; } = details;
 
+    /// <summary>metadata.continue of the Status: the inconsistent continue token an expired one is answered with.</summary>
+    public string? Continue { get; init; }
+
+    /// <summary>details.retryAfterSeconds, which the response also carries as a Retry-After header (as the real server writes it).</summary>
+    public int? RetryAfterSeconds => Details?["retryAfterSeconds"]?.GetValue<int>();
+
     public JsonObject ToStatus()
     {
         var status = new JsonObject
         {
             ["kind"] = "Status",
             ["apiVersion"] = "v1",
-            ["metadata"] = new JsonObject(),
+            ["metadata"] = Continue is null ? new JsonObject() : new JsonObject { ["continue"] = Continue },
             ["status"] = "Failure",
             ["message"] = Message,
             ["reason"] = Reason,
@@ -74,6 +80,9 @@ public sealed class ApiStatusException(int code, string reason, string message, 
     public static ApiStatusException NotFoundPath() => new(404, "NotFound", "the server could not find the requested resource", new JsonObject());
 
     public static ApiStatusException Gone(string message) => new(410, "Expired", message);
+
+    /// <summary>apierrors.NewRequestEntityTooLargeError: 413, the message prefixed as the real server prefixes it.</summary>
+    public static ApiStatusException RequestEntityTooLarge(string why) => new(413, "RequestEntityTooLarge", $"Request entity too large: {why}");
 
     public static ApiStatusException Internal(string message) => new(500, "InternalError", $"Internal error occurred: {message}");
 

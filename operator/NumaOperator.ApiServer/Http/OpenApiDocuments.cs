@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using k8s.Models;
-using NumaOperator.Api.Schema;
+using NumaOperator.ApiServer.Schema;
 using NumaOperator.ApiServer.Resources;
 
 namespace NumaOperator.ApiServer.Http;

@@ -140,7 +140,8 @@ public sealed class ResourceOperations(ObjectStore store, IObjectAdmission admis
         });
     }
 
-    public JsonObject Patch(ResourceKind kind, string ns, string name, PatchKind patchKind, JsonNode? patch, bool statusOnly, WriteOptions options)
+    /// <param name="maxCopyBytes">What the "copy" operations of a JSON patch may add in all (kube-apiserver's JSONPatchMaxCopyBytes).</param>
+    public JsonObject Patch(ResourceKind kind, string ns, string name, PatchKind patchKind, JsonNode? patch, bool statusOnly, WriteOptions options, long maxCopyBytes = RequestLimits.DefaultMaxRequestBodyBytes)
     {
         if (patchKind == PatchKind.StrategicMerge && kind.IsCustomResource)
         {
@@ -154,7 +155,7 @@ public sealed class ResourceOperations(ObjectStore store, IObjectAdmission admis
             try
             {
                 patched = patchKind == PatchKind.Json
-                    ? JsonPatch.Apply(current.DeepClone(), patch as JsonArray ?? throw ApiStatusException.BadRequest("a JSON patch must be an array of operations"))
+                    ? JsonPatch.Apply(current.DeepClone(), patch as JsonArray ?? throw ApiStatusException.BadRequest("a JSON patch must be an array of operations"), maxCopyBytes)
                     : MergePatch.Apply(current.DeepClone(), patch);
             }
             catch (FormatException e)
@@ -363,16 +364,4 @@ public sealed class ResourceOperations(ObjectStore store, IObjectAdmission admis
     }
 
     internal static JsonObject Parse(StoredObject stored) => JsonNode.Parse(stored.Json)!.AsObject();
-
-    internal static JsonObject ParseBody(byte[] body)
-    {
-        try
-        {
-            return LastKeyWins.Parse(body) as JsonObject ?? throw ApiStatusException.BadRequest("the request body must be a JSON object");
-        }
-        catch (JsonException e)
-        {
-            throw ApiStatusException.BadRequest($"the request body is not valid JSON: {e.Message}");
-        }
-    }
 }

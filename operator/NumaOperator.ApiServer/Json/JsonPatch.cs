@@ -6,9 +6,11 @@ namespace NumaOperator.ApiServer.Json;
 /// <summary>RFC 6902 JSON patch (add, remove, replace, move, copy, test) on a JSON document.</summary>
 public static class JsonPatch
 {
-    /// <exception cref="FormatException">An operation is malformed, or a path does not exist, or a test fails.</exception>
-    public static JsonNode? Apply(JsonNode? document, JsonArray operations)
+    /// <param name="maxCopyBytes">What all "copy" operations may add, in serialized bytes: each copy can double the document.</param>
+    /// <exception cref="FormatException">An operation is malformed, or a path does not exist, or a test fails, or the copies add too much.</exception>
+    public static JsonNode? Apply(JsonNode? document, JsonArray operations, long maxCopyBytes = long.MaxValue)
     {
+        var copied = 0L;
         foreach (var operation in operations)
         {
             if (operation is not JsonObject op || op["op"]?.GetValue<string>() is not { } name || op["path"]?.GetValue<string>() is not { } path)
@@ -33,7 +35,15 @@ public static class JsonPatch
                     document = Add(document, path, moved);
                     break;
                 case "copy":
-                    document = Add(document, path, Resolve(document, From(op))?.DeepClone());
+                    var value = Resolve(document, From(op));
+                    copied += System.Text.Encoding.UTF8.GetByteCount(value?.ToJsonString() ?? "null");
+                    if (copied > maxCopyBytes)
+                    {
+                        // evanphx/json-patch's AccumulatedCopySizeError, which the real server answers with 422.
+                        throw new FormatException(string.Create(CultureInfo.InvariantCulture, $"Unable to complete the copy, the accumulated size increase of copy is {copied}, exceeding the limit {maxCopyBytes}"));
+                    }
+
+                    document = Add(document, path, value?.DeepClone());
                     break;
                 case "test":
                     if (!JsonNode.DeepEquals(Resolve(document, path), op["value"]))

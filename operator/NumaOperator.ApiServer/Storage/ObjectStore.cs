@@ -88,6 +88,26 @@ public sealed class ObjectStore : IDisposable
         }
     }
 
+    /// <summary>
+    /// A page of the objects of a resource as they were at <paramref name="atResourceVersion"/> (null: now), for a
+    /// paged list that stays consistent across its pages: the current objects with every retained change after that
+    /// version rolled back. A version older than the retained history is <see cref="ResourceVersionTooOldException"/>
+    /// (as an etcd compaction makes a continue token expire).
+    /// </summary>
+    public ListPage ListPage(string resource, string? ns, Func<StoredObject, bool> filter, long? atResourceVersion, Func<StoredObject, bool>? startsAt, int? limit)
+    {
+        lock (gate)
+        {
+            var at = atResourceVersion ?? resourceVersion;
+            if (at < historyStart || at > resourceVersion)
+            {
+                throw new ResourceVersionTooOldException(at, historyStart);
+            }
+
+            return ListPaging.Page(ObjectsAt(resource, at), ns, filter, startsAt, limit, at);
+        }
+    }
+
     /// <summary>Stores a created or updated object under the next resourceVersion, which is written into its metadata.</summary>
     public StoredObject Put(string resource, string ns, string name, JsonObject obj, ChangeType type)
     {
@@ -175,6 +195,24 @@ public sealed class ObjectStore : IDisposable
     {
         CloseAllWatches();
         persistence.Dispose();
+    }
+
+    /// <summary>The objects of a resource at <paramref name="at"/>: each one changed since keeps the state its first later change replaced.</summary>
+    private IEnumerable<StoredObject> ObjectsAt(string resource, long at)
+    {
+        var current = objects.GetValueOrDefault(resource);
+        var before = new Dictionary<(string Namespace, string Name), StoredObject?>();
+        for (var i = 0; i < historyCount && at < resourceVersion; i++)
+        {
+            var change = history[(historyHead + i) % history.Length]!;
+            if (change.Stored.ResourceVersion > at && change.Stored.Resource == resource)
+            {
+                before.TryAdd((change.Stored.Namespace, change.Stored.Name), change.Previous);
+            }
+        }
+
+        var unchanged = current?.Where(p => !before.ContainsKey(p.Key)).Select(p => p.Value) ?? [];
+        return [.. unchanged, .. before.Values.OfType<StoredObject>()];
     }
 
     private StoredObject Stamp(string resource, string ns, string name, JsonObject obj)

@@ -5,7 +5,11 @@ namespace NumaOperator.ApiServer.Storage;
 
 /// <summary>
 /// SQLite datastore (like k3s's embedded default): one table of objects keyed by resource/namespace/name holding the
-/// JSON and resourceVersion, plus the resourceVersion counter; each change is one transaction; WAL journal.
+/// JSON and resourceVersion, plus the resourceVersion counter; each change is one transaction, committed before the
+/// request is answered; WAL journal. With synchronous=NORMAL (the default) a committed transaction is in the WAL
+/// file, so it survives the process being killed at any point (kill -9; the crash-loop test holds this); an OS crash
+/// or power loss may roll back the last transactions since the WAL was last synced, never corrupting the database.
+/// synchronous=FULL (<see cref="StorageDurability.SurvivesPowerLoss"/>) syncs the WAL at every commit.
 /// </summary>
 public sealed class SqlitePersistence : IPersistence
 {
@@ -14,13 +18,16 @@ public sealed class SqlitePersistence : IPersistence
     private readonly SqliteCommand delete;
     private readonly SqliteCommand counter;
 
-    public SqlitePersistence(string dataDir)
+    /// <param name="dataDir">An existing directory (see <see cref="State.StateDirectory.Prepare"/>).</param>
+    public SqlitePersistence(string dataDir, StorageDurability durability = StorageDurability.SurvivesProcessCrash)
     {
-        Directory.CreateDirectory(dataDir);
         Path = System.IO.Path.Combine(dataDir, "state.db");
+
+        // SQLite creates -wal and -shm with the database file's mode: a 0600 database keeps them 0600 too.
+        State.StateDirectory.CreateSecretFile(Path);
         connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Pooling = false }.ToString());
         connection.Open();
-        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=" + (durability == StorageDurability.SurvivesPowerLoss ? "FULL;" : "NORMAL;"));
         Execute("""
             CREATE TABLE IF NOT EXISTS objects (
               resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
@@ -35,6 +42,17 @@ public sealed class SqlitePersistence : IPersistence
     }
 
     public string Path { get; }
+
+    /// <summary>PRAGMA synchronous as SQLite reports it: 1 NORMAL, 2 FULL.</summary>
+    public long Synchronous
+    {
+        get
+        {
+            using var read = connection.CreateCommand();
+            read.CommandText = "PRAGMA synchronous";
+            return (long)(read.ExecuteScalar() ?? 0L);
+        }
+    }
 
     public (long ResourceVersion, IReadOnlyList<StoredObject> Objects) Load()
     {

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Agent;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
+using NumaOperator.ApiServer.State;
 using NumaOperator.Controller;
 using NumaOperator.Numa.Quantities;
 using Spectre.Console;
@@ -36,7 +37,8 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 : $"{HugepageRequest.Option} needs root. Run this as root, or reserve the pages yourself first:\n  " + string.Join("\n  ", commands) + "\nthen start standalone without " + HugepageRequest.Option);
         }
 
-        Directory.CreateDirectory(options.DataDir);
+        // 0700 from the start (objects, token and key live here); looser modes of an older data dir are tightened.
+        var stateWarnings = StateDirectory.Prepare(options.DataDir);
         using var fileLog = new FileLoggerProvider(options.LogFile, TimeProvider.System);
         using var loggers = LoggerFactory.Create(b =>
         {
@@ -52,9 +54,13 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
             b.SetMinimumLevel(LogLevel.Information);
         });
         var log = loggers.CreateLogger("standalone");
+        foreach (var warning in stateWarnings)
+        {
+            log.LogWarning("{Warning}", warning);
+        }
 
         await using var server = await EmbeddedApiServer.StartAsync(
-            new ApiServerOptions { DataDir = options.DataDir, ListenAddress = options.Listen.Host, Port = options.Listen.Port }, ct);
+            new ApiServerOptions { DataDir = options.DataDir, ListenAddress = options.Listen.Host, Port = options.Listen.Port, Log = loggers.CreateLogger("apiserver") }, ct);
         server.WriteKubeconfig(options.KubeconfigOut);
         var kubeconfig = Path.GetFullPath(options.KubeconfigOut);
         await output.WriteLineAsync($"api server {server.BaseAddress} (data {Path.GetFullPath(options.DataDir)}, log {options.LogFile})");

@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using NumaOperator.Api.Crds;
-using NumaOperator.Api.Schema;
+using NumaOperator.ApiServer.Schema;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.ApiServer.Tests.Schema;
 
 public class OpenApiV3DocumentsTests
 {

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>
 /// Removes fields the schema does not know, as the real API server does for structural CRDs, and returns their paths

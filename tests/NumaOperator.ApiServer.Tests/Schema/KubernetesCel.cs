@@ -7,7 +7,7 @@ using System.Text.RegularExpressions;
 using Cel;
 using k8s.Models;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.ApiServer.Tests.Schema;
 
 /// <summary>
 /// Evaluates a CRD's x-kubernetes-validations in tests with the Cel package plus the parts of Kubernetes' CEL

@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 using k8s;
 using k8s.Models;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>
 /// One node of a CRD's structural OpenAPI v3 schema, compiled once (regexes built, keywords typed) so the embedded

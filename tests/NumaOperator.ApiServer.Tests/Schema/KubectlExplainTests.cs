@@ -4,10 +4,10 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using NumaOperator.Api.Crds;
-using NumaOperator.Api.Schema;
+using NumaOperator.ApiServer.Schema;
 using NumaOperator.Tests.Shared;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.ApiServer.Tests.Schema;
 
 /// <summary>
 /// The real kubectl reads our OpenAPI v3 documents: a minimal HTTP endpoint serves discovery and the documents (and

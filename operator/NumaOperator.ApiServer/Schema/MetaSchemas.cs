@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>The apimachinery meta/v1 schemas the CRD documents refer to (ObjectMeta, ListMeta, Status), with the fields kubectl explain shows.</summary>
 internal static class MetaSchemas

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>
 /// The OpenAPI v3 documents a Kubernetes API server publishes for CRDs, built from the CRDs themselves:

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using NumaOperator.Api.Validation;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>
 /// Checks a (pruned, defaulted) custom resource against its structural schema: type, nullable, required, enum,

@@ -2,11 +2,11 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.Crds;
-using NumaOperator.Api.Schema;
+using NumaOperator.ApiServer.Schema;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.ApiServer.Tests.Schema;
 
 /// <summary>
 /// The CRD (schema keywords and CEL rules) and the C# validation core must reject the same specs on the same field.

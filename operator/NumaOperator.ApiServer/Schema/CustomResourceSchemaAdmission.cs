@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using NumaOperator.Api.Validation;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>What the schema did to one custom resource: the errors that reject it and the unknown fields it pruned.</summary>
 public sealed record SchemaAdmissionResult(IReadOnlyList<FieldError> Errors, IReadOnlyList<string> PrunedFields)

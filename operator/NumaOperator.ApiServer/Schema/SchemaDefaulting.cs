@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace NumaOperator.Api.Schema;
+namespace NumaOperator.ApiServer.Schema;
 
 /// <summary>
 /// Applies schema defaults to missing fields, top-down so defaults inside a defaulted object apply too, and drops
