@@ -1,5 +1,6 @@
 using NumaOperator.Numa.Placement;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
@@ -17,9 +18,15 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
 
     public bool Adopted { get; } = adopted;
 
+    /// <summary>When this agent started or adopted the QEMU (the numastat age counts from here until a sample succeeds).</summary>
+    public DateTime TrackedSince { get; init; }
+
     public DateTime? LastSample { get; set; }
 
     public double? LocalRatio { get; set; }
+
+    /// <summary>The verdict of the last successful sample.</summary>
+    public NumaVerdict? Verdict { get; set; }
 
     public string RunningMessage(string nodeName, string strategy) => Adopted
         ? $"QEMU pid {Vm.Pid} on {nodeName}, adopted from a previous agent"
