@@ -6,7 +6,7 @@ using NumaOperator.Qemu.Supervision;
 namespace NumaOperator.Agent.Runtime;
 
 /// <summary>A QEMU this agent started or adopted, with what the sampler needs and last measured.</summary>
-internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement, IReadOnlyList<HugetlbfsMount> mounts, bool adopted)
+internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement, IReadOnlyList<HugetlbfsMount> mounts, bool adopted) : ISampledVm
 {
     public string Key { get; } = key;
 
