@@ -104,6 +104,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 await output.WriteLineAsync(item.ToString());
             }
 
+            tasks.Add(new HostPictureFeed(client, options.NodeName, watch, view).RunAsync(background.Token));
             exitCode = await ShowAsync(watch, view, applied, ct);
         }
         finally
