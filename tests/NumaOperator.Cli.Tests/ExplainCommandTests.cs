@@ -137,7 +137,7 @@ public sealed class ExplainCommandTests : IAsyncLifetime, IDisposable
         Assert.Contains("Placement: node worker-a", run.Stdout, StringComparison.Ordinal); // the table comes first
         Assert.Contains("NUMA layout of worker-a  (the scheduler's ledger)", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"  <- default/pictured guest node 0: vCPUs 0-1 on CPUs {guest.HostCpus}, 64Mi of 2Mi pages", run.Stdout, StringComparison.Ordinal);
-        Assert.Matches(@"\n  CPUs  #{6}\.{18}  8: 2 dedicated, 0 shared, 0 reserved, 6 free\n", run.Stdout);
+        Assert.Matches(@"\n  CPUs  #{6}\.{18}  8: 0 reserved, 2 dedicated, 0 shared, 6 free\n", run.Stdout);
         Assert.Matches(@"\n  2Mi   #{12}\.{12}  32 placed, 32 free of 64 \(kernel: 64 free\)\n", run.Stdout);
         Assert.DoesNotContain('\u001b', run.Stdout);
     }

@@ -75,7 +75,7 @@ public sealed class NumaPictureTests
         Assert.Equal(8 + 2, picture.NumaNodes.Sum(n => n.Roles!.Dedicated)); // db1's 8 vCPUs and wide's 2 (one per guest node)
         Assert.Equal(2, picture.NumaNodes.Sum(n => n.Roles!.Reserved));
         var marks = picture.NumaNodes.SelectMany(n => n.Marks).ToList();
-        Assert.Equal(["default/db1 guest node 0: vCPUs 0-7 on CPUs 1-8, 16Gi of 2Mi pages"], marks);
+        Assert.Equal(["default/db1 guest node 0: vCPUs 0-7 on CPUs 1-4,33-36, 16Gi of 2Mi pages"], marks); // whole cores, after reserved CPU 0 and its sibling 32
     }
 
     [Fact]

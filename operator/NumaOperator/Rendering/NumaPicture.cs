@@ -38,8 +38,8 @@ public static class NumaPicture
     private static List<PictureSpan> Legend(PictureSource source, PictureGlyphs g) => source == PictureSource.Ledger
         ?
         [
-            new("CPUs: ", Ink.Dim), new($"{g.Dedicated}", Ink.Dedicated), new(" dedicated  ", Ink.Dim), new($"{g.Shared}", Ink.Shared), new(" shared  ", Ink.Dim),
-            new($"{g.Reserved}", Ink.Reserved), new(" reserved  ", Ink.Dim), new($"{g.Free}", Ink.Free), new(" free    hugepages: ", Ink.Dim),
+            new("CPUs: ", Ink.Dim), new($"{g.Reserved}", Ink.Reserved), new(" reserved  ", Ink.Dim), new($"{g.Dedicated}", Ink.Dedicated), new(" dedicated  ", Ink.Dim),
+            new($"{g.Shared}", Ink.Shared), new(" shared  ", Ink.Dim), new($"{g.Free}", Ink.Free), new(" free    hugepages: ", Ink.Dim),
             new($"{g.Used}", Ink.Used), new(" placed  ", Ink.Dim), new($"{g.Free}", Ink.Free), new(" free", Ink.Dim),
         ]
         :
@@ -62,8 +62,8 @@ public static class NumaPicture
         else if (node.Roles is { } r)
         {
             var line = new List<PictureSpan> { Label("CPUs") };
-            line.AddRange(Bar([(r.Dedicated, g.Dedicated, Ink.Dedicated), (r.Shared, g.Shared, Ink.Shared), (r.Reserved, g.Reserved, Ink.Reserved), (r.Free, g.Free, Ink.Free)], g));
-            line.Add(new($"  {I(node.CpuCount)}: {I(r.Dedicated)} dedicated, {I(r.Shared)} shared, {I(r.Reserved)} reserved, {I(r.Free)} free", Ink.Plain));
+            line.AddRange(Bar([(r.Reserved, g.Reserved, Ink.Reserved), (r.Dedicated, g.Dedicated, Ink.Dedicated), (r.Shared, g.Shared, Ink.Shared), (r.Free, g.Free, Ink.Free)], g));
+            line.Add(new($"  {I(node.CpuCount)}: {I(r.Reserved)} reserved, {I(r.Dedicated)} dedicated, {I(r.Shared)} shared, {I(r.Free)} free", Ink.Plain));
             lines.Add(line);
         }
         else
