@@ -92,6 +92,20 @@ public sealed class NumaPictureTests
         Assert.Contains("[green]░", markup, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Readme_and_monitoring_doc_show_pictures_the_code_draws()
+    {
+        var readme = File.ReadAllText(RepoPaths.Combine("README.md"));
+        var nodes = PictureWriter.Plain(HostPictureBuilder.FromSysfs("worker-7", new SysfsTopologyReader(RepoPaths.Fixture("sysfs", "gigantic-1g")).Read()), PictureGlyphs.Ascii);
+        Assert.Contains("```\n" + nodes + "```", readme, StringComparison.Ordinal);
+
+        var monitoring = File.ReadAllText(RepoPaths.Combine("docs", "monitoring.md"));
+        var ledger = PictureWriter.Plain(IntelLedger(), PictureGlyphs.Ascii);
+        var shown = monitoring[(monitoring.IndexOf("```\nNUMA layout of intel-2s-smt", StringComparison.Ordinal) + 4)..];
+        shown = shown[..shown.IndexOf("```", StringComparison.Ordinal)];
+        Assert.StartsWith(shown, ledger, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(24, new long[] { 1, 127 }, new[] { 1, 23 })] // one pinned CPU of 128 still shows
     [InlineData(24, new long[] { 0, 0, 0 }, new[] { 0, 0, 0 })]
