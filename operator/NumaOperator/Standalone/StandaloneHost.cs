@@ -104,8 +104,9 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 await output.WriteLineAsync(item.ToString());
             }
 
-            tasks.Add(new HostPictureFeed(client, options.NodeName, watch, view).RunAsync(background.Token));
-            exitCode = await ShowAsync(watch, view, applied, ct);
+            var pictures = new HostPictureFeed(client, options.NodeName, watch, view);
+            tasks.Add(pictures.RunAsync(background.Token));
+            exitCode = await ShowAsync(watch, view, pictures, applied, ct);
         }
         finally
         {
@@ -143,7 +144,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
     }
 
     /// <summary>The live table until Ctrl-C, or with --exit-when-ready until a verdict or --timeout.</summary>
-    private async Task<int> ShowAsync(VmWatch watch, VmTableView view, IReadOnlyList<AppliedObject> applied, CancellationToken ct)
+    private async Task<int> ShowAsync(VmWatch watch, VmTableView view, HostPictureFeed pictures, IReadOnlyList<AppliedObject> applied, CancellationToken ct)
     {
         using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         watch.Changed += vms => view.Update(VmRow.Of(vms.Values));
@@ -196,6 +197,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
             await output.WriteLineAsync("final:");
         }
 
+        await pictures.RefreshAsync(CancellationToken.None);
         view.WriteFinal(VmRow.Of(vms.Values));
         await output.WriteLineAsync((verdict.Success ? "ready: " : "error: ") + verdict.Message);
         foreach (var key in keys.Order(StringComparer.Ordinal))
