@@ -56,14 +56,7 @@ public sealed class NumaPictureTests
 
         var actual = PictureWriter.Plain(picture, glyphs);
 
-        var path = RepoPaths.Combine("tests", "NumaOperator.Cli.Tests", "Snapshots", "pictures", name + ".txt");
-        var expected = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-        if (actual != expected)
-        {
-            File.WriteAllText(Path.ChangeExtension(path, ".received"), actual);
-        }
-
-        Assert.Equal(expected, actual);
+        SnapshotFile.AssertMatches(RepoPaths.Combine("tests", "NumaOperator.Cli.Tests", "Snapshots", "pictures", name + ".txt"), actual);
     }
 
     [Fact]
