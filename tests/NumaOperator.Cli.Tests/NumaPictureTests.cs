@@ -83,6 +83,20 @@ public sealed class NumaPictureTests
         Assert.Contains("[yellow]▓", markup, StringComparison.Ordinal);
         Assert.Contains("[blue]▒", markup, StringComparison.Ordinal);
         Assert.Contains("[green]░", markup, StringComparison.Ordinal);
+
+        // What a terminal gets: Spectre parses the markup and draws the same text the plain form has, in colour.
+        using var screen = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.Yes,
+            ColorSystem = Spectre.Console.ColorSystemSupport.Standard,
+            Out = new Spectre.Console.AnsiConsoleOutput(screen),
+        });
+        console.Profile.Width = 120;
+        PictureWriter.Write([picture], terminal: true, console, TextWriter.Null);
+        var drawn = screen.ToString();
+        Assert.Contains("\u001b[", drawn, StringComparison.Ordinal);
+        Assert.Equal(PictureWriter.Plain(picture, PictureGlyphs.Unicode), System.Text.RegularExpressions.Regex.Replace(drawn, "\u001b\\[[0-9;]*m", string.Empty).ReplaceLineEndings("\n"));
     }
 
     [Fact]
