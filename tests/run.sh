@@ -8,7 +8,7 @@ repo=$(pwd)
 log() { printf '[tests/run.sh] %s\n' "$*"; }
 
 # --- system packages: QEMU (real VMs), qemu-img/qemu-io (qcow2 chains), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm),
-#     Lua 5.1 and 5.4 (the Argo CD health check runs under both) ---
+#     Lua 5.1 and 5.4 (the Argo CD health check runs under both), prometheus (promtool and a real server for the alert rules and dashboard) ---
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
@@ -20,6 +20,7 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 command -v cpio >/dev/null 2>&1 || missing+=(cpio)
 command -v lua5.1 >/dev/null 2>&1 || missing+=(lua5.1)
 command -v lua5.4 >/dev/null 2>&1 || missing+=(lua5.4)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     log "installing: ${missing[*]}"

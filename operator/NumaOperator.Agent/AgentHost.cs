@@ -102,24 +102,33 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
 
     IEnumerable<Measurement<double>> IAgentGaugeSource.LocalRatios() => reconciler?.LocalRatios() ?? [];
 
-    IEnumerable<Measurement<long>> IAgentGaugeSource.FreeHugepages()
+    IEnumerable<Measurement<int>> IAgentGaugeSource.NumaAligned() => reconciler?.NumaAligned() ?? [];
+
+    IEnumerable<Measurement<double>> IAgentGaugeSource.NumastatAges() => reconciler?.NumastatAges() ?? [];
+
+    IEnumerable<Measurement<long>> IAgentGaugeSource.FreeHugepages() => Pools((counters, node, bytes) => counters.FreePages(node, bytes));
+
+    IEnumerable<Measurement<long>> IAgentGaugeSource.TotalHugepages() => Pools((counters, node, bytes) => counters.TotalPages(node, bytes));
+
+    /// <summary>One sysfs counter per host NUMA node and hugepage size of the published topology; unreadable ones are left out.</summary>
+    private IEnumerable<Measurement<long>> Pools(Func<HugepageCounters, int, long, long> read)
     {
         var counters = new HugepageCounters(Options.SysfsRoot);
         foreach (var node in publisher?.Topology?.NumaNodes ?? [])
         {
             foreach (var pool in node.Hugepages)
             {
-                long free;
+                long pages;
                 try
                 {
-                    free = counters.FreePages(node.Id, pool.PageSize.Bytes);
+                    pages = read(counters, node.Id, pool.PageSize.Bytes);
                 }
                 catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
                 {
                     continue;
                 }
 
-                yield return new Measurement<long>(free, new("node", Options.NodeName), new("numa_node", node.Id), new("page_size", pool.PageSize.ToString()));
+                yield return new Measurement<long>(pages, new("node", Options.NodeName), new("numa_node", node.Id), new("page_size", pool.PageSize.ToString()));
             }
         }
     }

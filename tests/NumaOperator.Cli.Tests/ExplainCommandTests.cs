@@ -125,6 +125,24 @@ public sealed class ExplainCommandTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task Picture_output_draws_the_vms_node_from_the_ledger_with_its_guest_node_marked()
+    {
+        await vms.CreateNamespacedAsync(Vm("pictured", "64Mi", dedicated: true), "default");
+        var placed = await WaitForAsync("pictured", vm => vm.Status?.Placement is not null && vm.Metadata.Labels?.ContainsKey(ApiGroup.NodeLabel) == true);
+        var guest = placed.Status!.Placement!.GuestNodes[0];
+
+        var run = await Explain("default/pictured", "-o", "picture");
+
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Contains("Placement: node worker-a", run.Stdout, StringComparison.Ordinal); // the table comes first
+        Assert.Contains("NUMA layout of worker-a  (the scheduler's ledger)", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"  <- default/pictured guest node 0: vCPUs 0-1 on CPUs {guest.HostCpus}, 64Mi of 2Mi pages", run.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"\n  CPUs  #{6}\.{18}  8: 0 reserved, 2 dedicated, 0 shared, 6 free\n", run.Stdout);
+        Assert.Matches(@"\n  2Mi   #{12}\.{12}  32 placed, 32 free of 64 \(kernel: 64 free\)\n", run.Stdout);
+        Assert.DoesNotContain('\u001b', run.Stdout);
+    }
+
+    [Fact]
     public async Task Bad_argument_exits_2_naming_the_argument_and_the_form()
     {
         var run = await Explain("db1");

@@ -2,6 +2,7 @@ using System.Globalization;
 using k8s;
 using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Cli.Rendering;
 using NumaOperator.Numa.Discovery;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Tests.Shared;
@@ -88,6 +89,27 @@ public sealed class NodesCommandTests
         Assert.Contains("'json'", run.Stderr, StringComparison.Ordinal);
         Assert.Contains("'yaml'", run.Stderr, StringComparison.Ordinal);
         Assert.Empty(run.Stdout);
+    }
+
+    [Fact]
+    public void Picture_output_without_a_terminal_is_the_ascii_picture_of_the_fixture()
+    {
+        var run = Cli("nodes", "--sysfs", Fixture("gigantic-1g"), "-o", "picture", "--node-name", "big");
+
+        Assert.Equal(0, run.ExitCode);
+        var expected = PictureWriter.Plain(HostPictureBuilder.FromSysfs("big", new SysfsTopologyReader(Fixture("gigantic-1g")).Read()), PictureGlyphs.Ascii);
+        Assert.Equal(expected, run.Stdout);
+        Assert.Contains("  1Gi   ######", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Help_describes_the_picture_and_when_it_is_the_default()
+    {
+        var run = Cli("nodes", "--help");
+
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("picture", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Default: picture on a terminal, table when stdout is not one", run.Stdout.ReplaceLineEndings(" ").Replace("  ", " ", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
     [Fact]

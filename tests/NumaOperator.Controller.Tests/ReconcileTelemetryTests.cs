@@ -120,7 +120,7 @@ public sealed class ReconcileTelemetryTests
 
     private static string? Tag(Activity span, string key) => span.GetTagItem(key) as string;
 
-    private static List<MetricPoint> Points(List<Metric> metrics, string name)
+    internal static List<MetricPoint> Points(List<Metric> metrics, string name)
     {
         var points = new List<MetricPoint>();
         foreach (var metric in metrics.Where(m => m.Name == name))
@@ -138,7 +138,7 @@ public sealed class ReconcileTelemetryTests
     private static long Sum(List<MetricPoint> points, string tag, string value) =>
         points.Where(p => TagOf(p, tag) == value).Sum(p => p.GetSumLong());
 
-    private static string? TagOf(MetricPoint point, string key)
+    internal static string? TagOf(MetricPoint point, string key)
     {
         foreach (var tag in point.Tags)
         {

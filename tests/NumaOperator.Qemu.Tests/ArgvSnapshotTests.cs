@@ -24,15 +24,7 @@ public sealed class ArgvSnapshotTests
             "two-node-ram-kvm-qemu91" => QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.TwoNodeRam(), TestSpecs.Qemu91),
             _ => throw new ArgumentOutOfRangeException(nameof(name)),
         };
-        var path = RepoPaths.Combine("tests", "NumaOperator.Qemu.Tests", "Snapshots", name + ".argv");
-        var actual = string.Join('\n', argv) + "\n";
-        var expected = File.Exists(path) ? File.ReadAllText(path) : string.Empty;
-        if (actual != expected)
-        {
-            File.WriteAllText(Path.ChangeExtension(path, ".received"), actual);
-        }
-
-        Assert.Equal(expected, actual);
+        SnapshotFile.AssertMatches(RepoPaths.Combine("tests", "NumaOperator.Qemu.Tests", "Snapshots", name + ".argv"), string.Join('\n', argv) + "\n");
     }
 
     [Fact]

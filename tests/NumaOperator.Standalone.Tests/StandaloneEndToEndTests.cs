@@ -101,6 +101,8 @@ public sealed class StandaloneEndToEndTests(ITestOutputHelper output)
         Assert.Contains("placed:   guest node 0 -> host node 0: 64Mi", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("measured: host node 0: 67108864 bytes (64.0 MiB)", result.Stdout, StringComparison.Ordinal);
         Assert.Matches(@"localRatio 1\.000, sampledAt \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", result.Stdout);
+        Assert.Contains("(the scheduler's ledger)", result.Stdout, StringComparison.Ordinal); // this host's NUMA picture, ASCII, with the final table
+        Assert.Matches(@"\n  2Mi   #+\.*  \d+ placed, \d+ free of \d+", result.Stdout);
         Assert.Contains("stopped default/sa-ready", result.Stdout, StringComparison.Ordinal);
         AssertGivenBackWhatWasRaised(result.Stdout, result.Stdout);
         Assert.Empty(HostProcesses.QemuUnder(run.Directory));

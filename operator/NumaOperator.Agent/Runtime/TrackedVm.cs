@@ -1,12 +1,13 @@
 using NumaOperator.Numa.Placement;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
 
 /// <summary>A QEMU this agent started or adopted, with what the sampler needs and last measured.</summary>
-internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement, IReadOnlyList<HugetlbfsMount> mounts, bool adopted)
+internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement, IReadOnlyList<HugetlbfsMount> mounts, bool adopted) : ISampledVm
 {
     public string Key { get; } = key;
 
@@ -18,9 +19,15 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
 
     public bool Adopted { get; } = adopted;
 
+    /// <summary>When this agent started or adopted the QEMU (the numastat age counts from here until a sample succeeds).</summary>
+    public DateTime TrackedSince { get; init; }
+
     public DateTime? LastSample { get; set; }
 
     public double? LocalRatio { get; set; }
+
+    /// <summary>The verdict of the last successful sample.</summary>
+    public NumaVerdict? Verdict { get; set; }
 
     /// <summary>How its vCPUs run (accelerator and -cpu value), when this agent started it; an adopted QEMU is described by its placement.</summary>
     public QemuCpu? Cpu { get; init; }

@@ -242,6 +242,10 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             return new Measurement<double>(t.LocalRatio!.Value, new("namespace", ns), new("name", name), new("node", options.NodeName));
         });
 
+    internal IEnumerable<Measurement<int>> NumaAligned() => TrackedVmGauges.NumaAligned(tracked.Values, options.NodeName);
+
+    internal IEnumerable<Measurement<double>> NumastatAges() => TrackedVmGauges.NumastatAges(tracked.Values, options.NodeName, options.Clock.GetUtcNow().UtcDateTime);
+
     private async Task<ReconcileResult> StartAsync(NumaVirtualMachine vm, Guid uid, VmStatePaths state, VmPlacement placement, CancellationToken ct)
     {
         using var activity = AgentTelemetry.Source.StartActivity("start vm");
@@ -293,8 +297,9 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             return ReconcileResult.Done;
         }
 
-        var held = new TrackedVm(vm.Key, running, placement, prepared.Facts.HugetlbfsMounts, adopted: false) { Cpu = prepared.Spec.Cpu };
+        var held = new TrackedVm(vm.Key, running, placement, prepared.Facts.HugetlbfsMounts, adopted: false) { Cpu = prepared.Spec.Cpu, TrackedSince = Now() };
         tracked[uid] = held;
+        AgentTelemetry.CountStart(vm.Key, options.NodeName, RestartRule.IsRestart(vm));
         hugepagesChanged();
         var timings = running.Timings!;
         log.LogInformation(
@@ -327,8 +332,9 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             return (null, evidence);
         }
 
-        var held = new TrackedVm(vm.Key, adopted, placement, HugetlbfsMounts.Discover(), adopted: true);
+        var held = new TrackedVm(vm.Key, adopted, placement, HugetlbfsMounts.Discover(), adopted: true) { TrackedSince = Now() };
         tracked[uid] = held;
+        AgentTelemetry.CountStart(vm.Key, options.NodeName, restart: false);
         log.LogInformation("VM {Key}: adopted running QEMU pid {Pid}", vm.Key, adopted.Pid);
         await events.NormalAsync(vm, EventAdopted, $"QEMU pid {adopted.Pid} adopted; not restarted", ct);
         if (topology() is { } host)
@@ -363,12 +369,15 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         }
         catch (IOException e)
         {
+            AgentTelemetry.CountSample(options.NodeName, AgentTelemetry.SampleUnreadable);
             log.LogInformation("VM {Key}: numa_maps of pid {Pid} unreadable ({Message}); checking liveness", vm.Key, held.Vm.Pid, e.Message);
             return ReconcileResult.After(TimeSpan.FromMilliseconds(200));
         }
 
         held.LastSample = now;
         held.LocalRatio = measurement.LocalRatio;
+        held.Verdict = verdict;
+        AgentTelemetry.CountSample(options.NodeName, AgentTelemetry.SampleOk);
         var hostNodes = topology()?.NumaNodes.Select(n => n.Id) ?? [];
         var numastat = AgentConditions.Numastat(measurement, hostNodes, now);
         var why = NumastatDecision.ReasonToWrite(vm, numastat, verdict, now, options.NumastatMaxAge);

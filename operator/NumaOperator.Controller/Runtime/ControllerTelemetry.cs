@@ -6,7 +6,10 @@ namespace NumaOperator.Controller.Runtime;
 /// <summary>
 /// The controller's OpenTelemetry sources: a span per reconcile ("reconcile {controller}", tags controller, key,
 /// outcome, and for scheduling scheduling.result), and metrics on reconcile duration, results, queue depth and
-/// scheduling attempts.
+/// scheduling attempts. While a scheduling term runs (on the leader only), gauges read its ledger and caches at
+/// collection time: numaoperator.ledger.hugepages and numaoperator.ledger.cpus (what is promised per host NUMA node),
+/// numaoperator.vm.unschedulable.duration and numaoperator.node.heartbeat.age. docs/monitoring.md lists the
+/// Prometheus names.
 /// </summary>
 public static class ControllerTelemetry
 {
@@ -30,8 +33,16 @@ public static class ControllerTelemetry
     private static readonly List<(string Controller, WorkQueue Queue)> Queues = [];
     private static readonly Lock QueuesGate = new();
 
-    static ControllerTelemetry() =>
+    private static readonly GaugeSources<ISchedulingGaugeSource> Scheduling = new();
+
+    static ControllerTelemetry()
+    {
         Meter.CreateObservableGauge("numaoperator.controller.queue.depth", ObserveQueues, "{key}", "Keys waiting for a worker");
+        Meter.CreateObservableGauge("numaoperator.ledger.hugepages", () => Scheduling.Observe(s => s.LedgerHugepages()), "{page}", "Hugepages per host NUMA node and page size as the scheduler's ledger holds them: state placed (promised to VMs) or free");
+        Meter.CreateObservableGauge("numaoperator.ledger.cpus", () => Scheduling.Observe(s => s.LedgerCpus()), "{cpu}", "Host CPUs per host NUMA node by state: dedicated (pinned to a vCPU), shared (non-dedicated vCPUs float there), reserved (spec.reservedCpus) or free");
+        Meter.CreateObservableGauge("numaoperator.vm.unschedulable.duration", () => Scheduling.Observe(s => s.UnschedulableDurations()), "s", "How long each unschedulable VM has been waiting for capacity (since its Scheduled condition turned False)");
+        Meter.CreateObservableGauge("numaoperator.node.heartbeat.age", () => Scheduling.Observe(s => s.HeartbeatAges()), "s", "Time since each node's agent last renewed its NumaNodeTopology status.heartbeatTime");
+    }
 
     internal static IDisposable TrackQueue(string controller, WorkQueue queue)
     {
@@ -42,6 +53,9 @@ public static class ControllerTelemetry
 
         return new Untrack(controller, queue);
     }
+
+    /// <summary>Reports <paramref name="source"/> to the scheduling gauges until the handle is disposed (the end of a term).</summary>
+    internal static IDisposable TrackScheduling(ISchedulingGaugeSource source) => Scheduling.Register(source);
 
     private static IEnumerable<Measurement<int>> ObserveQueues()
     {
@@ -61,4 +75,16 @@ public static class ControllerTelemetry
             }
         }
     }
+}
+
+/// <summary>What one running scheduling term reports to the gauges.</summary>
+internal interface ISchedulingGaugeSource
+{
+    IEnumerable<Measurement<long>> LedgerHugepages();
+
+    IEnumerable<Measurement<int>> LedgerCpus();
+
+    IEnumerable<Measurement<double>> UnschedulableDurations();
+
+    IEnumerable<Measurement<double>> HeartbeatAges();
 }

@@ -68,6 +68,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
         {
             await Task.WhenAll(vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct));
             reconciler.Initialize();
+            using var gauges = ControllerTelemetry.TrackScheduling(new SchedulingGauges(reconciler, vmInformer.Cache, topologyInformer.Cache, settings.Clock));
             Reconciler = reconciler;
             synced = true;
             foreach (var key in vmInformer.Cache.Keys())

@@ -76,6 +76,24 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
     /// <summary>Placements held by the ledger (recorded or being written).</summary>
     public int PlacedCount => ledger.Count;
 
+    /// <summary>Keys of the VMs waiting for capacity.</summary>
+    public IEnumerable<string> UnschedulableKeys => unschedulable.Keys;
+
+    /// <summary>Reads the ledger between two decisions (gauges, from the metrics collection thread).</summary>
+    public T ReadLedger<T>(Func<PlacementLedger, T> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        decisions.Wait();
+        try
+        {
+            return read(ledger);
+        }
+        finally
+        {
+            decisions.Release();
+        }
+    }
+
     /// <summary>Builds the ledger from the caches: every VM's recorded placement, oldest VM first.</summary>
     public void Initialize()
     {

@@ -6,6 +6,7 @@ using k8s.Autorest;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Cli.Rendering;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -16,7 +17,7 @@ namespace NumaOperator.Cli.Commands;
 /// </summary>
 public sealed class ExplainCommand : ICliCommand
 {
-    public static readonly IReadOnlyList<string> Formats = ["table", "json"];
+    public static readonly IReadOnlyList<string> Formats = [PictureOutput.Picture, "table", "json"];
 
     /// <summary>The --help description; the exit codes are part of the contract with scripts.</summary>
     public const string HelpText =
@@ -38,8 +39,8 @@ public sealed class ExplainCommand : ICliCommand
         var context = new Option<string?>("--context") { Description = "kubeconfig context to use (default: its current-context)" };
         var output = new Option<string>("--output", "-o")
         {
-            Description = "table (default): for a person; json: the same explanation as one JSON object",
-            DefaultValueFactory = _ => "table",
+            Description = $"table: the explanation for a person; {PictureOutput.Help}, after the table (the VM's node with its guest nodes marked, or the nodes the scheduler considered), CPUs dedicated/shared/reserved/free and hugepages placed/free as the scheduler's ledger holds them; json: the explanation as one JSON object. Default: picture on a terminal, table when stdout is not one",
+            DefaultValueFactory = _ => PictureOutput.Default(Console.IsOutputRedirected),
         };
         output.AcceptOnlyFromAmong([.. Formats]);
         var command = new Command("explain", HelpText);
@@ -52,16 +53,28 @@ public sealed class ExplainCommand : ICliCommand
             var reference = VmReference.Parse(parseResult.GetValue(vm));
             var configuration = KubeconfigLoader.Load(parseResult.GetValue(kubeconfig), parseResult.GetValue(context));
             configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
-            var input = await ReadAsync(configuration, reference, ct);
+            var format = parseResult.GetValue(output);
+            var input = await ReadAsync(configuration, reference, wholeCluster: format == PictureOutput.Picture, ct);
             var explanation = ExplanationBuilder.Build(input);
             await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false));
-            if (parseResult.GetValue(output) == "json")
+            if (format == "json")
             {
                 await stdout.WriteLineAsync(ExplanationJson.Serialize(explanation));
             }
             else
             {
                 ExplanationText.Write(explanation, stdout);
+                if (format == PictureOutput.Picture)
+                {
+                    await stdout.WriteLineAsync();
+                    await stdout.FlushAsync(ct);
+                    var (pictures, leftOut) = ExplainPictures.For(input, explanation);
+                    PictureWriter.Write(pictures, !Console.IsOutputRedirected, TerminalConsole.Create(), stdout);
+                    if (leftOut > 0)
+                    {
+                        await stdout.WriteLineAsync($"({leftOut} more considered node(s) not drawn; -o table lists them all)");
+                    }
+                }
             }
 
             await stdout.FlushAsync(ct);
@@ -70,7 +83,8 @@ public sealed class ExplainCommand : ICliCommand
         return command;
     }
 
-    private static async Task<ExplainInput> ReadAsync(KubernetesClientConfiguration configuration, VmReference reference, CancellationToken ct)
+    /// <param name="wholeCluster">Read every VM, topology and Node even for a placed VM (the picture draws its node's ledger).</param>
+    private static async Task<ExplainInput> ReadAsync(KubernetesClientConfiguration configuration, VmReference reference, bool wholeCluster, CancellationToken ct)
     {
         var server = configuration.Host;
         using var client = new Kubernetes(configuration);
@@ -91,7 +105,7 @@ public sealed class ExplainCommand : ICliCommand
             var events = (await client.CoreV1.ListNamespacedEventAsync(reference.Namespace, cancellationToken: ct)).Items
                 .Where(e => e.InvolvedObject?.Name == reference.Name)
                 .ToList();
-            if (!ExplanationBuilder.NeedsCluster(vm))
+            if (!ExplanationBuilder.NeedsCluster(vm) && !wholeCluster)
             {
                 return new ExplainInput(vm, events, [], [], [], DateTime.UtcNow);
             }

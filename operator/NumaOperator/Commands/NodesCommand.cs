@@ -16,11 +16,12 @@ namespace NumaOperator.Cli.Commands;
 
 /// <summary>
 /// `numa-operator nodes`: this host's NUMA topology, read from sysfs, as a NumaNodeTopology.
-/// -o json / yaml print the resource (for `kubectl apply` and `numa-operator place`); -o table is for people.
+/// -o json / yaml print the resource (for `kubectl apply` and `numa-operator place`); -o picture (the default on a
+/// terminal) and -o table (the default otherwise) are for people.
 /// </summary>
 public sealed class NodesCommand : ICliCommand
 {
-    public static IReadOnlyList<string> OutputFormats { get; } = ["table", "json", "yaml"];
+    public static IReadOnlyList<string> OutputFormats { get; } = [PictureOutput.Picture, "table", "json", "yaml"];
 
     public int Order => 40;
 
@@ -33,8 +34,8 @@ public sealed class NodesCommand : ICliCommand
         };
         var output = new Option<string>("--output", "-o")
         {
-            Description = "Output format: table (people), json or yaml (a NumaNodeTopology for kubectl apply / numa-operator place)",
-            DefaultValueFactory = _ => "table",
+            Description = $"Output format. {PictureOutput.Help}, hugepages in use by anyone against free; table: one row per NUMA node; json or yaml: a NumaNodeTopology for kubectl apply / numa-operator place. Default: picture on a terminal, table when stdout is not one",
+            DefaultValueFactory = _ => PictureOutput.Default(Console.IsOutputRedirected),
         };
         output.AcceptOnlyFromAmong([.. OutputFormats]);
         var nodeName = new Option<string>("--node-name")
@@ -57,7 +58,7 @@ public sealed class NodesCommand : ICliCommand
         command.Options.Add(bootProbeKernel);
         command.SetAction((parseResult, ct) => RunAsync(
             parseResult.GetValue(sysfs) ?? "/",
-            parseResult.GetValue(output) ?? "table",
+            parseResult.GetValue(output) ?? PictureOutput.Table,
             parseResult.GetValue(nodeName),
             parseResult.GetValue(qemu),
             parseResult.GetValue(forceTcg),
@@ -101,6 +102,14 @@ public sealed class NodesCommand : ICliCommand
                 break;
             case "yaml":
                 Console.Out.WriteLine(KubernetesYaml.Serialize(resource).TrimEnd('\n'));
+                break;
+            case PictureOutput.Picture:
+                PictureWriter.Write([HostPictureBuilder.FromSysfs(name, host)], !Console.IsOutputRedirected, TerminalConsole.Create(), Console.Out);
+                if (qemu is not null)
+                {
+                    WriteAccelerators(qemu);
+                }
+
                 break;
             default:
                 TopologyTable.Write(TerminalConsole.Create(), name, host);

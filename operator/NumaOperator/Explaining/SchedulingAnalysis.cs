@@ -23,13 +23,7 @@ public static class SchedulingAnalysis
         ArgumentNullException.ThrowIfNull(input);
         var snapshot = ClusterSnapshotBuilder.Build(input.Topologies, input.Nodes, out var skipped);
         var notConsidered = NotConsidered(input, snapshot, skipped);
-        var recorded = input.AllVms
-            .Where(other => other.Key != vm.Key && other.Status?.Placement is not null && !string.IsNullOrEmpty(other.Status.NodeName))
-            .OrderBy(other => other.Metadata.CreationTimestamp ?? DateTime.MinValue)
-            .ThenBy(other => other.Key, StringComparer.Ordinal)
-            .Select(other => TryRead(other))
-            .OfType<KeyValuePair<string, VmPlacement>>();
-        var ledger = PlacementLedger.Rebuild(snapshot, recorded, out _);
+        var ledger = RecordedLedger.Rebuild(snapshot, input.AllVms, exceptKey: vm.Key);
 
         if (request is null)
         {
@@ -139,18 +133,6 @@ public static class SchedulingAnalysis
 
         result.AddRange(skipped);
         return result;
-    }
-
-    private static KeyValuePair<string, VmPlacement>? TryRead(NumaVirtualMachine vm)
-    {
-        try
-        {
-            return new(vm.Key, PlacementConversion.FromStatus(vm.Status!.NodeName!, vm.Status.Placement!));
-        }
-        catch (FormatException)
-        {
-            return null; // the controller skips an unreadable placement too (and logs it)
-        }
     }
 
     /// <summary>"15360 × 2Mi pages" or "512Mi of ordinary memory", as the engine's reasons say it.</summary>

@@ -112,7 +112,9 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
                 await output.WriteLineAsync(item.ToString());
             }
 
-            exitCode = await ShowAsync(watch, view, applied, ct);
+            var pictures = new HostPictureFeed(client, options.NodeName, watch, view);
+            tasks.Add(pictures.RunAsync(background.Token));
+            exitCode = await ShowAsync(watch, view, pictures, applied, ct);
         }
         finally
         {
@@ -150,7 +152,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
     }
 
     /// <summary>The live table until Ctrl-C, or with --exit-when-ready until a verdict or --timeout.</summary>
-    private async Task<int> ShowAsync(VmWatch watch, VmTableView view, IReadOnlyList<AppliedObject> applied, CancellationToken ct)
+    private async Task<int> ShowAsync(VmWatch watch, VmTableView view, HostPictureFeed pictures, IReadOnlyList<AppliedObject> applied, CancellationToken ct)
     {
         using var viewStop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         watch.Changed += vms => view.Update(VmRow.Of(vms.Values));
@@ -203,6 +205,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
             await output.WriteLineAsync("final:");
         }
 
+        await pictures.RefreshAsync(CancellationToken.None);
         view.WriteFinal(VmRow.Of(vms.Values));
         await output.WriteLineAsync((verdict.Success ? "ready: " : "error: ") + verdict.Message);
         foreach (var key in keys.Order(StringComparer.Ordinal))

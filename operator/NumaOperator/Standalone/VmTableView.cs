@@ -1,11 +1,14 @@
 using System.Text;
+using NumaOperator.Cli.Rendering;
 using Spectre.Console;
+using Spectre.Console.Rendering;
 
 namespace NumaOperator.Cli.Standalone;
 
 /// <summary>
 /// Shows the VM table as it changes: a Spectre.Console live display on a terminal; one line per changed VM otherwise
-/// (logs, CI, pipes), so a reader of the output sees every transition once.
+/// (logs, CI, pipes), so a reader of the output sees every transition once. The live display draws this host's NUMA
+/// picture under the table; line mode prints it (ASCII) once, with the final table.
 /// </summary>
 public sealed class VmTableView(IAnsiConsole console, TextWriter output, bool live) : IDisposable
 {
@@ -14,6 +17,8 @@ public sealed class VmTableView(IAnsiConsole console, TextWriter output, bool li
     private Dictionary<string, VmRow> shown = new(StringComparer.Ordinal);
     private IReadOnlyList<VmRow> latest = [];
     private string caption = string.Empty;
+    private HostPicture? picture;
+    private string pictureMarkup = string.Empty;
     private bool headerPrinted;
 
     public bool IsLive => live;
@@ -62,6 +67,32 @@ public sealed class VmTableView(IAnsiConsole console, TextWriter output, bool li
         {
             output.WriteLine(Line(row.Cells));
         }
+
+        lock (gate)
+        {
+            if (picture is not null)
+            {
+                output.Write(PictureWriter.Plain(picture, PictureGlyphs.Ascii));
+            }
+        }
+    }
+
+    /// <summary>This host's NUMA picture (redrawn under the live table when it changed).</summary>
+    public void SetPicture(HostPicture? host)
+    {
+        var markup = host is null ? string.Empty : PictureWriter.Markup(host, PictureGlyphs.Unicode);
+        lock (gate)
+        {
+            if (markup == pictureMarkup)
+            {
+                return;
+            }
+
+            picture = host;
+            pictureMarkup = markup;
+        }
+
+        changed.Release();
     }
 
     /// <summary>One fixed-width line (line mode).</summary>
@@ -126,13 +157,16 @@ public sealed class VmTableView(IAnsiConsole console, TextWriter output, bool li
             {
                 IReadOnlyList<VmRow> rows;
                 string text;
+                string host;
                 lock (gate)
                 {
                     rows = latest;
                     text = caption;
+                    host = pictureMarkup;
                 }
 
-                ctx.UpdateTarget(Render(rows, text));
+                IRenderable target = host.Length == 0 ? Render(rows, text) : new Rows(Render(rows, text), new Markup(host));
+                ctx.UpdateTarget(target);
                 ctx.Refresh();
                 try
                 {
