@@ -21,7 +21,7 @@ public sealed class FloodFairnessTests
         fixture.StartController();
         await using (var flood = new Flood(fixture.Server, concurrency: 96))
         {
-            await Eventually.HoldsAsync(() => flood.TooManyRequests > 0, TimeSpan.FromSeconds(30), "the flood was answered 429");
+            await Eventually.HoldsAsync(() => flood.TooManyRequests > 0, TimeSpan.FromSeconds(30), $"the flood was answered 429 (ok {flood.Ok}, other {flood.Other}, rejected {fixture.Server.FlowControl.Rejected})");
             for (var i = 0; i < 20; i++)
             {
                 await fixture.CreateAsync(ControllerFixture.Vm($"vm-{i:D2}", cores: 1, size: "512Mi"));

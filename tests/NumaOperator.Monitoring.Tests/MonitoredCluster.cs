@@ -78,6 +78,7 @@ internal sealed class MonitoredCluster : IAsyncDisposable
             Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
             Spec = new NumaVirtualMachineSpec
             {
+                Accelerator = "Any", // runs under KVM where the machine has it, else emulation
                 Running = true,
                 Cpu = new CpuSpec { Cores = 1, Dedicated = false },
                 Memory = new MemorySpec { Size = size, Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
