@@ -66,6 +66,9 @@ public sealed class NodeLivenessMonitor(TimeSpan threshold)
 {
     private readonly Dictionary<string, bool> lost = new(StringComparer.Ordinal);
 
+    /// <summary>The verdict of the last look at <paramref name="node"/>.</summary>
+    public bool IsLost(string node) => lost.GetValueOrDefault(node);
+
     /// <summary>Names of the nodes that became lost or came back since the previous call (a node seen first counts when lost).</summary>
     public IReadOnlyList<string> Flipped(IEnumerable<NumaNodeTopology> topologies, DateTime now)
     {

@@ -106,6 +106,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
     /// </summary>
     private async Task WatchNodeLivenessAsync(ObjectCache<NumaNodeTopology> topologies, ObjectCache<NumaVirtualMachine> vms, WorkQueue queue, CancellationToken ct)
     {
+        var log = logs.CreateLogger("node-liveness");
         var monitor = new NodeLivenessMonitor(settings.NodeLostAfter);
         monitor.Flipped(topologies.List(), settings.Clock.GetUtcNow().UtcDateTime); // every VM was just queued anyway
         try
@@ -115,7 +116,9 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
                 await Task.Delay(NodeLiveness.CheckInterval(settings.NodeLostAfter), settings.Clock, ct);
                 foreach (var node in monitor.Flipped(topologies.List(), settings.Clock.GetUtcNow().UtcDateTime))
                 {
-                    foreach (var vm in vms.ByLabel(ApiGroup.NodeLabel, node))
+                    var placed = vms.ByLabel(ApiGroup.NodeLabel, node);
+                    log.LogWarning("node {Node}: agent heartbeat {Verdict}; re-judging its {Count} VM(s)", node, monitor.IsLost(node) ? "lost" : "back", placed.Count);
+                    foreach (var vm in placed)
                     {
                         queue.Add(vm.Key);
                     }

@@ -227,7 +227,8 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
                     SchedulingEdits.SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
                 }
 
-                var lost = NodeLiveness.LostMessage(status.NodeName!, topologies.Get(status.NodeName!), now, nodeLostAfter);
+                // Judged on the untruncated clock, as the liveness watch that queued this VM judged it.
+                var lost = NodeLiveness.LostMessage(status.NodeName!, topologies.Get(status.NodeName!), clock.GetUtcNow().UtcDateTime, nodeLostAfter);
                 return new WritePlan(vm, desired, NodeLiveness.Apply(desired, lost, now));
             }
         }
