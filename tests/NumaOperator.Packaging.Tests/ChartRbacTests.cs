@@ -129,7 +129,7 @@ public class ChartRbacTests
         Assert.Equal(["admin", "edit"], AggregatedInto(edit));
         Assert.DoesNotContain(Grants(view).Concat(Grants(edit)), g => g.Contains("/status", StringComparison.Ordinal));
 
-        Assert.Empty(RenderedChart.Render("--set", "vmUserRoles.enabled=false").OfKind("ClusterRole").Where(r => r.Name.Contains("-vm-", StringComparison.Ordinal)));
+        Assert.DoesNotContain(RenderedChart.Render("--set", "vmUserRoles.enabled=false").OfKind("ClusterRole"), r => r.Name.Contains("-vm-", StringComparison.Ordinal));
     }
 
     private static List<string> AggregatedInto(Manifest role) =>

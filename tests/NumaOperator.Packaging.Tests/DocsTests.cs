@@ -53,7 +53,7 @@ public partial class DocsTests
     [Fact]
     public void Chart_readme_documents_every_value()
     {
-        var readme = File.ReadAllText(Path.Combine(RenderedChart.ChartDirectory, "README.md"));
+        var readme = CodeBlock().Replace(File.ReadAllText(Path.Combine(RenderedChart.ChartDirectory, "README.md")), string.Empty);
         var documented = Backticked().Matches(readme).Select(m => m.Groups[1].Value).ToHashSet(StringComparer.Ordinal);
         var values = new YamlStream();
         using (var reader = new StringReader(File.ReadAllText(Path.Combine(RenderedChart.ChartDirectory, "values.yaml"))))
@@ -88,6 +88,9 @@ public partial class DocsTests
         }
     }
 
-    [GeneratedRegex("`([^`]+)`")]
+    [GeneratedRegex("`([^`\n]+)`")]
     private static partial Regex Backticked();
+
+    [GeneratedRegex("^```.*?^```", RegexOptions.Singleline | RegexOptions.Multiline)]
+    private static partial Regex CodeBlock();
 }
