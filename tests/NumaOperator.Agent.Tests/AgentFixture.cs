@@ -47,11 +47,16 @@ internal sealed class AgentFixture : IAsyncDisposable
         return (host, hosts.Count - 1);
     }
 
-    public void StartController()
+    /// <param name="nodeLostAfter">Heartbeat age after which a node's VMs are NodeLost; default the controller's.</param>
+    public void StartController(TimeSpan? nodeLostAfter = null)
     {
         var host = new Controller.ControllerHost(Client, new Controller.ControllerHostOptions
         {
-            Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } },
+            Scheduling = new()
+            {
+                Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
+                NodeLostAfter = nodeLostAfter ?? Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
+            },
         }, Loggers);
         var stop = new CancellationTokenSource();
         hosts.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));

@@ -216,6 +216,12 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
                     Conditions.Remove(status.Conditions, ConditionRestartRequired);
                 }
 
+                if (Conditions.Find(status.Conditions, SchedulingStatus.ConditionType) is { Status: "True" } scheduled)
+                {
+                    // Still placed for the current generation: say so (the transition time stays).
+                    status.Conditions = Conditions.Set(status.Conditions, SchedulingStatus.ConditionType, true, scheduled.Reason ?? SchedulingStatus.ReasonScheduled, scheduled.Message ?? string.Empty, generation, now);
+                }
+
                 desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
                 desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
                 if (validation.IsValid)
