@@ -63,7 +63,7 @@ public class StatusCorpusTests
     [Fact]
     public void The_doc_table_and_the_corpus_list_the_same_states_and_every_required_one()
     {
-        var files = Directory.EnumerateFiles(CorpusDirectory, "*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var files = Directory.EnumerateFiles(CorpusDirectory, "*.json").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
         var rows = Documented().Select(r => r.File).Order(StringComparer.Ordinal).ToList();
 
         Assert.Equal(files, rows);
