@@ -103,6 +103,12 @@ public sealed class ApiRequestHandler(
             case ["apis", var group, var version] when get:
                 await WriteJsonAsync(context, 200, discovery.Resources(group, version) ?? throw ApiStatusException.NotFoundPath());
                 return;
+            case ["openapi", "v2"] when get:
+                // kubectl asks for protobuf (it validates kind: List items against this on the client).
+                var protobuf = OpenApiV2Document.AcceptsProtobuf(context.Request.Headers.Accept.ToString());
+                context.Response.ContentType = protobuf ? OpenApiV2Document.ProtobufMediaType : "application/json";
+                await context.Response.Body.WriteAsync(protobuf ? openApi.V2Protobuf : openApi.V2Json, context.RequestAborted);
+                return;
             case ["openapi", "v3"] when get:
                 await WriteJsonAsync(context, 200, openApi.Index());
                 return;
