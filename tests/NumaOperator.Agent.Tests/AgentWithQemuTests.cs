@@ -247,15 +247,5 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Empty(QemuHost.QemuPids(Guid.Parse(created.Metadata.Uid)));
     }
 
-    public void Dispose()
-    {
-        QemuHost.KillAll(uids);
-        foreach (var dir in new[] { stateDir, imageRoot })
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-    }
+    public void Dispose() => QemuHost.CleanUp(uids, stateDir, imageRoot);
 }

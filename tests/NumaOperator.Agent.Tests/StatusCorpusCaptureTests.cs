@@ -203,15 +203,5 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
 
     private static string? StalledReason(NumaVirtualMachine v) => ConditionList.Find(v.Status?.Conditions, VmConditions.Stalled)?.Reason;
 
-    public void Dispose()
-    {
-        QemuHost.KillAll(uids);
-        foreach (var dir in new[] { stateRoot, imageRoot })
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-    }
+    public void Dispose() => QemuHost.CleanUp(uids, stateRoot, imageRoot);
 }

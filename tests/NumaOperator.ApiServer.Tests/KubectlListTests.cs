@@ -42,12 +42,8 @@ public sealed class KubectlListTests
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
-        var dir = TestServer.TempDir();
-        try
+        await Kubectl.WithServerAsync(binary!, async (kubectl, server, dir) =>
         {
-            await using var server = await TestServer.StartAsync();
-            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
-            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
             using var client = TestServer.Client(server);
             await File.WriteAllTextAsync(Path.Combine(dir, "list.yaml"), TwoVms);
 
@@ -76,11 +72,7 @@ public sealed class KubectlListTests
             Assert.Equal(before, await SpecsAsync(client));
             var db1 = await TestServer.Vms(client).ReadNamespacedAsync<NumaVirtualMachine>("default", "db1");
             Assert.Null(db1.Status); // status is the controller's and the agents': a create ignores it
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [SkippableTheory]
@@ -89,12 +81,8 @@ public sealed class KubectlListTests
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
-        var dir = TestServer.TempDir();
-        try
+        await Kubectl.WithServerAsync(binary!, async (kubectl, server, dir) =>
         {
-            await using var server = await TestServer.StartAsync();
-            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
-            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
             await File.WriteAllTextAsync(Path.Combine(dir, "list.yaml"), TwoVms.Replace("cpu: {cores: 1}", "cpu: {cores: 1, sockets: 2}", StringComparison.Ordinal));
 
             var (code, stdout, stderr) = await kubectl.RunAsync("apply", "-f", "list.yaml");
@@ -103,11 +91,7 @@ public sealed class KubectlListTests
             Assert.Contains("unknown field \"sockets\" in io.numaoperator.v1alpha1.NumaVirtualMachine.spec.cpu", stderr + stdout, StringComparison.Ordinal);
             using var client = TestServer.Client(server);
             Assert.Empty(await SpecsAsync(client));
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [Fact]

@@ -177,7 +177,6 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         var desired = ObjectKey.Clone(vm);
         SchedulingEdits.AddFinalizer(desired.Metadata); // written with the node label, before any agent acts on the VM
         var status = desired.Status ??= new NumaVirtualMachineStatus();
-        var generation = vm.Metadata.Generation;
         var validation = NumaVirtualMachineValidator.Validate(vm);
         VmPlacement? recorded = null;
         if (status.Placement is not null && !string.IsNullOrEmpty(status.NodeName) && !TryReadPlacement(vm, out recorded))
@@ -206,32 +205,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             }
             else
             {
-                if (drift is not null)
-                {
-                    status.Conditions = Conditions.Set(status.Conditions, ConditionRestartRequired, true, ReasonSpecChanged,
-                        $"the spec changed ({drift}); the VM keeps its placement until it is stopped (spec.running: false) and started again", generation, now);
-                }
-                else
-                {
-                    Conditions.Remove(status.Conditions, ConditionRestartRequired);
-                }
-
-                if (Conditions.Find(status.Conditions, SchedulingStatus.ConditionType) is { Status: "True" } scheduled)
-                {
-                    // Still placed for the current generation: say so (the transition time stays).
-                    status.Conditions = Conditions.Set(status.Conditions, SchedulingStatus.ConditionType, true, scheduled.Reason ?? SchedulingStatus.ReasonScheduled, scheduled.Message ?? string.Empty, generation, now);
-                }
-
-                desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-                desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
-                if (validation.IsValid)
-                {
-                    SchedulingEdits.ClearStalled(desired);
-                }
-                else
-                {
-                    SchedulingEdits.SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
-                }
+                SchedulingEdits.KeepPlacement(desired, drift, validation.IsValid ? null : validation.Summary, now);
 
                 // Judged on the untruncated clock, as the liveness watch that queued this VM judged it.
                 var lost = NodeLiveness.LostMessage(status.NodeName!, topologies.Get(status.NodeName!), clock.GetUtcNow().UtcDateTime, nodeLostAfter);
