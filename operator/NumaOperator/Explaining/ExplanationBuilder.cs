@@ -202,7 +202,8 @@ public static class ExplanationBuilder
             return "not scheduled: " + (scheduling.Summary ?? scheduling.RecordedMessage ?? "no decision yet");
         }
 
-        if (stalled?.Status == "True")
+        // Stalled NotAligned follows from NumaAligned=False, whose verdict below names the numbers.
+        if (stalled?.Status == "True" && stalled.Reason != VmConditions.ReasonNotAligned)
         {
             return $"stalled ({stalled.Reason}): {stalled.Message}";
         }
