@@ -76,8 +76,8 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
         Capture("created", await CreateAsync(fixture, Vm("db", Bound)));
         fixture.StartController(NodeLostAfter);
 
-        // No node has 1Gi pages: waiting for capacity.
-        await CreateAsync(fixture, Vm("huge", Bound, pageSize: "1Gi", size: "1Gi"));
+        // 1 TiB of 1Gi pages on host NUMA node 0: no test host has that, so it waits for capacity.
+        await CreateAsync(fixture, Vm("huge", Bound, pageSize: "1Gi", size: "1Ti"));
         Capture("unschedulable", await RecordedAsync("huge", v => ReconcilingReason(v) == ProgressConditions.ReasonUnschedulable));
 
         // Placed, started, measured on its NUMA node: the whole way recorded from the watch.
