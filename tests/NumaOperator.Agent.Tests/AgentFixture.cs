@@ -69,6 +69,18 @@ internal sealed class AgentFixture : IAsyncDisposable
         await run.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    /// <summary>Creates a VM in "default" and adds its uid to <paramref name="uids"/> (whose QEMU the test's clean-up kills).</summary>
+    public async Task<NumaVirtualMachine> CreateVmAsync(NumaVirtualMachine vm, ICollection<Guid> uids)
+    {
+        var created = await Vms.CreateNamespacedAsync(vm, "default");
+        uids.Add(Guid.Parse(created.Metadata.Uid));
+        return created;
+    }
+
+    /// <summary>A merge patch of a VM in "default", as a user edits its spec.</summary>
+    public async Task PatchVmAsync(string name, string json) =>
+        await Client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(json, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
+
     public async Task<NumaNodeTopology?> TopologyAsync(string name)
     {
         try

@@ -73,11 +73,11 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
         await unbound.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         // Before any controller runs, a created VM has no status at all.
-        Capture("created", await CreateAsync(fixture, Vm("db", Bound)));
+        Capture("created", await fixture.CreateVmAsync(Vm("db", Bound), uids));
         fixture.StartController(NodeLostAfter);
 
         // 1 TiB of 1Gi pages on host NUMA node 0: no test host has that, so it waits for capacity.
-        await CreateAsync(fixture, Vm("huge", Bound, pageSize: "1Gi", size: "1Ti"));
+        await fixture.CreateVmAsync(Vm("huge", Bound, pageSize: "1Gi", size: "1Ti"), uids);
         Capture("unschedulable", await RecordedAsync("huge", v => ReconcilingReason(v) == ProgressConditions.ReasonUnschedulable));
 
         // Placed, started, measured on its NUMA node: the whole way recorded from the watch.
@@ -86,13 +86,13 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
         Capture("running-aligned", db);
 
         // A kernel that is not in the image root: refused by the agent's pre-flight, not retried.
-        await CreateAsync(fixture, Vm("badboot", Bound, kernel: "vmlinuz-missing"));
+        await fixture.CreateVmAsync(Vm("badboot", Bound, kernel: "vmlinuz-missing"), uids);
         Capture("stalled-bad-boot-file", await RecordedAsync("badboot", v => StalledReason(v) == VmConditions.ReasonBadBootFile));
-        await PatchSpecAsync(fixture, "badboot", """{"spec":{"running":false}}""");
+        await fixture.PatchVmAsync("badboot", """{"spec":{"running":false}}""");
         Capture("stopped", await RecordedAsync("badboot", v => ProgressConditions.IsStoppedAsAsked(v) && ReconcilingReason(v) is null));
 
         // The agent without the binding (the seed bug): memory measured not bound to the placed node.
-        await CreateAsync(fixture, Vm("unbound", Unbound));
+        await fixture.CreateVmAsync(Vm("unbound", Unbound), uids);
         var notAligned = await RecordedAsync("unbound", v => StalledReason(v) == VmConditions.ReasonNotAligned, seconds: 90);
         Capture("not-aligned", notAligned);
         QemuHost.Kill(Assert.Single(QemuHost.QemuPids(Guid.Parse(notAligned.Metadata.Uid))));
@@ -151,16 +151,6 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
             stale.Add(problem);
         }
     }
-
-    private async Task<NumaVirtualMachine> CreateAsync(AgentFixture fixture, NumaVirtualMachine vm)
-    {
-        var created = await fixture.Vms.CreateNamespacedAsync(vm, "default");
-        uids.Add(Guid.Parse(created.Metadata.Uid));
-        return created;
-    }
-
-    private static async Task PatchSpecAsync(AgentFixture fixture, string name, string json) =>
-        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(json, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
 
     /// <summary>Every version of every VM the watch delivers, in order.</summary>
     private async Task RecordAsync(AgentFixture fixture, CancellationToken ct)
