@@ -47,11 +47,16 @@ internal sealed class AgentFixture : IAsyncDisposable
         return (host, hosts.Count - 1);
     }
 
-    public void StartController()
+    /// <param name="nodeLostAfter">Heartbeat age after which a node's VMs are NodeLost; default the controller's.</param>
+    public void StartController(TimeSpan? nodeLostAfter = null)
     {
         var host = new Controller.ControllerHost(Client, new Controller.ControllerHostOptions
         {
-            Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } },
+            Scheduling = new()
+            {
+                Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
+                NodeLostAfter = nodeLostAfter ?? Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
+            },
         }, Loggers);
         var stop = new CancellationTokenSource();
         hosts.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));
@@ -63,6 +68,18 @@ internal sealed class AgentFixture : IAsyncDisposable
         await stop.CancelAsync();
         await run.WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    /// <summary>Creates a VM in "default" and adds its uid to <paramref name="uids"/> (whose QEMU the test's clean-up kills).</summary>
+    public async Task<NumaVirtualMachine> CreateVmAsync(NumaVirtualMachine vm, ICollection<Guid> uids)
+    {
+        var created = await Vms.CreateNamespacedAsync(vm, "default");
+        uids.Add(Guid.Parse(created.Metadata.Uid));
+        return created;
+    }
+
+    /// <summary>A merge patch of a VM in "default", as a user edits its spec.</summary>
+    public async Task PatchVmAsync(string name, string json) =>
+        await Client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(json, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
 
     public async Task<NumaNodeTopology?> TopologyAsync(string name)
     {

@@ -62,16 +62,6 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         return fixture;
     }
 
-    private async Task<NumaVirtualMachine> CreateAsync(AgentFixture fixture, NumaVirtualMachine vm)
-    {
-        var created = await fixture.Vms.CreateNamespacedAsync(vm, "default");
-        uids.Add(Guid.Parse(created.Metadata.Uid));
-        return created;
-    }
-
-    private static async Task PatchSpecAsync(AgentFixture fixture, string name, string json) =>
-        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectAsync(new V1Patch(json, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
-
     private static async Task DeleteAsync(AgentFixture fixture, string name) =>
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
 
@@ -102,7 +92,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         Assert.False(Directory.Exists(leftover));
 
-        var created = await CreateAsync(fixture, Vm("vm1"));
+        var created = await fixture.CreateVmAsync(Vm("vm1"), uids);
         var uid = Guid.Parse(created.Metadata.Uid);
         var vm = await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), IsReady, "vm1 Running, NumaAligned, Ready", seconds: 60);
         var numastat = vm!.Status!.Numastat!;
@@ -137,7 +127,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Equal([pid], QemuHost.QemuPids(uid));
 
         // spec.running false: QEMU stops, the VM is Stopped and keeps its placement.
-        await PatchSpecAsync(fixture, "vm1", """{"spec":{"running":false}}""");
+        await fixture.PatchVmAsync("vm1", """{"spec":{"running":false}}""");
         vm = await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), v => v?.Status?.Phase == "Stopped", "vm1 Stopped");
         await WaitGoneAsync(pid);
         var running = Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!;
@@ -148,7 +138,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.False(Directory.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"))));
 
         // running true again: a new QEMU.
-        await PatchSpecAsync(fixture, "vm1", """{"spec":{"running":true}}""");
+        await fixture.PatchVmAsync("vm1", """{"spec":{"running":true}}""");
         await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), IsReady, "vm1 running again", seconds: 60);
         var pid2 = Assert.Single(QemuHost.QemuPids(uid));
         Assert.NotEqual(pid, pid2);
@@ -174,7 +164,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
 
         // A boot kernel that is not in the image root: refused before anything starts.
-        var bad = await CreateAsync(fixture, Vm("badboot", kernel: "vmlinuz-missing"));
+        var bad = await fixture.CreateVmAsync(Vm("badboot", kernel: "vmlinuz-missing"), uids);
         var badUid = Guid.Parse(bad.Metadata.Uid);
         var failed = await fixture.WaitForAsync(() => fixture.VmAsync("badboot"), v => v?.Status?.Phase == "Failed", "badboot Failed");
         var running = Conditions.Find(failed!.Status!.Conditions, AgentConditions.Running)!;
@@ -186,7 +176,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.False(Directory.Exists(Path.Combine(stateDir, "vms", badUid.ToString("D"))));
 
         // A QEMU that dies by itself: Failed with ProcessExited and an Event; not restarted.
-        var created = await CreateAsync(fixture, Vm("dies"));
+        var created = await fixture.CreateVmAsync(Vm("dies"), uids);
         var uid = Guid.Parse(created.Metadata.Uid);
         await fixture.WaitForAsync(() => fixture.VmAsync("dies"), IsReady, "dies Ready", seconds: 60);
         var pid = Assert.Single(QemuHost.QemuPids(uid));
@@ -201,9 +191,9 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Equal("Failed", (await fixture.VmAsync("dies"))!.Status!.Phase);
 
         // Toggling spec.running starts it again.
-        await PatchSpecAsync(fixture, "dies", """{"spec":{"running":false}}""");
+        await fixture.PatchVmAsync("dies", """{"spec":{"running":false}}""");
         await fixture.WaitForAsync(() => fixture.VmAsync("dies"), v => v?.Status?.Phase == "Stopped", "dies Stopped");
-        await PatchSpecAsync(fixture, "dies", """{"spec":{"running":true}}""");
+        await fixture.PatchVmAsync("dies", """{"spec":{"running":true}}""");
         await fixture.WaitForAsync(() => fixture.VmAsync("dies"), IsReady, "dies running again", seconds: 60);
         Assert.Single(QemuHost.QemuPids(uid));
 
@@ -224,7 +214,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         var (agent, _) = fixture.StartAgent(Options() with { OmitBindingForTest = true });
         fixture.StartController();
         await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-        var created = await CreateAsync(fixture, Vm("unbound"));
+        var created = await fixture.CreateVmAsync(Vm("unbound"), uids);
 
         var vm = await fixture.WaitForAsync(
             () => fixture.VmAsync("unbound"),
@@ -248,15 +238,5 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Empty(QemuHost.QemuPids(Guid.Parse(created.Metadata.Uid)));
     }
 
-    public void Dispose()
-    {
-        QemuHost.KillAll(uids);
-        foreach (var dir in new[] { stateDir, imageRoot })
-        {
-            if (Directory.Exists(dir))
-            {
-                Directory.Delete(dir, recursive: true);
-            }
-        }
-    }
+    public void Dispose() => QemuHost.CleanUp(uids, stateDir, imageRoot);
 }

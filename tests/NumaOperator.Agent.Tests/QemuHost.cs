@@ -80,6 +80,16 @@ public sealed class QemuHost : IDisposable
         }
     }
 
+    /// <summary>Test cleanup: the QEMU of these VMs dies and these directories (state dirs, image roots) go.</summary>
+    public static void CleanUp(IEnumerable<Guid> uuids, params string[] directories)
+    {
+        KillAll(uuids);
+        foreach (var dir in directories.Where(Directory.Exists))
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>SIGKILL (Process.Kill) a process that is not our child.</summary>
     public static void Kill(int pid)
     {

@@ -18,6 +18,25 @@ internal sealed class Kubectl(string binary, string kubeconfig, string workDir)
         ? "kubectl 1.33 not found at .tools/kubectl-1.33/kubectl; run tests/tools/fetch-kube-tools.sh"
         : "kubectl not found on PATH";
 
+    /// <summary>
+    /// Runs <paramref name="body"/> with the kubectl <paramref name="binary"/> against a fresh in-memory server and a
+    /// temporary working directory (holding the kubeconfig), which is removed afterwards.
+    /// </summary>
+    public static async Task WithServerAsync(string binary, Func<Kubectl, EmbeddedApiServer, string, Task> body)
+    {
+        var dir = TestServer.TempDir();
+        try
+        {
+            await using var server = await TestServer.StartAsync();
+            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
+            await body(new Kubectl(binary, Path.Combine(dir, "kubeconfig"), dir), server, dir);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
     {
         var start = new ProcessStartInfo(binary)

@@ -45,7 +45,11 @@ public sealed class PlaceCommandTests : IDisposable
             var status = vms[name].Status!;
             Assert.Equal("Scheduled", status.Phase);
             Assert.Equal(status.NodeName, vms[name].Metadata.Labels[ApiGroup.NodeLabel]);
-            var condition = Assert.Single(status.Conditions!);
+            // As the controller writes them: Scheduled, and Reconciling until the node's agent has started the VM.
+            Assert.Equal(["Scheduled", "Reconciling"], status.Conditions!.Select(c => c.Type));
+            Assert.Equal(vms[name].Metadata.Generation, status.ObservedGeneration);
+            Assert.Equal(("True", "WaitingForAgent"), (status.Conditions![1].Status, status.Conditions[1].Reason));
+            var condition = status.Conditions[0];
             Assert.Equal(("Scheduled", "True", "Scheduled"), (condition.Type, condition.Status, condition.Reason));
             Assert.Equal(vms[name].Metadata.Generation, condition.ObservedGeneration);
             Assert.StartsWith($"placed on {status.NodeName}: guest node 0", condition.Message, StringComparison.Ordinal);
@@ -60,12 +64,14 @@ public sealed class PlaceCommandTests : IDisposable
         Assert.Equal(("1Gi", "worker-1", 1), (vms["cache"].Status!.Placement!.PageSize, vms["cache"].Status!.NodeName, vms["cache"].Status!.Placement!.GuestNodes[0].HostNode));
         Assert.Equal("4Ki", vms["tools"].Status!.Placement!.PageSize);
 
-        var giant = Assert.Single(vms["giant"].Status!.Conditions!);
+        Assert.Equal(["Scheduled", "Reconciling"], vms["giant"].Status!.Conditions!.Select(c => c.Type)); // waits for capacity
+        var giant = vms["giant"].Status!.Conditions![0];
         Assert.Equal(("False", "Unschedulable", "Pending"), (giant.Status, giant.Reason, vms["giant"].Status!.Phase));
         Assert.Equal("0/3 nodes fit: 2 no NUMA node with 49152 free 2Mi pages, 1 no NUMA node with 49152 free 2Mi pages and CPUs", giant.Message);
         Assert.Null(vms["giant"].Status!.Placement);
 
-        var broken = Assert.Single(vms["broken"].Status!.Conditions!);
+        Assert.Equal(["Scheduled", "Stalled"], vms["broken"].Status!.Conditions!.Select(c => c.Type)); // cannot progress without a new spec
+        var broken = vms["broken"].Status!.Conditions![0];
         Assert.Equal(("False", "InvalidSpec"), (broken.Status, broken.Reason));
         Assert.Contains("spec.cpu.cores: Invalid value: 0", broken.Message, StringComparison.Ordinal);
         Assert.Contains("spec.memory.hugepages.pageSize: Unsupported value: \"3Mi\"", broken.Message, StringComparison.Ordinal);

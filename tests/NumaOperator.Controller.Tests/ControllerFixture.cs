@@ -85,6 +85,13 @@ internal sealed class ControllerFixture : IAsyncDisposable
         await Client.CustomObjects.PatchClusterCustomObjectStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, name);
     }
 
+    /// <summary>Writes status.heartbeatTime of the node's NumaNodeTopology, as its agent does every 30 s.</summary>
+    public async Task BeatAsync(string node, DateTime at)
+    {
+        var patch = KubernetesJson.Serialize(new { status = new { heartbeatTime = at } });
+        await Client.CustomObjects.PatchClusterCustomObjectStatusAsync(new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, node);
+    }
+
     public static NumaVirtualMachine Vm(string name, int cores = 2, string size = "1Gi", bool dedicated = false) => new()
     {
         Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
@@ -107,7 +114,8 @@ internal sealed class ControllerFixture : IAsyncDisposable
 
     /// <param name="identity">Lease holder identity; null runs without leader election.</param>
     /// <param name="leaseDuration">Default 2 s (renew deadline half of it, retry every 200 ms).</param>
-    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null)
+    /// <param name="nodeLostAfter">Heartbeat age after which a node's VMs are NodeLost; default the controller's.</param>
+    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null, TimeSpan? nodeLostAfter = null)
     {
         var duration = leaseDuration ?? TimeSpan.FromSeconds(2);
         var host = new ControllerHost(Client, new ControllerHostOptions
@@ -118,7 +126,11 @@ internal sealed class ControllerFixture : IAsyncDisposable
                 RenewDeadline = duration / 2,
                 RetryPeriod = TimeSpan.FromMilliseconds(200),
             },
-            Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } },
+            Scheduling = new()
+            {
+                Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
+                NodeLostAfter = nodeLostAfter ?? NumaOperator.Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
+            },
         }, loggerFactory);
         var stop = new CancellationTokenSource();
         controllers.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));

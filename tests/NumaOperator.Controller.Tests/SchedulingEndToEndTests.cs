@@ -22,9 +22,11 @@ public sealed class SchedulingEndToEndTests
         Assert.Equal("worker-1", vm.Status!.NodeName);
         Assert.Equal("worker-1", vm.Metadata.Labels![ApiGroup.NodeLabel]);
         Assert.Contains(ApiGroup.Finalizer, vm.Metadata.Finalizers!);
-        // status.observedGeneration is the agent's, set with Ready (kstatus reads a matching one without Reconciling as
-        // Current, which a VM that is only scheduled is not); the Scheduled condition carries the generation it saw.
-        Assert.Null(vm.Status.ObservedGeneration);
+        // Every status write carries observedGeneration; with Reconciling=True (no agent has started it yet) kstatus
+        // reads InProgress, not Current. The Scheduled condition carries the generation it saw.
+        Assert.Equal(vm.Metadata.Generation, vm.Status.ObservedGeneration);
+        var reconciling = Conditions.Find(vm.Status.Conditions, SchedulingReconciler.ConditionReconciling)!;
+        Assert.Equal(("True", ProgressConditions.ReasonWaitingForAgent), (reconciling.Status, reconciling.Reason));
         Assert.Equal(vm.Metadata.Generation, Conditions.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.ObservedGeneration);
         var guest = Assert.Single(vm.Status.Placement!.GuestNodes);
         Assert.Equal("1Gi", guest.Memory);
@@ -65,7 +67,7 @@ public sealed class SchedulingEndToEndTests
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
         var placed = await fixture.WaitForAsync("b", ControllerFixture.IsScheduled);
         Assert.Equal("worker-1", placed.Status!.NodeName);
-        Assert.False(Conditions.IsTrue(placed.Status.Conditions, SchedulingReconciler.ConditionReconciling));
+        Assert.Equal(ProgressConditions.ReasonWaitingForAgent, Conditions.Find(placed.Status.Conditions, SchedulingReconciler.ConditionReconciling)!.Reason);
     }
 
     [Fact]

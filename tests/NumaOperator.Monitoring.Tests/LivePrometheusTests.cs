@@ -57,7 +57,7 @@ public sealed class LivePrometheusTests(QemuHost host)
         await cluster.WaitForAsync("waiting", v => Conditions.Find(v?.Status?.Conditions, "Scheduled")?.Reason == "Unschedulable", "Unschedulable");
 
         // The restart counter's series exists at 0 in Prometheus before the restart, so the restart is an increase.
-        await Eventually.Async(() => prometheus.QueryAsync("""numaoperator_vm_restarts_total{name="aligned"} == 0"""), r => r.Count == 1, TimeSpan.FromSeconds(30), "restart series at 0", () => prometheus.Log);
+        await Eventually.UntilAsync(() => prometheus.QueryAsync("""numaoperator_vm_restarts_total{name="aligned"} == 0"""), r => r.Count == 1, TimeSpan.FromSeconds(30), "restart series at 0", context: () => prometheus.Log);
         await cluster.SetRunningAsync("aligned", false);
         await cluster.WaitForAsync("aligned", v => v?.Status?.Phase == AgentConditions.PhaseStopped, "Stopped");
         await cluster.SetRunningAsync("aligned", true);
@@ -90,12 +90,11 @@ public sealed class LivePrometheusTests(QemuHost host)
 
     private static async Task NotAlignedFiresForTheUnboundVmAloneAsync(PrometheusServer prometheus)
     {
-        var firing = await Eventually.Async(
+        var firing = await Eventually.UntilAsync(
             () => prometheus.QueryAsync("""ALERTS{alertname="NumaOperatorVmNotNumaAligned",alertstate="firing"}"""),
             r => r.Count > 0,
             TimeSpan.FromSeconds(60),
-            "NumaOperatorVmNotNumaAligned firing",
-            () => prometheus.Log);
+            "NumaOperatorVmNotNumaAligned firing", context: () => prometheus.Log);
         var labels = Assert.Single(firing)!["metric"]!;
         Assert.Equal(("unbound", MonitoredCluster.UnboundNode, "Unbound", "critical"), (Label(labels, "name"), Label(labels, "node"), Label(labels, "reason"), Label(labels, "severity")));
         Assert.Single(await prometheus.QueryAsync("""numaoperator_vm_numa_aligned{name="aligned"} == 1"""));
@@ -112,7 +111,7 @@ public sealed class LivePrometheusTests(QemuHost host)
     }
 
     private static Task<JsonArray> ReturnsSeriesAsync(PrometheusServer prometheus, string expr, string what) =>
-        Eventually.Async(() => prometheus.QueryAsync(expr), r => r.Count > 0, TimeSpan.FromSeconds(60), $"{what}: {expr} returns series", () => prometheus.Log);
+        Eventually.UntilAsync(() => prometheus.QueryAsync(expr), r => r.Count > 0, TimeSpan.FromSeconds(60), $"{what}: {expr} returns series", context: () => prometheus.Log);
 
     private static string? Label(JsonNode metric, string name) => metric[name]?.GetValue<string>();
 }

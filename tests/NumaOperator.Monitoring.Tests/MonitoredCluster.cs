@@ -102,7 +102,7 @@ internal sealed class MonitoredCluster : IAsyncDisposable
     }
 
     public Task<NumaVirtualMachine?> WaitForAsync(string name, Func<NumaVirtualMachine?, bool> done, string what, int seconds = 90) =>
-        Eventually.Async(() => VmAsync(name), done, TimeSpan.FromSeconds(seconds), $"{name}: {what}", () => Log);
+        Eventually.UntilAsync(() => VmAsync(name), done, TimeSpan.FromSeconds(seconds), $"{name}: {what}", context: () => Log);
 
     public async Task SetRunningAsync(string name, bool running) =>
         await Client.CustomObjects.PatchNamespacedCustomObjectAsync(
@@ -118,7 +118,7 @@ internal sealed class MonitoredCluster : IAsyncDisposable
                 await Vms.DeleteNamespacedAsync<NumaVirtualMachine>("default", vm.Metadata.Name);
             }
 
-            await Eventually.Async(async () => (await Vms.ListNamespacedAsync<NumaVirtualMachineList>("default")).Items.Count, n => n == 0, TimeSpan.FromSeconds(60), "VMs deleted", () => Log);
+            await Eventually.UntilAsync(async () => (await Vms.ListNamespacedAsync<NumaVirtualMachineList>("default")).Items.Count, n => n == 0, TimeSpan.FromSeconds(60), "VMs deleted", context: () => Log);
         }
         finally
         {

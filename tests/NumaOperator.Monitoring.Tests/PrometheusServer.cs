@@ -69,12 +69,11 @@ internal sealed class PrometheusServer : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await Eventually.Async(
+        await Eventually.UntilAsync(
             async () => (await server.http.GetAsync(new Uri("-/ready", UriKind.Relative))).StatusCode,
             code => code == HttpStatusCode.OK,
             TimeSpan.FromSeconds(30),
-            "prometheus ready",
-            () => server.Log);
+            "prometheus ready", context: () => server.Log);
         return server;
     }
 

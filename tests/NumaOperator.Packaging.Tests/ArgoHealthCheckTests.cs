@@ -1,21 +1,17 @@
-using System.Text.Json.Nodes;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Packaging.Tests;
 
 /// <summary>
-/// Runs the Argo CD health check (charts/numa-operator/health/nvm-health.lua) with the real Lua
-/// interpreters against sample NumaVirtualMachines, the way Argo CD runs it (global `obj`, returned table).
-/// Argo CD embeds gopher-lua, a Lua 5.1, so the check runs under Debian's lua5.1 and lua5.4 when present.
+/// Runs the Argo CD health check (charts/numa-operator/health/nvm-health.lua) with the real Lua interpreters against
+/// hand-written corner cases (StatusCorpusTests runs it on statuses captured from real runs), the way Argo CD runs it
+/// (global `obj`, returned table). Argo CD embeds gopher-lua, a Lua 5.1, so the check runs under lua5.1 and lua5.4.
 /// </summary>
 public class ArgoHealthCheckTests
 {
-    public static string HealthScript => Path.Combine(RenderedChart.ChartDirectory, "health", "nvm-health.lua");
+    private static string[] Interpreters => ArgoHealth.Interpreters;
 
-    private static readonly string[] Interpreters =
-        new[] { "lua5.1", "lua5.4" }.Select(HostCapabilities.FindOnPath).OfType<string>().ToArray();
-
-    private const string LuaMissing = "neither lua5.1 nor lua5.4 is installed (apt-get install lua5.1 lua5.4); the Argo CD health check cannot be run";
+    private const string LuaMissing = ArgoHealth.LuaMissing;
 
     public static TheoryData<string, string, string> Samples => new()
     {
@@ -55,8 +51,18 @@ public class ArgoHealthCheckTests
             "Progressing"
         },
         {
-            "phase Failed without Stalled",
-            """{"metadata":{"generation":1},"status":{"observedGeneration":1,"phase":"Failed","conditions":[{"type":"Ready","status":"False","reason":"QemuExited","message":"exit code 1"}]}}""",
+            "phase Failed without Stalled: a pre-flight failure the agent retries",
+            """{"metadata":{"generation":1},"status":{"observedGeneration":1,"phase":"Failed","conditions":[{"type":"Running","status":"False","reason":"PreflightFailed"},{"type":"Reconciling","status":"True","reason":"PreflightFailed","message":"pre-flight: too few free 2Mi pages"}]}}""",
+            "Progressing"
+        },
+        {
+            "being deleted, even when Ready",
+            """{"metadata":{"generation":2,"deletionTimestamp":"2026-01-01T00:00:00Z"},"status":{"observedGeneration":2,"phase":"Running","conditions":[{"type":"Ready","status":"True"}]}}""",
+            "Progressing"
+        },
+        {
+            "node lost: Ready Unknown with Stalled",
+            """{"metadata":{"generation":1},"status":{"observedGeneration":1,"phase":"Running","conditions":[{"type":"Ready","status":"Unknown","reason":"NodeLost"},{"type":"Stalled","status":"True","reason":"NodeLost","message":"the agent on node w7 has not renewed its heartbeat"}]}}""",
             "Degraded"
         },
         {
@@ -93,39 +99,11 @@ public class ArgoHealthCheckTests
     [Fact]
     public void Gitops_doc_shows_the_health_check_verbatim()
     {
-        var script = File.ReadAllText(HealthScript).ReplaceLineEndings("\n");
+        var script = File.ReadAllText(ArgoHealth.Script).ReplaceLineEndings("\n");
         var doc = File.ReadAllText(RepoPaths.Combine("docs", "gitops.md")).ReplaceLineEndings("\n");
 
         Assert.Contains("```lua\n" + script + "```", doc, StringComparison.Ordinal);
     }
 
-    /// <summary>The check's result, the same under every installed interpreter (else the test fails).</summary>
-    private static (string Status, string Message) RunHealthCheck(string vmJson)
-    {
-        var results = Interpreters.Select(lua => (Lua: lua, Result: RunHealthCheck(lua, vmJson))).ToList();
-        foreach (var (lua, result) in results)
-        {
-            Assert.True(result == results[0].Result, $"{lua} gives {result}, {results[0].Lua} gives {results[0].Result}");
-        }
-
-        return results[0].Result;
-    }
-
-    private static (string Status, string Message) RunHealthCheck(string lua, string vmJson)
-    {
-        var objectFile = Path.Combine(Path.GetTempPath(), $"numaop-nvm-{Guid.NewGuid():N}.lua");
-        try
-        {
-            File.WriteAllText(objectFile, "return " + LuaLiteral.From(JsonNode.Parse(vmJson)) + "\n");
-            var harness = Path.Combine(AppContext.BaseDirectory, "Lua", "run-health-check.lua");
-            var result = ToolRun.Run(lua, [harness, HealthScript, objectFile], TimeSpan.FromSeconds(30));
-            Assert.True(result.ExitCode == 0, result.Describe());
-            var fields = result.StandardOutput.TrimEnd('\n').Split('\t', 2);
-            return (fields[0], fields.Length > 1 ? fields[1] : string.Empty);
-        }
-        finally
-        {
-            File.Delete(objectFile);
-        }
-    }
+    private static (string Status, string Message) RunHealthCheck(string vmJson) => ArgoHealth.Run(vmJson);
 }

@@ -1,13 +1,17 @@
 using NumaOperator.Tests.Shared;
+using YamlDotNet.RepresentationModel;
 
 namespace NumaOperator.Packaging.Tests;
 
-/// <summary>The chart ships the CRDs byte for byte as generated into the top-level crds/ folder.</summary>
+/// <summary>
+/// The chart renders the generated CRDs (top-level crds/, copied byte for byte into files/crds/) as templates, so
+/// helm upgrade updates them, with the chart's labels and, by default, helm.sh/resource-policy: keep.
+/// </summary>
 public class ChartCrdTests
 {
     private static string TopLevel => RepoPaths.Combine("crds");
 
-    private static string InChart => Path.Combine(RenderedChart.ChartDirectory, "crds");
+    private static string InChart => Path.Combine(RenderedChart.ChartDirectory, "files", "crds");
 
     [SkippableFact]
     public void Chart_crds_equal_the_generated_crds()
@@ -22,9 +26,51 @@ public class ChartCrdTests
         {
             Assert.True(
                 File.ReadAllBytes(path).AsSpan().SequenceEqual(File.ReadAllBytes(shipped[name])),
-                $"charts/numa-operator/crds/{name} differs from crds/{name}: run `bash tests/tools/sync-chart-crds.sh`");
+                $"charts/numa-operator/files/crds/{name} differs from crds/{name}: run `bash tests/tools/sync-chart-crds.sh`");
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(RenderedChart.ChartDirectory, "crds")), "a crds/ folder in the chart would be installed once and never upgraded, and clash with templates/crds.yaml");
+    }
+
+    [SkippableFact]
+    public void Rendered_crds_are_the_generated_ones_with_the_chart_labels_and_the_keep_policy()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+        var rendered = RenderedChart.Render().OfKind("CustomResourceDefinition").ToDictionary(c => c.Name, StringComparer.Ordinal);
+        var generated = YamlFiles(TopLevel).Values.Select(f => RenderedChart.Parse(File.ReadAllText(f)).Objects.Single()).ToList();
+
+        Assert.Equal(generated.Select(c => c.Name).Order(StringComparer.Ordinal), rendered.Keys.Order(StringComparer.Ordinal));
+        foreach (var crd in generated)
+        {
+            var shipped = rendered[crd.Name];
+            Assert.Equal("keep", shipped.Scalar("metadata", "annotations", "helm.sh/resource-policy"));
+            Assert.Equal("Helm", shipped.Scalar("metadata", "labels", "app.kubernetes.io/managed-by"));
+            var metadata = (YamlMappingNode)shipped.Find("metadata")!;
+            metadata.Children.Remove(new YamlScalarNode("labels"));
+            metadata.Children.Remove(new YamlScalarNode("annotations"));
+            Assert.True(YamlEqual(crd.Root, shipped.Root), $"rendered CRD {crd.Name} differs from crds/ beyond its labels and annotations");
         }
     }
+
+    [SkippableFact]
+    public void Crds_can_be_rendered_without_the_keep_policy_or_left_out()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+
+        var unkept = RenderedChart.Render("--set", "crds.keep=false").OfKind("CustomResourceDefinition").ToList();
+        Assert.Equal(2, unkept.Count);
+        Assert.All(unkept, c => Assert.Null(c.Find("metadata", "annotations")));
+        Assert.Empty(RenderedChart.Render("--set", "crds.enabled=false").OfKind("CustomResourceDefinition"));
+    }
+
+    private static bool YamlEqual(YamlNode a, YamlNode b) => (a, b) switch
+    {
+        (YamlScalarNode x, YamlScalarNode y) => x.Value == y.Value,
+        (YamlSequenceNode x, YamlSequenceNode y) => x.Children.Count == y.Children.Count && x.Children.Zip(y.Children).All(p => YamlEqual(p.First, p.Second)),
+        (YamlMappingNode x, YamlMappingNode y) => x.Children.Count == y.Children.Count
+            && x.Children.All(kv => y.Children.TryGetValue(kv.Key, out var other) && YamlEqual(kv.Value, other)),
+        _ => false,
+    };
 
     private static Dictionary<string, string> YamlFiles(string directory) =>
         Directory.Exists(directory)

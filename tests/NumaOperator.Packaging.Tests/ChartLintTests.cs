@@ -32,7 +32,7 @@ public class ChartLintTests
     [SkippableTheory]
     [InlineData(ChartVariants.Default, true)]
     [InlineData(ChartVariants.VapOff, false)]
-    public void Notes_render_with_the_crd_upgrade_caveat(string variant, bool mentionsPolicy)
+    public void Notes_say_how_the_crds_follow_the_release(string variant, bool mentionsPolicy)
     {
         Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
 
@@ -45,8 +45,8 @@ public class ChartLintTests
         Assert.True(result.ExitCode == 0, result.Describe());
         Assert.Contains("NOTES:", result.StandardOutput, StringComparison.Ordinal);
         var notes = result.StandardOutput[result.StandardOutput.IndexOf("NOTES:", StringComparison.Ordinal)..];
-        Assert.Contains("kubectl apply --server-side -f", notes, StringComparison.Ordinal);
-        Assert.Contains("helm never upgrades them", notes, StringComparison.Ordinal);
+        Assert.Contains("`helm upgrade` updates them", notes, StringComparison.Ordinal);
+        Assert.Contains("`helm uninstall` keeps", notes, StringComparison.Ordinal);
         Assert.Equal(mentionsPolicy, notes.Contains("ValidatingAdmissionPolicy", StringComparison.Ordinal));
     }
 }

@@ -36,7 +36,7 @@ public class ChartWorkloadTests
 
         Assert.Equal(2, RenderedChart.Number(deployment.Root, "spec", "replicas"));
         var container = Assert.Single(RenderedChart.Containers(deployment));
-        Assert.Equal(["controller", "--leader-elect"], Yaml.Strings(container, "args"));
+        Assert.Equal(["controller", "--leader-elect", "--node-lost-after", "90s"], Yaml.Strings(container, "args"));
 
         var pod = Yaml.Find(deployment.Root, "spec", "template", "spec")!;
         Assert.True(Yaml.IsTrue(pod, "securityContext", "runAsNonRoot"));
@@ -108,6 +108,30 @@ public class ChartWorkloadTests
         }
 
         Assert.Equal("controller", Yaml.Scalar(selector, "app.kubernetes.io/component"));
+    }
+
+    [SkippableFact]
+    public void A_single_controller_replica_gets_no_disruption_budget_that_would_block_node_drains()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+
+        Assert.Empty(RenderedChart.Render("--set", "controller.replicas=1").OfKind("PodDisruptionBudget"));
+        Assert.Single(RenderedChart.Render("--set", "controller.replicas=3").OfKind("PodDisruptionBudget"));
+
+        var blocking = RenderedChart.Template("--set", "controller.replicas=2", "--set", "controller.podDisruptionBudget.minAvailable=2");
+        Assert.NotEqual(0, blocking.ExitCode);
+        Assert.Contains("controller.podDisruptionBudget.minAvailable (2) must be below controller.replicas (2)", blocking.StandardError, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public void The_node_lost_threshold_reaches_the_controller_as_its_flag()
+    {
+        Skip.If(HelmBinary.Path is null, HelmBinary.MissingReason);
+
+        var args = Yaml.Strings(RenderedChart.Containers(RenderedChart.Render("--set", "controller.nodeLostAfter=2m").ControllerDeployment)[0], "args");
+        Assert.Equal("2m", args[args.ToList().IndexOf("--node-lost-after") + 1]);
+        var defaults = Yaml.Strings(RenderedChart.Containers(ChartVariants.Render(ChartVariants.Default).ControllerDeployment)[0], "args");
+        Assert.Equal("90s", defaults[defaults.ToList().IndexOf("--node-lost-after") + 1]);
     }
 
     [SkippableFact]

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using k8s;
 using k8s.Autorest;
+using k8s.Models;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
@@ -31,6 +32,9 @@ public enum SimulatedFlaw
 public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, ILogger logger, SimulatedFlaw flaw = SimulatedFlaw.None) : IReconciler
 {
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(2);
+
+    /// <summary>As often as the real agent renews NumaNodeTopology status.heartbeatTime (the controller's node-lost verdict reads it).</summary>
+    private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
     private readonly CustomResourceWriter<NumaVirtualMachine> writer = new(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural);
     private ObjectCache<NumaVirtualMachine> cache = new();
 
@@ -57,8 +61,14 @@ public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, I
         {
             await informer.WaitForSyncAsync(ct);
             var loop = new ReconcileLoop("sim-agent-" + host.Name, queue, this, workers: 2, logger: logger).RunAsync(ct);
+            var lastHeartbeat = DateTime.MinValue;
             while (!ct.IsCancellationRequested)
             {
+                if (DateTime.UtcNow - lastHeartbeat >= HeartbeatInterval && await RenewHeartbeatAsync(ct))
+                {
+                    lastHeartbeat = DateTime.UtcNow;
+                }
+
                 // Level-triggered: every VM labelled here and every process on the host is looked at again now and then.
                 foreach (var key in cache.ByLabel(ApiGroup.NodeLabel, host.Name).Select(v => v.Key).Concat(host.Processes().Select(p => p.Key)))
                 {
@@ -147,6 +157,23 @@ public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, I
             {
                 vm = null;
             }
+        }
+    }
+
+    /// <summary>Patches status.heartbeatTime of this node's NumaNodeTopology; false when the (fault-injected) server refused.</summary>
+    private async Task<bool> RenewHeartbeatAsync(CancellationToken ct)
+    {
+        var patch = KubernetesJson.Serialize(new { status = new { heartbeatTime = Now() } });
+        try
+        {
+            await client.CustomObjects.PatchClusterCustomObjectStatusAsync(
+                new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, host.Name, cancellationToken: ct);
+            return true;
+        }
+        catch (Exception e) when (e is HttpOperationException or HttpRequestException)
+        {
+            logger.LogInformation("heartbeat of {Node} failed ({Message}); trying again", host.Name, e.Message);
+            return false;
         }
     }
 

@@ -1,24 +1,15 @@
 -- Argo CD health check for numaoperator.io/NumaVirtualMachine (argocd-cm key
--- resource.customizations.health.numaoperator.io_NumaVirtualMachine). docs/gitops.md shows this
--- file verbatim and tests/NumaOperator.Packaging.Tests runs it against sample VMs under Lua 5.1
--- (Argo CD embeds gopher-lua, a Lua 5.1) and Lua 5.4.
---   Progressing: the controller has not yet observed the current spec (observedGeneration lags).
---   Degraded:    Stalled=True (the VM cannot be placed or started), or phase Failed.
+-- resource.customizations.health.numaoperator.io_NumaVirtualMachine). docs/gitops.md shows this file verbatim
+-- with how each VM state reads; tests/NumaOperator.Packaging.Tests runs it under Lua 5.1 (Argo CD embeds
+-- gopher-lua, a Lua 5.1) and Lua 5.4 on VM statuses captured from real runs (tests/fixtures/status-corpus).
+-- It reads what kstatus (Flux, kubectl wait) reads, in kstatus's order, so both tools tell the same story:
+--   Progressing: being deleted; no status yet; status.observedGeneration behind metadata.generation;
+--                Reconciling=True (placing, waiting for capacity, starting, stopping, measuring, a restart due).
+--   Degraded:    Stalled=True: it cannot progress without a change (invalid spec, bad boot file, QEMU exited or
+--                did not start, guest memory measured off its NUMA nodes, its node's agent lost).
+--   Suspended:   spec.running is false and the VM is stopped.
 --   Healthy:     Ready=True (running, and its measured memory is on the placed NUMA nodes).
---   Suspended:   spec.running is false and the VM is Stopped.
 local hs = {}
-
-local function condition(status, conditionType)
-  if status.conditions == nil then
-    return nil
-  end
-  for _, c in ipairs(status.conditions) do
-    if c.type == conditionType then
-      return c
-    end
-  end
-  return nil
-end
 
 local function describe(c, fallback)
   if c == nil then
@@ -31,6 +22,12 @@ local function describe(c, fallback)
   return text
 end
 
+if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
+  hs.status = "Progressing"
+  hs.message = "Pending deletion"
+  return hs
+end
+
 if obj.status == nil then
   hs.status = "Progressing"
   hs.message = "Waiting for the controller to observe the VM"
@@ -39,29 +36,34 @@ end
 
 local status = obj.status
 local generation = obj.metadata.generation
-if generation ~= nil and (status.observedGeneration == nil or status.observedGeneration < generation) then
+if generation ~= nil and status.observedGeneration ~= generation then
   hs.status = "Progressing"
   hs.message = "Waiting for the controller to observe generation " .. tostring(generation)
   return hs
 end
 
-local stalled = condition(status, "Stalled")
-if stalled ~= nil and stalled.status == "True" then
-  hs.status = "Degraded"
-  hs.message = describe(stalled, "Stalled")
-  return hs
+-- As kstatus does: the first Reconciling=True or Stalled=True in list order decides (the controller and the
+-- agent never set both).
+local ready = nil
+for _, c in ipairs(status.conditions or {}) do
+  if c.type == "Reconciling" and c.status == "True" then
+    hs.status = "Progressing"
+    hs.message = describe(c, "Reconciling")
+    return hs
+  end
+  if c.type == "Stalled" and c.status == "True" then
+    hs.status = "Degraded"
+    hs.message = describe(c, "Stalled")
+    return hs
+  end
+  if c.type == "Ready" then
+    ready = c
+  end
 end
 
-local ready = condition(status, "Ready")
 if ready ~= nil and ready.status == "True" then
   hs.status = "Healthy"
   hs.message = describe(ready, "Ready")
-  return hs
-end
-
-if status.phase == "Failed" then
-  hs.status = "Degraded"
-  hs.message = describe(ready, "Failed")
   return hs
 end
 

@@ -17,16 +17,40 @@
 {{- end -}}
 {{- end -}}
 
+{{/*
+  The fullname followed by "-SUFFIX", the fullname truncated first so that the whole stays within 63 characters
+  and the suffix survives: names of one release never collide however long fullnameOverride is.
+  Call with (dict "root" $ "suffix" "controller").
+*/}}
+{{- define "numa-operator.suffixedName" -}}
+{{- $suffix := printf "-%s" .suffix -}}
+{{- printf "%s%s" (include "numa-operator.fullname" .root | trunc (int (sub 63 (len $suffix))) | trimSuffix "-") $suffix -}}
+{{- end -}}
+
 {{- define "numa-operator.controllerName" -}}
-{{- printf "%s-controller" (include "numa-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "numa-operator.suffixedName" (dict "root" . "suffix" "controller") -}}
 {{- end -}}
 
 {{- define "numa-operator.agentName" -}}
-{{- printf "%s-agent" (include "numa-operator.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- include "numa-operator.suffixedName" (dict "root" . "suffix" "agent") -}}
 {{- end -}}
 
+{{/* The image by digest when image.digest is set (immutable), else by tag (default: the chart's appVersion). */}}
 {{- define "numa-operator.image" -}}
+{{- if .Values.image.digest -}}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest -}}
+{{- else -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+  Whether the ValidatingAdmissionPolicy is rendered: asked for (vap.enabled) and the cluster is 1.30 or newer, which
+  both serves admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy and puts the node name in bound
+  service-account tokens (the policy needs both). `helm template --kube-version` and `helm install` judge alike.
+*/}}
+{{- define "numa-operator.vapRendered" -}}
+{{- if and .Values.vap.enabled (semverCompare ">=1.30.0-0" .Capabilities.KubeVersion.Version) -}}true{{- end -}}
 {{- end -}}
 
 {{- define "numa-operator.labels" -}}
@@ -91,3 +115,14 @@ app.kubernetes.io/component: {{ .component }}
   value: {{ join "," $attrs | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* The metadata block templates/crds.yaml puts on each CRD (ends with a newline). */}}
+{{- define "numa-operator.crdMetadata" -}}
+metadata:
+  labels:
+    {{- include "numa-operator.labels" . | nindent 4 }}
+  {{- if .Values.crds.keep }}
+  annotations:
+    helm.sh/resource-policy: keep
+  {{- end }}
+{{ end -}}

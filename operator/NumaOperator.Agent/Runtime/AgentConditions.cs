@@ -1,4 +1,5 @@
 using System.Globalization;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Numa.Quantities;
@@ -8,14 +9,15 @@ namespace NumaOperator.Agent.Runtime;
 
 /// <summary>
 /// The part of a NumaVirtualMachine's status the node agent owns: phase Starting/Running/Stopping/Stopped/Failed,
-/// the Running, NumaAligned and Ready conditions, status.numastat, and observedGeneration when it sets Ready. Each
-/// method mutates a fresh copy of the object (the caller sends the full conditions list). Pure: time is a parameter.
+/// the Running, NumaAligned and Ready conditions and status.numastat. Every method ends with the GitOps summary
+/// (<see cref="ProgressConditions"/>: observedGeneration, Reconciling, Stalled) that the controller computes the same
+/// way. Each method mutates a fresh copy of the object (the caller sends the full conditions list). Pure: time is a parameter.
 /// </summary>
 public static class AgentConditions
 {
-    public const string Running = "Running";
-    public const string NumaAligned = "NumaAligned";
-    public const string Ready = "Ready";
+    public const string Running = VmConditions.Running;
+    public const string NumaAligned = VmConditions.NumaAligned;
+    public const string Ready = VmConditions.Ready;
 
     public const string PhaseStarting = "Starting";
     public const string PhaseRunning = "Running";
@@ -24,41 +26,26 @@ public static class AgentConditions
     public const string PhaseFailed = "Failed";
 
     public const string ReasonRunning = "Running";
-    public const string ReasonStarting = "Starting";
-    public const string ReasonStopping = "Stopping";
-    public const string ReasonStopped = "Stopped";
-    public const string ReasonPreflightFailed = "PreflightFailed";
-    public const string ReasonBadBootFile = "BadBootFile";
-    public const string ReasonStartFailed = "StartFailed";
-    public const string ReasonProcessExited = "ProcessExited";
-    public const string ReasonReady = "Ready";
-    public const string ReasonNotRunning = "NotRunning";
-    public const string ReasonNotMeasured = "NotMeasured";
-    public const string ReasonNotAligned = "NotAligned";
+    public const string ReasonStarting = VmConditions.ReasonStarting;
+    public const string ReasonStopping = VmConditions.ReasonStopping;
+    public const string ReasonStopped = VmConditions.ReasonStopped;
+    public const string ReasonPreflightFailed = VmConditions.ReasonPreflightFailed;
+    public const string ReasonBadBootFile = VmConditions.ReasonBadBootFile;
+    public const string ReasonStartFailed = VmConditions.ReasonStartFailed;
+    public const string ReasonProcessExited = VmConditions.ReasonProcessExited;
+    public const string ReasonReady = ReadyRule.ReasonReady;
+    public const string ReasonNotRunning = ReadyRule.ReasonNotRunning;
+    public const string ReasonNotMeasured = ReadyRule.ReasonNotMeasured;
+    public const string ReasonNotAligned = VmConditions.ReasonNotAligned;
 
-    /// <summary>
-    /// Running=False reasons that stay until the spec changes (generation moves) or running is toggled: no retry
-    /// loop. PreflightFailed (the host is not ready: pages, hugetlbfs, QEMU) is not among them: the agent tries again
-    /// every PreflightRetryInterval, so fixing the host starts the VM.
-    /// </summary>
-    public static IReadOnlySet<string> TerminalFailures { get; } = new HashSet<string>(StringComparer.Ordinal)
-    {
-        ReasonBadBootFile, ReasonStartFailed, ReasonProcessExited,
-    };
+    /// <summary>Running=False reasons the agent does not retry (<see cref="VmConditions.TerminalFailures"/>).</summary>
+    public static IReadOnlySet<string> TerminalFailures => VmConditions.TerminalFailures;
 
     /// <summary>
     /// The VM failed for its current generation and must not be started again until the user changes something:
-    /// phase Failed with a terminal Running=False reason recorded for metadata.generation.
+    /// phase Failed with a terminal Running=False reason recorded for metadata.generation (then it is Stalled).
     /// </summary>
-    public static bool FailedForThisGeneration(NumaVirtualMachine vm)
-    {
-        ArgumentNullException.ThrowIfNull(vm);
-        var running = Conditions.Find(vm.Status?.Conditions, Running);
-        return vm.Status?.Phase == PhaseFailed
-            && running is { Status: "False" }
-            && TerminalFailures.Contains(running.Reason ?? string.Empty)
-            && running.ObservedGeneration == vm.Metadata.Generation;
-    }
+    public static bool FailedForThisGeneration(NumaVirtualMachine vm) => ProgressConditions.IsFailedForThisGeneration(vm);
 
     public static void SetStarting(NumaVirtualMachine vm, DateTime now) =>
         SetNotRunning(vm, PhaseStarting, ReasonStarting, "pre-flight passed; starting QEMU, pinning its threads", now);
@@ -112,21 +99,14 @@ public static class AgentConditions
         };
     }
 
-    /// <summary>Ready=True only when Running and NumaAligned are True for the current generation; then observedGeneration = generation.</summary>
+    /// <summary>
+    /// Ready=True only when Running and NumaAligned are True for the current generation (a NodeLost verdict of the
+    /// controller is kept), then the GitOps summary: observedGeneration, Reconciling, Stalled.
+    /// </summary>
     public static void UpdateReady(NumaVirtualMachine vm, DateTime now)
     {
-        ArgumentNullException.ThrowIfNull(vm);
-        var status = vm.Status ??= new NumaVirtualMachineStatus();
-        var generation = vm.Metadata.Generation;
-        var running = Conditions.Find(status.Conditions, Running);
-        var aligned = Conditions.Find(status.Conditions, NumaAligned);
-        (bool Ok, string Reason, string Message) ready =
-            running is not { Status: "True" } || running.ObservedGeneration != generation ? (false, ReasonNotRunning, "QEMU is not running: " + (running?.Message ?? "not started"))
-            : aligned is null || aligned.ObservedGeneration != generation ? (false, ReasonNotMeasured, "QEMU runs; where its memory is has not been measured yet")
-            : aligned.Status != "True" ? (false, ReasonNotAligned, aligned.Message ?? "guest memory is not on the placed host NUMA nodes")
-            : (true, ReasonReady, "running with guest memory on the placed host NUMA nodes (" + (status.Numastat?.LocalRatio ?? "?") + " local)");
-        status.Conditions = Conditions.Set(status.Conditions, Ready, ready.Ok, ready.Reason, ready.Message, generation, now);
-        status.ObservedGeneration = generation;
+        ReadyRule.Apply(vm, now);
+        ProgressConditions.Apply(vm, now);
     }
 
     /// <summary>"30.0 GiB on host node 0" style text of one node's bytes (for logs).</summary>

@@ -13,16 +13,26 @@ public static class ConditionList
         string reason,
         string message,
         long? observedGeneration,
+        DateTime now) =>
+        Set(conditions, type, status ? VmConditions.True : VmConditions.False, reason, message, observedGeneration, now);
+
+    /// <summary>As above with the status as text: True, False or Unknown.</summary>
+    public static IList<V1Condition> Set(
+        IList<V1Condition>? conditions,
+        string type,
+        string status,
+        string reason,
+        string message,
+        long? observedGeneration,
         DateTime now)
     {
         conditions ??= [];
-        var statusText = status ? "True" : "False";
         var existing = conditions.FirstOrDefault(c => c.Type == type);
-        var transition = existing is not null && existing.Status == statusText ? existing.LastTransitionTime : now;
+        var transition = existing is not null && existing.Status == status ? existing.LastTransitionTime : now;
         var updated = new V1Condition
         {
             Type = type,
-            Status = statusText,
+            Status = status,
             Reason = reason,
             Message = message,
             ObservedGeneration = observedGeneration,
@@ -40,5 +50,21 @@ public static class ConditionList
         return conditions;
     }
 
+    /// <summary>Removes the condition of <paramref name="type"/>; returns whether one was there.</summary>
+    public static bool Remove(IList<V1Condition>? conditions, string type)
+    {
+        if (conditions?.FirstOrDefault(c => c.Type == type) is not { } existing)
+        {
+            return false;
+        }
+
+        conditions.Remove(existing);
+        return true;
+    }
+
     public static V1Condition? Find(IEnumerable<V1Condition>? conditions, string type) => conditions?.FirstOrDefault(c => c.Type == type);
+
+    /// <summary>The condition of <paramref name="type"/> when it has <paramref name="status"/> and was set for <paramref name="generation"/>.</summary>
+    public static V1Condition? FindFor(IEnumerable<V1Condition>? conditions, string type, string status, long? generation) =>
+        Find(conditions, type) is { } c && c.Status == status && c.ObservedGeneration == generation ? c : null;
 }

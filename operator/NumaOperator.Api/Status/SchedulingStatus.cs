@@ -9,15 +9,16 @@ namespace NumaOperator.Api.Status;
 
 /// <summary>
 /// What a scheduling decision writes on a NumaVirtualMachine, shared by the controller and <c>numa-operator place</c>
-/// so both write exactly the same: status.nodeName, status.placement, status.phase, the label numaoperator.io/node
-/// and the Scheduled condition (its observedGeneration = metadata.generation). Pure: the time is a parameter.
+/// so both write exactly the same: status.nodeName, status.placement, status.phase, the label numaoperator.io/node,
+/// the Scheduled condition (its observedGeneration = metadata.generation) and the GitOps summary
+/// (<see cref="ProgressConditions"/>). Pure: the time is a parameter.
 /// </summary>
 public static class SchedulingStatus
 {
-    public const string ConditionType = "Scheduled";
+    public const string ConditionType = VmConditions.Scheduled;
     public const string ReasonScheduled = "Scheduled";
-    public const string ReasonUnschedulable = "Unschedulable";
-    public const string ReasonInvalidSpec = "InvalidSpec";
+    public const string ReasonUnschedulable = ProgressConditions.ReasonUnschedulable;
+    public const string ReasonInvalidSpec = VmConditions.ReasonInvalidSpec;
     public const string PhasePending = "Pending";
     public const string PhaseScheduled = "Scheduled";
 
@@ -74,10 +75,11 @@ public static class SchedulingStatus
 
     private static void Finish(NumaVirtualMachine vm, bool scheduled, string reason, string message, DateTime now)
     {
-        // status.observedGeneration is left to whoever sets Ready: kstatus reads observedGeneration == generation without
-        // Ready as "Current", which a VM that is only scheduled is not.
         var status = vm.Status!;
         status.Conditions = ConditionList.Set(status.Conditions, ConditionType, scheduled, reason, message, vm.Metadata.Generation, now);
+        // observedGeneration with Reconciling=True (placed, waiting for capacity) or Stalled=True (invalid spec): kstatus
+        // reads a matching observedGeneration without either as Current, which a VM that is only scheduled is not.
+        ProgressConditions.Apply(vm, now);
     }
 
     private static void SetNodeLabel(NumaVirtualMachine vm, string nodeName)

@@ -4,7 +4,7 @@ using NumaOperator.ApiServer.Resources;
 namespace NumaOperator.ApiServer.Http;
 
 /// <summary>
-/// Maps a path to its route: /version, the health checks, discovery (/api, /apis, ...), /openapi/v3, and the resource
+/// Maps a path to its route: /version, the health checks, discovery (/api, /apis, ...), /openapi/v2 and v3, and the resource
 /// URLs, which <see cref="ResourceRoutes"/> hands to the verb handlers. An unknown path is 404.
 /// </summary>
 public sealed class ApiRouter(ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceRoutes resources)
@@ -22,6 +22,7 @@ public sealed class ApiRouter(ResourceRegistry registry, DiscoveryDocuments disc
             ["apis", var group] when get => Json(context, discovery.Group(group)),
             ["api", var version] when get => Json(context, discovery.Resources(string.Empty, version)),
             ["apis", var group, var version] when get => Json(context, discovery.Resources(group, version)),
+            ["openapi", "v2"] when get => OpenApiV2(context),
             ["openapi", "v3"] when get => Json(context, openApi.Index()),
             ["openapi", "v3", ..] when get => OpenApiDocument(context, string.Join('/', segments[2..])),
             ["api", var version, ..] => resources.Resolve(context, identity, RequestTarget.Resolve(registry, string.Empty, version, segments.AsSpan(2))),
@@ -46,6 +47,16 @@ public sealed class ApiRouter(ResourceRegistry registry, DiscoveryDocuments disc
             },
             false);
     }
+
+    /// <summary>kubectl asks for protobuf: it validates the items of a kind: List manifest against this on the client.</summary>
+    private ApiRoute OpenApiV2(HttpContext context) => new(
+        async _ =>
+        {
+            var protobuf = OpenApiV2Document.AcceptsProtobuf(context.Request.Headers.Accept.ToString());
+            context.Response.ContentType = protobuf ? OpenApiV2Document.ProtobufMediaType : "application/json";
+            await context.Response.Body.WriteAsync(protobuf ? openApi.V2Protobuf : openApi.V2Json, context.RequestAborted);
+        },
+        false);
 
     private static async Task HealthyAsync(HttpContext context)
     {

@@ -10,12 +10,14 @@ namespace NumaOperator.ApiServer.Http;
 /// <summary>
 /// OpenAPI v3 documents, one per group/version (custom resources from their CRDs, built-ins with open schemas). kubectl reads them for
 /// <c>kubectl explain</c> and to see that PATCH takes <c>fieldValidation</c>, after which it leaves validation to
-/// the server (no OpenAPI v2 protobuf document is needed).
+/// the server. The OpenAPI v2 document (<see cref="OpenApiV2Document"/>, built from the same schemas) is what kubectl
+/// validates a <c>kind: List</c> manifest's items against, since it never leaves a List to the server.
 /// </summary>
 public sealed class OpenApiDocuments
 {
     private const string ObjectMetaRef = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
     private readonly Dictionary<string, (byte[] Json, string Hash)> documents = new(StringComparer.Ordinal);
+    private readonly Lazy<(byte[] Protobuf, byte[] Json)> v2;
 
     public OpenApiDocuments(ResourceRegistry registry, IEnumerable<V1CustomResourceDefinition> crds)
     {
@@ -30,7 +32,22 @@ public sealed class OpenApiDocuments
         {
             Add(path, json);
         }
+
+        v2 = new(() =>
+        {
+            // Custom resources first: their ObjectMeta is the complete one.
+            var v3 = documents.OrderBy(d => d.Key.StartsWith("apis/", StringComparison.Ordinal) ? 0 : 1).ThenBy(d => d.Key, StringComparer.Ordinal)
+                .Select(d => JsonNode.Parse(d.Value.Json)!.AsObject());
+            var document = OpenApiV2Document.Build(v3, DiscoveryDocuments.KubernetesVersion);
+            return (OpenApiV2Document.ToProtobuf(document), Encoding.UTF8.GetBytes(document.ToJsonString(Json.JsonOutput.Options)));
+        });
     }
+
+    /// <summary>/openapi/v2 as gnostic protobuf (what kubectl asks for).</summary>
+    public byte[] V2Protobuf => v2.Value.Protobuf;
+
+    /// <summary>/openapi/v2 as JSON.</summary>
+    public byte[] V2Json => v2.Value.Json;
 
     /// <summary>The /openapi/v3 index: where each group/version's document is.</summary>
     public JsonObject Index()

@@ -25,9 +25,12 @@ internal static class MetaSchemas
             ["generateName"] = String("GenerateName is an optional prefix, used by the server, to generate a unique name ONLY IF the Name field has not been provided."),
             ["generation"] = Int64("A sequence number representing a specific generation of the desired state. Populated by the system. Read-only."),
             ["labels"] = StringMap("Map of string keys and values that can be used to organize and categorize (scope and select) objects."),
+            ["managedFields"] = OpenObjects("ManagedFields maps workflow-id and version to the set of fields that are managed by that workflow (server-side apply); this server keeps none."),
             ["name"] = String("Name must be unique within a namespace. Cannot be updated."),
             ["namespace"] = String("Namespace defines the space within which each name must be unique. Cluster-scoped objects have none."),
+            ["ownerReferences"] = OpenObjects("List of objects depended by this object; this server runs no garbage collector."),
             ["resourceVersion"] = String("An opaque value that represents the internal version of this object, used for optimistic concurrency, change detection, and the watch operation."),
+            ["selfLink"] = String("Deprecated: selfLink is a legacy read-only field that is no longer populated by the system."),
             ["uid"] = String("UID is the unique in time and space value for this object. Populated by the system. Read-only."),
         },
     };
@@ -59,6 +62,14 @@ internal static class MetaSchemas
             ["status"] = String("Status of the operation. One of: \"Success\" or \"Failure\"."),
         },
         ["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject { ["group"] = string.Empty, ["kind"] = "Status", ["version"] = "v1" }),
+    };
+
+    /// <summary>A list of objects whose fields this server does not model (what an exported manifest may carry).</summary>
+    private static JsonObject OpenObjects(string description) => new()
+    {
+        ["type"] = "array",
+        ["description"] = description,
+        ["items"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true },
     };
 
     private static JsonObject String(string description) => new() { ["type"] = "string", ["description"] = description };

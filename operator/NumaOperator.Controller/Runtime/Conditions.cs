@@ -13,16 +13,7 @@ public static class Conditions
         ConditionList.Set(conditions, type, status, reason, message, generation, now);
 
     /// <summary>Removes the condition of <paramref name="type"/>; returns whether one was there.</summary>
-    public static bool Remove(IList<V1Condition>? conditions, string type)
-    {
-        if (conditions?.FirstOrDefault(c => c.Type == type) is not { } existing)
-        {
-            return false;
-        }
-
-        conditions.Remove(existing);
-        return true;
-    }
+    public static bool Remove(IList<V1Condition>? conditions, string type) => ConditionList.Remove(conditions, type);
 
     public static bool IsTrue(IEnumerable<V1Condition>? conditions, string type) =>
         ConditionList.Find(conditions, type)?.Status == "True";

@@ -16,6 +16,15 @@ public sealed record SchedulingControllerOptions
     public InformerOptions Informers { get; init; } = new();
 
     public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    /// <summary>Three missed heartbeats of an agent (it renews NumaNodeTopology status.heartbeatTime every 30 s).</summary>
+    public static readonly TimeSpan DefaultNodeLostAfter = TimeSpan.FromSeconds(90);
+
+    /// <summary>
+    /// A node whose agent heartbeat is older than this is lost: its VMs get Ready=Unknown reason NodeLost (and
+    /// Stalled) with a Warning Event, until the heartbeat is fresh again (`controller --node-lost-after`).
+    /// </summary>
+    public TimeSpan NodeLostAfter { get; init; } = DefaultNodeLostAfter;
 }
 
 /// <summary>
@@ -50,7 +59,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events")),
-            queue, settings.Clock, logs.CreateLogger(Name));
+            queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter);
         vmInformer.Changed += change => queue.Add(change.Item.Key);
         topologyInformer.Changed += change =>
         {
@@ -64,6 +73,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var informers = new[] { vmInformer.RunAsync(stop.Token), topologyInformer.RunAsync(stop.Token), nodeInformer.RunAsync(stop.Token) };
+        var liveness = Task.CompletedTask;
         try
         {
             await Task.WhenAll(vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct));
@@ -76,6 +86,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
                 queue.Add(key);
             }
 
+            liveness = WatchNodeLivenessAsync(topologyInformer.Cache, vmInformer.Cache, queue, stop.Token);
             await new ReconcileLoop(Name, queue, reconciler, settings.Workers, settings.Clock, logs.CreateLogger("reconcile")).RunAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -86,7 +97,37 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             synced = false;
             Reconciler = null;
             await stop.CancelAsync();
-            await Task.WhenAll(informers).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll([.. informers, liveness]).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// A lost agent sends no event, so time is watched here: whenever a node's verdict flips (heartbeat went stale, or
+    /// came back) its VMs are queued and the reconciler writes the verdict.
+    /// </summary>
+    private async Task WatchNodeLivenessAsync(ObjectCache<NumaNodeTopology> topologies, ObjectCache<NumaVirtualMachine> vms, WorkQueue queue, CancellationToken ct)
+    {
+        var log = logs.CreateLogger("node-liveness");
+        var monitor = new NodeLivenessMonitor(settings.NodeLostAfter);
+        monitor.Flipped(topologies.List(), settings.Clock.GetUtcNow().UtcDateTime); // every VM was just queued anyway
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(NodeLiveness.CheckInterval(settings.NodeLostAfter), settings.Clock, ct);
+                foreach (var node in monitor.Flipped(topologies.List(), settings.Clock.GetUtcNow().UtcDateTime))
+                {
+                    var placed = vms.ByLabel(ApiGroup.NodeLabel, node);
+                    log.LogWarning("node {Node}: agent heartbeat {Verdict}; re-judging its {Count} VM(s)", node, monitor.IsLost(node) ? "lost" : "back", placed.Count);
+                    foreach (var vm in placed)
+                    {
+                        queue.Add(vm.Key);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
     }
 

@@ -17,15 +17,17 @@ namespace NumaOperator.Controller.Scheduling;
 /// from every VM's status.placement when a term starts (<see cref="Initialize"/>) and kept current: a placement is
 /// recorded in the ledger before it is written, released when the VM is gone or its QEMU is gone on deletion.
 /// Unschedulable VMs wait in a set and are queued again only when capacity changes (a placement released, a node or
-/// topology changed), never in a loop. Level-triggered: every reconcile recomputes the VM's status from caches.
+/// topology changed), never in a loop. Level-triggered: every reconcile recomputes the VM's status from caches, judges
+/// whether the node of a placed VM still has a live agent (<see cref="NodeLiveness"/>) and ends with the GitOps summary
+/// (<see cref="ProgressConditions"/>: observedGeneration, Reconciling, Stalled) the agent computes the same way.
 /// </summary>
 public sealed class SchedulingReconciler : IReconciler, IDisposable
 {
-    public const string ConditionReconciling = "Reconciling";
-    public const string ConditionStalled = "Stalled";
-    public const string ConditionRestartRequired = "RestartRequired";
+    public const string ConditionReconciling = VmConditions.Reconciling;
+    public const string ConditionStalled = VmConditions.Stalled;
+    public const string ConditionRestartRequired = VmConditions.RestartRequired;
     public const string ReasonSpecChanged = "SpecChanged";
-    public const string ReasonPlacementConflict = "PlacementConflict";
+    public const string ReasonPlacementConflict = VmConditions.ReasonPlacementConflict;
     public const string EventFailedScheduling = "FailedScheduling";
 
     /// <summary>Values of the result tag of <see cref="ControllerTelemetry.SchedulingAttempts"/>.</summary>
@@ -41,6 +43,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
     private readonly EventRecorder events;
     private readonly WorkQueue queue;
     private readonly TimeProvider clock;
+    private readonly TimeSpan nodeLostAfter;
     private readonly ILogger log;
     private readonly SemaphoreSlim decisions = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> unschedulable = new(StringComparer.Ordinal);
@@ -55,7 +58,8 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         EventRecorder events,
         WorkQueue queue,
         TimeProvider? clock = null,
-        ILogger? logger = null)
+        ILogger? logger = null,
+        TimeSpan? nodeLostAfter = null)
     {
         this.vms = vms;
         this.topologies = topologies;
@@ -64,6 +68,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         this.events = events;
         this.queue = queue;
         this.clock = clock ?? TimeProvider.System;
+        this.nodeLostAfter = nodeLostAfter ?? SchedulingControllerOptions.DefaultNodeLostAfter;
         log = logger ?? NullLogger.Instance;
     }
 
@@ -170,16 +175,26 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             return null;
         }
 
-        return vm.Metadata.DeletionTimestamp is not null ? Finalize(vm) : Schedule(vm);
+        if (vm.Metadata.DeletionTimestamp is not null)
+        {
+            return Finalize(vm);
+        }
+
+        var plan = Schedule(vm);
+        if (plan.Desired is { } desired)
+        {
+            ProgressConditions.Apply(desired, Now());
+        }
+
+        return plan;
     }
 
     private WritePlan Schedule(NumaVirtualMachine vm)
     {
         var now = Now();
         var desired = ObjectKey.Clone(vm);
-        AddFinalizer(desired.Metadata); // written with the node label, before any agent acts on the VM
+        SchedulingEdits.AddFinalizer(desired.Metadata); // written with the node label, before any agent acts on the VM
         var status = desired.Status ??= new NumaVirtualMachineStatus();
-        var generation = vm.Metadata.Generation;
         var validation = NumaVirtualMachineValidator.Validate(vm);
         VmPlacement? recorded = null;
         if (status.Placement is not null && !string.IsNullOrEmpty(status.NodeName) && !TryReadPlacement(vm, out recorded))
@@ -192,7 +207,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             if (!ledger.Contains(vm.Key) && !ledger.TryPlace(vm.Key, recorded, out var refused))
             {
                 Attempted(ResultConflict);
-                SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
+                SchedulingEdits.SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
                 return new WritePlan(vm, desired, null);
             }
 
@@ -208,29 +223,11 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             }
             else
             {
-                if (drift is not null)
-                {
-                    status.Conditions = Conditions.Set(status.Conditions, ConditionRestartRequired, true, ReasonSpecChanged,
-                        $"the spec changed ({drift}); the VM keeps its placement until it is stopped (spec.running: false) and started again", generation, now);
-                }
-                else
-                {
-                    Conditions.Remove(status.Conditions, ConditionRestartRequired);
-                }
+                SchedulingEdits.KeepPlacement(desired, drift, validation.IsValid ? null : validation.Summary, now);
 
-                desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-                desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
-                // status.observedGeneration is the agent's (set with Ready); only Stalled below sets it here.
-                if (validation.IsValid)
-                {
-                    ClearStalled(desired);
-                }
-                else
-                {
-                    SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
-                }
-
-                return new WritePlan(vm, desired, null);
+                // Judged on the untruncated clock, as the liveness watch that queued this VM judged it.
+                var lost = NodeLiveness.LostMessage(status.NodeName!, topologies.Get(status.NodeName!), clock.GetUtcNow().UtcDateTime, nodeLostAfter);
+                return new WritePlan(vm, desired, NodeLiveness.Apply(desired, lost, now));
             }
         }
 
@@ -240,8 +237,8 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
             unschedulable.TryRemove(vm.Key, out _);
             Attempted(ResultInvalid);
             SchedulingStatus.ApplyInvalidSpec(desired, validation.Errors, now);
-            SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
-            return new WritePlan(vm, desired, ("InvalidSpec", validation.Summary));
+            SchedulingEdits.SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
+            return new WritePlan(vm, desired, SchedulingEdits.Warning("InvalidSpec", validation.Summary));
         }
 
         // A placement decided earlier whose write failed is written again, unless the spec moved on since.
@@ -265,18 +262,15 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
                     Attempted(ResultUnschedulable);
                     unschedulable[vm.Key] = 0;
                     SchedulingStatus.ApplyUnschedulable(desired, notSchedulable.Summary, now);
-                    desired.Status!.Conditions = Conditions.Set(desired.Status.Conditions, ConditionReconciling, true,
-                        SchedulingStatus.ReasonUnschedulable, "waiting for capacity: " + notSchedulable.Summary, generation, now);
-                    Conditions.Remove(desired.Status.Conditions, ConditionStalled);
-                    return new WritePlan(vm, desired, (EventFailedScheduling, notSchedulable.Summary));
+                    SchedulingEdits.ClearStalled(desired); // Reconciling=True "waiting for capacity" follows from Scheduled=False
+                    return new WritePlan(vm, desired, SchedulingEdits.Warning(EventFailedScheduling, notSchedulable.Summary));
             }
         }
 
         unschedulable.TryRemove(vm.Key, out _);
         SchedulingStatus.ApplyPlaced(desired, pending!, now);
         Conditions.Remove(desired.Status!.Conditions, ConditionRestartRequired);
-        ClearStalled(desired);
-        Conditions.Remove(desired.Status.Conditions, ConditionReconciling);
+        SchedulingEdits.ClearStalled(desired);
         return new WritePlan(vm, desired, null);
     }
 
@@ -323,9 +317,9 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         if (written is not null)
         {
             vms.Upsert(written, out _);
-            if (plan.Warning is { } w)
+            if (plan.Event is { } e)
             {
-                await events.WarningAsync(plan.Current, w.Reason, w.Message, ct);
+                await events.RecordAsync(plan.Current, e.Type, e.Reason, e.Message, ct);
             }
         }
 
@@ -336,34 +330,8 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         }
     }
 
-    /// <summary>What one decision writes: the desired VM, or (Desired null) the removal of the finalizer.</summary>
-    private sealed record WritePlan(NumaVirtualMachine Current, NumaVirtualMachine? Desired, (string Reason, string Message)? Warning);
-
-    private static void AddFinalizer(V1ObjectMeta metadata)
-    {
-        metadata.Finalizers ??= [];
-        if (!metadata.Finalizers.Contains(ApiGroup.Finalizer))
-        {
-            metadata.Finalizers.Add(ApiGroup.Finalizer);
-        }
-    }
-
-    private static void SetStalled(NumaVirtualMachine vm, string reason, string message, DateTime now)
-    {
-        var status = vm.Status ??= new NumaVirtualMachineStatus();
-        status.ObservedGeneration = vm.Metadata.Generation;
-        status.Conditions = Conditions.Set(status.Conditions, ConditionStalled, true, reason, message, vm.Metadata.Generation, now);
-        Conditions.Remove(status.Conditions, ConditionReconciling);
-    }
-
-    /// <summary>Removes Stalled when this controller set it (the agent may set its own Stalled reasons).</summary>
-    private static void ClearStalled(NumaVirtualMachine vm)
-    {
-        if (Conditions.Find(vm.Status?.Conditions, ConditionStalled)?.Reason is SchedulingStatus.ReasonInvalidSpec or ReasonPlacementConflict)
-        {
-            Conditions.Remove(vm.Status!.Conditions, ConditionStalled);
-        }
-    }
+    /// <summary>What one decision writes: the desired VM, or (Desired null) the removal of the finalizer; the Event recorded once the status is written.</summary>
+    private sealed record WritePlan(NumaVirtualMachine Current, NumaVirtualMachine? Desired, (string Type, string Reason, string Message)? Event);
 
     public void Dispose() => decisions.Dispose();
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Cli.Hosting;
+using NumaOperator.Cli.Standalone;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
@@ -16,6 +17,8 @@ public sealed class ControllerCommand : ICliCommand
 {
     public int Order => 10;
 
+    public static readonly TimeSpan MinimumNodeLostAfter = TimeSpan.FromSeconds(45);
+
     public Command Build()
     {
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig file; default: in-cluster service account, then $KUBECONFIG or ~/.kube/config" };
@@ -25,6 +28,7 @@ public sealed class ControllerCommand : ICliCommand
         var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
         var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
         var workers = new Option<int>("--workers") { Description = "Reconcile workers, 1 to 64 (default 4)", DefaultValueFactory = _ => 4 };
+        var nodeLostAfter = new Option<string>("--node-lost-after") { Description = "A node whose agent has not renewed its heartbeat (every 30s) for this long is lost: its VMs get Ready=Unknown reason NodeLost and Stalled=True until it returns; 45s to 24h (default 90s)", DefaultValueFactory = _ => "90s" };
         var command = new Command("controller", "Run the scheduling controller: place NumaVirtualMachines on nodes and host NUMA nodes, never double-booked.");
         command.Options.Add(kubeconfig);
         command.Options.Add(leaderElect);
@@ -32,6 +36,7 @@ public sealed class ControllerCommand : ICliCommand
         command.Options.Add(health);
         command.Options.Add(metrics);
         command.Options.Add(workers);
+        command.Options.Add(nodeLostAfter);
         command.SetAction(async (parseResult, ct) =>
         {
             var workerCount = parseResult.GetValue(workers);
@@ -40,6 +45,8 @@ public sealed class ControllerCommand : ICliCommand
                 throw new BadInputException($"--workers: {workerCount} is out of range; allowed 1 to 64");
             }
 
+            // At least 1.5 heartbeats, so one late renewal does not mark a healthy node lost.
+            var lostAfter = DurationOption.Parse("--node-lost-after", parseResult.GetValue(nodeLostAfter)!, MinimumNodeLostAfter, TimeSpan.FromHours(24));
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
@@ -52,7 +59,7 @@ public sealed class ControllerCommand : ICliCommand
                 LeaderElection = parseResult.GetValue(leaderElect)
                     ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}")
                     : null,
-                Scheduling = new() { Workers = workerCount },
+                Scheduling = new() { Workers = workerCount, NodeLostAfter = lostAfter },
             };
             await new ControllerHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;

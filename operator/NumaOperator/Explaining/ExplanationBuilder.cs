@@ -112,8 +112,8 @@ public static class ExplanationBuilder
 
         if (observed is null)
         {
-            // Only Ready (agent) and Stalled (controller) set observedGeneration: a VM on its way has none yet.
-            return $"status.observedGeneration is not set yet (it is written with Ready or Stalled){staleText}";
+            // Every status write of the controller and the agent sets it: a VM without one has not been seen yet.
+            return $"status.observedGeneration is not set yet (the controller has not written this VM's status){staleText}";
         }
 
         return stale.Count == 0 ? null : staleText[2..];
@@ -202,7 +202,8 @@ public static class ExplanationBuilder
             return "not scheduled: " + (scheduling.Summary ?? scheduling.RecordedMessage ?? "no decision yet");
         }
 
-        if (stalled?.Status == "True")
+        // Stalled NotAligned follows from NumaAligned=False, whose verdict below names the numbers.
+        if (stalled?.Status == "True" && stalled.Reason != VmConditions.ReasonNotAligned)
         {
             return $"stalled ({stalled.Reason}): {stalled.Message}";
         }

@@ -25,13 +25,15 @@ public class SchedulingStatusTests
         SchedulingStatus.ApplyPlaced(vm, Placement, T1);
 
         Assert.Equal(("w7", "Scheduled"), (vm.Status!.NodeName, vm.Status.Phase));
-        Assert.Null(vm.Status.ObservedGeneration); // only whoever sets Ready may claim the generation is reconciled (kstatus)
+        Assert.Equal(4, vm.Status.ObservedGeneration); // with Reconciling=True below, so kstatus reads InProgress, not Current
         Assert.Equal("w7", vm.Metadata.Labels[ApiGroup.NodeLabel]);
         var guest = Assert.Single(vm.Status.Placement!.GuestNodes);
         Assert.Equal(("2Mi", 1, "0-3", "8-11", "30Gi"), (vm.Status.Placement.PageSize, guest.HostNode, guest.Vcpus, guest.HostCpus, guest.Memory));
-        var condition = Assert.Single(vm.Status.Conditions!);
+        Assert.Equal(["Scheduled", "Reconciling"], vm.Status.Conditions!.Select(c => c.Type));
+        var condition = vm.Status.Conditions![0];
         Assert.Equal(("Scheduled", "True", "Scheduled", 4L, T1), (condition.Type, condition.Status, condition.Reason, condition.ObservedGeneration, condition.LastTransitionTime));
         Assert.Equal("placed on w7: guest node 0 on host NUMA node 1 with CPUs 8-11, 15360 × 2Mi pages", condition.Message);
+        Assert.Equal(("True", ProgressConditions.ReasonWaitingForAgent), (vm.Status.Conditions[1].Status, vm.Status.Conditions[1].Reason));
     }
 
     [Fact]
@@ -47,9 +49,11 @@ public class SchedulingStatusTests
         Assert.Null(vm.Status.Placement);
         Assert.Equal("Pending", vm.Status.Phase);
         Assert.False(vm.Metadata.Labels.ContainsKey(ApiGroup.NodeLabel));
-        var condition = Assert.Single(vm.Status.Conditions!);
+        var condition = ConditionList.Find(vm.Status.Conditions, "Scheduled")!;
         Assert.Equal(("False", "Unschedulable", "0/2 nodes fit: 2 did not match nodeSelector"), (condition.Status, condition.Reason, condition.Message));
         Assert.Equal(T1, condition.LastTransitionTime);
+        var reconciling = ConditionList.Find(vm.Status.Conditions, "Reconciling")!;
+        Assert.Equal(("True", "Unschedulable", "waiting for capacity: 0/2 nodes fit: 2 did not match nodeSelector"), (reconciling.Status, reconciling.Reason, reconciling.Message));
     }
 
     [Fact]
@@ -59,8 +63,10 @@ public class SchedulingStatusTests
 
         SchedulingStatus.ApplyInvalidSpec(vm, [FieldError.Invalid("spec.cpu.cores", 0, "must be between 1 and 1024"), FieldError.Required("spec.memory.size", "guest RAM")], T2);
 
-        var condition = Assert.Single(vm.Status!.Conditions!);
+        var condition = ConditionList.Find(vm.Status!.Conditions, "Scheduled")!;
         Assert.Equal(("False", "InvalidSpec", T2), (condition.Status, condition.Reason, condition.LastTransitionTime));
+        Assert.Equal(("True", "InvalidSpec"), (ConditionList.Find(vm.Status.Conditions, "Stalled")!.Status, ConditionList.Find(vm.Status.Conditions, "Stalled")!.Reason));
+        Assert.Null(ConditionList.Find(vm.Status.Conditions, "Reconciling"));
         Assert.Equal("invalid spec: spec.cpu.cores: Invalid value: 0: must be between 1 and 1024; spec.memory.size: Required value: guest RAM", condition.Message);
     }
 }

@@ -1,0 +1,73 @@
+using k8s.Models;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+
+namespace NumaOperator.Controller.Scheduling;
+
+/// <summary>The scheduling reconciler's own edits of a desired VM: finalizer, its Stalled reasons, a kept placement, Events. Pure.</summary>
+internal static class SchedulingEdits
+{
+    public static (string Type, string Reason, string Message) Warning(string reason, string message) => ("Warning", reason, message);
+
+    public static void AddFinalizer(V1ObjectMeta metadata)
+    {
+        metadata.Finalizers ??= [];
+        if (!metadata.Finalizers.Contains(ApiGroup.Finalizer))
+        {
+            metadata.Finalizers.Add(ApiGroup.Finalizer);
+        }
+    }
+
+    /// <summary>A Stalled reason only the controller records (<see cref="VmConditions.ControllerStalledReasons"/>); the summary keeps it.</summary>
+    public static void SetStalled(NumaVirtualMachine vm, string reason, string message, DateTime now)
+    {
+        var status = vm.Status ??= new NumaVirtualMachineStatus();
+        status.Conditions = Conditions.Set(status.Conditions, VmConditions.Stalled, true, reason, message, vm.Metadata.Generation, now);
+    }
+
+    /// <summary>Removes Stalled when this controller set it; the summary derives any other Stalled afresh.</summary>
+    public static void ClearStalled(NumaVirtualMachine vm)
+    {
+        if (VmConditions.ControllerStalledReasons.Contains(Conditions.Find(vm.Status?.Conditions, VmConditions.Stalled)?.Reason ?? string.Empty))
+        {
+            Conditions.Remove(vm.Status!.Conditions, VmConditions.Stalled);
+        }
+    }
+
+    /// <summary>
+    /// A placed VM keeps its placement: RestartRequired says whether the spec drifted from it, Scheduled is re-stamped
+    /// for the current generation (its transition time stays), the node label is written, and Stalled InvalidSpec
+    /// follows <paramref name="invalidSpec"/> (the validation summary, or null when the spec is valid).
+    /// </summary>
+    public static void KeepPlacement(NumaVirtualMachine desired, string? drift, string? invalidSpec, DateTime now)
+    {
+        var status = desired.Status!;
+        var generation = desired.Metadata.Generation;
+        if (drift is not null)
+        {
+            status.Conditions = Conditions.Set(status.Conditions, VmConditions.RestartRequired, true, SchedulingReconciler.ReasonSpecChanged,
+                $"the spec changed ({drift}); the VM keeps its placement until it is stopped (spec.running: false) and started again", generation, now);
+        }
+        else
+        {
+            Conditions.Remove(status.Conditions, VmConditions.RestartRequired);
+        }
+
+        if (Conditions.Find(status.Conditions, SchedulingStatus.ConditionType) is { Status: VmConditions.True } scheduled)
+        {
+            status.Conditions = Conditions.Set(status.Conditions, SchedulingStatus.ConditionType, true, scheduled.Reason ?? SchedulingStatus.ReasonScheduled, scheduled.Message ?? string.Empty, generation, now);
+        }
+
+        desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
+        if (invalidSpec is null)
+        {
+            ClearStalled(desired);
+        }
+        else
+        {
+            SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, invalidSpec, now);
+        }
+    }
+}
