@@ -49,6 +49,7 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
         Spec = new NumaVirtualMachineSpec
         {
             Running = true,
+            Accelerator = "Emulation", // the same status on machines with and without KVM: the corpus must not depend on the host
             Cpu = new CpuSpec { Cores = 1 },
             Memory = new MemorySpec { Size = size, Hugepages = new HugepagesSpec { PageSize = pageSize } },
             Numa = new NumaSpec { Nodes = "0" },
