@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Cli.Placing;
+using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -40,19 +41,31 @@ public sealed class PlaceCommand : ICliCommand
             DefaultValueFactory = _ => "table",
         };
         output.AcceptOnlyFromAmong([.. Formats]);
+        var packing = new Option<string>("--packing")
+        {
+            Description = $"How VMs are spread over the nodes that fit them, as the controller's --packing: pack (default: the most allocated node first, as kube-scheduler's MostAllocated), spread (the least allocated first, LeastAllocated) or numa-best-fit (the tightest host NUMA node anywhere)",
+            DefaultValueFactory = _ => PackingPolicies.NameOf(PackingPolicies.Default),
+        };
+        packing.AcceptOnlyFromAmong([.. PackingPolicies.Names]);
         var command = new Command("place", HelpText);
         command.Arguments.Add(files);
         command.Options.Add(output);
+        command.Options.Add(packing);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var paths = parseResult.GetValue(files) ?? [];
             var format = parseResult.GetValue(output) ?? "table";
+            var policy = PackingPolicies.TryParse(parseResult.GetValue(packing), out var named)
+                ? named
+                : throw new BadInputException($"--packing: supported values: {string.Join(", ", PackingPolicies.Names)}");
             IReadOnlyList<PlannedVm> plan;
+            int nodeCount;
             try
             {
                 var input = ManifestReader.ReadFiles(paths);
                 var now = DateTime.UtcNow;
-                plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc));
+                nodeCount = input.Topologies.Count;
+                plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc), policy);
             }
             catch (ManifestException e)
             {
@@ -70,7 +83,7 @@ public sealed class PlaceCommand : ICliCommand
             await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
             if (format == "table")
             {
-                PlanTable.Write(plan, stdout);
+                PlanTable.Write(plan, nodeCount, stdout);
             }
             else
             {

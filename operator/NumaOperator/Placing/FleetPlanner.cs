@@ -31,13 +31,16 @@ public sealed record PlannedVm(NumaVirtualMachine Vm, PlanResult Result, string 
 
 /// <summary>
 /// The offline scheduler behind <c>numa-operator place</c>: rebuilds the ledger from the VMs that already carry a
-/// placement, then places the others in input order, writing each VM's status with <see cref="SchedulingStatus"/>
+/// placement, then places the others in input order with the given packing policy (the controller's, by default), writing each VM's status with <see cref="SchedulingStatus"/>
 /// exactly as the controller does. No I/O; the time is a parameter.
 /// </summary>
 public static class FleetPlanner
 {
     /// <exception cref="ManifestException">The objects contradict each other or hold malformed facts; the message names the file and field.</exception>
-    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now)
+    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now) => Plan(input, now, PackingPolicies.Default);
+
+    /// <exception cref="ManifestException">The objects contradict each other or hold malformed facts; the message names the file and field.</exception>
+    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now, PackingPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(input);
         var snapshot = new ClusterSnapshot(ClusterNodes(input));
@@ -82,7 +85,7 @@ public static class FleetPlanner
                 continue;
             }
 
-            switch (PlacementEngine.Decide(ledger, request))
+            switch (PlacementEngine.Decide(ledger, request, policy))
             {
                 case PlacementDecision.Placed placed:
                     ledger.Place(request.Key, placed.Placement);
