@@ -60,6 +60,39 @@ public static partial class PlacementEngine
         return new PlacementDecision.NotSchedulable(rejections, UnschedulableSummary.Format(snapshot.Nodes.Length, rejections));
     }
 
+    /// <summary>
+    /// The placement of <paramref name="request"/> on exactly the host NUMA nodes <paramref name="hostNodeIds"/> of
+    /// <paramref name="nodeName"/> (one per guest node), with the same feasibility rules and CPU choice as
+    /// <see cref="Decide(PlacementLedger, VmRequest, PackingPolicy)"/>; null when they cannot take it. For plans made
+    /// elsewhere (the offline optimizer) that must still be placements this engine would accept.
+    /// </summary>
+    public static VmPlacement? DecideAt(PlacementLedger ledger, VmRequest request, string nodeName, IReadOnlyCollection<int> hostNodeIds)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(hostNodeIds);
+        var index = ledger.Snapshot.IndexOf(nodeName);
+        var demand = new Demand(ledger.Snapshot, request, PackingPolicies.Default);
+        if (index < 0 || demand.Slot < 0 || demand.PagesPerGuestNode <= 0 || hostNodeIds.Count != demand.GuestNodes)
+        {
+            return null;
+        }
+
+        var node = ledger.Snapshot.Nodes[index];
+        if (Evaluate(ledger, demand, node, out var anywhere) is not null)
+        {
+            return null;
+        }
+
+        var chosen = hostNodeIds.Select(node.LocalIndexOf).Distinct().ToArray();
+        if (chosen.Length != demand.GuestNodes || chosen.Any(j => j < 0 || anywhere!.Fit[j] == 0) || chosen.Count(j => anywhere!.Fit[j] == 2) < demand.BigGuestNodes)
+        {
+            return null;
+        }
+
+        return Build(ledger, demand, anywhere! with { Chosen = chosen });
+    }
+
     /// <summary>Null when the node fits (then <paramref name="choice"/> holds its best host NUMA nodes), else the reason it does not.</summary>
     private static string? Evaluate(PlacementLedger ledger, Demand demand, SnapshotNode node, out NodeChoice? choice)
     {

@@ -5,6 +5,7 @@ using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -25,6 +26,11 @@ public sealed class ControllerCommand : ICliCommand
         var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
         var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
         var workers = new Option<int>("--workers") { Description = "Reconcile workers, 1 to 64 (default 4)", DefaultValueFactory = _ => 4 };
+        var packing = new Option<string>("--packing")
+        {
+            Description = "How VMs are spread over the nodes that fit: consolidate (default: nodes in use before idle ones, the least allocated of them), pack (MostAllocated), spread (LeastAllocated) or numa-best-fit; docs/architecture.md",
+            DefaultValueFactory = _ => PackingPolicies.NameOf(PackingPolicies.Default),
+        };
         var command = new Command("controller", "Run the scheduling controller: place NumaVirtualMachines on nodes and host NUMA nodes, never double-booked.");
         command.Options.Add(kubeconfig);
         command.Options.Add(leaderElect);
@@ -32,12 +38,19 @@ public sealed class ControllerCommand : ICliCommand
         command.Options.Add(health);
         command.Options.Add(metrics);
         command.Options.Add(workers);
+        command.Options.Add(packing);
         command.SetAction(async (parseResult, ct) =>
         {
             var workerCount = parseResult.GetValue(workers);
             if (workerCount is < 1 or > 64)
             {
                 throw new BadInputException($"--workers: {workerCount} is out of range; allowed 1 to 64");
+            }
+
+            var packingName = parseResult.GetValue(packing);
+            if (!PackingPolicies.TryParse(packingName, out var packingPolicy))
+            {
+                throw new BadInputException($"--packing: unsupported value \"{packingName}\"; supported values: {string.Join(", ", PackingPolicies.Names)}");
             }
 
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
@@ -52,7 +65,7 @@ public sealed class ControllerCommand : ICliCommand
                 LeaderElection = parseResult.GetValue(leaderElect)
                     ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}")
                     : null,
-                Scheduling = new() { Workers = workerCount },
+                Scheduling = new() { Workers = workerCount, Packing = packingPolicy },
             };
             await new ControllerHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;
