@@ -36,13 +36,19 @@ public sealed class SchedulingBenchmark
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"numaop-bench-{Guid.NewGuid():N}.kubeconfig");
         fixture.Server.WriteKubeconfig(kubeconfig);
         var workers = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_WORKERS") is { Length: > 0 } w ? w : "4";
-        // NUMAOP_CONTROLLER_BENCH_CLI: another build of numa-operator.dll (e.g. a ReadyToRun publish) to measure.
+        // NUMAOP_CONTROLLER_BENCH_CLI: another build to measure: a numa-operator.dll (run with dotnet) or a published
+        // executable (tests/tools/publish.sh); NUMAOP_CONTROLLER_BENCH_ENV="K=V;K=V": environment of the controller only.
         var cli = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_CLI") is { Length: > 0 } other ? other : RepoPaths.CliDll;
-        using var controller = Process.Start(new ProcessStartInfo("dotnet", [cli, "controller", "--kubeconfig", kubeconfig, "--workers", workers])
+        var start = cli.EndsWith(".dll", StringComparison.Ordinal)
+            ? new ProcessStartInfo("dotnet", [cli, "controller", "--kubeconfig", kubeconfig, "--workers", workers])
+            : new ProcessStartInfo(cli, ["controller", "--kubeconfig", kubeconfig, "--workers", workers]);
+        (start.RedirectStandardOutput, start.RedirectStandardError) = (true, true);
+        foreach (var setting in (Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+            start.Environment[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
+        }
+
+        using var controller = Process.Start(start)!;
         controller.OutputDataReceived += (_, _) => { };
         controller.ErrorDataReceived += (_, _) => { };
         controller.BeginOutputReadLine();

@@ -60,7 +60,15 @@ public sealed class ClusterSnapshot
         }
 
         LeastNodeUsableCpus = nodeInfos.Select(n => n.UsableCpuCount).Where(c => c > 0).DefaultIfEmpty(1).Min();
+        MostNodeCapacityPages = [.. Enumerable.Range(0, SlotPageBytes.Length).Select(s => nodeInfos.Select(n => n.CapacityPages[s]).DefaultIfEmpty(1).Max())];
+        MostNodeUsableCpus = nodeInfos.Select(n => n.UsableCpuCount).DefaultIfEmpty(1).Max();
     }
+
+    /// <summary>Per page-size slot, the largest page capacity of a whole node: bounds how little one VM can move a node's allocation.</summary>
+    internal long[] MostNodeCapacityPages { get; }
+
+    /// <summary>The most usable CPUs of a node.</summary>
+    internal int MostNodeUsableCpus { get; }
 
     /// <summary>Per page-size slot, the smallest non-zero page capacity of a whole node (1 when none): bounds how much one VM can move a node's allocation.</summary>
     internal long[] LeastNodeCapacityPages { get; }

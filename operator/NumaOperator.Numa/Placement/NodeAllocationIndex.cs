@@ -77,6 +77,10 @@ internal sealed class NodeAllocationIndex
     public bool IsIdle(int node) => _vms[node] == 0;
 
     /// <summary>Records (<paramref name="sign"/> +1) or releases (-1) one placement.</summary>
+    /// <summary>The least one VM of <paramref name="pages"/> pages and <paramref name="cpus"/> pinned CPUs lowers any node's free share.</summary>
+    public double LeastShareTaken(int slot, long pages, int cpus) =>
+        ((double)pages / Math.Max(1, _snapshot.MostNodeCapacityPages[slot])) + ((double)cpus / Math.Max(1, _snapshot.MostNodeUsableCpus));
+
     public void Apply(int node, int slot, long pages, int pinnedCpus, int sign)
     {
         _vms[node] += sign;

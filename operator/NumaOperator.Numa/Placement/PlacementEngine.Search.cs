@@ -27,6 +27,7 @@ public static partial class PlacementEngine
         var pages = demand.PagesPerGuestNode * demand.GuestNodes;
         var cpus = demand.PinnedCpus;
         var mostTaken = allocation.MostShareTaken(demand.Slot, pages, cpus);
+        var leastTaken = allocation.LeastShareTaken(demand.Slot, pages, cpus);
         NodeChoice? best = null;
         if (pack)
         {
@@ -49,13 +50,13 @@ public static partial class PlacementEngine
         for (var end = index.Count - 1; end >= 0;)
         {
             var quantized = index[end] >> NodeAllocationIndex.NodeBits;
-            if (best is not null && (quantized + 1) * NodeAllocationIndex.Quantum <= best.Share)
+            if (RunExhausted(quantized, leastTaken, best))
             {
-                break; // every node from here on has a share below that even before placing
+                break; // runs further down hold lower shares still
             }
 
             var start = index.LowerBound(quantized << NodeAllocationIndex.NodeBits);
-            for (var p = start; p <= end; p++)
+            for (var p = start; p <= end && !RunExhausted(quantized, leastTaken, best); p++)
             {
                 Consider(ledger, demand, (int)(index[p] & NodeAllocationIndex.NodeMask), pages, cpus, pack, ref best);
             }
@@ -76,18 +77,19 @@ public static partial class PlacementEngine
         var index = allocation.IndexOf(demand.Slot);
         var pages = demand.PagesPerGuestNode * demand.GuestNodes;
         var cpus = demand.PinnedCpus;
+        var leastTaken = allocation.LeastShareTaken(demand.Slot, pages, cpus);
         NodeChoice? best = null;
         var idleRun = index.LowerBound(NodeAllocationIndex.IdleKey);
         for (var end = index.Count - 1; end >= 0;)
         {
             var quantized = index[end] >> NodeAllocationIndex.NodeBits;
-            if (best is not null && (quantized + 1) * NodeAllocationIndex.Quantum <= best.Share)
+            if (RunExhausted(quantized, leastTaken, best))
             {
                 break;
             }
 
             var start = index.LowerBound(quantized << NodeAllocationIndex.NodeBits);
-            for (var p = start; p <= end; p++)
+            for (var p = start; p <= end && !RunExhausted(quantized, leastTaken, best); p++)
             {
                 var node = (int)(index[p] & NodeAllocationIndex.NodeMask);
                 if (!allocation.IsIdle(node))
@@ -109,7 +111,7 @@ public static partial class PlacementEngine
                 Consider(ledger, demand, node, pages, cpus, pack: false, ref idle);
                 if (idle is not null)
                 {
-                    for (p++; p < index.Count; p++)
+                    for (p++; p < index.Count && !RunExhausted(NodeAllocationIndex.IdleKey >> NodeAllocationIndex.NodeBits, leastTaken, idle); p++)
                     {
                         var other = (int)(index[p] & NodeAllocationIndex.NodeMask);
                         if (allocation.IsIdle(other))
@@ -125,6 +127,14 @@ public static partial class PlacementEngine
 
         return best;
     }
+
+    /// <summary>
+    /// True when no node left in the run of indexed share <paramref name="quantized"/> can beat <paramref name="best"/>
+    /// (Spread's rule): each had less than (quantized + 1) quanta, and at most 2 (idle), before placing, and loses at
+    /// least leastTaken; a tie goes to the node met first.
+    /// </summary>
+    private static bool RunExhausted(long quantized, double leastTaken, NodeChoice? best) =>
+        best is not null && Math.Min((quantized + 1) * NodeAllocationIndex.Quantum, 2.0) - leastTaken <= best.Share;
 
     /// <summary>Evaluates a node only when its share after placing could beat the best so far (the share needs no feasibility check).</summary>
     private static void Consider(PlacementLedger ledger, Demand demand, int node, long pages, int cpus, bool pack, ref NodeChoice? best)
