@@ -97,25 +97,7 @@ internal sealed class NodeAllocationIndex
             var wanted = info.CapacityPages[s] > 0 && FreeCpus(node) > 0
                 ? ((long)Math.Floor(FreeShareAfter(node, s, 0, 0) / Quantum) << NodeBits) | (long)node
                 : -1L;
-            var current = _indexedKey[s][node];
-            if (wanted == current)
-            {
-                continue;
-            }
-
-            if (current >= 0 && wanted >= 0)
-            {
-                _index[s].Move(current, wanted);
-            }
-            else if (current >= 0)
-            {
-                _index[s].Remove(current);
-            }
-            else
-            {
-                _index[s].Insert(wanted);
-            }
-
+            _index[s].Replace(_indexedKey[s][node], wanted);
             _indexedKey[s][node] = wanted;
         }
     }

@@ -312,25 +312,7 @@ public sealed class PlacementLedger
         for (var s = 0; s < _index.Length; s++)
         {
             var wanted = capacities[s] > 0 && _freeCpus[rank] > 0 ? (FreePagesAt(rank, s) << RankBits) | (long)rank : -1L;
-            var current = _indexedKey[s][rank];
-            if (wanted == current)
-            {
-                continue;
-            }
-
-            if (current >= 0 && wanted >= 0)
-            {
-                _index[s].Move(current, wanted);
-            }
-            else if (current >= 0)
-            {
-                _index[s].Remove(current);
-            }
-            else
-            {
-                _index[s].Insert(wanted);
-            }
-
+            _index[s].Replace(_indexedKey[s][rank], wanted);
             _indexedKey[s][rank] = wanted;
         }
     }
