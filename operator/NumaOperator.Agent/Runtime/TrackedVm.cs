@@ -21,6 +21,13 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
 
     public double? LocalRatio { get; set; }
 
+    /// <summary>
+    /// The resourceVersion at which the VM's status was last seen to say Running with this message (a write made it so
+    /// or found nothing to change). The same object again needs no clone and diff: every liveness tick of every VM did
+    /// both (three JSON round trips) only to find nothing to write (docs/benchmarks.md, "Agent at density").
+    /// </summary>
+    public string? RunningConfirmedAt { get; set; }
+
     public string RunningMessage(string nodeName, string strategy) => Adopted
         ? $"QEMU pid {Vm.Pid} on {nodeName}, adopted from a previous agent"
         : $"QEMU pid {Vm.Pid} on {nodeName}, started ({strategy} launch), vCPUs pinned";
