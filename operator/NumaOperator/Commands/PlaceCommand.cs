@@ -44,7 +44,7 @@ public sealed class PlaceCommand : ICliCommand
         output.AcceptOnlyFromAmong([.. Formats]);
         var packing = new Option<string>("--packing")
         {
-            Description = $"How VMs are spread over the nodes that fit them, as the controller's --packing: pack (default: the most allocated node first, as kube-scheduler's MostAllocated), spread (the least allocated first, LeastAllocated) or numa-best-fit (the tightest host NUMA node anywhere)",
+            Description = "How VMs are spread over the nodes that fit them, as the controller's --packing: consolidate (default: nodes in use before idle ones, the least allocated of them), pack (the most allocated node first, kube-scheduler's MostAllocated), spread (the least allocated first, LeastAllocated) or numa-best-fit (the tightest host NUMA node anywhere)",
             DefaultValueFactory = _ => PackingPolicies.NameOf(PackingPolicies.Default),
         };
         packing.AcceptOnlyFromAmong([.. PackingPolicies.Names]);
