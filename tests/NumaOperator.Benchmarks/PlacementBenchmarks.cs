@@ -19,6 +19,9 @@ public class PlacementBenchmarks
     [Params(10_000)]
     public int Vms { get; set; }
 
+    [Params(PackingPolicy.Consolidate, PackingPolicy.Pack, PackingPolicy.Spread, PackingPolicy.NumaBestFit)]
+    public PackingPolicy Packing { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -33,7 +36,7 @@ public class PlacementBenchmarks
         var placed = 0;
         foreach (var request in _requests)
         {
-            if (PlacementEngine.Decide(ledger, request) is PlacementDecision.Placed p)
+            if (PlacementEngine.Decide(ledger, request, Packing) is PlacementDecision.Placed p)
             {
                 ledger.Place(request.Key, p.Placement);
                 placed++;

@@ -8,12 +8,12 @@ using NumaOperator.Numa.Placement;
 namespace NumaOperator.Benchmarks;
 
 /// <summary>
-/// `placement [--nodes N] [--vms N] [--seed S] [--rounds R]`: places the synthetic fleet R times on a fresh ledger
+/// `placement [--nodes N] [--vms N] [--seed S] [--rounds R] [--packing P]`: places the synthetic fleet R times on a fresh ledger
 /// and prints the fastest and the median round's decisions per second, VMs placed and hugepage bytes placed / offered.
 /// </summary>
 public static class PlacementRun
 {
-    public static int Run(int nodes, int vmCount, int seed, int rounds)
+    public static int Run(int nodes, int vmCount, int seed, int rounds, PackingPolicy policy)
     {
         var snapshot = new ClusterSnapshot(FleetWorkload.Nodes(nodes).Select(n => TopologyConversion.ToClusterNode(n)));
         var requests = FleetWorkload.VirtualMachines(vmCount, seed)
@@ -33,7 +33,7 @@ public static class PlacementRun
             var watch = Stopwatch.StartNew();
             foreach (var request in requests)
             {
-                if (PlacementEngine.Decide(fresh, request) is PlacementDecision.Placed p)
+                if (PlacementEngine.Decide(fresh, request, policy) is PlacementDecision.Placed p)
                 {
                     fresh.Place(request.Key, p.Placement);
                     count++;
@@ -67,11 +67,11 @@ public static class PlacementRun
         var best = times[0];
         var median = times[times.Count / 2];
         var ci = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(ci, $"nodes: {nodes} x {FleetWorkload.NumaNodesPerHost} NUMA nodes, VMs: {vmCount}, seed: {seed}, rounds: {rounds}"));
+        Console.WriteLine(string.Create(ci, $"nodes: {nodes} x {FleetWorkload.NumaNodesPerHost} NUMA nodes, VMs: {vmCount}, seed: {seed}, rounds: {rounds}, packing: {PackingPolicies.NameOf(policy)}"));
         Console.WriteLine(string.Create(ci, $"fastest round: {best.TotalMilliseconds:0.0} ms for {vmCount} decisions = {vmCount / best.TotalSeconds:0} decisions/s"));
         Console.WriteLine(string.Create(ci, $"median round:  {median.TotalMilliseconds:0.0} ms for {vmCount} decisions = {vmCount / median.TotalSeconds:0} decisions/s"));
         Console.WriteLine(string.Create(ci, $"CPU time per round (all threads, less sensitive to a busy machine): fastest {cpuTimes[0].TotalMilliseconds:0.0} ms, median {cpuTimes[cpuTimes.Count / 2].TotalMilliseconds:0.0} ms"));
-        Console.WriteLine(string.Create(ci, $"VMs placed: {placed}/{vmCount}"));
+        Console.WriteLine(string.Create(ci, $"VMs placed: {placed}/{vmCount} on {ledger!.Placements.Select(p => p.Value.NodeName).Distinct().Count()} nodes"));
         Console.WriteLine(string.Create(ci, $"hugepage bytes placed / offered: {used / (double)(1L << 40):0.00} TiB / {offered / (double)(1L << 40):0.00} TiB ({100.0 * used / offered:0.0}%)"));
         return 0;
     }

@@ -92,6 +92,25 @@ public sealed class PlaceCommandTests : IDisposable
     }
 
     [Fact]
+    public void Optimize_prints_the_plan_with_its_proven_bound_and_keeps_the_output_machine_readable()
+    {
+        var table = Cli("place", FleetWithout("giant", "broken"), "--optimize", "--time-limit", "20");
+        var json = Cli("place", FleetWithout("giant", "broken"), "--optimize", "--time-limit", "20", "-o", "json", "--packing", "spread");
+        var badLimit = Cli("place", Fleet, "--optimize", "--time-limit", "0");
+        var badPolicy = Cli("place", Fleet, "--packing", "MostAllocated");
+
+        Assert.Equal(0, table.ExitCode);
+        Assert.Matches(@"optimized plan: every VM placed using \d+ idle nodes; no plan uses fewer than \d+ \(gap 0\.00 %\)", table.Stdout);
+        Assert.Equal(0, json.ExitCode);
+        Assert.All(ReadBack(json.Stdout, "json").VirtualMachines, v => Assert.NotNull(v.Resource.Status?.Placement));
+        Assert.StartsWith("optimized plan: ", json.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, badLimit.ExitCode);
+        Assert.Contains("--time-limit: 0 is out of range; allowed 1 to 3600 seconds", badLimit.Stderr, StringComparison.Ordinal);
+        Assert.Equal(2, badPolicy.ExitCode);
+        Assert.Contains("MostAllocated", badPolicy.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Exit_code_says_all_placed_0_some_not_placed_1_or_invalid_spec_2()
     {
         var allFit = Cli("place", FleetWithout("giant", "broken"), "-o", "json");

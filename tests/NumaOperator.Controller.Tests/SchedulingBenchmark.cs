@@ -36,17 +36,32 @@ public sealed class SchedulingBenchmark
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"numaop-bench-{Guid.NewGuid():N}.kubeconfig");
         fixture.Server.WriteKubeconfig(kubeconfig);
         var workers = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_WORKERS") is { Length: > 0 } w ? w : "4";
-        // NUMAOP_CONTROLLER_BENCH_CLI: another build of numa-operator.dll (e.g. a ReadyToRun publish) to measure.
+        // NUMAOP_CONTROLLER_BENCH_CLI: another build to measure: a numa-operator.dll (run with dotnet) or a published
+        // executable (tests/tools/publish.sh); NUMAOP_CONTROLLER_BENCH_ENV="K=V;K=V": environment of the controller only.
         var cli = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_CLI") is { Length: > 0 } other ? other : RepoPaths.CliDll;
-        using var controller = Process.Start(new ProcessStartInfo("dotnet", [cli, "controller", "--kubeconfig", kubeconfig, "--workers", workers])
+        Process StartController()
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        controller.OutputDataReceived += (_, _) => { };
-        controller.ErrorDataReceived += (_, _) => { };
-        controller.BeginOutputReadLine();
-        controller.BeginErrorReadLine();
+            var start = cli.EndsWith(".dll", StringComparison.Ordinal)
+                ? new ProcessStartInfo("dotnet", [cli, "controller", "--kubeconfig", kubeconfig, "--workers", workers])
+                : new ProcessStartInfo(cli, ["controller", "--kubeconfig", kubeconfig, "--workers", workers]);
+            (start.RedirectStandardOutput, start.RedirectStandardError) = (true, true);
+            foreach (var setting in (Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_ENV") ?? string.Empty).Split(';', StringSplitOptions.RemoveEmptyEntries))
+            {
+                start.Environment[setting[..setting.IndexOf('=', StringComparison.Ordinal)]] = setting[(setting.IndexOf('=', StringComparison.Ordinal) + 1)..];
+            }
+
+            var started = Process.Start(start)!;
+            started.OutputDataReceived += (_, _) => { };
+            started.ErrorDataReceived += (_, _) => { };
+            started.BeginOutputReadLine();
+            started.BeginErrorReadLine();
+            return started;
+        }
+
+        // NUMAOP_CONTROLLER_BENCH_COLD_CONTROLLER=1: after the warm-up, a fresh controller process replaces the one that
+        // ran it, so a cold controller meets a warm API server, as a (re)started controller meets kube-apiserver.
+        var coldController = Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_COLD_CONTROLLER") == "1";
+        var controller = StartController();
         var peakRss = 0L;
         try
         {
@@ -82,6 +97,14 @@ public sealed class SchedulingBenchmark
                 Assert.Equal(warmup, warmed.Count);
                 // Let the JIT's background tier-up of what the warm-up ran finish.
                 await Task.Delay(TimeSpan.FromSeconds(double.TryParse(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_SETTLE"), CultureInfo.InvariantCulture, out var settle) ? settle : 3));
+                if (coldController)
+                {
+                    controller.Kill(entireProcessTree: true);
+                    await controller.WaitForExitAsync();
+                    controller.Dispose();
+                    controller = StartController();
+                    await Task.Delay(2000); // as at the first start: start-up is not part of the measurement
+                }
             }
 
             var (controllerCpu, testCpu) = (CpuSeconds(controller.Id), CpuSeconds(Environment.ProcessId));
@@ -117,7 +140,8 @@ public sealed class SchedulingBenchmark
             await watching.ContinueWith(_ => { }, TaskScheduler.Default);
             var latencies = scheduled.Select(s => Stopwatch.GetElapsedTime(created[s.Key], s.Value).TotalMilliseconds).Order().ToArray();
             var cpu = $"CPU during the run: controller {CpuSeconds(controller.Id) - controllerCpu:F1} s, test process (API server, creates, watch) {CpuSeconds(Environment.ProcessId) - testCpu:F1} s";
-            var arrival = (rate > 0 ? $"paced at {rate:F0} VMs/s" : "burst of 16 concurrent creates") + (warmup > 0 ? $", after a warm-up of {warmup} VMs" : ", cold");
+            var arrival = (rate > 0 ? $"paced at {rate:F0} VMs/s" : "burst of 16 concurrent creates")
+                + (warmup == 0 ? ", cold" : coldController ? $", cold controller, API server warmed by {warmup} VMs" : $", after a warm-up of {warmup} VMs");
             var report = $"{vmCount} VMs onto {nodeCount} nodes, {arrival}, {workers} workers: creates done after {createsDone.TotalSeconds:F2} s, all Scheduled after {total.TotalSeconds:F2} s, {vmCount / total.TotalSeconds:F0} VMs/s, " +
                 $"create→Scheduled p50 {latencies[latencies.Length / 2]:F0} ms p99 {latencies[(int)(latencies.Length * 0.99)]:F0} ms, controller peak RSS {peakRss / (1 << 20)} MiB; {cpu}";
             Console.WriteLine(report);
@@ -128,6 +152,7 @@ public sealed class SchedulingBenchmark
         {
             controller.Kill(entireProcessTree: true);
             await controller.WaitForExitAsync();
+            controller.Dispose();
             File.Delete(kubeconfig);
         }
     }

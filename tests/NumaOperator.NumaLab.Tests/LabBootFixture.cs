@@ -3,7 +3,8 @@ using NumaOperator.Tests.Shared;
 namespace NumaOperator.NumaLab.Tests;
 
 /// <summary>
-/// ONE boot of the NUMA lab running one guest script (tests/numa-lab/SCRIPT) with lab-vm.yaml and the built CLI,
+/// ONE boot of the NUMA lab running one guest script (tests/numa-lab/SCRIPT) with lab-vm.yaml and the CLI as shipped
+/// (<see cref="PublishedCli"/>: ReadyToRun, so its start-up inside the TCG guest runs native code, not the JIT),
 /// shared by a test class (each boot costs minutes under TCG). Started on first use, so a host without the
 /// prerequisites skips instead of booting.
 /// </summary>
@@ -19,7 +20,7 @@ public abstract class LabBootFixture
         run = new Lazy<Task<LabRun>>(() => NumaLabRunner.RunAsync(new LabRequest(
             Path.Combine(NumaLabRunner.LabDirectory, script),
             [LaunchLabFixture.VmFile],
-            new Dictionary<string, string> { ["NUMALAB_CLI"] = NumaLabRunner.GuestPath(RepoPaths.CliDll) },
+            new Dictionary<string, string> { ["NUMALAB_CLI"] = NumaLabRunner.GuestPath(PublishedCli.Executable) },
             timeout)));
     }
 

@@ -30,6 +30,7 @@ public class ChartValuesSchemaTests
     [InlineData("--set", "agent.hugetlbfsMounts[0]=dev/hugepages", "/agent/hugetlbfsMounts/0")]
     [InlineData("--set", "otel.endpoint=collector:4317", "/otel/endpoint")]
     [InlineData("--set", "logging.format=xml", "/logging/format")]
+    [InlineData("--set", "controller.packing=MostAllocated", "/controller/packing")]
     [InlineData("--set", "agent.qemuUser=qemu", "/agent/qemuUser")]
     [InlineData("--set", "agent.qemuUser=0:0", "/agent/qemuUser")]
     [InlineData("--set", "controller.leaderElect=false", "controller.replicas > 1 needs controller.leaderElect: true")]

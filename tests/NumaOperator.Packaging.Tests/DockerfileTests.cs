@@ -60,6 +60,13 @@ public class DockerfileTests
             Assert.True(File.Exists(executable), $"ENTRYPOINT {facts.Entrypoint[0]} names {relative}, which the publish did not produce in {output.FullName}");
             Assert.True(!OperatingSystem.IsLinux() || (File.GetUnixFileMode(executable) & UnixFileMode.UserExecute) != 0, $"{executable} is not executable");
 
+            // ReadyToRun (docs/benchmarks.md, "Start-up"): the app's own assemblies carry native code for a cold start.
+            foreach (var assembly in new[] { "numa-operator.dll", "NumaOperator.Controller.dll", "NumaOperator.Api.dll" })
+            {
+                using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(output.FullName, assembly)));
+                Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{assembly} is not ReadyToRun compiled");
+            }
+
             var help = ToolRun.Run(executable, ["--help"], TimeSpan.FromMinutes(1));
             Assert.True(help.ExitCode == 0, help.Describe());
             foreach (var command in ExpectedCommands())

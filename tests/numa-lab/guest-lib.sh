@@ -9,6 +9,16 @@ numalab_run() {
   numalab_emit "$name" $?
 }
 
+# numalab_cli_runner: the program that runs $NUMALAB_CLI, for `taskset -c 0 "$(numalab_cli_runner)" "$NUMALAB_CLI" ARGS`:
+# dotnet for a numa-operator.dll, env for the published executable (tests/tools/publish.sh, ReadyToRun: start-up
+# under TCG is mostly JIT otherwise).
+numalab_cli_runner() {
+  case $NUMALAB_CLI in
+    *.dll) echo dotnet ;;
+    *) echo env ;;
+  esac
+}
+
 # numalab_emit NAME EXIT: prints /tmp/numalab.NAME.out and .err (missing = empty) between the same markers as
 # numalab_run, then NUMALAB-RESULT NAME exit=EXIT; returns EXIT. For commands a script ran in the background.
 numalab_emit() {

@@ -8,7 +8,7 @@
 # Both start on guest CPU 0 (node 0), like an agent whose threads run on node 0: unbound pages land there.
 # Output: numalab_run-style blocks (bound, bound-watch, control, control-vm, control-events, control-delete) and
 # NUMALAB-VALUE lines (free 2 MiB pages per node, QEMU processes left, seconds taken); the xunit test asserts on them.
-#   NUMALAB_CLI      numa-operator.dll as the guest sees it (required)
+#   NUMALAB_CLI      the numa-operator executable (or numa-operator.dll) as the guest sees it (required)
 #   NUMALAB_VM       the NumaVirtualMachine file (default lab-vm.yaml, passed with --file)
 #   NUMALAB_LIMIT    seconds each run may take to reach its goal (default 300)
 #   NUMALAB_KUBECTL  kubectl (default: kubectl on PATH, the host's /usr/bin/kubectl)
@@ -29,7 +29,7 @@ standalone_start() {
   shift
   sa_dir=/tmp/sa-$sa_name
   sa_started=$(now)
-  taskset -c 0 dotnet "$NUMALAB_CLI" standalone --data-dir "$sa_dir" --node-name numalab --apply "$vm" \
+  taskset -c 0 "$(numalab_cli_runner)" "$NUMALAB_CLI" standalone --data-dir "$sa_dir" --node-name numalab --apply "$vm" \
     --sample-interval 2s "$@" >"/tmp/numalab.$sa_name.out" 2>"/tmp/numalab.$sa_name.err" </dev/null &
   sa_pid=$!
 }

@@ -32,6 +32,13 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
     /// <summary>How its vCPUs run (accelerator and -cpu value), when this agent started it; an adopted QEMU is described by its placement.</summary>
     public QemuCpu? Cpu { get; init; }
 
+    /// <summary>
+    /// The resourceVersion at which the VM's status was last seen to say Running with this message (a write made it so
+    /// or found nothing to change). The same object again needs no clone and diff: every liveness tick of every VM did
+    /// both (three JSON round trips) only to find nothing to write (docs/benchmarks.md, "Agent at density").
+    /// </summary>
+    public string? RunningConfirmedAt { get; set; }
+
     public string RunningMessage(string nodeName, string strategy)
     {
         var how = Cpu?.ToString() ?? (Placement.Accelerator is { } a ? $"{AcceleratorNames.Of(a)}, cpu {Placement.CpuModel}" : $"cpu {Placement.CpuModel}");

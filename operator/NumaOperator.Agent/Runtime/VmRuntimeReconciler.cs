@@ -159,7 +159,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
                 return ReconcileResult.Done;
             }
 
-            var written = await WriteStatusAsync(vm, d => AgentConditions.SetRunning(d, held.RunningMessage(options.NodeName, options.LaunchStrategy.Name), Now()), ct);
+            var written = await ConfirmRunningAsync(vm, held, ct);
             if (written is null)
             {
                 return ReconcileResult.Done;
@@ -349,6 +349,21 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         }
 
         return (held, null);
+    }
+
+    /// <summary>Status says Running for the QEMU held; skipped when this very object version was already confirmed.</summary>
+    private async Task<NumaVirtualMachine?> ConfirmRunningAsync(NumaVirtualMachine vm, TrackedVm held, CancellationToken ct)
+    {
+        var message = held.RunningMessage(options.NodeName, options.LaunchStrategy.Name);
+        var confirmed = vm.Metadata.ResourceVersion + "\n" + message;
+        if (held.RunningConfirmedAt == confirmed)
+        {
+            return vm;
+        }
+
+        var written = await WriteStatusAsync(vm, d => AgentConditions.SetRunning(d, message, Now()), ct);
+        held.RunningConfirmedAt = written is null ? null : written.Metadata.ResourceVersion + "\n" + message;
+        return written;
     }
 
     private async Task<ReconcileResult> SampleIfDueAsync(NumaVirtualMachine vm, TrackedVm held, CancellationToken ct)

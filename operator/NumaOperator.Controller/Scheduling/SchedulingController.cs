@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Controller.Scheduling;
 
@@ -12,6 +13,9 @@ public sealed record SchedulingControllerOptions
 {
     /// <summary>Workers; decisions are serialized by the reconciler, the rest (writes) runs in parallel.</summary>
     public int Workers { get; init; } = 4;
+
+    /// <summary>How the engine chooses among the nodes that fit (the controller's --packing).</summary>
+    public PackingPolicy Packing { get; init; } = PackingPolicies.Default;
 
     public InformerOptions Informers { get; init; } = new();
 
@@ -59,7 +63,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events")),
-            queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter);
+            queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter, settings.Packing);
         vmInformer.Changed += change => queue.Add(change.Item.Key);
         topologyInformer.Changed += change =>
         {

@@ -47,6 +47,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
     private readonly ILogger log;
     private readonly SemaphoreSlim decisions = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> unschedulable = new(StringComparer.Ordinal);
+    private readonly PackingPolicy packing;
     private PlacementLedger ledger = new(new ClusterSnapshot([]));
     private volatile bool capacityChanged;
 
@@ -59,8 +60,10 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         WorkQueue queue,
         TimeProvider? clock = null,
         ILogger? logger = null,
-        TimeSpan? nodeLostAfter = null)
+        TimeSpan? nodeLostAfter = null,
+        PackingPolicy packing = PackingPolicies.Default)
     {
+        this.packing = packing;
         this.vms = vms;
         this.topologies = topologies;
         this.nodes = nodes;
@@ -251,7 +254,7 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
 
         if (pending is null)
         {
-            switch (PlacementEngine.Decide(ledger, wanted))
+            switch (PlacementEngine.Decide(ledger, wanted, packing))
             {
                 case PlacementDecision.Placed placed:
                     Attempted(ResultPlaced);

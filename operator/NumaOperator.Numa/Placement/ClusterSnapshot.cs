@@ -53,7 +53,28 @@ public sealed class ClusterSnapshot
         Nodes = nodeInfos;
         NumaByRank = [.. byRank];
         _leastDistance = nodeInfos.Length == 0 ? 0 : nodeInfos.Min(n => n.LeastDistance);
+        LeastNodeCapacityPages = new long[SlotPageBytes.Length];
+        for (var s = 0; s < SlotPageBytes.Length; s++)
+        {
+            LeastNodeCapacityPages[s] = nodeInfos.Select(n => n.CapacityPages[s]).Where(c => c > 0).DefaultIfEmpty(1).Min();
+        }
+
+        LeastNodeUsableCpus = nodeInfos.Select(n => n.UsableCpuCount).Where(c => c > 0).DefaultIfEmpty(1).Min();
+        MostNodeCapacityPages = [.. Enumerable.Range(0, SlotPageBytes.Length).Select(s => nodeInfos.Select(n => n.CapacityPages[s]).DefaultIfEmpty(1).Max())];
+        MostNodeUsableCpus = nodeInfos.Select(n => n.UsableCpuCount).DefaultIfEmpty(1).Max();
     }
+
+    /// <summary>Per page-size slot, the largest page capacity of a whole node: bounds how little one VM can move a node's allocation.</summary>
+    internal long[] MostNodeCapacityPages { get; }
+
+    /// <summary>The most usable CPUs of a node.</summary>
+    internal int MostNodeUsableCpus { get; }
+
+    /// <summary>Per page-size slot, the smallest non-zero page capacity of a whole node (1 when none): bounds how much one VM can move a node's allocation.</summary>
+    internal long[] LeastNodeCapacityPages { get; }
+
+    /// <summary>The fewest usable CPUs of a node that has any (1 when none).</summary>
+    internal int LeastNodeUsableCpus { get; }
 
     private readonly int _leastDistance;
 
@@ -109,6 +130,16 @@ internal sealed class SnapshotNode
             Numa[j] = new SnapshotNumaNode(j, rank++, hostNode, source.ReservedCpus, slotPageBytes);
         }
 
+        CapacityPages = new long[slotPageBytes.Length];
+        foreach (var numa in Numa)
+        {
+            UsableCpuCount += numa.UsableCpuCount;
+            for (var s = 0; s < slotPageBytes.Length; s++)
+            {
+                CapacityPages[s] += numa.CapacityPages[s];
+            }
+        }
+
         // Round-trip SLIT distances (a→b plus b→a, so asymmetric tables count the same both ways) by local position;
         // a host that reported none counts every hop as the same (0).
         Distance = new int[Numa.Length, Numa.Length];
@@ -124,6 +155,12 @@ internal sealed class SnapshotNode
     public int Index { get; }
 
     public string Name { get; }
+
+    /// <summary>Pages of each page-size slot over all host NUMA nodes.</summary>
+    public long[] CapacityPages { get; }
+
+    /// <summary>CPUs not in reservedCpus over all host NUMA nodes.</summary>
+    public int UsableCpuCount { get; }
 
     /// <summary>The least distance between two different host NUMA nodes of this node (int.MaxValue with fewer than two).</summary>
     public int LeastDistance

@@ -18,23 +18,30 @@ namespace NumaOperator.Numa.Placement;
 /// searched for under KVM first and placed under emulation only where no node gives it KVM. Per-guest-node demands are identical except the
 /// vCPU remainder (the first Vcpus % GuestNodes guest nodes take one more), so matching guest to host nodes is
 /// a greedy choice over the node's candidates, O(GuestNodes × NUMA nodes²), never a permutation search.</para>
-/// <para>Score (lowest wins, compared in this order): (1) best fit: the free pages left on the chosen host NUMA
-/// nodes after placing, summed, so small VMs fill tight holes and large holes stay for large VMs; (2) the sum over
-/// every pair of chosen host NUMA nodes of their SLIT distance both ways (a→b + b→a); (3) the node name (ordinal); within a node the
-/// chosen host NUMA nodes are picked greedily by (pages left, distance to those already chosen, NUMA id).</para>
-/// <para>Speed. The ledger indexes every host NUMA node with a free CPU by (free pages, rank) per page size; the
-/// engine walks that index upward from the demand and stops once no later node can beat the best score, so a
-/// decision touches a handful of nodes, not the cluster. Only a VM that fits nowhere costs a full pass, which
-/// collects the per-node reasons.</para>
+/// <para>Score: the <see cref="PackingPolicy"/> (PlacementEngine.Search.cs). Consolidate (the default) takes, among the
+/// nodes already holding a VM, the least allocated after placing, and an idle node only when none fits; Pack the node left most
+/// allocated after placing (free CPU share + free page share of the VM's page size), within it the host NUMA nodes left
+/// with the fewest free pages; Spread the least allocated node and the host NUMA nodes with the most free pages;
+/// NumaBestFit the tightest host NUMA nodes anywhere: (1) the free pages left on the chosen host NUMA nodes after
+/// placing, summed; (2) the sum over every pair of chosen host NUMA nodes of their SLIT distance both ways (a→b + b→a);
+/// (3) the node name (ordinal). Within a node the chosen host NUMA nodes are picked greedily by (pages left, distance
+/// to those already chosen, NUMA id).</para>
+/// <para>Speed. The ledger indexes every node by its free share per page size, and every host NUMA node with a free
+/// CPU by (free pages, rank) per page size; the engine walks the index its policy needs from the most promising end
+/// and stops once no later entry can beat the best score, so a decision evaluates a handful of nodes, not the cluster.
+/// Only a VM that fits nowhere costs a full pass, which collects the per-node reasons.</para>
 /// </remarks>
-public static class PlacementEngine
+public static partial class PlacementEngine
 {
-    public static PlacementDecision Decide(PlacementLedger ledger, VmRequest request)
+    /// <summary>Decides with the default policy (<see cref="PackingPolicies.Default"/>).</summary>
+    public static PlacementDecision Decide(PlacementLedger ledger, VmRequest request) => Decide(ledger, request, PackingPolicies.Default);
+
+    public static PlacementDecision Decide(PlacementLedger ledger, VmRequest request, PackingPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(request);
         var snapshot = ledger.Snapshot;
-        var demand = new Demand(snapshot, request);
+        var demand = new Demand(snapshot, request, policy);
         NodeChoice? best = null;
         if (demand.Slot >= 0 && demand.PagesPerGuestNode > 0)
         {
@@ -66,72 +73,37 @@ public static class PlacementEngine
         return new PlacementDecision.NotSchedulable(rejections, UnschedulableSummary.Format(snapshot.Nodes.Length, rejections));
     }
 
-    /// <summary>Walks the page-size index from the demand upward; stops when no later entry can beat the best.</summary>
-    private static NodeChoice? Search(PlacementLedger ledger, Demand demand)
+    /// <summary>
+    /// The placement of <paramref name="request"/> on exactly the host NUMA nodes <paramref name="hostNodeIds"/> of
+    /// <paramref name="nodeName"/> (one per guest node), with the same feasibility rules and CPU choice as
+    /// <see cref="Decide(PlacementLedger, VmRequest, PackingPolicy)"/>; null when they cannot take it. For plans made
+    /// elsewhere (the offline optimizer) that must still be placements this engine would accept.
+    /// </summary>
+    public static VmPlacement? DecideAt(PlacementLedger ledger, VmRequest request, string nodeName, IReadOnlyCollection<int> hostNodeIds)
     {
-        var snapshot = ledger.Snapshot;
-        var index = ledger.IndexOf(demand.Slot);
-        var d = demand.PagesPerGuestNode;
-        var k = demand.GuestNodes;
-        bool[]? evaluated = k > 1 ? new bool[snapshot.Nodes.Length] : null;
-        NodeChoice? best = null;
-        const long rankMask = (1L << PlacementLedger.RankBits) - 1;
-        for (var p = index.LowerBound(d << PlacementLedger.RankBits); p < index.Count; p++)
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(hostNodeIds);
+        var index = ledger.Snapshot.IndexOf(nodeName);
+        var demand = new Demand(ledger.Snapshot, request, PackingPolicies.Default);
+        if (index < 0 || demand.Slot < 0 || demand.PagesPerGuestNode <= 0 || hostNodeIds.Count != demand.GuestNodes)
         {
-            var key = index[p];
-            var free = key >> PlacementLedger.RankBits;
-
-            var nodeIndex = snapshot.NumaByRank[(int)(key & rankMask)].Node;
-
-            // Every fitting host NUMA node of a node met from here on has at least `free` pages: it leaves at least k × (free - d).
-            // At equality it can only win on distance (impossible once the best has the cluster's least) or on a lower
-            // node index (impossible from here: entries of equal free pages come in node order).
-            if (best is not null)
-            {
-                var leastLeft = k * (free - d);
-                if (leastLeft > best.PagesLeft
-                    || (leastLeft == best.PagesLeft && nodeIndex >= best.Node.Index && best.DistanceSum <= snapshot.LeastDistanceSum(k)))
-                {
-                    break;
-                }
-            }
-            if (evaluated is not null)
-            {
-                if (evaluated[nodeIndex])
-                {
-                    continue;
-                }
-
-                evaluated[nodeIndex] = true;
-            }
-
-            if (Evaluate(ledger, demand, snapshot.Nodes[nodeIndex], out var choice) is null && IsBetter(choice!, best))
-            {
-                best = choice;
-            }
+            return null;
         }
 
-        return best;
-    }
-
-    private static bool IsBetter(NodeChoice candidate, NodeChoice? best)
-    {
-        if (best is null)
+        var node = ledger.Snapshot.Nodes[index];
+        if (Evaluate(ledger, demand, node, out var anywhere) is not null)
         {
-            return true;
+            return null;
         }
 
-        if (candidate.PagesLeft != best.PagesLeft)
+        var chosen = hostNodeIds.Select(node.LocalIndexOf).Distinct().ToArray();
+        if (chosen.Length != demand.GuestNodes || chosen.Any(j => j < 0 || anywhere!.Fit[j] == 0) || chosen.Count(j => anywhere!.Fit[j] == 2) < demand.BigGuestNodes)
         {
-            return candidate.PagesLeft < best.PagesLeft;
+            return null;
         }
 
-        if (candidate.DistanceSum != best.DistanceSum)
-        {
-            return candidate.DistanceSum < best.DistanceSum;
-        }
-
-        return candidate.Node.Index < best.Node.Index;
+        return Build(ledger, demand, anywhere! with { Chosen = chosen });
     }
 
     /// <summary>Null when the node fits (then <paramref name="choice"/> holds its best host NUMA nodes), else the reason it does not.</summary>
@@ -234,54 +206,6 @@ public static class PlacementEngine
         return null;
     }
 
-    /// <summary>Greedy: k times, the candidate leaving the fewest pages (then nearest to those chosen, then lowest id), forcing q+1-CPU candidates once the remaining slots are needed for them.</summary>
-    private static NodeChoice Choose(PlacementLedger ledger, Demand demand, SnapshotNode node, ReadOnlySpan<byte> fit, Accelerator accelerator)
-    {
-        var k = demand.GuestNodes;
-        var chosen = new int[k];
-        var bigChosen = 0;
-        long pagesLeft = 0;
-        long distanceSum = 0;
-        for (var step = 0; step < k; step++)
-        {
-            var forceBig = demand.BigGuestNodes - bigChosen >= k - step;
-            int pick = -1;
-            long pickLeft = 0, pickDistance = 0;
-            for (var j = 0; j < fit.Length; j++)
-            {
-                if (fit[j] == 0 || (forceBig && fit[j] < 2) || Array.IndexOf(chosen, j, 0, step) >= 0)
-                {
-                    continue;
-                }
-
-                var left = ledger.FreePagesAt(node.Numa[j].Rank, demand.Slot) - demand.PagesPerGuestNode;
-                long distance = 0;
-                for (var c = 0; c < step; c++)
-                {
-                    distance += node.Distance[chosen[c], j];
-                }
-
-                if (pick < 0 || left < pickLeft || (left == pickLeft && distance < pickDistance))
-                {
-                    pick = j;
-                    pickLeft = left;
-                    pickDistance = distance;
-                }
-            }
-
-            chosen[step] = pick;
-            if (fit[pick] == 2)
-            {
-                bigChosen++;
-            }
-
-            pagesLeft += pickLeft;
-            distanceSum += pickDistance;
-        }
-
-        return new NodeChoice(node, chosen, fit.ToArray(), pagesLeft, distanceSum, accelerator);
-    }
-
     private static VmPlacement Build(PlacementLedger ledger, Demand demand, NodeChoice choice)
     {
         var request = demand.Request;
@@ -342,14 +266,13 @@ public static class PlacementEngine
             ? VcpuRanges.GetOrAdd((start, count), static key => CpuSet.Of(Enumerable.Range(key.Start, key.Count)))
             : CpuSet.Of(Enumerable.Range(start, count));
 
-    private sealed record NodeChoice(SnapshotNode Node, int[] Chosen, byte[] Fit, long PagesLeft, long DistanceSum, Accelerator Accelerator);
-
     /// <summary>The request reduced to what the hot loop compares, computed once per decision.</summary>
     private sealed class Demand
     {
-        public Demand(ClusterSnapshot snapshot, VmRequest request)
+        public Demand(ClusterSnapshot snapshot, VmRequest request, PackingPolicy policy)
         {
             Request = request;
+            Policy = policy;
             Slot = snapshot.SlotOf(request.PageSize.Bytes);
             GuestNodes = Math.Max(1, request.GuestNodes);
             PagesPerGuestNode = request.MemoryPerGuestNode / request.PageSize.Bytes;
@@ -365,6 +288,11 @@ public static class PlacementEngine
             : $"{ByteQuantity.Format(Request.MemoryPerGuestNode)} of free ordinary memory";
 
         public VmRequest Request { get; }
+
+        public PackingPolicy Policy { get; }
+
+        /// <summary>Host CPUs the VM pins (0 when it floats).</summary>
+        public int PinnedCpus => Dedicated ? Request.Vcpus : 0;
 
         public int Slot { get; }
 

@@ -31,6 +31,7 @@ public sealed class PlacementLedger
         }
 
         Snapshot = snapshot;
+        Allocation = new NodeAllocationIndex(snapshot);
         var ranks = snapshot.NumaNodeCount;
         var slots = snapshot.SlotPageBytes.Length;
         _usedPages = new long[ranks][];
@@ -57,6 +58,9 @@ public sealed class PlacementLedger
     }
 
     public ClusterSnapshot Snapshot { get; }
+
+    /// <summary>Per node and page size, how allocated the node is (the packing policies' view).</summary>
+    internal NodeAllocationIndex Allocation { get; }
 
     public int Count => _placements.Count;
 
@@ -181,7 +185,7 @@ public sealed class PlacementLedger
             }
         }
 
-        var recorded = new Recorded(placement, slot, ranks, pages, cpus);
+        var recorded = new Recorded(placement, nodeIndex, slot, ranks, pages, cpus);
         Apply(recorded, +1);
         _placements.Add(key, recorded);
         return true;
@@ -280,6 +284,7 @@ public sealed class PlacementLedger
 
     private void Apply(Recorded recorded, int sign)
     {
+        Allocation.Apply(recorded.Node, recorded.Slot, sign * recorded.Pages.Sum(), sign * recorded.LocalCpus.Sum(c => c.Length), sign);
         for (var g = 0; g < recorded.Ranks.Length; g++)
         {
             var rank = recorded.Ranks[g];
@@ -307,28 +312,10 @@ public sealed class PlacementLedger
         for (var s = 0; s < _index.Length; s++)
         {
             var wanted = capacities[s] > 0 && _freeCpus[rank] > 0 ? (FreePagesAt(rank, s) << RankBits) | (long)rank : -1L;
-            var current = _indexedKey[s][rank];
-            if (wanted == current)
-            {
-                continue;
-            }
-
-            if (current >= 0 && wanted >= 0)
-            {
-                _index[s].Move(current, wanted);
-            }
-            else if (current >= 0)
-            {
-                _index[s].Remove(current);
-            }
-            else
-            {
-                _index[s].Insert(wanted);
-            }
-
+            _index[s].Replace(_indexedKey[s][rank], wanted);
             _indexedKey[s][rank] = wanted;
         }
     }
 
-    private sealed record Recorded(VmPlacement Placement, int Slot, int[] Ranks, long[] Pages, int[][] LocalCpus);
+    private sealed record Recorded(VmPlacement Placement, int Node, int Slot, int[] Ranks, long[] Pages, int[][] LocalCpus);
 }

@@ -75,6 +75,28 @@ internal sealed class SortedKeyIndex
         }
     }
 
+    /// <summary>Swaps <paramref name="current"/> for <paramref name="wanted"/>; -1 on either side means not indexed.</summary>
+    public void Replace(long current, long wanted)
+    {
+        if (current == wanted)
+        {
+            return;
+        }
+
+        if (current >= 0 && wanted >= 0)
+        {
+            Move(current, wanted);
+        }
+        else if (current >= 0)
+        {
+            Remove(current);
+        }
+        else
+        {
+            Insert(wanted);
+        }
+    }
+
     public void Remove(long key)
     {
         var at = LowerBound(key);

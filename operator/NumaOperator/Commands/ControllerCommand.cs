@@ -6,6 +6,7 @@ using NumaOperator.Cli.Standalone;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -29,6 +30,11 @@ public sealed class ControllerCommand : ICliCommand
         var metrics = new Option<string?>("--metrics-listen") { Description = "HttpListener prefix serving Prometheus /metrics, e.g. http://+:9464/ (default: http://+:$NUMAOPERATOR_METRICS_PORT/ when set, else none); OTLP export follows OTEL_EXPORTER_OTLP_ENDPOINT", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_METRICS_PORT") };
         var workers = new Option<int>("--workers") { Description = "Reconcile workers, 1 to 64 (default 4)", DefaultValueFactory = _ => 4 };
         var nodeLostAfter = new Option<string>("--node-lost-after") { Description = "A node whose agent has not renewed its heartbeat (every 30s) for this long is lost: its VMs get Ready=Unknown reason NodeLost and Stalled=True until it returns; 45s to 24h (default 90s)", DefaultValueFactory = _ => "90s" };
+        var packing = new Option<string>("--packing")
+        {
+            Description = "How VMs are spread over the nodes that fit: consolidate (default: nodes in use before idle ones, the least allocated of them), pack (MostAllocated), spread (LeastAllocated) or numa-best-fit; docs/architecture.md",
+            DefaultValueFactory = _ => PackingPolicies.NameOf(PackingPolicies.Default),
+        };
         var command = new Command("controller", "Run the scheduling controller: place NumaVirtualMachines on nodes and host NUMA nodes, never double-booked.");
         command.Options.Add(kubeconfig);
         command.Options.Add(leaderElect);
@@ -37,6 +43,7 @@ public sealed class ControllerCommand : ICliCommand
         command.Options.Add(metrics);
         command.Options.Add(workers);
         command.Options.Add(nodeLostAfter);
+        command.Options.Add(packing);
         command.SetAction(async (parseResult, ct) =>
         {
             var workerCount = parseResult.GetValue(workers);
@@ -47,6 +54,12 @@ public sealed class ControllerCommand : ICliCommand
 
             // At least 1.5 heartbeats, so one late renewal does not mark a healthy node lost.
             var lostAfter = DurationOption.Parse("--node-lost-after", parseResult.GetValue(nodeLostAfter)!, MinimumNodeLostAfter, TimeSpan.FromHours(24));
+
+            var packingName = parseResult.GetValue(packing);
+            if (!PackingPolicies.TryParse(packingName, out var packingPolicy))
+            {
+                throw new BadInputException($"--packing: unsupported value \"{packingName}\"; supported values: {string.Join(", ", PackingPolicies.Names)}");
+            }
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
@@ -59,7 +72,7 @@ public sealed class ControllerCommand : ICliCommand
                 LeaderElection = parseResult.GetValue(leaderElect)
                     ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}")
                     : null,
-                Scheduling = new() { Workers = workerCount, NodeLostAfter = lostAfter },
+                Scheduling = new() { Workers = workerCount, NodeLostAfter = lostAfter, Packing = packingPolicy },
             };
             await new ControllerHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;

@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Cli.Placing;
+using NumaOperator.Cli.Placing.Optimal;
+using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -40,19 +42,50 @@ public sealed class PlaceCommand : ICliCommand
             DefaultValueFactory = _ => "table",
         };
         output.AcceptOnlyFromAmong([.. Formats]);
+        var packing = new Option<string>("--packing")
+        {
+            Description = "How VMs are spread over the nodes that fit them, as the controller's --packing: consolidate (default: nodes in use before idle ones, the least allocated of them), pack (the most allocated node first, kube-scheduler's MostAllocated), spread (the least allocated first, LeastAllocated) or numa-best-fit (the tightest host NUMA node anywhere)",
+            DefaultValueFactory = _ => PackingPolicies.NameOf(PackingPolicies.Default),
+        };
+        packing.AcceptOnlyFromAmong([.. PackingPolicies.Names]);
+        var optimize = new Option<bool>("--optimize")
+        {
+            Description = "Plan the VMs without a placement together (column generation + CP-SAT) instead of one by one, and print how close the plan is to its proven bound: the most VMs any plan can place, or when all fit the fewest idle nodes any plan needs",
+        };
+        var timeLimit = new Option<int>("--time-limit")
+        {
+            Description = "Seconds --optimize may take, 1 to 3600 (default 60); the bound printed stays valid when time runs out",
+            DefaultValueFactory = _ => 60,
+        };
         var command = new Command("place", HelpText);
         command.Arguments.Add(files);
         command.Options.Add(output);
+        command.Options.Add(packing);
+        command.Options.Add(optimize);
+        command.Options.Add(timeLimit);
         command.SetAction(async (parseResult, cancellationToken) =>
         {
             var paths = parseResult.GetValue(files) ?? [];
             var format = parseResult.GetValue(output) ?? "table";
+            var policy = PackingPolicies.TryParse(parseResult.GetValue(packing), out var named)
+                ? named
+                : throw new BadInputException($"--packing: supported values: {string.Join(", ", PackingPolicies.Names)}");
+            var seconds = parseResult.GetValue(timeLimit);
+            if (seconds is < 1 or > 3600)
+            {
+                throw new BadInputException($"--time-limit: {seconds} is out of range; allowed 1 to 3600 seconds");
+            }
+
+            TimeSpan? optimizeFor = parseResult.GetValue(optimize) ? TimeSpan.FromSeconds(seconds) : null;
             IReadOnlyList<PlannedVm> plan;
+            PlanQuality? quality;
+            int nodeCount;
             try
             {
                 var input = ManifestReader.ReadFiles(paths);
                 var now = DateTime.UtcNow;
-                plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc));
+                nodeCount = input.Topologies.Count;
+                plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc), policy, optimizeFor, out quality);
             }
             catch (ManifestException e)
             {
@@ -70,7 +103,15 @@ public sealed class PlaceCommand : ICliCommand
             await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
             if (format == "table")
             {
-                PlanTable.Write(plan, stdout);
+                PlanTable.Write(plan, nodeCount, stdout);
+                if (quality is not null)
+                {
+                    await stdout.WriteLineAsync(quality.ToString());
+                }
+            }
+            else if (quality is not null)
+            {
+                await Console.Error.WriteLineAsync(quality.ToString()); // stdout stays the machine-readable List
             }
             else
             {

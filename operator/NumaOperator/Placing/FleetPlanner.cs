@@ -3,6 +3,7 @@ using NumaOperator.Api.Serialization;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
+using NumaOperator.Cli.Placing.Optimal;
 using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Cli.Placing;
@@ -31,15 +32,27 @@ public sealed record PlannedVm(NumaVirtualMachine Vm, PlanResult Result, string 
 
 /// <summary>
 /// The offline scheduler behind <c>numa-operator place</c>: rebuilds the ledger from the VMs that already carry a
-/// placement, then places the others in input order, writing each VM's status with <see cref="SchedulingStatus"/>
+/// placement, then places the others in input order with the given packing policy (the controller's, by default), writing each VM's status with <see cref="SchedulingStatus"/>
 /// exactly as the controller does. No I/O; the time is a parameter.
 /// </summary>
 public static class FleetPlanner
 {
     /// <exception cref="ManifestException">The objects contradict each other or hold malformed facts; the message names the file and field.</exception>
-    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now)
+    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now) => Plan(input, now, PackingPolicies.Default);
+
+    /// <exception cref="ManifestException">The objects contradict each other or hold malformed facts; the message names the file and field.</exception>
+    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now, PackingPolicy policy) => Plan(input, now, policy, null, out _);
+
+    /// <summary>
+    /// With <paramref name="optimizeFor"/>, the VMs without a placement are placed together by the
+    /// <see cref="OptimalPlanner"/> (within that time) instead of one by one in input order, and
+    /// <paramref name="quality"/> says how close the plan is to its proven bound.
+    /// </summary>
+    /// <exception cref="ManifestException">The objects contradict each other or hold malformed facts; the message names the file and field.</exception>
+    public static IReadOnlyList<PlannedVm> Plan(ManifestSet input, DateTime now, PackingPolicy policy, TimeSpan? optimizeFor, out PlanQuality? quality)
     {
         ArgumentNullException.ThrowIfNull(input);
+        quality = null;
         var snapshot = new ClusterSnapshot(ClusterNodes(input));
 
         var keys = new Dictionary<string, ManifestSource>(StringComparer.Ordinal);
@@ -60,6 +73,7 @@ public static class FleetPlanner
         var ledger = PlacementLedger.Rebuild(snapshot, existing, out var conflicts);
         var conflictByKey = conflicts.ToDictionary(c => c.Key, c => c.Reason, StringComparer.Ordinal);
         var plan = new List<PlannedVm>(input.VirtualMachines.Count);
+        var pending = new List<(int Row, VmRequest Request)>();
         foreach (var (vm, source) in input.VirtualMachines)
         {
             if (conflictByKey.TryGetValue(vm.Key, out var conflict))
@@ -82,18 +96,47 @@ public static class FleetPlanner
                 continue;
             }
 
-            switch (PlacementEngine.Decide(ledger, request))
+            pending.Add((plan.Count, request));
+            plan.Add(new PlannedVm(vm, PlanResult.Unschedulable, string.Empty, source)); // decided below
+        }
+
+        // Online: one by one in input order, each summary as the controller would have written it at that moment.
+        var summaries = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (optimizeFor is { } limit)
+        {
+            quality = OptimalPlanner.Place(ledger, [.. pending.Select(p => p.Request)], policy, limit);
+        }
+        else
+        {
+            foreach (var (_, request) in pending)
             {
-                case PlacementDecision.Placed placed:
-                    ledger.Place(request.Key, placed.Placement);
-                    SchedulingStatus.ApplyPlaced(vm, placed.Placement, now);
-                    plan.Add(new PlannedVm(vm, PlanResult.Placed, MessageOf(vm), source));
-                    break;
-                case PlacementDecision.NotSchedulable notSchedulable:
-                    SchedulingStatus.ApplyUnschedulable(vm, notSchedulable.Summary, now);
-                    plan.Add(new PlannedVm(vm, PlanResult.Unschedulable, notSchedulable.Summary, source));
-                    break;
+                switch (PlacementEngine.Decide(ledger, request, policy))
+                {
+                    case PlacementDecision.Placed placed:
+                        ledger.Place(request.Key, placed.Placement);
+                        break;
+                    case PlacementDecision.NotSchedulable notSchedulable:
+                        summaries[request.Key] = notSchedulable.Summary;
+                        break;
+                }
             }
+        }
+
+        foreach (var (row, request) in pending)
+        {
+            var (vm, source) = (plan[row].Vm, plan[row].Source);
+            if (ledger.PlacementOf(request.Key) is { } placement)
+            {
+                SchedulingStatus.ApplyPlaced(vm, placement, now);
+                plan[row] = new PlannedVm(vm, PlanResult.Placed, MessageOf(vm), source);
+                continue;
+            }
+
+            var summary = summaries.GetValueOrDefault(request.Key)
+                ?? (PlacementEngine.Decide(ledger, request, policy) as PlacementDecision.NotSchedulable)?.Summary
+                ?? "no placement fits";
+            SchedulingStatus.ApplyUnschedulable(vm, summary, now);
+            plan[row] = new PlannedVm(vm, PlanResult.Unschedulable, summary, source);
         }
 
         return plan;

@@ -12,7 +12,7 @@ public static class PlanTable
 {
     private static readonly string[] Headers = ["VM", "RESULT", "NODE", "NUMA", "PAGES", "HOST CPUS", "MESSAGE"];
 
-    public static void Write(IReadOnlyList<PlannedVm> plan, TextWriter output)
+    public static void Write(IReadOnlyList<PlannedVm> plan, int nodeCount, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(output);
@@ -65,6 +65,19 @@ public static class PlanTable
 
         output.WriteLine();
         output.WriteLine(Totals(plan));
+        output.WriteLine(NodesUsed(plan, nodeCount));
+    }
+
+    /// <summary>"412 of 1000 nodes hold a VM": how many nodes the plan uses (placed now or already placed).</summary>
+    public static string NodesUsed(IReadOnlyList<PlannedVm> plan, int nodeCount)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var used = plan.Where(p => p.Result is PlanResult.Placed or PlanResult.AlreadyPlaced)
+            .Select(p => p.Vm.Status?.NodeName)
+            .Where(n => !string.IsNullOrEmpty(n))
+            .Distinct(StringComparer.Ordinal)
+            .Count();
+        return string.Create(CultureInfo.InvariantCulture, $"{used} of {nodeCount} nodes hold a VM");
     }
 
     public static string Totals(IReadOnlyList<PlannedVm> plan)

@@ -202,7 +202,7 @@ public class PlacementEngineTests
             Node("a", HostNode(0, 0, 4, pages2Mi: 8192), HostNode(1, 8, 4, pages2Mi: 3000)),
             Node("b", HostNode(0, 0, 4, pages2Mi: 2100), HostNode(1, 8, 4, pages2Mi: 1000)));
 
-        var placement = Placed(ledger, Vm("ns/a", 2, 4 * Gi)); // 2048 pages: b/0 leaves 52, a/1 leaves 952
+        var placement = Placed(ledger, Vm("ns/a", 2, 4 * Gi), PackingPolicy.NumaBestFit); // 2048 pages: b/0 leaves 52, a/1 leaves 952
 
         Assert.Equal(("b", 0), (placement.NodeName, placement.GuestNodes[0].HostNode));
     }
@@ -259,8 +259,8 @@ public class PlacementEngineTests
             HostNode(2, 16, 4, pages2Mi: 8192, distances: [12, 21, 10, 21]),
             HostNode(3, 24, 4, pages2Mi: 1100, distances: [21, 12, 21, 10])));
 
-        Assert.Equal(CpuSet.Of(2, 3), Placed(ledger, Vm("ns/a", 2, 4 * Gi, guestNodes: 2)).HostNodes);
-        Assert.Equal(CpuSet.Of(0, 3), Placed(ledger2, Vm("ns/a", 2, 4 * Gi, guestNodes: 2)).HostNodes);
+        Assert.Equal(CpuSet.Of(2, 3), Placed(ledger, Vm("ns/a", 2, 4 * Gi, guestNodes: 2), PackingPolicy.NumaBestFit).HostNodes);
+        Assert.Equal(CpuSet.Of(0, 3), Placed(ledger2, Vm("ns/a", 2, 4 * Gi, guestNodes: 2), PackingPolicy.NumaBestFit).HostNodes);
     }
 
     [Fact]
@@ -271,7 +271,7 @@ public class PlacementEngineTests
             Node("a", HostNode(0, 0, 4, pages2Mi: 1100), HostNode(1, 8, 4, pages2Mi: 8192)),
             Node("b", HostNode(0, 0, 4, pages2Mi: 4000), HostNode(1, 8, 4, pages2Mi: 4000)));
 
-        Assert.Equal("b", Placed(ledger, Vm("ns/a", 2, 4 * Gi, guestNodes: 2)).NodeName);
+        Assert.Equal("b", Placed(ledger, Vm("ns/a", 2, 4 * Gi, guestNodes: 2), PackingPolicy.NumaBestFit).NodeName);
     }
 
     [Fact]
@@ -302,7 +302,7 @@ public class PlacementEngineTests
         var request = Vm("ns/wide", 16, 64 * Gi, dedicated: true, guestNodes: 8);
 
         var watch = Stopwatch.StartNew();
-        var placement = Placed(ledger, request);
+        var placement = Placed(ledger, request, PackingPolicy.Pack);
         watch.Stop();
 
         Assert.Equal(8, placement.HostNodes.Count);

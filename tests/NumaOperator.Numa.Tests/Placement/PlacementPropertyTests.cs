@@ -7,7 +7,8 @@ namespace NumaOperator.Numa.Tests.Placement;
 /// <summary>
 /// Random topologies and random place/release sequences (seeded, so a failure replays): after every step the
 /// ledger's books are recomputed independently from its placements and the topology, and every decision is
-/// checked against the rules and against a brute-force search for the documented best score.
+/// checked against the rules and against a brute-force search for the documented best score (NumaBestFit here;
+/// PackingPolicyPropertyTests does the same for the node-level policies).
 /// </summary>
 public class PlacementPropertyTests
 {
@@ -36,7 +37,7 @@ public class PlacementPropertyTests
                 var request = RandomRequest(random, $"ns/vm-{step}");
                 var before = Books(ledger, nodes);
                 var expected = BruteForceBest(ledger, nodes, request);
-                var decision = PlacementEngine.Decide(ledger, request);
+                var decision = PlacementEngine.Decide(ledger, request, PackingPolicy.NumaBestFit);
                 Assert.Equal(before, Books(ledger, nodes)); // deciding is pure
                 if (decision is PlacementDecision.Placed placed)
                 {
@@ -82,7 +83,7 @@ public class PlacementPropertyTests
         }
     }
 
-    private static List<ClusterNode> RandomCluster(Random random)
+    internal static List<ClusterNode> RandomCluster(Random random)
     {
         var nodes = new List<ClusterNode>();
         var count = random.Next(1, 6);
@@ -119,7 +120,7 @@ public class PlacementPropertyTests
         return nodes;
     }
 
-    private static VmRequest RandomRequest(Random random, string key)
+    internal static VmRequest RandomRequest(Random random, string key)
     {
         var guestNodes = random.Next(4) == 0 ? 2 : 1;
         var pageSize = random.Next(10) switch
@@ -154,7 +155,7 @@ public class PlacementPropertyTests
             .Concat(nodes.Select(n => $"{n.Name}:{ledger.PinnedCpus(n.Name)}")));
 
     /// <summary>Recomputes every sum from the placements alone and checks the invariants and the ledger's own figures.</summary>
-    private static void AssertBooksBalance(PlacementLedger ledger, List<ClusterNode> nodes)
+    internal static void AssertBooksBalance(PlacementLedger ledger, List<ClusterNode> nodes)
     {
         var pages = new Dictionary<(string, int, long), long>();
         var pinned = new Dictionary<(string, int), string>();
@@ -188,7 +189,7 @@ public class PlacementPropertyTests
         }
     }
 
-    private static void AssertFollowsTheRules(List<ClusterNode> nodes, VmRequest request, VmPlacement placement)
+    internal static void AssertFollowsTheRules(List<ClusterNode> nodes, VmRequest request, VmPlacement placement)
     {
         var node = nodes.Single(n => n.Name == placement.NodeName);
         Assert.All(request.NodeSelector, kv => Assert.Equal(kv.Value, node.Labels[kv.Key]));
@@ -237,55 +238,14 @@ public class PlacementPropertyTests
     private static (long Left, long Distance, string Node)? BruteForceBest(PlacementLedger ledger, List<ClusterNode> nodes, VmRequest request)
     {
         (long, long, string)? best = null;
-        var demand = request.MemoryPerGuestNode / request.PageSize.Bytes;
-        var floating = ledger.Placements.SelectMany(p => p.Value.GuestNodes.Where(g => g.HostCpus.IsEmpty).Select(g => (p.Value.NodeName, g.HostNode))).ToHashSet();
         foreach (var node in nodes.OrderBy(n => n.Name, StringComparer.Ordinal))
         {
-            if (request.NodeSelector.Any(kv => !node.Labels.TryGetValue(kv.Key, out var v) || v != kv.Value))
+            if (GreedyChoice(ledger, node, request) is not { } chosen)
             {
                 continue;
-            }
-
-            var pinned = ledger.PinnedCpus(node.Name);
-            var candidates = new List<(HostNumaNode Numa, long Left, int Cpus)>();
-            foreach (var numa in node.Topology.NumaNodes)
-            {
-                var free = ledger.FreePages(node.Name, numa.Id, request.PageSize);
-                var freeCpus = numa.Cpus.Except(node.ReservedCpus).Except(pinned).Count;
-                var spare = freeCpus - (floating.Contains((node.Name, numa.Id)) ? 1 : 0);
-                var usable = numa.Cpus.Except(node.ReservedCpus).Count > 0;
-                if ((request.AllowedHostNodes?.Contains(numa.Id) ?? true) && free >= demand && usable && (request.DedicatedCpus ? spare >= request.VcpusOf(request.GuestNodes - 1) : freeCpus >= 1))
-                {
-                    candidates.Add((numa, free - demand, request.DedicatedCpus ? spare : int.MaxValue));
-                }
             }
 
             var k = request.GuestNodes;
-            var big = request.Vcpus % k;
-            var chosen = new List<(HostNumaNode Numa, long Left, int Cpus)>();
-            for (var step = 0; step < k; step++)
-            {
-                var needBig = big - chosen.Count(c => c.Cpus >= request.VcpusOf(0)) >= k - step && big > 0;
-                var pick = candidates
-                    .Where(c => !chosen.Contains(c) && (!needBig || c.Cpus >= request.VcpusOf(0)))
-                    .Select(c => (c, Distance: chosen.Sum(o => RoundTrip(node, o.Numa.Id, c.Numa.Id))))
-                    .OrderBy(x => x.c.Left).ThenBy(x => x.Distance).ThenBy(x => x.c.Numa.Id)
-                    .Cast<((HostNumaNode Numa, long Left, int Cpus) c, long Distance)?>()
-                    .FirstOrDefault();
-                if (pick is null)
-                {
-                    chosen.Clear();
-                    break;
-                }
-
-                chosen.Add(pick.Value.c);
-            }
-
-            if (chosen.Count != k || chosen.Count(c => c.Cpus >= request.VcpusOf(0)) < big)
-            {
-                continue;
-            }
-
             long distance = 0;
             for (var a = 0; a < k; a++)
             {
@@ -303,5 +263,53 @@ public class PlacementPropertyTests
         }
 
         return best;
+    }
+
+    /// <summary>The host NUMA nodes the documented tightest-first greedy rule picks on <paramref name="node"/>, or null when it does not fit.</summary>
+    internal static List<(HostNumaNode Numa, long Left, int Cpus)>? GreedyChoice(PlacementLedger ledger, ClusterNode node, VmRequest request)
+    {
+        var demand = request.MemoryPerGuestNode / request.PageSize.Bytes;
+        var floating = ledger.Placements.SelectMany(p => p.Value.GuestNodes.Where(g => g.HostCpus.IsEmpty).Select(g => (p.Value.NodeName, g.HostNode))).ToHashSet();
+        if (request.NodeSelector.Any(kv => !node.Labels.TryGetValue(kv.Key, out var v) || v != kv.Value))
+        {
+            return null;
+        }
+
+        var pinned = ledger.PinnedCpus(node.Name);
+        var candidates = new List<(HostNumaNode Numa, long Left, int Cpus)>();
+        foreach (var numa in node.Topology.NumaNodes)
+        {
+            var free = ledger.FreePages(node.Name, numa.Id, request.PageSize);
+            var freeCpus = numa.Cpus.Except(node.ReservedCpus).Except(pinned).Count;
+            var spare = freeCpus - (floating.Contains((node.Name, numa.Id)) ? 1 : 0);
+            var usable = numa.Cpus.Except(node.ReservedCpus).Count > 0;
+            if ((request.AllowedHostNodes?.Contains(numa.Id) ?? true) && free >= demand && usable && (request.DedicatedCpus ? spare >= request.VcpusOf(request.GuestNodes - 1) : freeCpus >= 1))
+            {
+                candidates.Add((numa, free - demand, request.DedicatedCpus ? spare : int.MaxValue));
+            }
+        }
+
+        var k = request.GuestNodes;
+        var big = request.Vcpus % k;
+        var chosen = new List<(HostNumaNode Numa, long Left, int Cpus)>();
+        for (var step = 0; step < k; step++)
+        {
+            var needBig = big - chosen.Count(c => c.Cpus >= request.VcpusOf(0)) >= k - step && big > 0;
+            var pick = candidates
+                .Where(c => !chosen.Contains(c) && (!needBig || c.Cpus >= request.VcpusOf(0)))
+                .Select(c => (c, Distance: chosen.Sum(o => RoundTrip(node, o.Numa.Id, c.Numa.Id))))
+                .OrderBy(x => x.c.Left).ThenBy(x => x.Distance).ThenBy(x => x.c.Numa.Id)
+                .Cast<((HostNumaNode Numa, long Left, int Cpus) c, long Distance)?>()
+                .FirstOrDefault();
+            if (pick is null)
+            {
+                chosen.Clear();
+                break;
+            }
+
+            chosen.Add(pick.Value.c);
+        }
+
+        return chosen.Count != k || chosen.Count(c => c.Cpus >= request.VcpusOf(0)) < big ? null : chosen;
     }
 }

@@ -52,9 +52,9 @@ internal static class TestCluster
 
     public static PlacementLedger Ledger(params ClusterNode[] nodes) => new(new ClusterSnapshot(nodes));
 
-    public static VmPlacement Placed(PlacementLedger ledger, VmRequest request)
+    public static VmPlacement Placed(PlacementLedger ledger, VmRequest request, PackingPolicy policy = PackingPolicies.Default)
     {
-        var decision = PlacementEngine.Decide(ledger, request);
+        var decision = PlacementEngine.Decide(ledger, request, policy);
         var placed = Assert.IsType<PlacementDecision.Placed>(decision);
         ledger.Place(request.Key, placed.Placement);
         return placed.Placement;

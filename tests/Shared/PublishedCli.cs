@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace NumaOperator.Tests.Shared;
+
+/// <summary>
+/// numa-operator as tests/tools/publish.sh ships it (self-contained, ReadyToRun), for tests where start-up dominates
+/// (the NUMA lab runs the CLI inside a TCG guest). Published once per content of the sources that make it, into
+/// $NUMAOP_CACHE_DIR (default /var/cache/numa-operator) /cli-KEY, outside the clone, so a second run reuses it.
+/// </summary>
+public static class PublishedCli
+{
+    private static readonly Lazy<string> ExecutableLazy = new(Publish);
+
+    /// <summary>The published executable (publishes on first use; throws with publish.sh's output when it fails).</summary>
+    public static string Executable => ExecutableLazy.Value;
+
+    private static string Publish()
+    {
+        var cache = Environment.GetEnvironmentVariable("NUMAOP_CACHE_DIR") is { Length: > 0 } dir ? dir : "/var/cache/numa-operator";
+        var target = Path.Combine(cache, "cli-" + ContentKey());
+        var executable = Path.Combine(target, "numa-operator");
+        Directory.CreateDirectory(cache);
+        using var gate = Lock(Path.Combine(cache, "cli.lock"));
+        if (File.Exists(executable))
+        {
+            return executable;
+        }
+
+        var staging = target + ".partial";
+        if (Directory.Exists(staging))
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+
+        var start = new ProcessStartInfo("bash", [RepoPaths.Combine("tests", "tools", "publish.sh"), staging])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = RepoPaths.Root,
+        };
+        using var publish = Process.Start(start)!;
+        var stdout = publish.StandardOutput.ReadToEndAsync();
+        var stderr = publish.StandardError.ReadToEndAsync();
+        if (!publish.WaitForExit(TimeSpan.FromMinutes(15)))
+        {
+            publish.Kill(entireProcessTree: true);
+            throw new TimeoutException("tests/tools/publish.sh did not finish within 15 minutes");
+        }
+
+        if (publish.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"tests/tools/publish.sh failed ({publish.ExitCode}):\n{stdout.Result}\n{stderr.Result}");
+        }
+
+        Directory.Move(staging, target);
+        return executable;
+    }
+
+    /// <summary>An exclusive lock file (another test process may be publishing the same content).</summary>
+    private static FileStream Lock(string path)
+    {
+        for (var waited = TimeSpan.Zero; ; waited += TimeSpan.FromSeconds(1))
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (waited < TimeSpan.FromMinutes(20))
+            {
+                Thread.Sleep(TimeSpan.FromSeconds(1));
+            }
+        }
+    }
+
+    /// <summary>SHA-256 over the paths and bytes of everything publish.sh reads: operator/, the build props, global.json and the script.</summary>
+    private static string ContentKey()
+    {
+        var files = Directory.EnumerateFiles(RepoPaths.Combine("operator"), "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .Concat(new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", Path.Combine("tests", "tools", "publish.sh") }.Select(f => RepoPaths.Combine(f)))
+            .Where(File.Exists)
+            .Order(StringComparer.Ordinal);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(RepoPaths.Root, file) + "\n"));
+            hash.AppendData(File.ReadAllBytes(file));
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset())[..16].ToLowerInvariant();
+    }
+}
