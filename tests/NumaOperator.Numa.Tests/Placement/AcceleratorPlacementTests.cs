@@ -86,9 +86,10 @@ public class AcceleratorPlacementTests
     [Fact]
     public void Resources_still_decide_among_nodes_that_run_the_vm()
     {
-        // Both give KVM: best fit (fewest pages left) wins as before.
+        // Both give KVM: the packing policy decides as it would without accelerators.
         var roomy = KvmNode("a") with { Topology = Node("a", HostNode(0, 0, 4, pages2Mi: 8192)).Topology };
         var tight = KvmNode("b") with { Topology = Node("b", HostNode(0, 0, 4, pages2Mi: 1024)).Topology };
-        Assert.Equal("b", Placed(Ledger(roomy, tight), VmWith(AcceleratorRequirement.Kvm)).NodeName);
+        Assert.Equal("b", Placed(Ledger(roomy, tight), VmWith(AcceleratorRequirement.Kvm), PackingPolicy.NumaBestFit).NodeName);
+        Assert.Equal("a", Placed(Ledger(roomy, tight), VmWith(AcceleratorRequirement.Kvm), PackingPolicy.Spread).NodeName);
     }
 }
