@@ -1,6 +1,7 @@
 using NumaOperator.Numa.Placement;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
@@ -21,6 +22,9 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
     public DateTime? LastSample { get; set; }
 
     public double? LocalRatio { get; set; }
+
+    /// <summary>Where QEMU mapped each memory backend (asked once per process over QMP; QEMU never moves guest RAM).</summary>
+    public GuestRamAddresses? RamAddresses { get; set; }
 
     /// <summary>How its vCPUs run (accelerator and -cpu value), when this agent started it; an adopted QEMU is described by its placement.</summary>
     public QemuCpu? Cpu { get; init; }
