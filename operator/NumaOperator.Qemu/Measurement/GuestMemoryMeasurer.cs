@@ -81,6 +81,6 @@ public static partial class GuestMemoryMeasurer
     }
 
     /// <summary>QEMU names a hugetlbfs backend file "qemu_back_mem.&lt;region&gt;.XXXXXX" (mkstemp), then unlinks it.</summary>
-    [GeneratedRegex(@"^qemu_back_mem\.(?<id>[^.]+)\.[A-Za-z0-9]{6}( \(deleted\))?$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^qemu_back_mem\.(?<id>[^.]+)\.[^. ]+( \(deleted\))?$", RegexOptions.CultureInvariant)]
     private static partial Regex HugetlbfsFileName();
 }
