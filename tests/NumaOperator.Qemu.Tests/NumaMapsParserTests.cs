@@ -51,7 +51,8 @@ public sealed class NumaMapsParserTests
     public void RealSamplesFindTheOneBackendOf64MiB(string sample, bool huge, long pageBytes, string policy, bool aligned)
     {
         var mount = sample.StartsWith("plainfile", StringComparison.Ordinal) ? "/tmp/qtry/plain" : "/tmp/qtry/hp";
-        var layout = new GuestRamLayout(pageBytes, huge, huge ? mount : null, [new GuestRamBackend(0, 0, 64 * Mi)]);
+        var policyMode = policy.Split(':')[0] == "prefer" ? Numa.Placement.NumaPolicy.Preferred : Numa.Placement.NumaPolicy.Strict;
+        var layout = new GuestRamLayout(pageBytes, huge, huge ? mount : null, [new GuestRamBackend(0, 0, 64 * Mi)], policyMode);
         var measurement = GuestMemoryMeasurer.Measure(Read(sample + ".numa_maps"), Read(sample + ".maps"), layout);
         var mapping = Assert.Single(measurement.GuestRamMappings);
         Assert.Equal(policy, mapping.Policy);
@@ -84,7 +85,7 @@ public sealed class NumaMapsParserTests
         var verdict = NumaVerdict.Judge(measurement);
         Assert.False(verdict.Aligned);
         Assert.Equal(NumaVerdict.ReasonRemoteMemory, verdict.Reason);
-        Assert.StartsWith("not aligned: 30.0 GiB on host node 0, placed on node 1", verdict.Message, StringComparison.Ordinal);
+        Assert.StartsWith("not aligned: guest node 0: 30.0 GiB on host node 0, placed on node 1 (localRatio 0.000", verdict.Message, StringComparison.Ordinal);
         Assert.Equal(0, measurement.LocalRatio);
     }
 

@@ -32,7 +32,7 @@ internal static class TestSpecs
         cpu ?? EmulatedHostModel,
         ResolvedBoot.FirmwareOnly,
         new VmStatePaths("/run/numa-operator/vms/db1"),
-        omitBinding,
+        omitBinding ? BindingForTest.Omitted : BindingForTest.AsPlaced,
         keepRoot ? null : QemuUser.Default);
 
     /// <summary>Two guest nodes of ordinary pages, Preferred, with a kernel, initrd, cmdline and disk.</summary>

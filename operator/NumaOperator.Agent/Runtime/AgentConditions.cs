@@ -86,7 +86,10 @@ public static class AgentConditions
         UpdateReady(vm, now);
     }
 
-    /// <summary>status.numastat of a measurement: guest RAM bytes on each of <paramref name="hostNodes"/> (and any other node seen).</summary>
+    /// <summary>
+    /// status.numastat of a measurement: guest RAM bytes on each of <paramref name="hostNodes"/> (and any other node
+    /// seen), and per guest node its placed host node, the host nodes holding its bytes and its backend's policy.
+    /// </summary>
     public static NumastatStatus Numastat(NumaMeasurement measurement, IEnumerable<int> hostNodes, DateTime sampledAt)
     {
         ArgumentNullException.ThrowIfNull(measurement);
@@ -96,6 +99,14 @@ public static class AgentConditions
             SampledAt = sampledAt,
             Nodes = [.. nodes.Select(n => new NumastatNode { Node = n, Bytes = measurement.GuestRamBytesByNode.GetValueOrDefault(n) })],
             LocalRatio = measurement.LocalRatioText,
+            GuestNodes = [.. measurement.GuestNodes.Select(g => new NumastatGuestNode
+            {
+                GuestNode = g.GuestNode,
+                HostNode = g.HostNode,
+                Nodes = [.. g.BytesByNode.Where(kv => kv.Value > 0).Select(kv => kv.Key).Append(g.HostNode).Distinct().Order()
+                    .Select(n => new NumastatNode { Node = n, Bytes = g.BytesByNode.GetValueOrDefault(n) })],
+                Policy = g.Policies.Count == 0 ? null : string.Join(",", g.Policies),
+            })],
         };
     }
 

@@ -9,6 +9,7 @@ namespace NumaOperator.Agent.Runtime;
 /// would churn etcd and every watcher, so a write happens only when a reader would learn something: the first
 /// sample, the verdict changed, localRatio's text changed, the set of nodes changed, a node's bytes moved by more
 /// than <see cref="MinimumMoveBytes"/> or <see cref="MinimumMoveFraction"/> of guest RAM (whichever is smaller), the
+/// same per guest node (its host nodes, its bytes on each, its policy), the
 /// recorded NumaAligned is for an older generation, or the recorded sample is older than the maximum age. Pure.
 /// </summary>
 public static class NumastatDecision
@@ -46,11 +47,48 @@ public static class NumastatDecision
             return $"localRatio {previous.LocalRatio} -> {sample.LocalRatio}";
         }
 
-        var before = previous.Nodes.ToDictionary(n => n.Node, n => n.Bytes);
-        var after = sample.Nodes.ToDictionary(n => n.Node, n => n.Bytes);
+        if (Moved("host node", previous.Nodes, sample.Nodes) is { } moved)
+        {
+            return moved;
+        }
+
+        var guestBefore = (previous.GuestNodes ?? []).ToDictionary(g => g.GuestNode);
+        var guestAfter = (sample.GuestNodes ?? []).ToDictionary(g => g.GuestNode);
+        if (!guestBefore.Keys.ToHashSet().SetEquals(guestAfter.Keys))
+        {
+            return "guest nodes changed";
+        }
+
+        foreach (var (id, after) in guestAfter)
+        {
+            var before = guestBefore[id];
+            if (before.HostNode != after.HostNode || before.Policy != after.Policy)
+            {
+                return $"guest node {id}: placed host node or policy changed";
+            }
+
+            if (Moved($"guest node {id} on host node", before.Nodes, after.Nodes) is { } guestMoved)
+            {
+                return guestMoved;
+            }
+        }
+
+        if (previous.SampledAt is not { } sampledAt || now - sampledAt.ToUniversalTime() >= maxAge)
+        {
+            return "refresh";
+        }
+
+        return null;
+    }
+
+    /// <summary>Why per-node bytes are worth writing: the set of nodes changed or one moved by more than the threshold.</summary>
+    private static string? Moved(string what, IEnumerable<NumastatNode> previous, IEnumerable<NumastatNode> sample)
+    {
+        var before = previous.ToDictionary(n => n.Node, n => n.Bytes);
+        var after = sample.ToDictionary(n => n.Node, n => n.Bytes);
         if (!before.Keys.ToHashSet().SetEquals(after.Keys))
         {
-            return "host nodes changed";
+            return what + "s changed";
         }
 
         var total = Math.Max(before.Values.Sum(), after.Values.Sum());
@@ -59,13 +97,8 @@ public static class NumastatDecision
         {
             if (Math.Abs(bytes - before[node]) > threshold)
             {
-                return $"host node {node} moved {bytes - before[node]} bytes";
+                return $"{what} {node} moved {bytes - before[node]} bytes";
             }
-        }
-
-        if (previous.SampledAt is not { } sampledAt || now - sampledAt.ToUniversalTime() >= maxAge)
-        {
-            return "refresh";
         }
 
         return null;

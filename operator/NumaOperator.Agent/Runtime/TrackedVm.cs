@@ -29,6 +29,9 @@ internal sealed class TrackedVm(string key, RunningVm vm, VmPlacement placement,
     /// <summary>The verdict of the last successful sample.</summary>
     public NumaVerdict? Verdict { get; set; }
 
+    /// <summary>Where QEMU mapped each memory backend (asked once per process over QMP; QEMU never moves guest RAM).</summary>
+    public GuestRamAddresses? RamAddresses { get; set; }
+
     /// <summary>How its vCPUs run (accelerator and -cpu value), when this agent started it; an adopted QEMU is described by its placement.</summary>
     public QemuCpu? Cpu { get; init; }
 

@@ -250,6 +250,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     {
         using var activity = AgentTelemetry.Source.StartActivity("start vm");
         activity?.SetTag("vm", vm.Key);
+        var host = topology() ?? throw new InvalidOperationException("host topology not read yet; retrying");
         PreparedLaunch prepared;
         try
         {
@@ -259,7 +260,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             var preflightHost = new PreflightHost(options.QemuPath, HugetlbfsMounts.Discover(), new HugepageCounters(), capabilities, problem);
             prepared = LaunchPreparation.Prepare(
                 vm.Metadata.Name, uid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state,
-                preflightHost, options.QemuUser, options.OmitBindingForTest);
+                preflightHost, options.QemuUser, host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced);
         }
         catch (PreflightException e)
         {
@@ -276,7 +277,6 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         }
 
         var argv = options.LaunchStrategy.Wrap(prepared.QemuArgv, prepared.Spec);
-        var host = topology() ?? throw new InvalidOperationException("host topology not read yet; retrying");
         RunningVm running;
         try
         {
@@ -380,13 +380,19 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         NumaVerdict verdict;
         try
         {
-            (measurement, verdict) = await ProcessMeasurement.MeasureAsync(held.Vm.Pid, held.Placement, held.Mounts, ct);
+            held.RamAddresses ??= await ProcessMeasurement.LocateAsync(held.Vm.Qmp, held.Placement, ct);
+            (measurement, verdict) = await ProcessMeasurement.MeasureAsync(held.Vm.Pid, held.Placement, held.Mounts, held.RamAddresses, ct);
         }
         catch (IOException e)
         {
             AgentTelemetry.CountSample(options.NodeName, AgentTelemetry.SampleUnreadable);
             log.LogInformation("VM {Key}: numa_maps of pid {Pid} unreadable ({Message}); checking liveness", vm.Key, held.Vm.Pid, e.Message);
             return ReconcileResult.After(TimeSpan.FromMilliseconds(200));
+        }
+        catch (QmpException e)
+        {
+            log.LogWarning("VM {Key}: QEMU pid {Pid} did not say where its guest RAM is ({Message}); trying again", vm.Key, held.Vm.Pid, e.Message);
+            return ReconcileResult.After(options.LivenessInterval);
         }
 
         held.LastSample = now;

@@ -327,11 +327,39 @@ public sealed class NumastatStatus
     [Description("Bytes of guest RAM found on each host NUMA node, including nodes the VM was not placed on.")]
     public IList<NumastatNode> Nodes { get; set; } = [];
 
-    /// <summary>Guest RAM bytes on placed nodes / all guest RAM bytes, three decimals.</summary>
+    /// <summary>Each guest node's bytes on its own placed host node / all guest RAM bytes, three decimals.</summary>
     [JsonPropertyName("localRatio")]
     [MaxLength(8)]
-    [Description("Bytes of guest RAM on the placed host nodes divided by all guest RAM bytes, three decimals (\"1.000\" = fully local).")]
+    [Description("Bytes of guest RAM on the host node its guest node was placed on, divided by all guest RAM bytes, three decimals (\"1.000\" = fully local; a guest node's memory on another guest node's host node is not local).")]
     public string? LocalRatio { get; set; }
+
+    [JsonPropertyName("guestNodes")]
+    [MaxItems(64)]
+    [Description("Measured per guest NUMA node (its memory backend), in guest node order: the host node it was placed on and where its bytes are.")]
+    public IList<NumastatGuestNode>? GuestNodes { get; set; }
+}
+
+public sealed class NumastatGuestNode
+{
+    [JsonPropertyName("guestNode")]
+    [Minimum(0)]
+    [Description("Guest NUMA node id.")]
+    public int GuestNode { get; set; }
+
+    [JsonPropertyName("hostNode")]
+    [Minimum(0)]
+    [Description("The host NUMA node this guest node was placed on (status.placement).")]
+    public int HostNode { get; set; }
+
+    [JsonPropertyName("nodes")]
+    [MaxItems(1024)]
+    [Description("Bytes of this guest node's RAM found on each host NUMA node: its placed host node always, any other only when some bytes are there.")]
+    public IList<NumastatNode> Nodes { get; set; } = [];
+
+    [JsonPropertyName("policy")]
+    [MaxLength(64)]
+    [Description("The memory policy of its backend as the kernel reports it in numa_maps (\"bind:1\", \"prefer:1\", \"default\"); absent when the backend was not found.")]
+    public string? Policy { get; set; }
 }
 
 public sealed class NumastatNode

@@ -52,23 +52,27 @@ public static class QemuArgvBuilder
             "-m", MemorySize(placement.MemoryBytes),
         ]);
 
-        var bind = !spec.OmitBindingForTest;
-        foreach (var guest in placement.GuestNodes)
+        var bind = spec.Binding != BindingForTest.Omitted;
+        var guests = placement.GuestNodes;
+        for (var i = 0; i < guests.Count; i++)
         {
+            var guest = guests[i];
             var id = guest.GuestNode.ToString(CultureInfo.InvariantCulture);
+            var backendId = MemoryBackendIds.Of(guest.GuestNode);
             var preallocThreads = Math.Max(1, guest.Vcpus.Count).ToString(CultureInfo.InvariantCulture);
             var useContext = host.UseThreadContext && bind;
+            var hostNodes = BoundHostNodes(spec.Binding, placement, i);
             if (useContext)
             {
-                argv.AddRange(["-object", $"thread-context,id=tc{id},node-affinity={guest.HostNode}"]);
+                argv.AddRange(["-object", $"thread-context,id=tc{id},{ListOption("node-affinity", hostNodes)}"]);
             }
 
             var backend = pageSize.IsHuge
-                ? $"memory-backend-file,id=mem{id},size={guest.MemoryBytes},mem-path={QemuOptionValue.Escape(memPath!)},share=on,prealloc=on"
-                : $"memory-backend-ram,id=mem{id},size={guest.MemoryBytes},prealloc=on";
+                ? $"memory-backend-file,id={backendId},size={guest.MemoryBytes},mem-path={QemuOptionValue.Escape(memPath!)},share=on,prealloc=on"
+                : $"memory-backend-ram,id={backendId},size={guest.MemoryBytes},prealloc=on";
             if (bind)
             {
-                backend += $",host-nodes={guest.HostNode},policy={(placement.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
+                backend += $",{ListOption("host-nodes", hostNodes)},policy={(placement.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
             }
 
             backend += $",prealloc-threads={preallocThreads}";
@@ -78,7 +82,13 @@ public static class QemuArgvBuilder
             }
 
             argv.AddRange(["-object", backend]);
-            argv.AddRange(["-numa", $"node,nodeid={id},{CpusOption(guest.Vcpus)},memdev=mem{id}"]);
+            argv.AddRange(["-numa", $"node,nodeid={id},{CpusOption(guest.Vcpus)},memdev={backendId}"]);
+        }
+
+        // The host's distances between the placed host nodes, so the guest's SLIT says how far its nodes really are.
+        foreach (var distance in spec.Distances)
+        {
+            argv.AddRange(["-numa", string.Create(CultureInfo.InvariantCulture, $"dist,src={distance.SourceGuestNode},dst={distance.DestinationGuestNode},val={distance.Value}")]);
         }
 
         var state = spec.State;
@@ -128,6 +138,14 @@ public static class QemuArgvBuilder
         return argv;
     }
 
+    /// <summary>The host nodes guest node <paramref name="index"/>'s backend is bound to: its own, or a test-only wrong binding.</summary>
+    private static CpuSet BoundHostNodes(BindingForTest binding, VmPlacement placement, int index) => binding switch
+    {
+        BindingForTest.Swapped => CpuSet.Of(placement.GuestNodes[(index + 1) % placement.GuestNodes.Count].HostNode),
+        BindingForTest.Wide => placement.HostNodes,
+        _ => CpuSet.Of(placement.GuestNodes[index].HostNode),
+    };
+
     /// <summary>One socket per guest node when the vCPUs split evenly, which is how the guest sees its NUMA nodes.</summary>
     private static string Smp(int vcpus, int guestNodes) =>
         vcpus % guestNodes == 0
@@ -138,9 +156,9 @@ public static class QemuArgvBuilder
         bytes % (1L << 20) == 0 ? $"{bytes >> 20}M" : $"{bytes >> 10}K";
 
     /// <summary>-numa takes one cpus= per contiguous range ("cpus=0-1,cpus=4").</summary>
-    private static string CpusOption(CpuSet vcpus)
-    {
-        var ranges = vcpus.ToString().Split(',');
-        return string.Join(',', ranges.Select(r => "cpus=" + r));
-    }
+    private static string CpusOption(CpuSet vcpus) => ListOption("cpus", vcpus);
+
+    /// <summary>A QEMU integer list as one key per contiguous range ("host-nodes=0-1,host-nodes=3"): a comma would start a new property.</summary>
+    private static string ListOption(string key, CpuSet values) =>
+        string.Join(',', values.ToString().Split(',').Select(r => key + "=" + r));
 }

@@ -13,7 +13,7 @@ public sealed record ResolvedBoot(string? KernelPath, string? InitrdPath, string
 /// <param name="Name">metadata.name: a validated DNS subdomain.</param>
 /// <param name="Uuid">The VM's identity; QEMU carries it in its argv, which is how adoption recognises it.</param>
 /// <param name="Placement">Guest nodes on host nodes, with vCPUs, host CPUs and memory each.</param>
-/// <param name="OmitBindingForTest">Drops host-nodes/policy from the backends: reproduces the seed bug for the NUMA lab's control run.</param>
+/// <param name="Binding">How the backends are bound: as placed, or one of the NUMA lab's deliberately wrong control shapes.</param>
 /// <param name="RunAs">The identity QEMU drops to after opening its files; null keeps the launcher's (root in the agent).</param>
 public sealed record VmLaunchSpec(
     string Name,
@@ -22,8 +22,11 @@ public sealed record VmLaunchSpec(
     QemuCpu Cpu,
     ResolvedBoot Boot,
     VmStatePaths State,
-    bool OmitBindingForTest = false,
+    BindingForTest Binding = BindingForTest.AsPlaced,
     QemuUser? RunAs = null)
 {
     public int Vcpus => Placement.GuestNodes.Sum(g => g.Vcpus.Count);
+
+    /// <summary>The guest's SLIT from the host's (<see cref="GuestNumaDistances"/>): empty for one guest node.</summary>
+    public IReadOnlyList<GuestNumaDistance> Distances { get; init; } = [];
 }

@@ -1,5 +1,6 @@
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
@@ -20,6 +21,8 @@ public static class LaunchPreparation
     /// The uid/gid QEMU drops to once its files are open; null keeps it as root. Applied only when this process is root:
     /// an unprivileged launcher cannot switch users (QEMU would fail at setgid) and its QEMU is unprivileged already.
     /// </param>
+    /// <param name="topology">This host's NUMA facts: the guest of a spanning VM gets their distances (-numa dist).</param>
+    /// <param name="binding">How the backends are bound; anything but AsPlaced only for the NUMA lab's control runs.</param>
     /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
     public static PreparedLaunch Prepare(
         string name,
@@ -30,14 +33,18 @@ public static class LaunchPreparation
         VmStatePaths state,
         PreflightHost host,
         QemuUser? qemuUser,
-        bool omitBindingForTest = false)
+        HostTopology topology,
+        BindingForTest binding = BindingForTest.AsPlaced)
     {
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
         var facts = LaunchPreflight.Check(placement, state, host);
         var cpu = LaunchPreflight.ResolveCpu(placement, host);
         var runAs = Environment.IsPrivilegedProcess ? qemuUser : null;
-        var spec = new VmLaunchSpec(name, uuid, placement, cpu, resolved, state, omitBindingForTest, runAs);
+        var spec = new VmLaunchSpec(name, uuid, placement, cpu, resolved, state, binding, runAs)
+        {
+            Distances = GuestNumaDistances.Of(placement, topology),
+        };
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }
 }

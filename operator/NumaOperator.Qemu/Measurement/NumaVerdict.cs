@@ -12,49 +12,81 @@ public sealed record NumaVerdict(bool Aligned, string Reason, string Message)
     public const string ReasonBackendsMissing = "BackendsMissing";
     public const string ReasonNotResident = "NotResident";
     public const string ReasonUnbound = "Unbound";
+    public const string ReasonSplitMismatch = "SplitMismatch";
 
-    /// <summary>Judges a measurement: every guest-RAM byte resident, on the placed host nodes, in pages of the asked size.</summary>
+    /// <summary>
+    /// Judges each guest node on its own: its backend found, in pages of the asked size, every byte on ITS placed host
+    /// node (another guest node's host node is remote too), bound to that node alone with the placed policy, as large as
+    /// the placement says, and resident. NotAligned names every guest node that misses, where its memory is and where it
+    /// should be; the reason is the gravest miss (the order of <see cref="Gravity"/>).
+    /// </summary>
     public static NumaVerdict Judge(NumaMeasurement measurement)
     {
         ArgumentNullException.ThrowIfNull(measurement);
         var layout = measurement.Layout;
-        var placed = string.Join(",", layout.PlacedHostNodes);
-        var placedText = layout.PlacedHostNodes.Count == 1 ? $"node {placed}" : $"nodes {placed}";
-        if (measurement.GuestRamMappings.Count < layout.Backends.Count)
+        var misses = measurement.GuestNodes.Select(g => Miss(g, layout)).OfType<(string Reason, string Text)>().ToArray();
+        if (misses.Length > 0)
         {
-            return new NumaVerdict(false, ReasonBackendsMissing, $"not aligned: found {measurement.GuestRamMappings.Count} guest-RAM mapping(s) in numa_maps, expected {layout.Backends.Count} ({Where(layout)})");
-        }
-
-        var wrongPages = measurement.GuestRamMappings.Where(m => m.KernelPageBytes != layout.PageBytes).ToArray();
-        if (wrongPages.Length > 0)
-        {
-            var seen = wrongPages[0].KernelPageBytes;
-            return new NumaVerdict(false, ReasonWrongPageSize, $"not aligned: guest RAM is backed by {ByteQuantity.Format(seen)} pages (kernelpagesize_kB={seen / 1024}), not {ByteQuantity.Format(layout.PageBytes)} hugepages: QEMU used a plain file; is {layout.HugetlbfsMountPoint} a hugetlbfs mount in this mount namespace?");
-        }
-
-        var remote = measurement.GuestRamBytesByNode.Where(kv => !layout.PlacedHostNodes.Contains(kv.Key) && kv.Value > 0).ToArray();
-        if (remote.Length > 0)
-        {
-            var where = string.Join(", ", remote.Select(kv => $"{ByteQuantity.Human(kv.Value)} on host node {kv.Key}"));
-            return new NumaVerdict(false, ReasonRemoteMemory, $"not aligned: {where}, placed on {placedText} (localRatio {measurement.LocalRatioText}, {ByteQuantity.Human(measurement.GuestRamBytesOnPlacedNodes)} local)");
-        }
-
-        // Memory that landed right by luck (one-node host, empty node) is still the seed bug when nothing binds it.
-        var unbound = measurement.GuestRamMappings.Where(m => m.PolicyMode is not ("bind" or "prefer") || !m.PolicyNodes.All(layout.PlacedHostNodes.Contains)).ToArray();
-        if (unbound.Length > 0)
-        {
-            return new NumaVerdict(false, ReasonUnbound, $"not aligned: {unbound.Length} guest-RAM mapping(s) have policy {string.Join(", ", unbound.Select(m => m.Policy).Distinct())}, not bound to placed host {placedText} ({ByteQuantity.Human(measurement.GuestRamBytesOnPlacedNodes)} on it by chance)");
-        }
-
-        if (measurement.GuestRamBytes < layout.ExpectedBytes)
-        {
-            return new NumaVerdict(false, ReasonNotResident, $"not aligned: only {ByteQuantity.Human(measurement.GuestRamBytes)} of {ByteQuantity.Human(layout.ExpectedBytes)} guest RAM is resident (prealloc incomplete?)");
+            var reason = Gravity.First(r => misses.Any(m => m.Reason == r));
+            var local = $"localRatio {measurement.LocalRatioText}, {ByteQuantity.Human(measurement.LocalGuestRamBytes)} local";
+            return new NumaVerdict(false, reason, $"not aligned: {string.Join("; ", misses.Select(m => m.Text))} ({local})");
         }
 
         var percent = (measurement.LocalRatio * 100).ToString("0.0", CultureInfo.InvariantCulture);
-        return new NumaVerdict(true, ReasonAligned, $"aligned: {ByteQuantity.Human(measurement.GuestRamBytes)} of guest RAM, {percent}% on placed host {placedText}");
+        var where = measurement.GuestNodes.Count == 1
+            ? $"placed host node {measurement.GuestNodes[0].HostNode}"
+            : "each guest node's placed host node (" + string.Join(", ", measurement.GuestNodes.Select(g => $"guest node {g.GuestNode} → host node {g.HostNode}")) + ")";
+        return new NumaVerdict(true, ReasonAligned, $"aligned: {ByteQuantity.Human(measurement.GuestRamBytes)} of guest RAM, {percent}% on {where}");
     }
 
-    private static string Where(GuestRamLayout layout) =>
-        layout.IsHuge ? $"files under {layout.HugetlbfsMountPoint}" : $"anonymous mappings of {string.Join(" or ", layout.Backends.Select(b => b.Bytes).Distinct())} bytes";
+    /// <summary>Reasons from gravest to mildest: a missing backend hides everything else; residency is checked last.</summary>
+    public static IReadOnlyList<string> Gravity { get; } =
+        [ReasonBackendsMissing, ReasonWrongPageSize, ReasonRemoteMemory, ReasonUnbound, ReasonSplitMismatch, ReasonNotResident];
+
+    /// <summary>The first thing wrong with one guest node, or null.</summary>
+    private static (string Reason, string Text)? Miss(GuestNodeMeasurement g, GuestRamLayout layout)
+    {
+        var name = $"guest node {g.GuestNode}";
+        var placed = $"placed on node {g.HostNode}";
+        if (g.Mappings.Count == 0)
+        {
+            return (ReasonBackendsMissing, $"{name}: backend {g.Backend.Id} not found in numa_maps (looked for {Where(layout, g.Backend)}), {ByteQuantity.Human(g.Backend.Bytes)} {placed}");
+        }
+
+        var wrong = g.KernelPageBytes.FirstOrDefault(p => p != layout.PageBytes);
+        if (wrong > 0)
+        {
+            return (ReasonWrongPageSize, $"{name}: backed by {ByteQuantity.Format(wrong)} pages (kernelpagesize_kB={wrong / 1024}), not {ByteQuantity.Format(layout.PageBytes)}"
+                + (layout.IsHuge ? $" hugepages: QEMU used a plain file; is {layout.HugetlbfsMountPoint} a hugetlbfs mount in this mount namespace?" : " pages"));
+        }
+
+        var remote = g.BytesByNode.Where(kv => kv.Key != g.HostNode && kv.Value > 0).ToArray();
+        if (remote.Length > 0)
+        {
+            return (ReasonRemoteMemory, $"{name}: {string.Join(", ", remote.Select(kv => $"{ByteQuantity.Human(kv.Value)} on host node {kv.Key}"))}, {placed}");
+        }
+
+        // Memory that landed right by luck (an empty node, the prealloc thread's node) is still the seed bug when nothing
+        // binds it there; a nodemask wider than the guest node's host node lets the kernel spill to the others.
+        var wrongPolicy = g.Mappings.Where(m => m.PolicyMode != layout.ExpectedPolicyMode || !m.PolicyNodes.SequenceEqual([g.HostNode])).Select(m => m.Policy).Distinct().ToArray();
+        if (wrongPolicy.Length > 0)
+        {
+            return (ReasonUnbound, $"{name}: policy {string.Join(", ", wrongPolicy)}, not {layout.ExpectedPolicyMode}:{g.HostNode} ({ByteQuantity.Human(g.LocalBytes)} on host node {g.HostNode} by chance)");
+        }
+
+        if (g.MappedBytes != g.Backend.Bytes)
+        {
+            return (ReasonSplitMismatch, $"{name}: backend {g.Backend.Id} holds {ByteQuantity.Human(g.MappedBytes)}, the placement gives it {ByteQuantity.Human(g.Backend.Bytes)} on node {g.HostNode}");
+        }
+
+        if (g.ResidentBytes < g.Backend.Bytes)
+        {
+            return (ReasonNotResident, $"{name}: only {ByteQuantity.Human(g.ResidentBytes)} of {ByteQuantity.Human(g.Backend.Bytes)} resident on node {g.HostNode} (prealloc incomplete?)");
+        }
+
+        return null;
+    }
+
+    private static string Where(GuestRamLayout layout, GuestRamBackend backend) =>
+        layout.IsHuge ? $"a file {backend.Id} under {layout.HugetlbfsMountPoint}" : $"an anonymous mapping of {backend.Bytes} bytes at QEMU's address for {backend.Id}";
 }

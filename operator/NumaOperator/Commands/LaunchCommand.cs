@@ -44,6 +44,8 @@ public sealed class LaunchCommand : ICliCommand
         var imageRoot = new Option<string>("--image-root") { Description = "Directory boot files resolve under", DefaultValueFactory = _ => ImageRoot.DefaultPath };
         var stopAfter = new Option<bool>("--stop-after") { Description = "Stop the VM (powerdown, quit, kill) after launching/measuring and remove its state dir" };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: drop host-nodes/policy from the memory backends (reproduces the unbound seed bug)", Hidden = true };
+        var swapBindings = new Option<bool>("--swap-bindings-for-test") { Description = "Test only: bind guest node i's backend to guest node i+1's host node (swapped bindings)", Hidden = true };
+        var wideBinding = new Option<bool>("--wide-binding-for-test") { Description = "Test only: bind every backend to all placed host nodes (host-nodes=0-1)", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var qemuUser = QemuUserOption.Create();
         var forceTcg = AcceleratorOptions.ForceTcg();
@@ -52,7 +54,7 @@ public sealed class LaunchCommand : ICliCommand
         output.AcceptOnlyFromAmong([.. OutputFormats]);
 
         var command = new Command("launch", "Start one VM on this host with memory bound to the given host NUMA nodes, pin its vCPUs, and optionally measure where its memory landed.");
-        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, qemu, qemuUser, forceTcg, bootProbeKernel, output })
+        foreach (var option in new Option[] { vmFile, hostNodes, measure, stateDir, imageRoot, stopAfter, omitBinding, swapBindings, wideBinding, qemu, qemuUser, forceTcg, bootProbeKernel, output })
         {
             command.Options.Add(option);
         }
@@ -65,7 +67,7 @@ public sealed class LaunchCommand : ICliCommand
                 parseResult.GetValue(stateDir),
                 parseResult.GetValue(imageRoot) ?? ImageRoot.DefaultPath,
                 parseResult.GetValue(stopAfter),
-                parseResult.GetValue(omitBinding),
+                TestBinding(parseResult.GetValue(omitBinding), parseResult.GetValue(swapBindings), parseResult.GetValue(wideBinding)),
                 parseResult.GetValue(qemu) ?? QemuBinary.DefaultPath,
                 QemuUserOption.Parse(parseResult.GetValue(qemuUser)),
                 parseResult.GetValue(forceTcg),
@@ -109,7 +111,12 @@ public sealed class LaunchCommand : ICliCommand
             var host = await PreflightHost.DiscoverAsync(ProbeOptions(options), ct);
             var accelerator = LocalPlacement.ChooseAccelerator(request, host);
             placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology, accelerator);
-            prepared = LaunchPreparation.Prepare(name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, options.OmitBindingForTest);
+            if (options.Binding is BindingForTest.Swapped or BindingForTest.Wide && request.GuestNodes < 2)
+            {
+                throw new BadInputException($"--{(options.Binding == BindingForTest.Swapped ? "swap-bindings" : "wide-binding")}-for-test needs spec.numa.guestNodes 2 or more; {options.VmFile} has {request.GuestNodes}");
+            }
+
+            prepared = LaunchPreparation.Prepare(name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, topology, options.Binding);
         }
         catch (PreflightException e) when (e.IsBadInput)
         {
@@ -136,7 +143,8 @@ public sealed class LaunchCommand : ICliCommand
         {
             if (options.Measure)
             {
-                (measurement, verdict) = await ProcessMeasurement.MeasureAsync(running.Pid, placement, facts.HugetlbfsMounts, ct);
+                var addresses = await ProcessMeasurement.LocateAsync(running.Qmp, placement, ct);
+                (measurement, verdict) = await ProcessMeasurement.MeasureAsync(running.Pid, placement, facts.HugetlbfsMounts, addresses, ct);
             }
 
             freeAfter = FreePages(counters, nodes, placement.PageSize);
@@ -225,6 +233,16 @@ public sealed class LaunchCommand : ICliCommand
         return nodes;
     }
 
+    /// <summary>The hidden control-run switches; at most one.</summary>
+    private static BindingForTest TestBinding(bool omit, bool swap, bool wide) => (omit, swap, wide) switch
+    {
+        (false, false, false) => BindingForTest.AsPlaced,
+        (true, false, false) => BindingForTest.Omitted,
+        (false, true, false) => BindingForTest.Swapped,
+        (false, false, true) => BindingForTest.Wide,
+        _ => throw new BadInputException("--omit-binding-for-test, --swap-bindings-for-test and --wide-binding-for-test exclude each other: give at most one"),
+    };
+
     /// <summary>metadata.uid when it is a UUID, else one derived from namespace/name: the same VM keeps the same uuid across launches.</summary>
     private static Guid VmUuid(NumaVirtualMachine vm)
     {
@@ -251,6 +269,6 @@ public sealed class LaunchCommand : ICliCommand
         WorkDirectory = Path.GetTempPath(),
     };
 
-    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, bool OmitBindingForTest, string QemuPath, QemuUser? QemuUser, bool ForceTcg, string? BootProbeKernel, string Output);
+    private sealed record LaunchOptions(string VmFile, string HostNodes, bool Measure, string? StateDir, string ImageRoot, bool StopAfter, BindingForTest Binding, string QemuPath, QemuUser? QemuUser, bool ForceTcg, string? BootProbeKernel, string Output);
 
 }

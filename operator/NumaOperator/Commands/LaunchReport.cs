@@ -38,7 +38,8 @@ internal static class LaunchReport
             ["accelerator"] = AcceleratorNames.Of(r.Spec.Cpu.Accelerator),
             ["cpuModel"] = r.Spec.Cpu.Model,
             ["cpu"] = r.Spec.Cpu.QemuValue,
-            ["bindingOmittedForTest"] = r.Spec.OmitBindingForTest,
+            ["bindingOmittedForTest"] = r.Spec.Binding == BindingForTest.Omitted,
+            ["bindingForTest"] = r.Spec.Binding.ToString(),
             ["pageSize"] = r.Spec.Placement.PageSize.ToString(),
             ["argv"] = new JsonArray([.. r.Argv.Select(a => (JsonNode?)JsonValue.Create(a))]),
             ["placement"] = new JsonArray([.. r.Spec.Placement.GuestNodes.Select(g => (JsonNode?)new JsonObject
@@ -48,6 +49,12 @@ internal static class LaunchReport
                 ["vcpus"] = g.Vcpus.ToString(),
                 ["hostCpus"] = g.HostCpus.ToString(),
                 ["memoryBytes"] = g.MemoryBytes,
+            })]),
+            ["distances"] = new JsonArray([.. r.Spec.Distances.Select(d => (JsonNode?)new JsonObject
+            {
+                ["src"] = d.SourceGuestNode,
+                ["dst"] = d.DestinationGuestNode,
+                ["val"] = d.Value,
             })]),
             ["timingsMs"] = new JsonObject
             {
@@ -69,6 +76,17 @@ internal static class LaunchReport
             json["processBytesByNode"] = NodeBytes(m.ProcessBytesByNode);
             json["guestRamPolicies"] = new JsonArray([.. m.GuestRamMappings.Select(g => (JsonNode?)JsonValue.Create(g.Policy))]);
             json["guestRamKernelPageBytes"] = new JsonArray([.. m.GuestRamMappings.Select(g => (JsonNode?)JsonValue.Create(g.KernelPageBytes))]);
+            json["guestNodes"] = new JsonArray([.. m.GuestNodes.Select(g => (JsonNode?)new JsonObject
+            {
+                ["guestNode"] = g.GuestNode,
+                ["hostNode"] = g.HostNode,
+                ["backend"] = g.Backend.Id,
+                ["placedBytes"] = g.Backend.Bytes,
+                ["mappedBytes"] = g.MappedBytes,
+                ["policies"] = new JsonArray([.. g.Policies.Select(p => (JsonNode?)JsonValue.Create(p))]),
+                ["kernelPageBytes"] = new JsonArray([.. g.KernelPageBytes.Select(p => (JsonNode?)JsonValue.Create(p))]),
+                ["nodes"] = NodeBytes(g.BytesByNode),
+            })]);
             json["localRatio"] = m.LocalRatioText;
             json["aligned"] = v.Aligned;
             json["reason"] = v.Reason;
@@ -89,7 +107,7 @@ internal static class LaunchReport
     public static void WriteTable(LaunchResult r, TextWriter o)
     {
         var spec = r.Spec;
-        o.WriteLine($"VM {spec.Name}  uuid {spec.Uuid:D}  pid {r.Pid}  QEMU {r.Facts.QemuVersion}  {r.Spec.Cpu}{(spec.OmitBindingForTest ? "  (binding OMITTED for test)" : string.Empty)}");
+        o.WriteLine($"VM {spec.Name}  uuid {spec.Uuid:D}  pid {r.Pid}  QEMU {r.Facts.QemuVersion}  {r.Spec.Cpu}{(spec.Binding == BindingForTest.AsPlaced ? string.Empty : $"  (binding {spec.Binding.ToString().ToUpperInvariant()} for test)")}");
         o.WriteLine($"state dir {spec.State.Directory}  (argv in {spec.State.ArgvFile})");
         foreach (var g in spec.Placement.GuestNodes)
         {
@@ -119,6 +137,12 @@ internal static class LaunchReport
                 }
 
                 o.WriteLine(line);
+            }
+
+            foreach (var g in m.GuestNodes)
+            {
+                var where = g.BytesByNode.Count == 0 ? "nothing resident" : string.Join(", ", g.BytesByNode.Select(kv => $"{ByteQuantity.Human(kv.Value)} on host node {kv.Key}"));
+                o.WriteLine($"guest node {g.GuestNode} (placed on host node {g.HostNode}, backend {g.Backend.Id}, policy {(g.Policies.Count == 0 ? "-" : string.Join(",", g.Policies))}): {where}");
             }
 
             o.WriteLine($"guest RAM policies: {string.Join(", ", m.GuestRamMappings.Select(g => g.Policy).Distinct())}; localRatio {m.LocalRatioText}");

@@ -65,8 +65,12 @@ public sealed record NumastatView(
     string? Aligned,
     string? Reason,
     string? Message,
-    string Plain);
+    string Plain,
+    IReadOnlyList<MeasuredGuestNodeView>? GuestNodes = null);
 
 public sealed record MeasuredNodeView(int Node, long Bytes, string Human, bool Placed);
+
+/// <summary>One guest node as measured: where its placement put it, where its bytes are (Placed = its own host node), its backend's policy.</summary>
+public sealed record MeasuredGuestNodeView(int GuestNode, int HostNode, string? Policy, IReadOnlyList<MeasuredNodeView> Nodes, bool Local);
 
 public sealed record EventView(string Reason, int Count, string Message, DateTime? LastSeen, string Age, string? Source);

@@ -140,14 +140,22 @@ public static class ExplanationBuilder
         var nodes = measured.Nodes.OrderBy(n => n.Node)
             .Select(n => new MeasuredNodeView(n.Node, n.Bytes, ByteQuantity.Human(n.Bytes), placed.Contains(n.Node)))
             .ToList();
+        var guestNodes = measured.GuestNodes?.OrderBy(g => g.GuestNode).Select(g =>
+        {
+            var own = g.Nodes.OrderBy(n => n.Node).Select(n => new MeasuredNodeView(n.Node, n.Bytes, ByteQuantity.Human(n.Bytes), n.Node == g.HostNode)).ToList();
+            return new MeasuredGuestNodeView(g.GuestNode, g.HostNode, g.Policy, own, own.All(n => n.Placed || n.Bytes == 0));
+        }).ToList();
+        var plain = guestNodes is { Count: > 1 }
+            ? string.Join("; ", guestNodes.Select(g => $"guest node {g.GuestNode.ToString(CultureInfo.InvariantCulture)} {Plain([g.HostNode], g.Nodes)}"))
+            : Plain(placement.GuestNodes.Select(g => g.HostNode), nodes);
         return new NumastatView(measured.SampledAt, Age.Of(measured.SampledAt, now), measured.LocalRatio, nodes,
-            aligned?.Status, aligned?.Reason, aligned?.Message, Plain(placement, nodes));
+            aligned?.Status, aligned?.Reason, aligned?.Message, plain, guestNodes);
     }
 
     /// <summary>"placed on node 1, measured 64.0 MiB on node 0": where the memory is against where it was placed.</summary>
-    private static string Plain(PlacementView placement, IReadOnlyList<MeasuredNodeView> nodes)
+    private static string Plain(IEnumerable<int> placedHostNodes, IReadOnlyList<MeasuredNodeView> nodes)
     {
-        var hostNodes = placement.GuestNodes.Select(g => g.HostNode).Distinct().Order().ToList();
+        var hostNodes = placedHostNodes.Distinct().Order().ToList();
         var placedOn = (hostNodes.Count == 1 ? "placed on node " : "placed on nodes ") + string.Join(",", hostNodes);
         var with = nodes.Where(n => n.Bytes > 0).ToList();
         if (with.Count == 0)

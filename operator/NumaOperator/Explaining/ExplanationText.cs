@@ -79,6 +79,16 @@ public static class ExplanationText
                 }));
             }
 
+            if (m.GuestNodes is { Count: > 0 } guests)
+            {
+                Table(o, ["GUEST NODE", "PLACED ON", "MEASURED", "POLICY"], guests.Select(g => new[]
+                {
+                    I(g.GuestNode), I(g.HostNode),
+                    string.Join(", ", g.Nodes.Where(n => n.Bytes > 0 || n.Placed).Select(n => $"{n.Human} on node {I(n.Node)}{(n.Placed || n.Bytes == 0 ? string.Empty : " (not its node)")}")),
+                    g.Policy ?? "-",
+                }));
+            }
+
             o.WriteLine($"  {S(m.Plain)}");
             if (m.Aligned == "False" && m.Message is { } message)
             {

@@ -64,8 +64,25 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         var (exit, stdout, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--measure", "--stop-after", "--omit-binding-for-test");
         Assert.True(exit == 1, $"exit {exit}: {stderr}{stdout}");
-        Assert.Contains("not aligned: 1 guest-RAM mapping(s) have policy default", stdout, StringComparison.Ordinal);
+        Assert.Contains("not aligned: guest node 0: policy default, not bind:0", stdout, StringComparison.Ordinal);
         Assert.Contains("HOST NODE", stdout, StringComparison.Ordinal);
+        Assert.Contains("guest node 0 (placed on host node 0, backend mem0, policy default): 64.0 MiB on host node 0", stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData("--swap-bindings-for-test", "--swap-bindings-for-test needs spec.numa.guestNodes 2 or more")]
+    [InlineData("--wide-binding-for-test", "--wide-binding-for-test needs spec.numa.guestNodes 2 or more")]
+    public async Task Test_bindings_of_a_one_guest_node_vm_exit_two_and_start_nothing(string flag, string message)
+    {
+        Skip.IfNot(host.Available, HugepageHost.SkipReason);
+        var (exit, _, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", flag);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "state")));
+
+        var (both, _, bothErr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", flag, "--omit-binding-for-test");
+        Assert.Equal(2, both);
+        Assert.Contains("exclude each other", bothErr, StringComparison.Ordinal);
     }
 
     [SkippableTheory]

@@ -37,7 +37,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
         Assert.Contains(version >= QemuHostFacts.RunWithUserMinimum ? "user=" + User : User.ToString(), argv);
         await AssertRunningAsync(first.Qmp);
 
-        var (measurement, verdict) = await ProcessMeasurement.MeasureAsync(first.Pid, test.Spec.Placement, test.Mounts, CancellationToken.None);
+        var (measurement, verdict) = await ProcessMeasurement.MeasureAsync(first.Pid, test.Spec.Placement, test.Mounts, GuestRamAddresses.None, CancellationToken.None);
         Assert.True(verdict.Aligned, verdict.Message);
         Assert.Equal("bind:0", Assert.Single(measurement.GuestRamMappings).Policy);
         Assert.Equal(64L << 20, measurement.GuestRamBytesByNode[0]);
@@ -51,7 +51,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
         Assert.Equal(first.Pid, adopted.Pid);
         Assert.Equal(first.VcpuThreads, adopted.VcpuThreads);
         await AssertRunningAsync(adopted.Qmp);
-        var (_, again) = await ProcessMeasurement.MeasureAsync(adopted.Pid, test.Spec.Placement, test.Mounts, CancellationToken.None);
+        var (_, again) = await ProcessMeasurement.MeasureAsync(adopted.Pid, test.Spec.Placement, test.Mounts, GuestRamAddresses.None, CancellationToken.None);
         Assert.True(again.Aligned, again.Message);
 
         // QMP stop (powerdown; a firmware-only guest ignores it, so quit after the grace) and the pages come back.

@@ -19,7 +19,8 @@ public sealed class QemuTestVm : IAsyncDisposable
 {
     private readonly List<int> _pids = [];
 
-    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount, ResolvedBoot? boot = null, bool keepRoot = false, long memoryBytes = 64L << 20)
+    /// <param name="guestNodes">Guest nodes as given (the API's rule of one host node per guest node does not apply here); default one on node 0.</param>
+    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount, ResolvedBoot? boot = null, bool keepRoot = false, long memoryBytes = 64L << 20, IReadOnlyList<GuestNodePlacement>? guestNodes = null)
     {
         Topology = new SysfsTopologyReader("/").ReadTopology();
         var node0 = Topology.Node(0)!;
@@ -28,7 +29,7 @@ public sealed class QemuTestVm : IAsyncDisposable
         Spec = new VmLaunchSpec(
             "test-vm",
             Guid.NewGuid(),
-            new VmPlacement("local", pageSize, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Of(vcpuHost), memoryBytes)]),
+            new VmPlacement("local", pageSize, guestNodes ?? [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Of(vcpuHost), memoryBytes)]),
             TestQemu.Cpu(),
             boot ?? ResolvedBoot.FirmwareOnly,
             new VmStatePaths(Path.Combine(StateRoot, "vm")),
