@@ -40,6 +40,11 @@ public static partial class NumaVirtualMachineValidator
 
     public const int MaxCpuModelLength = 64;
 
+    /// <summary>
+    /// Validates the whole object, one section per function as Kubernetes' validateX(spec, fldPath) does: each checks
+    /// its fields, records every error with its path, and returns what it parsed; the request is built only when
+    /// nothing failed.
+    /// </summary>
     public static VmValidationResult Validate(NumaVirtualMachine vm)
     {
         ArgumentNullException.ThrowIfNull(vm);
@@ -53,78 +58,52 @@ public static partial class NumaVirtualMachineValidator
             return new VmValidationResult(errors, null);
         }
 
-        var cores = spec.Cpu?.Cores ?? 0;
-        if (spec.Cpu is null)
+        var cores = ValidateCpu(spec.Cpu, errors);
+        var guestNodes = ValidateGuestNodes(spec.Numa, cores, errors);
+        var (memoryBytes, pageSize) = ValidateMemory(spec.Memory, guestNodes, errors);
+        var allowed = ValidateHostNodes(spec.Numa, guestNodes, errors);
+        var policy = ValidatePolicy(spec.Numa, errors);
+        var selector = ValidateNodeSelector(spec.NodeSelector, errors);
+        ValidateBoot(spec.Boot, errors);
+        var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
+        if (errors.Count > 0)
+        {
+            return new VmValidationResult(errors, null);
+        }
+
+        var request = new VmRequest(vm.Key, cores, spec.Cpu!.Dedicated ?? false, memoryBytes, pageSize, allowed, guestNodes, policy, selector)
+        {
+            Accelerator = accelerator,
+            CpuModel = cpuModel,
+        };
+        return new VmValidationResult(errors, request);
+    }
+
+    /// <summary>spec.cpu: present, 1..1024 cores; returns the cores (0 when missing).</summary>
+    private static int ValidateCpu(CpuSpec? cpu, List<FieldError> errors)
+    {
+        if (cpu is null)
         {
             errors.Add(FieldError.Required("spec.cpu", "spec.cpu.cores is required (1 to 1024)"));
-        }
-        else if (cores < 1 || cores > MaxCores)
-        {
-            errors.Add(FieldError.Invalid("spec.cpu.cores", cores, $"must be between 1 and {MaxCores}"));
+            return 0;
         }
 
-        var pageSize = PageSize.Normal;
-        if (spec.Memory?.Hugepages is { } hp && !PageSize.TryParseHuge(hp.PageSize, out pageSize))
+        if (cpu.Cores < 1 || cpu.Cores > MaxCores)
         {
-            errors.Add(FieldError.NotSupported("spec.memory.hugepages.pageSize", hp.PageSize, PageSize.AllowedNames));
-            pageSize = PageSize.Normal;
+            errors.Add(FieldError.Invalid("spec.cpu.cores", cpu.Cores, $"must be between 1 and {MaxCores}"));
         }
 
-        long memoryBytes = 0;
-        if (spec.Memory is null || string.IsNullOrEmpty(spec.Memory.Size))
-        {
-            errors.Add(FieldError.Required("spec.memory.size", "guest RAM as a quantity, e.g. 512Mi or 30Gi"));
-        }
-        else if (!MemorySizeSyntax().IsMatch(spec.Memory.Size) || !ByteQuantity.TryParse(spec.Memory.Size, out memoryBytes) || memoryBytes <= 0)
-        {
-            errors.Add(FieldError.Invalid("spec.memory.size", spec.Memory.Size, "must be " + ByteQuantity.AllowedForm + ", greater than zero"));
-            memoryBytes = 0;
-        }
+        return cpu.Cores;
+    }
 
-        var guestNodes = spec.Numa?.GuestNodes ?? 1;
+    /// <summary>spec.numa.guestNodes: 1..64 and at most the cores; returns it (1 when invalid, so later checks stay meaningful).</summary>
+    private static int ValidateGuestNodes(NumaSpec? numa, int cores, List<FieldError> errors)
+    {
+        var guestNodes = numa?.GuestNodes ?? 1;
         if (guestNodes < 1 || guestNodes > MaxGuestNodes)
         {
             errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must be between 1 and {MaxGuestNodes}"));
-            guestNodes = 1;
-        }
-
-        if (memoryBytes > 0 && memoryBytes % (pageSize.Bytes * guestNodes) != 0)
-        {
-            errors.Add(FieldError.Invalid(
-                "spec.memory.size",
-                spec.Memory!.Size,
-                guestNodes == 1
-                    ? $"must be a multiple of the page size {pageSize}"
-                    : $"must split into {guestNodes} guest nodes of whole {pageSize} pages: a multiple of {ByteQuantity.Format(pageSize.Bytes * guestNodes)}"));
-        }
-
-        CpuSet? allowed = null;
-        if (spec.Numa?.Nodes is { } nodesText)
-        {
-            CpuSet parsed = CpuSet.Empty;
-            var error = string.Empty;
-            if (nodesText.Length == 0)
-            {
-                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, "must list at least one host NUMA node, e.g. \"0\"; omit the field to allow every node"));
-            }
-            else if (!NumaNodesSyntax().IsMatch(nodesText) || !CpuSet.TryParse(nodesText, out parsed, out error))
-            {
-                // The same syntax as the CRD's pattern (no spaces, ids of at most 3 digits), so both reject the same text.
-                var reason = error.Length > 0 ? $" ({error})" : string.Empty;
-                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"must be host NUMA node ids in cpuset syntax such as \"1\", \"0-1\" or \"0,2\"{reason}"));
-            }
-            else if (parsed[parsed.Count - 1] > MaxHostNodeId)
-            {
-                errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"host NUMA node ids must be between 0 and {MaxHostNodeId}"));
-            }
-            else
-            {
-                allowed = parsed;
-                if (guestNodes > parsed.Count)
-                {
-                    errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must not exceed the {parsed.Count} host NUMA node(s) listed in spec.numa.nodes (\"{nodesText}\"): each guest node needs its own host node"));
-                }
-            }
+            return 1;
         }
 
         if (cores >= 1 && cores <= MaxCores && cores < guestNodes)
@@ -132,30 +111,106 @@ public static partial class NumaVirtualMachineValidator
             errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must not exceed spec.cpu.cores ({cores}): every guest node needs at least one vCPU"));
         }
 
-        var policy = NumaPolicy.Strict;
-        if (spec.Numa?.Policy is { } policyText)
+        return guestNodes;
+    }
+
+    /// <summary>spec.memory: a size of whole bytes that splits into whole pages per guest node; returns the bytes (0 when invalid) and the page size.</summary>
+    private static (long Bytes, PageSize PageSize) ValidateMemory(MemorySpec? memory, int guestNodes, List<FieldError> errors)
+    {
+        var pageSize = PageSize.Normal;
+        if (memory?.Hugepages is { } hp && !PageSize.TryParseHuge(hp.PageSize, out pageSize))
         {
-            if (policyText == "Strict")
-            {
-                policy = NumaPolicy.Strict;
-            }
-            else if (policyText == "Preferred")
-            {
-                policy = NumaPolicy.Preferred;
-            }
-            else
-            {
-                errors.Add(FieldError.NotSupported("spec.numa.policy", policyText, Policies));
-            }
+            errors.Add(FieldError.NotSupported("spec.memory.hugepages.pageSize", hp.PageSize, PageSize.AllowedNames));
+            pageSize = PageSize.Normal;
         }
 
+        if (memory is null || string.IsNullOrEmpty(memory.Size))
+        {
+            errors.Add(FieldError.Required("spec.memory.size", "guest RAM as a quantity, e.g. 512Mi or 30Gi"));
+            return (0, pageSize);
+        }
+
+        if (!MemorySizeSyntax().IsMatch(memory.Size) || !ByteQuantity.TryParse(memory.Size, out var bytes) || bytes <= 0)
+        {
+            errors.Add(FieldError.Invalid("spec.memory.size", memory.Size, "must be " + ByteQuantity.AllowedForm + ", greater than zero"));
+            return (0, pageSize);
+        }
+
+        if (bytes % (pageSize.Bytes * guestNodes) != 0)
+        {
+            errors.Add(FieldError.Invalid(
+                "spec.memory.size",
+                memory.Size,
+                guestNodes == 1
+                    ? $"must be a multiple of the page size {pageSize}"
+                    : $"must split into {guestNodes} guest nodes of whole {pageSize} pages: a multiple of {ByteQuantity.Format(pageSize.Bytes * guestNodes)}"));
+        }
+
+        return (bytes, pageSize);
+    }
+
+    /// <summary>spec.numa.nodes: cpuset syntax of ids 0..255, at least as many distinct nodes as guest nodes; null when omitted or invalid.</summary>
+    private static CpuSet? ValidateHostNodes(NumaSpec? numa, int guestNodes, List<FieldError> errors)
+    {
+        if (numa?.Nodes is not { } nodesText)
+        {
+            return null;
+        }
+
+        if (nodesText.Length == 0)
+        {
+            errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, "must list at least one host NUMA node, e.g. \"0\"; omit the field to allow every node"));
+            return null;
+        }
+
+        var parsed = CpuSet.Empty;
+        var error = string.Empty;
+        if (!NumaNodesSyntax().IsMatch(nodesText) || !CpuSet.TryParse(nodesText, out parsed, out error))
+        {
+            // The same syntax as the CRD's pattern (no spaces, ids of at most 3 digits), so both reject the same text.
+            var reason = error.Length > 0 ? $" ({error})" : string.Empty;
+            errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"must be host NUMA node ids in cpuset syntax such as \"1\", \"0-1\" or \"0,2\"{reason}"));
+            return null;
+        }
+
+        if (parsed[parsed.Count - 1] > MaxHostNodeId)
+        {
+            errors.Add(FieldError.Invalid("spec.numa.nodes", nodesText, $"host NUMA node ids must be between 0 and {MaxHostNodeId}"));
+            return null;
+        }
+
+        if (guestNodes > parsed.Count)
+        {
+            errors.Add(FieldError.Invalid("spec.numa.guestNodes", guestNodes, $"must not exceed the {parsed.Count} host NUMA node(s) listed in spec.numa.nodes (\"{nodesText}\"): each guest node needs its own host node"));
+        }
+
+        return parsed;
+    }
+
+    private static NumaPolicy ValidatePolicy(NumaSpec? numa, List<FieldError> errors)
+    {
+        switch (numa?.Policy)
+        {
+            case null or "Strict":
+                return NumaPolicy.Strict;
+            case "Preferred":
+                return NumaPolicy.Preferred;
+            default:
+                errors.Add(FieldError.NotSupported("spec.numa.policy", numa.Policy, Policies));
+                return NumaPolicy.Strict;
+        }
+    }
+
+    /// <summary>spec.nodeSelector: at most 64 labels, qualified-name keys, label values; returns the valid pairs.</summary>
+    private static Dictionary<string, string> ValidateNodeSelector(IDictionary<string, string>? nodeSelector, List<FieldError> errors)
+    {
         var selector = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (spec.NodeSelector is { Count: > MaxNodeSelectorLabels } tooMany)
+        if (nodeSelector is { Count: > MaxNodeSelectorLabels } tooMany)
         {
             errors.Add(FieldError.TooMany("spec.nodeSelector", tooMany.Count, MaxNodeSelectorLabels));
         }
 
-        foreach (var (key, value) in spec.NodeSelector ?? new Dictionary<string, string>())
+        foreach (var (key, value) in nodeSelector ?? new Dictionary<string, string>())
         {
             if (!LabelValidation.IsQualifiedName(key))
             {
@@ -172,29 +227,7 @@ public static partial class NumaVirtualMachineValidator
             }
         }
 
-        ValidateBoot(spec.Boot, errors);
-        var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
-
-        if (errors.Count > 0)
-        {
-            return new VmValidationResult(errors, null);
-        }
-
-        var request = new VmRequest(
-            vm.Key,
-            cores,
-            spec.Cpu!.Dedicated ?? false,
-            memoryBytes,
-            pageSize,
-            allowed,
-            guestNodes,
-            policy,
-            selector)
-        {
-            Accelerator = accelerator,
-            CpuModel = cpuModel,
-        };
-        return new VmValidationResult(errors, request);
+        return selector;
     }
 
     /// <summary>spec.accelerator (default KVM) and spec.cpu.model (default host-model); a model name stays one QEMU option value (no ',').</summary>
