@@ -223,7 +223,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
             seconds: 60);
         var aligned = Conditions.Find(vm!.Status!.Conditions, AgentConditions.NumaAligned)!;
         Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonUnbound, aligned.Reason);
-        Assert.Contains("not bound to placed host node 0", aligned.Message, StringComparison.Ordinal);
+        Assert.Contains("guest node 0: policy default, not bind:0", aligned.Message, StringComparison.Ordinal);
         Assert.True(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Running));
         var ready = Conditions.Find(vm.Status.Conditions, AgentConditions.Ready)!;
         Assert.Equal(("False", AgentConditions.ReasonNotAligned), (ready.Status, ready.Reason));
