@@ -13,13 +13,10 @@ public sealed class K3sFlowTests
 {
     private const string Image = "rancher/k3s:v1.32.5-k3s1";
 
-    private static bool DockerReachable =>
-        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
-
     [SkippableFact]
     public async Task SharedFlowsPassOnK3s()
     {
-        Skip.IfNot(DockerReachable, "no Docker engine reachable (no DOCKER_HOST, no /var/run/docker.sock): the K3s comparison runs where Docker exists");
+        Skip.IfNot(DockerEngine.Reachable, DockerEngine.SkipReason("the K3s comparison"));
         var crdFiles = Directory.Exists(RepoPaths.Combine("crds")) ? Directory.GetFiles(RepoPaths.Combine("crds"), "*.yaml") : [];
         Skip.If(crdFiles.Length == 0, "crds/ holds no CRD YAML yet");
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
@@ -37,38 +36,8 @@ internal sealed class Kubectl(string binary, string kubeconfig, string workDir)
         }
     }
 
-    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(binary)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = workDir,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["KUBECONFIG"] = kubeconfig;
-        start.Environment["KUBECACHEDIR"] = Path.Combine(workDir, "cache");
-        start.Environment["HOME"] = workDir;
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {binary}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 60 s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        KubectlProcess.RunAsync(binary, kubeconfig, workDir, TimeSpan.FromSeconds(60), args);
 
     public async Task<string> OkAsync(params string[] args)
     {

@@ -58,12 +58,8 @@ public sealed class KubectlTests
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
-        var dir = TestServer.TempDir();
-        try
+        await Kubectl.WithServerAsync(binary!, async (kubectl, server, dir) =>
         {
-            await using var server = await TestServer.StartAsync();
-            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
-            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
             await File.WriteAllTextAsync(Path.Combine(dir, "vm.yaml"), Vm);
 
             // Typed kubectl commands post protobuf: create namespace must work too.
@@ -116,11 +112,7 @@ public sealed class KubectlTests
             using var client = TestServer.Client(server);
             var gone = await Assert.ThrowsAsync<HttpOperationException>(() => TestServer.Vms(client).ReadNamespacedAsync<NumaVirtualMachine>("default", "db1"));
             Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [SkippableTheory]
@@ -129,12 +121,8 @@ public sealed class KubectlTests
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
-        var dir = TestServer.TempDir();
-        try
+        await Kubectl.WithServerAsync(binary!, async (kubectl, server, dir) =>
         {
-            await using var server = await TestServer.StartAsync();
-            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
-            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
             await File.WriteAllTextAsync(Path.Combine(dir, "vm.yaml"), Vm.Replace("running: true", "running: true\n  colour: blue", StringComparison.Ordinal));
             var before = server.ResourceVersion;
 
@@ -149,11 +137,7 @@ public sealed class KubectlTests
             var spec = await kubectl.OkAsync("get", "nvm", "db1", "-o", "jsonpath={.spec}");
             Assert.Contains("\"cores\":2", spec, StringComparison.Ordinal);
             Assert.DoesNotContain("colour", spec, StringComparison.Ordinal);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     [SkippableTheory]
@@ -162,12 +146,8 @@ public sealed class KubectlTests
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
-        var dir = TestServer.TempDir();
-        try
+        await Kubectl.WithServerAsync(binary!, async (kubectl, server, dir) =>
         {
-            await using var server = await TestServer.StartAsync();
-            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
-            var kubectl = new Kubectl(binary!, Path.Combine(dir, "kubeconfig"), dir);
             await File.WriteAllTextAsync(Path.Combine(dir, "bad.yaml"), "apiVersion: numaoperator.io/v1alpha1\nkind: NumaVirtualMachine\nmetadata:\n  name: bad\n" + spec + "\n");
             var before = server.ResourceVersion;
 
@@ -178,10 +158,6 @@ public sealed class KubectlTests
             Assert.Contains(field + ":", stderr, StringComparison.Ordinal);
             Assert.DoesNotContain("created", stdout, StringComparison.Ordinal);
             Assert.Equal(before, server.ResourceVersion);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 }

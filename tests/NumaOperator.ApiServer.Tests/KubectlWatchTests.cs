@@ -3,6 +3,7 @@ using System.Diagnostics;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -17,11 +18,8 @@ public sealed class KubectlWatchTests
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
-        var dir = TestServer.TempDir();
-        try
+        await Kubectl.WithServerAsync(binary!, async (_, server, dir) =>
         {
-            await using var server = await TestServer.StartAsync();
-            server.WriteKubeconfig(Path.Combine(dir, "kubeconfig"));
             using var client = TestServer.Client(server);
             var vms = TestServer.Vms(client);
             await vms.CreateNamespacedAsync(TestServer.Vm("a", labels: new Dictionary<string, string> { [ApiGroup.NodeLabel] = "n1" }), "default");
@@ -50,11 +48,7 @@ public sealed class KubectlWatchTests
                 kubectl.Kill(entireProcessTree: true);
                 await kubectl.WaitForExitAsync();
             }
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        });
     }
 
     private static Task<NumaVirtualMachine> MoveAsync(GenericClient vms, string name, string node) =>
@@ -64,15 +58,7 @@ public sealed class KubectlWatchTests
     /// <summary>Starts kubectl (own kubeconfig and cache, as <see cref="Kubectl"/>) and collects event and name of each row as it comes.</summary>
     private static Process Start(string binary, string dir, ConcurrentQueue<string> lines, params string[] args)
     {
-        var start = new ProcessStartInfo(binary) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["KUBECONFIG"] = Path.Combine(dir, "kubeconfig");
-        start.Environment["KUBECACHEDIR"] = Path.Combine(dir, "cache");
-        start.Environment["HOME"] = dir;
+        var start = KubectlProcess.StartInfo(binary, Path.Combine(dir, "kubeconfig"), dir, args);
         var process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) =>
         {

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using NumaOperator.ApiServer.Http;
 using NumaOperator.ApiServer.Json;
 using NumaOperator.ApiServer.Selection;
+using NumaOperator.Numa.Quantities;
 
 namespace NumaOperator.ApiServer.Tests;
 

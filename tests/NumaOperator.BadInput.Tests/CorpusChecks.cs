@@ -90,11 +90,11 @@ public static class CorpusChecks
         var answer = await env.CreateAsync(EmbeddedEnvironment.ToJson(entry));
         Assert.True(answer.Stored, $"{entry.File}: expected the server to store it (the controller rejects it), got {(int)answer.Code}: {answer.Body}");
         var name = (await env.ListAsync()).Single(v => v.Metadata.Name != EmbeddedEnvironment.ControlVm).Metadata.Name;
-        var vm = await env.WaitForAsync(name, v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
-        var stalled = Conditions.Find(vm.Status!.Conditions, SchedulingReconciler.ConditionStalled)!;
+        var vm = await env.WaitForAsync(name, v => ConditionList.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
+        var stalled = ConditionList.Find(vm.Status!.Conditions, SchedulingReconciler.ConditionStalled)!;
         Assert.Equal(SchedulingStatus.ReasonInvalidSpec, stalled.Reason);
         ContainsAll(stalled.Message, entry.Field, coreText, entry.File + " (Stalled condition)");
-        Assert.Equal(SchedulingStatus.ReasonInvalidSpec, Conditions.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)?.Reason);
+        Assert.Equal(SchedulingStatus.ReasonInvalidSpec, ConditionList.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)?.Reason);
         Assert.Null(vm.Status.Placement);
         Assert.Null(vm.Status.NodeName);
         Assert.False(vm.Metadata.Labels?.ContainsKey(ApiGroup.NodeLabel) == true, "an invalid VM got the node label");

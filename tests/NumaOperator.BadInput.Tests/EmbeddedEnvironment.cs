@@ -232,7 +232,7 @@ public sealed class EmbeddedEnvironment : IAsyncDisposable
                 Memory = new MemorySpec { Size = "1Gi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
             },
         }, Namespace);
-        await WaitForAsync(ControlVm, v => Conditions.IsTrue(v.Status?.Conditions, SchedulingStatus.ConditionType) && v.Status?.Placement is not null, seconds: 30);
+        await WaitForAsync(ControlVm, v => ConditionList.IsTrue(v.Status?.Conditions, SchedulingStatus.ConditionType) && v.Status?.Placement is not null, seconds: 30);
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (PlacedCount != 1)
         {

@@ -14,13 +14,10 @@ public sealed class K3sCorpusTests
 {
     private const string Image = "rancher/k3s:v1.32.5-k3s1";
 
-    private static bool DockerReachable =>
-        !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")) || File.Exists("/var/run/docker.sock");
-
     [SkippableFact]
     public async Task EveryManifestStopsAtItsClusterSurface()
     {
-        Skip.IfNot(DockerReachable, "no Docker engine reachable (no DOCKER_HOST, no /var/run/docker.sock): the K3s run of the bad-input corpus runs where Docker exists");
+        Skip.IfNot(DockerEngine.Reachable, DockerEngine.SkipReason("the K3s run of the bad-input corpus"));
         await using var k3s = new K3sBuilder(Image).Build();
         await k3s.StartAsync();
         using var kubeconfig = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(await k3s.GetKubeconfigAsync()));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.BadInput.Tests;
@@ -58,31 +57,6 @@ public sealed class KubectlSampleTests(DefaultServerFixture fixture) : IClassFix
         }
     }
 
-    private async Task<(int Code, string Stdout, string Stderr)> RunAsync(string kubectl, string kubeconfig, params string[] args)
-    {
-        var start = new ProcessStartInfo(kubectl) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["KUBECONFIG"] = kubeconfig;
-        start.Environment["KUBECACHEDIR"] = Path.Combine(dir, "cache");
-        start.Environment["HOME"] = dir;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(deadline.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"kubectl {string.Join(' ', args)} did not finish in 60 s");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    private Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string kubectl, string kubeconfig, params string[] args) =>
+        KubectlProcess.RunAsync(kubectl, kubeconfig, dir, TimeSpan.FromSeconds(60), args);
 }

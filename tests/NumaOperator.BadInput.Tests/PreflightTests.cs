@@ -1,5 +1,6 @@
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Serialization;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.Validation;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Host;
@@ -52,14 +53,14 @@ public sealed class PreflightTests : IDisposable
         Skip.If(env.Unavailable is not null, env.Unavailable + "; the pre-flight surface is held by LaunchPreflightRefusesTheBootFile until then");
 
         await env.CreateAsync(EmbeddedEnvironment.ToJson(entry));
-        var vm = await env.WaitForAsync(entry.Name, v => Conditions.Find(v.Status?.Conditions, AgentConditions.Running) is { Status: "False" } running
+        var vm = await env.WaitForAsync(entry.Name, v => ConditionList.Find(v.Status?.Conditions, AgentConditions.Running) is { Status: "False" } running
             && running.Message?.Contains(entry.Field, StringComparison.Ordinal) == true);
-        var refused = Conditions.Find(vm.Status!.Conditions, AgentConditions.Running)!;
+        var refused = ConditionList.Find(vm.Status!.Conditions, AgentConditions.Running)!;
         Assert.Equal(AgentConditions.ReasonBadBootFile, refused.Reason);
         CorpusChecks.ContainsAll(refused.Message, entry.Field, entry.Core, file + " (Running=False)");
         Assert.Equal(AgentEnvironment.NodeName, vm.Status.NodeName); // it was placed: the refusal is the agent's
         Assert.Empty(ProcScan.QemuCarrying(vm.Metadata.Uid, "guest=" + entry.Name));
-        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.False(ConditionList.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
         await env.DeleteAndWaitGoneAsync(entry.Name);
     }
 

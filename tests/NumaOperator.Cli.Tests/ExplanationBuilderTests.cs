@@ -1,6 +1,7 @@
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Numa.Quantities;
 
 namespace NumaOperator.Cli.Tests;
 
@@ -153,7 +154,7 @@ public sealed class ExplanationBuilderTests
         Assert.Null(e.GenerationNote);
         Assert.Equal("10s", e.Numastat.Age);
         Assert.Equal(["Scheduled", "Running", "NumaAligned", "Ready"], e.Conditions.Select(c => c.Type));
-        Assert.Equal("5m0s", e.Conditions[1].Age);
+        Assert.Equal("5m", e.Conditions[1].Age);
     }
 
     [Fact]
@@ -230,7 +231,7 @@ public sealed class ExplanationBuilderTests
 
         var e = ExplanationBuilder.Build(new ExplainInput(vm, events, [vm], [], [], Now));
 
-        Assert.Equal([("FailedScheduling", 7, "1m0s"), ("InvalidSpec", 1, "5m0s")], e.Warnings.Select(w => (w.Reason, w.Count, w.Age)));
+        Assert.Equal([("FailedScheduling", 7, "60s"), ("InvalidSpec", 1, "5m")], e.Warnings.Select(w => (w.Reason, w.Count, w.Age)));
         var text = Text(e);
         Assert.Contains("line one\\nline two", text, StringComparison.Ordinal);
         Assert.DoesNotContain("line one\nline two", text, StringComparison.Ordinal);
@@ -264,9 +265,9 @@ public sealed class ExplanationBuilderTests
     [Fact]
     public void Ages_read_like_kubectl()
     {
-        Assert.Equal(["0s", "59s", "1m5s", "42m", "3h4m", "2d1h", "0s", "unknown"],
+        Assert.Equal(["0s", "59s", "65s", "42m", "3h4m", "2d1h", "0s", "unknown"],
             new DateTime?[] { Now, Now.AddSeconds(-59), Now.AddSeconds(-65), Now.AddMinutes(-42), Now.AddMinutes(-184), Now.AddHours(-49), Now.AddSeconds(5), null }
-                .Select(t => Age.Of(t, Now)));
+                .Select(t => HumanDuration.Age(t, Now)));
     }
 
     private static string Text(Explanation e)

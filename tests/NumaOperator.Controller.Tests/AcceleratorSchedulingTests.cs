@@ -17,7 +17,7 @@ public sealed class AcceleratorSchedulingTests
 
         await fixture.CreateAsync(ControllerFixture.Vm("needs-kvm")); // spec.accelerator defaults to KVM
         var waiting = await fixture.WaitForAsync("needs-kvm", ControllerFixture.IsUnschedulable);
-        Assert.Equal("0/1 nodes fit: 1 KVM not usable", Conditions.Find(waiting.Status!.Conditions, SchedulingStatus.ConditionType)!.Message);
+        Assert.Equal("0/1 nodes fit: 1 KVM not usable", ConditionList.Find(waiting.Status!.Conditions, SchedulingStatus.ConditionType)!.Message);
         Assert.Equal("KVM", waiting.Spec.Accelerator);
         Assert.Equal("host-model", waiting.Spec.Cpu.Model);
 
@@ -25,7 +25,7 @@ public sealed class AcceleratorSchedulingTests
         await fixture.SetAcceleratorsAsync("worker-1", kvmUsable: true, "host-model", "qemu64");
         var placed = await fixture.WaitForAsync("needs-kvm", ControllerFixture.IsScheduled);
         Assert.Equal(("KVM", "host-model", "Strict"), (placed.Status!.Placement!.Accelerator, placed.Status.Placement.CpuModel, placed.Status.Placement.Policy));
-        Assert.EndsWith("runs under KVM with cpu model host-model", Conditions.Find(placed.Status.Conditions, SchedulingStatus.ConditionType)!.Message, StringComparison.Ordinal);
+        Assert.EndsWith("runs under KVM with cpu model host-model", ConditionList.Find(placed.Status.Conditions, SchedulingStatus.ConditionType)!.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class AcceleratorSchedulingTests
         skylake.Spec.Cpu.Model = "Skylake-Server";
         await fixture.CreateAsync(skylake);
         var refused = await fixture.WaitForAsync("skylake", ControllerFixture.IsUnschedulable);
-        Assert.Equal("0/1 nodes fit: 1 cpu model Skylake-Server not usable under Emulation", Conditions.Find(refused.Status!.Conditions, SchedulingStatus.ConditionType)!.Message);
+        Assert.Equal("0/1 nodes fit: 1 cpu model Skylake-Server not usable under Emulation", ConditionList.Find(refused.Status!.Conditions, SchedulingStatus.ConditionType)!.Message);
 
         var any = ControllerFixture.Vm("any");
         any.Spec.Accelerator = "Any";

@@ -208,12 +208,12 @@ internal sealed class ControllerFixture : IAsyncDisposable
 
     /// <summary>Scheduled=True and the second write done: the node label (what the agent selects on) and the finalizer.</summary>
     public static bool IsScheduled(NumaVirtualMachine vm) =>
-        Conditions.IsTrue(vm.Status?.Conditions, SchedulingStatus.ConditionType)
+        ConditionList.IsTrue(vm.Status?.Conditions, SchedulingStatus.ConditionType)
         && vm.Metadata.Labels?.ContainsKey(ApiGroup.NodeLabel) == true
         && vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) == true;
 
     public static bool IsUnschedulable(NumaVirtualMachine vm) =>
-        Conditions.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Reason == SchedulingStatus.ReasonUnschedulable;
+        ConditionList.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Reason == SchedulingStatus.ReasonUnschedulable;
 
     /// <summary>Every (node, NUMA node) whose placed 2Mi pages exceed <paramref name="pagesPerNuma"/>, and every host CPU pinned twice.</summary>
     public static List<string> DoubleBookings(IEnumerable<NumaVirtualMachine> vms, long pagesPerNuma)

@@ -77,27 +77,27 @@ public sealed class NodeLostTests
         using var beating = new CancellationTokenSource();
         var heartbeats = BeatUntilCancelledAsync(fixture, "worker-1", beating.Token);
         await ReportRunningAsync(fixture, placed);
-        await fixture.WaitForAsync("db1", v => Conditions.IsTrue(v.Status?.Conditions, VmConditions.Ready));
+        await fixture.WaitForAsync("db1", v => ConditionList.IsTrue(v.Status?.Conditions, VmConditions.Ready));
         await Eventually.ConsistentlyAsync(
-            () => fixture.GetAsync("db1"), v => Conditions.IsTrue(v.Status?.Conditions, VmConditions.Ready), TimeSpan.FromSeconds(3),
+            () => fixture.GetAsync("db1"), v => ConditionList.IsTrue(v.Status?.Conditions, VmConditions.Ready), TimeSpan.FromSeconds(3),
             "Ready while the agent beats", v => KubernetesJson.Serialize(v.Status));
 
         await beating.CancelAsync();
         await heartbeats;
         var lost = await fixture.WaitForAsync("db1", ReadyRule.IsNodeLost, seconds: 20);
-        var ready = Conditions.Find(lost.Status!.Conditions, VmConditions.Ready)!;
+        var ready = ConditionList.Find(lost.Status!.Conditions, VmConditions.Ready)!;
         Assert.Equal(VmConditions.Unknown, ready.Status);
         Assert.Contains("the agent on node worker-1 has not renewed its heartbeat", ready.Message, StringComparison.Ordinal);
-        var stalled = Conditions.Find(lost.Status.Conditions, VmConditions.Stalled)!;
+        var stalled = ConditionList.Find(lost.Status.Conditions, VmConditions.Stalled)!;
         Assert.Equal((VmConditions.True, VmConditions.ReasonNodeLost, ready.Message), (stalled.Status, stalled.Reason, stalled.Message));
-        Assert.Null(Conditions.Find(lost.Status.Conditions, VmConditions.Reconciling));
+        Assert.Null(ConditionList.Find(lost.Status.Conditions, VmConditions.Reconciling));
         Assert.Equal(lost.Metadata.Generation, lost.Status.ObservedGeneration);
         await Eventually.UntilAsync(() => EventsAsync(fixture, "db1"), e => e.Any(x => x is { Type: "Warning", Reason: NodeLiveness.EventNodeLost }), TimeSpan.FromSeconds(10), "NodeLost Warning Event");
 
         await fixture.BeatAsync("worker-1", DateTime.UtcNow);
-        var back = await fixture.WaitForAsync("db1", v => Conditions.IsTrue(v.Status?.Conditions, VmConditions.Ready), seconds: 20);
-        Assert.Null(Conditions.Find(back.Status!.Conditions, VmConditions.Stalled));
-        Assert.Null(Conditions.Find(back.Status.Conditions, VmConditions.Reconciling));
+        var back = await fixture.WaitForAsync("db1", v => ConditionList.IsTrue(v.Status?.Conditions, VmConditions.Ready), seconds: 20);
+        Assert.Null(ConditionList.Find(back.Status!.Conditions, VmConditions.Stalled));
+        Assert.Null(ConditionList.Find(back.Status.Conditions, VmConditions.Reconciling));
         await Eventually.UntilAsync(() => EventsAsync(fixture, "db1"), e => e.Any(x => x is { Type: "Normal", Reason: NodeLiveness.EventNodeRecovered }), TimeSpan.FromSeconds(10), "NodeRecovered Event");
     }
 

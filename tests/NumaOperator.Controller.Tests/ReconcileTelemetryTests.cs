@@ -42,7 +42,7 @@ public sealed class ReconcileTelemetryTests
         await fixture.CreateAsync(ControllerFixture.Vm("waiting", size: "1Gi"));
         await fixture.WaitForAsync("waiting", ControllerFixture.IsUnschedulable);
         await fixture.CreateAsync(ControllerFixture.Vm("bad", size: "1001Mi"));
-        await fixture.WaitForAsync("bad", v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
+        await fixture.WaitForAsync("bad", v => ConditionList.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
 
         // A recorded placement that double-books (copied from "placed" while no controller ran) is a conflict. The ledger
         // honours the older VM; creation times are whole seconds, so on a tie the name decides: "placed" < "placed-copy".
@@ -52,7 +52,7 @@ public sealed class ReconcileTelemetryTests
             new V1Patch(KubernetesJson.Serialize(new { status = placed.Status }), V1Patch.PatchType.MergePatch),
             ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "placed-copy");
         fixture.StartController();
-        await fixture.WaitForAsync("placed-copy", v => Conditions.Find(v.Status?.Conditions, SchedulingReconciler.ConditionStalled)?.Reason == SchedulingReconciler.ReasonPlacementConflict);
+        await fixture.WaitForAsync("placed-copy", v => ConditionList.Find(v.Status?.Conditions, SchedulingReconciler.ConditionStalled)?.Reason == SchedulingReconciler.ReasonPlacementConflict);
 
         // Collect while the second controller runs (the queue depth gauge is observed at collection).
         Assert.True(tracing.ForceFlush(5000));

@@ -88,12 +88,12 @@ public sealed class RuntimeAgainstServerTests
         var invalid = ControllerFixture.Vm("bad", size: "1001Mi"); // not a whole number of 2Mi pages
         await fixture.CreateAsync(invalid);
 
-        var vm = await fixture.WaitForAsync("bad", v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
-        var stalled = Conditions.Find(vm.Status!.Conditions, SchedulingReconciler.ConditionStalled)!;
+        var vm = await fixture.WaitForAsync("bad", v => ConditionList.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionStalled));
+        var stalled = ConditionList.Find(vm.Status!.Conditions, SchedulingReconciler.ConditionStalled)!;
         Assert.Equal(SchedulingStatus.ReasonInvalidSpec, stalled.Reason);
         Assert.Contains("spec.memory.size", stalled.Message, StringComparison.Ordinal);
         Assert.Null(vm.Status.Placement);
-        Assert.Equal("False", Conditions.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.Status);
+        Assert.Equal("False", ConditionList.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.Status);
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

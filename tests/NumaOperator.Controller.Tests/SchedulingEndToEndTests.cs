@@ -25,13 +25,13 @@ public sealed class SchedulingEndToEndTests
         // Every status write carries observedGeneration; with Reconciling=True (no agent has started it yet) kstatus
         // reads InProgress, not Current. The Scheduled condition carries the generation it saw.
         Assert.Equal(vm.Metadata.Generation, vm.Status.ObservedGeneration);
-        var reconciling = Conditions.Find(vm.Status.Conditions, SchedulingReconciler.ConditionReconciling)!;
+        var reconciling = ConditionList.Find(vm.Status.Conditions, SchedulingReconciler.ConditionReconciling)!;
         Assert.Equal(("True", ProgressConditions.ReasonWaitingForAgent), (reconciling.Status, reconciling.Reason));
-        Assert.Equal(vm.Metadata.Generation, Conditions.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.ObservedGeneration);
+        Assert.Equal(vm.Metadata.Generation, ConditionList.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.ObservedGeneration);
         var guest = Assert.Single(vm.Status.Placement!.GuestNodes);
         Assert.Equal("1Gi", guest.Memory);
         Assert.Equal(2, Numa.Quantities.CpuSet.Parse(guest.HostCpus).Count);
-        Assert.Null(Conditions.Find(vm.Status.Conditions, SchedulingReconciler.ConditionStalled));
+        Assert.Null(ConditionList.Find(vm.Status.Conditions, SchedulingReconciler.ConditionStalled));
     }
 
     [Fact]
@@ -45,9 +45,9 @@ public sealed class SchedulingEndToEndTests
         await fixture.CreateAsync(ControllerFixture.Vm("b", size: "1Gi"));
 
         var waiting = await fixture.WaitForAsync("b", ControllerFixture.IsUnschedulable);
-        var scheduled = Conditions.Find(waiting.Status!.Conditions, SchedulingStatus.ConditionType)!;
+        var scheduled = ConditionList.Find(waiting.Status!.Conditions, SchedulingStatus.ConditionType)!;
         Assert.StartsWith("0/1 nodes", scheduled.Message, StringComparison.Ordinal);
-        Assert.True(Conditions.IsTrue(waiting.Status.Conditions, SchedulingReconciler.ConditionReconciling));
+        Assert.True(ConditionList.IsTrue(waiting.Status.Conditions, SchedulingReconciler.ConditionReconciling));
         Assert.Null(waiting.Status.Placement);
         // The Event follows the status write.
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -67,7 +67,7 @@ public sealed class SchedulingEndToEndTests
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
         var placed = await fixture.WaitForAsync("b", ControllerFixture.IsScheduled);
         Assert.Equal("worker-1", placed.Status!.NodeName);
-        Assert.Equal(ProgressConditions.ReasonWaitingForAgent, Conditions.Find(placed.Status.Conditions, SchedulingReconciler.ConditionReconciling)!.Reason);
+        Assert.Equal(ProgressConditions.ReasonWaitingForAgent, ConditionList.Find(placed.Status.Conditions, SchedulingReconciler.ConditionReconciling)!.Reason);
     }
 
     [Fact]
@@ -108,9 +108,9 @@ public sealed class SchedulingEndToEndTests
 
         await fixture.Vms.PatchNamespacedAsync<NumaVirtualMachine>(
             new V1Patch("""{"spec":{"memory":{"size":"2Gi"}}}""", V1Patch.PatchType.MergePatch), "default", "a");
-        var changed = await fixture.WaitForAsync("a", v => Conditions.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionRestartRequired));
+        var changed = await fixture.WaitForAsync("a", v => ConditionList.IsTrue(v.Status?.Conditions, SchedulingReconciler.ConditionRestartRequired));
         Assert.Equal("1Gi", changed.Status!.Placement!.GuestNodes[0].Memory); // keeps running on its placement
-        Assert.Contains("spec.memory.size", Conditions.Find(changed.Status.Conditions, SchedulingReconciler.ConditionRestartRequired)!.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.memory.size", ConditionList.Find(changed.Status.Conditions, SchedulingReconciler.ConditionRestartRequired)!.Message, StringComparison.Ordinal);
 
         // Stop (the agent reports QEMU gone), then the new spec is placed.
         await fixture.Vms.PatchNamespacedAsync<NumaVirtualMachine>(new V1Patch("""{"spec":{"running":false}}""", V1Patch.PatchType.MergePatch), "default", "a");
@@ -118,7 +118,7 @@ public sealed class SchedulingEndToEndTests
             new V1Patch("""{"status":{"phase":"Stopped"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
         var replaced = await fixture.WaitForAsync("a", v => v.Status?.Placement?.GuestNodes[0].Memory == "2Gi");
         Assert.True(ControllerFixture.IsScheduled(replaced));
-        Assert.Null(Conditions.Find(replaced.Status!.Conditions, SchedulingReconciler.ConditionRestartRequired));
+        Assert.Null(ConditionList.Find(replaced.Status!.Conditions, SchedulingReconciler.ConditionRestartRequired));
     }
 
     [Fact]

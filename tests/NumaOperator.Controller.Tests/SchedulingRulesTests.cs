@@ -1,4 +1,5 @@
 using k8s.Models;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Controller.Scheduling;
@@ -57,13 +58,13 @@ public sealed class SchedulingRulesTests
     public void LastTransitionTimeMovesOnlyWhenTheStatusFlips()
     {
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
-        var list = Conditions.Set(null, "Scheduled", false, "Unschedulable", "0/1 nodes fit", 1, t0);
-        Conditions.Set(list, "Scheduled", false, "Unschedulable", "0/2 nodes fit", 2, t0.AddMinutes(1));
+        var list = ConditionList.Set(null, "Scheduled", false, "Unschedulable", "0/1 nodes fit", 1, t0);
+        ConditionList.Set(list, "Scheduled", false, "Unschedulable", "0/2 nodes fit", 2, t0.AddMinutes(1));
         Assert.Equal(t0, list.Single().LastTransitionTime);
         Assert.Equal("0/2 nodes fit", list.Single().Message);
-        Conditions.Set(list, "Scheduled", true, "Scheduled", "placed", 2, t0.AddMinutes(2));
+        ConditionList.Set(list, "Scheduled", true, "Scheduled", "placed", 2, t0.AddMinutes(2));
         Assert.Equal(t0.AddMinutes(2), list.Single().LastTransitionTime);
-        Assert.True(Conditions.Remove(list, "Scheduled"));
+        Assert.True(ConditionList.Remove(list, "Scheduled"));
         Assert.Empty(list);
     }
 }

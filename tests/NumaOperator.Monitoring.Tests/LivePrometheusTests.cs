@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Tests;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Packaging.Tests;
@@ -52,16 +53,16 @@ public sealed class LivePrometheusTests(QemuHost host)
         await cluster.CreateVmAsync("aligned", MonitoredCluster.BoundNode);
         await cluster.CreateVmAsync("unbound", MonitoredCluster.UnboundNode);
         await cluster.CreateVmAsync("waiting", MonitoredCluster.BoundNode, size: "64Gi");
-        await cluster.WaitForAsync("aligned", v => Conditions.IsTrue(v?.Status?.Conditions, AgentConditions.Ready), "Ready");
-        await cluster.WaitForAsync("unbound", v => Conditions.Find(v?.Status?.Conditions, AgentConditions.NumaAligned) is { Status: "False" }, "measured not aligned");
-        await cluster.WaitForAsync("waiting", v => Conditions.Find(v?.Status?.Conditions, "Scheduled")?.Reason == "Unschedulable", "Unschedulable");
+        await cluster.WaitForAsync("aligned", v => ConditionList.IsTrue(v?.Status?.Conditions, AgentConditions.Ready), "Ready");
+        await cluster.WaitForAsync("unbound", v => ConditionList.Find(v?.Status?.Conditions, AgentConditions.NumaAligned) is { Status: "False" }, "measured not aligned");
+        await cluster.WaitForAsync("waiting", v => ConditionList.Find(v?.Status?.Conditions, "Scheduled")?.Reason == "Unschedulable", "Unschedulable");
 
         // The restart counter's series exists at 0 in Prometheus before the restart, so the restart is an increase.
         await Eventually.UntilAsync(() => prometheus.QueryAsync("""numaoperator_vm_restarts_total{name="aligned"} == 0"""), r => r.Count == 1, TimeSpan.FromSeconds(30), "restart series at 0", context: () => prometheus.Log);
         await cluster.SetRunningAsync("aligned", false);
         await cluster.WaitForAsync("aligned", v => v?.Status?.Phase == AgentConditions.PhaseStopped, "Stopped");
         await cluster.SetRunningAsync("aligned", true);
-        await cluster.WaitForAsync("aligned", v => Conditions.IsTrue(v?.Status?.Conditions, AgentConditions.Ready), "Ready again");
+        await cluster.WaitForAsync("aligned", v => ConditionList.IsTrue(v?.Status?.Conditions, AgentConditions.Ready), "Ready again");
     }
 
     private static async Task EveryDashboardQueryReturnsSeriesAsync(PrometheusServer prometheus)

@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Standalone.Tests;
 
@@ -10,23 +10,8 @@ public sealed class Kubectl(string kubeconfig)
 
     public static bool Available => File.Exists(Path);
 
-    public async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add("--kubeconfig");
-        start.ArgumentList.Add(kubeconfig);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(deadline.Token);
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(params string[] args) =>
+        KubectlProcess.RunAsync(Path, kubeconfig, workDir: null, TimeSpan.FromMinutes(3), args);
 
     /// <summary>`kubectl get nvm NAME -o json`, or null when it does not exist.</summary>
     public async Task<JsonObject?> GetVmAsync(string name)

@@ -153,7 +153,7 @@ public sealed class PureLogicTests
                 "  placed:   guest node 1 -> host node 1: 64Mi, vCPUs 1 pinned to host CPUs 5",
                 "  measured: host node 0: 67108864 bytes (64.0 MiB)",
                 "  measured: host node 1: 67108864 bytes (64.0 MiB)",
-                "  localRatio 1.000, sampledAt 2026-11-29T09:59:57Z (3 s ago)",
+                "  localRatio 1.000, sampledAt 2026-11-29T09:59:57Z (3s ago)",
             ],
             lines);
     }

@@ -64,6 +64,9 @@ public static class ConditionList
 
     public static V1Condition? Find(IEnumerable<V1Condition>? conditions, string type) => conditions?.FirstOrDefault(c => c.Type == type);
 
+    /// <summary>Whether the condition of <paramref name="type"/> is there with status True.</summary>
+    public static bool IsTrue(IEnumerable<V1Condition>? conditions, string type) => Find(conditions, type)?.Status == VmConditions.True;
+
     /// <summary>The condition of <paramref name="type"/> when it has <paramref name="status"/> and was set for <paramref name="generation"/>.</summary>
     public static V1Condition? FindFor(IEnumerable<V1Condition>? conditions, string type, string status, long? generation) =>
         Find(conditions, type) is { } c && c.Status == status && c.ObservedGeneration == generation ? c : null;

@@ -19,8 +19,8 @@ public static class SchedulingStatus
     public const string ReasonScheduled = "Scheduled";
     public const string ReasonUnschedulable = ProgressConditions.ReasonUnschedulable;
     public const string ReasonInvalidSpec = VmConditions.ReasonInvalidSpec;
-    public const string PhasePending = "Pending";
-    public const string PhaseScheduled = "Scheduled";
+    public const string PhasePending = VmConditions.PhasePending;
+    public const string PhaseScheduled = VmConditions.PhaseScheduled;
 
     /// <summary>The VM was placed: record where, label it for its node's agent, Scheduled=True.</summary>
     public static void ApplyPlaced(NumaVirtualMachine vm, VmPlacement placement, DateTime now)

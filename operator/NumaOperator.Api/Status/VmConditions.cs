@@ -1,8 +1,8 @@
 namespace NumaOperator.Api.Status;
 
 /// <summary>
-/// The condition types of a NumaVirtualMachine and the reasons more than one writer (controller, agent, the GitOps
-/// summary) must agree on. docs/api.md, "Status", has the state table these names appear in.
+/// The status vocabulary of a NumaVirtualMachine: its phases, condition types and the reasons more than one writer
+/// (controller, agent, the GitOps summary) or reader (explain, standalone) must agree on. docs/api.md, "Status", has the state table these names appear in.
 /// </summary>
 public static class VmConditions
 {
@@ -37,6 +37,12 @@ public static class VmConditions
     public const string ReasonStartFailed = "StartFailed";
     public const string ReasonProcessExited = "ProcessExited";
 
+    /// <summary>status.phase values (the enum of the CRD's status.phase): the controller writes Pending and Scheduled, the agent the rest.</summary>
+    public const string PhasePending = "Pending";
+    public const string PhaseScheduled = "Scheduled";
+    public const string PhaseStarting = "Starting";
+    public const string PhaseRunning = "Running";
+    public const string PhaseStopping = "Stopping";
     public const string PhaseStopped = "Stopped";
     public const string PhaseFailed = "Failed";
 

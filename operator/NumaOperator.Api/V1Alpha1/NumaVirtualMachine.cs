@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.Crds;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Api.V1Alpha1;
 
@@ -33,7 +34,7 @@ public sealed class NumaVirtualMachine : IKubernetesObject<V1ObjectMeta>, ISpec<
 
     /// <summary>namespace/name: the key of ledgers, work queues and messages.</summary>
     [JsonIgnore]
-    public string Key => $"{Metadata.NamespaceProperty ?? "default"}/{Metadata.Name}";
+    public string Key => ObjectKeys.Namespaced(Metadata.NamespaceProperty, Metadata.Name);
 }
 
 public sealed class NumaVirtualMachineList : IKubernetesObject<V1ListMeta>, IItems<NumaVirtualMachine>
@@ -230,7 +231,7 @@ public sealed class DiskSpec
 public sealed class NumaVirtualMachineStatus
 {
     [JsonPropertyName("phase")]
-    [EnumValues("Pending", "Scheduled", "Starting", "Running", "Stopping", "Stopped", "Failed")]
+    [EnumValues(VmConditions.PhasePending, VmConditions.PhaseScheduled, VmConditions.PhaseStarting, VmConditions.PhaseRunning, VmConditions.PhaseStopping, VmConditions.PhaseStopped, VmConditions.PhaseFailed)]
     [Description("Lifecycle phase: Pending (not placed yet), Scheduled (placed on a node), Starting, Running, Stopping, Stopped (spec.running false) or Failed (see conditions).")]
     public string? Phase { get; set; }
 

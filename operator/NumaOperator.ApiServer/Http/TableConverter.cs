@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using NumaOperator.ApiServer.Json;
 using NumaOperator.ApiServer.Resources;
+using NumaOperator.Numa.Quantities;
 
 namespace NumaOperator.ApiServer.Http;
 

@@ -4,8 +4,9 @@ using NumaOperator.Api.Status;
 namespace NumaOperator.Controller.Runtime;
 
 /// <summary>
-/// metav1.Condition helpers on top of <see cref="ConditionList"/>: set (lastTransitionTime moves only when the status
-/// flips), remove, and read. Reasons are CamelCase, messages are for humans.
+/// Forwards to <see cref="ConditionList"/>, the one implementation. Kept only for the agent (operator/NumaOperator.Agent,
+/// its tests and the reliability suite), which is being reworked behind its runtime seam: delete this file once those
+/// call <see cref="ConditionList"/>. New code calls <see cref="ConditionList"/>.
 /// </summary>
 public static class Conditions
 {
@@ -16,7 +17,7 @@ public static class Conditions
     public static bool Remove(IList<V1Condition>? conditions, string type) => ConditionList.Remove(conditions, type);
 
     public static bool IsTrue(IEnumerable<V1Condition>? conditions, string type) =>
-        ConditionList.Find(conditions, type)?.Status == "True";
+        ConditionList.IsTrue(conditions, type);
 
     public static V1Condition? Find(IEnumerable<V1Condition>? conditions, string type) => ConditionList.Find(conditions, type);
 }

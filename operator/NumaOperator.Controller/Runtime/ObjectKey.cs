@@ -1,22 +1,28 @@
 using k8s;
 using k8s.Models;
+using NumaOperator.Api.Status;
+using NumaOperator.Api.V1Alpha1;
 
 namespace NumaOperator.Controller.Runtime;
 
-/// <summary>Keys of objects in caches and work queues ("namespace/name", or "name" when cluster-scoped), and deep copies.</summary>
+/// <summary>
+/// Keys of the objects informers cache (<see cref="ObjectKeys"/>'s rule: the kind's scope decides whether an object
+/// without a namespace is in "default"), and deep copies.
+/// </summary>
 public static class ObjectKey
 {
-    public static string Of(IKubernetesObject<V1ObjectMeta> obj) => Of(obj.Metadata.NamespaceProperty, obj.Metadata.Name);
-
-    public static string Of(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : $"{ns}/{name}";
+    public static string Of(IKubernetesObject<V1ObjectMeta> obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        return ObjectKeys.Of(obj.Metadata.NamespaceProperty, obj.Metadata.Name, IsClusterScoped(obj));
+    }
 
     /// <summary>Splits a key back into namespace (null when cluster-scoped) and name.</summary>
-    public static (string? Namespace, string Name) Split(string key)
-    {
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        return slash < 0 ? (null, key) : (key[..slash], key[(slash + 1)..]);
-    }
+    public static (string? Namespace, string Name) Split(string key) => ObjectKeys.Split(key);
 
     /// <summary>A deep copy to mutate without touching the cached object.</summary>
     public static T Clone<T>(T obj) => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
+
+    /// <summary>The cluster-scoped kinds the informers watch; every other kind is namespaced.</summary>
+    private static bool IsClusterScoped(IKubernetesObject<V1ObjectMeta> obj) => obj is NumaNodeTopology or V1Node or V1Namespace;
 }

@@ -1,5 +1,5 @@
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
 
 namespace NumaOperator.Controller.Scheduling;
 
@@ -11,8 +11,6 @@ namespace NumaOperator.Controller.Scheduling;
 /// </summary>
 public static class QemuGoneSignal
 {
-    public const string RunningCondition = "Running";
-
     public static bool IsGone(NumaVirtualMachine vm, bool nodeExists)
     {
         var status = vm.Status;
@@ -21,6 +19,7 @@ public static class QemuGoneSignal
             return true;
         }
 
-        return status.Phase is "Stopped" or "Failed" or "Pending" && !Conditions.IsTrue(status.Conditions, RunningCondition);
+        return status.Phase is VmConditions.PhaseStopped or VmConditions.PhaseFailed or VmConditions.PhasePending
+            && !ConditionList.IsTrue(status.Conditions, VmConditions.Running);
     }
 }

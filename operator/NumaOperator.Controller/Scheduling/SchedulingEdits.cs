@@ -23,15 +23,15 @@ internal static class SchedulingEdits
     public static void SetStalled(NumaVirtualMachine vm, string reason, string message, DateTime now)
     {
         var status = vm.Status ??= new NumaVirtualMachineStatus();
-        status.Conditions = Conditions.Set(status.Conditions, VmConditions.Stalled, true, reason, message, vm.Metadata.Generation, now);
+        status.Conditions = ConditionList.Set(status.Conditions, VmConditions.Stalled, true, reason, message, vm.Metadata.Generation, now);
     }
 
     /// <summary>Removes Stalled when this controller set it; the summary derives any other Stalled afresh.</summary>
     public static void ClearStalled(NumaVirtualMachine vm)
     {
-        if (VmConditions.ControllerStalledReasons.Contains(Conditions.Find(vm.Status?.Conditions, VmConditions.Stalled)?.Reason ?? string.Empty))
+        if (VmConditions.ControllerStalledReasons.Contains(ConditionList.Find(vm.Status?.Conditions, VmConditions.Stalled)?.Reason ?? string.Empty))
         {
-            Conditions.Remove(vm.Status!.Conditions, VmConditions.Stalled);
+            ConditionList.Remove(vm.Status!.Conditions, VmConditions.Stalled);
         }
     }
 
@@ -46,17 +46,17 @@ internal static class SchedulingEdits
         var generation = desired.Metadata.Generation;
         if (drift is not null)
         {
-            status.Conditions = Conditions.Set(status.Conditions, VmConditions.RestartRequired, true, SchedulingReconciler.ReasonSpecChanged,
+            status.Conditions = ConditionList.Set(status.Conditions, VmConditions.RestartRequired, true, SchedulingReconciler.ReasonSpecChanged,
                 $"the spec changed ({drift}); the VM keeps its placement until it is stopped (spec.running: false) and started again", generation, now);
         }
         else
         {
-            Conditions.Remove(status.Conditions, VmConditions.RestartRequired);
+            ConditionList.Remove(status.Conditions, VmConditions.RestartRequired);
         }
 
-        if (Conditions.Find(status.Conditions, SchedulingStatus.ConditionType) is { Status: VmConditions.True } scheduled)
+        if (ConditionList.Find(status.Conditions, SchedulingStatus.ConditionType) is { Status: VmConditions.True } scheduled)
         {
-            status.Conditions = Conditions.Set(status.Conditions, SchedulingStatus.ConditionType, true, scheduled.Reason ?? SchedulingStatus.ReasonScheduled, scheduled.Message ?? string.Empty, generation, now);
+            status.Conditions = ConditionList.Set(status.Conditions, SchedulingStatus.ConditionType, true, scheduled.Reason ?? SchedulingStatus.ReasonScheduled, scheduled.Message ?? string.Empty, generation, now);
         }
 
         desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);

@@ -45,10 +45,10 @@ internal sealed class SchedulingGauges(
         var result = new List<Measurement<double>>();
         foreach (var key in reconciler.UnschedulableKeys)
         {
-            var scheduled = Conditions.Find(vms.Get(key)?.Status?.Conditions, SchedulingStatus.ConditionType);
-            if (scheduled is { Status: "False", Reason: SchedulingStatus.ReasonUnschedulable, LastTransitionTime: { } since })
+            var scheduled = ConditionList.Find(vms.Get(key)?.Status?.Conditions, SchedulingStatus.ConditionType);
+            if (scheduled is { Status: VmConditions.False, Reason: SchedulingStatus.ReasonUnschedulable, LastTransitionTime: { } since })
             {
-                var (ns, name) = ObjectKey.Split(key);
+                var (ns, name) = ObjectKeys.Split(key);
                 result.Add(new Measurement<double>(Seconds(now, since), new("namespace", ns), new("name", name)));
             }
         }

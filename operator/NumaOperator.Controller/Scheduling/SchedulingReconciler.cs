@@ -3,10 +3,8 @@ using System.Diagnostics;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NumaOperator.Api.Conversion;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Api.Validation;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Numa.Placement;
 
@@ -21,7 +19,7 @@ namespace NumaOperator.Controller.Scheduling;
 /// whether the node of a placed VM still has a live agent (<see cref="NodeLiveness"/>) and ends with the GitOps summary
 /// (<see cref="ProgressConditions"/>: observedGeneration, Reconciling, Stalled) the agent computes the same way.
 /// </summary>
-public sealed class SchedulingReconciler : IReconciler, IDisposable
+public sealed partial class SchedulingReconciler : IReconciler, IDisposable
 {
     public const string ConditionReconciling = VmConditions.Reconciling;
     public const string ConditionStalled = VmConditions.Stalled;
@@ -192,91 +190,6 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         return plan;
     }
 
-    private WritePlan Schedule(NumaVirtualMachine vm)
-    {
-        var now = Now();
-        var desired = ObjectKey.Clone(vm);
-        SchedulingEdits.AddFinalizer(desired.Metadata); // written with the node label, before any agent acts on the VM
-        var status = desired.Status ??= new NumaVirtualMachineStatus();
-        var validation = NumaVirtualMachineValidator.Validate(vm);
-        VmPlacement? recorded = null;
-        if (status.Placement is not null && !string.IsNullOrEmpty(status.NodeName) && !TryReadPlacement(vm, out recorded))
-        {
-            recorded = null;
-        }
-
-        if (recorded is not null)
-        {
-            if (!ledger.Contains(vm.Key) && !ledger.TryPlace(vm.Key, recorded, out var refused))
-            {
-                Attempted(ResultConflict);
-                SchedulingEdits.SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
-                return new WritePlan(vm, desired, null);
-            }
-
-            var drift = validation.Request is { } request ? SpecDrift.Describe(request, recorded) : null;
-            if (drift is not null && vm.Spec.Running == false && QemuGoneSignal.IsGone(vm, NodeExists(status.NodeName)))
-            {
-                // Stopped with a changed spec: give the old placement back and place the new spec now.
-                ledger.Release(vm.Key);
-                RetryUnschedulable();
-                recorded = null;
-                status.Placement = null;
-                status.NodeName = null;
-            }
-            else
-            {
-                SchedulingEdits.KeepPlacement(desired, drift, validation.IsValid ? null : validation.Summary, now);
-
-                // Judged on the untruncated clock, as the liveness watch that queued this VM judged it.
-                var lost = NodeLiveness.LostMessage(status.NodeName!, topologies.Get(status.NodeName!), clock.GetUtcNow().UtcDateTime, nodeLostAfter);
-                return new WritePlan(vm, desired, NodeLiveness.Apply(desired, lost, now));
-            }
-        }
-
-        if (!validation.IsValid || validation.Request is not { } wanted)
-        {
-            ledger.Release(vm.Key);
-            unschedulable.TryRemove(vm.Key, out _);
-            Attempted(ResultInvalid);
-            SchedulingStatus.ApplyInvalidSpec(desired, validation.Errors, now);
-            SchedulingEdits.SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, validation.Summary, now);
-            return new WritePlan(vm, desired, SchedulingEdits.Warning("InvalidSpec", validation.Summary));
-        }
-
-        // A placement decided earlier whose write failed is written again, unless the spec moved on since.
-        var pending = ledger.PlacementOf(vm.Key);
-        if (pending is not null && SpecDrift.Describe(wanted, pending) is not null)
-        {
-            ledger.Release(vm.Key);
-            pending = null;
-        }
-
-        if (pending is null)
-        {
-            switch (PlacementEngine.Decide(ledger, wanted, packing))
-            {
-                case PlacementDecision.Placed placed:
-                    Attempted(ResultPlaced);
-                    ledger.Place(vm.Key, placed.Placement);
-                    pending = placed.Placement;
-                    break;
-                case PlacementDecision.NotSchedulable notSchedulable:
-                    Attempted(ResultUnschedulable);
-                    unschedulable[vm.Key] = 0;
-                    SchedulingStatus.ApplyUnschedulable(desired, notSchedulable.Summary, now);
-                    SchedulingEdits.ClearStalled(desired); // Reconciling=True "waiting for capacity" follows from Scheduled=False
-                    return new WritePlan(vm, desired, SchedulingEdits.Warning(EventFailedScheduling, notSchedulable.Summary));
-            }
-        }
-
-        unschedulable.TryRemove(vm.Key, out _);
-        SchedulingStatus.ApplyPlaced(desired, pending!, now);
-        Conditions.Remove(desired.Status!.Conditions, ConditionRestartRequired);
-        SchedulingEdits.ClearStalled(desired);
-        return new WritePlan(vm, desired, null);
-    }
-
     private WritePlan? Finalize(NumaVirtualMachine vm)
     {
         unschedulable.TryRemove(vm.Key, out _);
@@ -371,20 +284,5 @@ public sealed class SchedulingReconciler : IReconciler, IDisposable
         }
 
         return snapshot;
-    }
-
-    private bool TryReadPlacement(NumaVirtualMachine vm, out VmPlacement placement)
-    {
-        try
-        {
-            placement = PlacementConversion.FromStatus(vm.Status!.NodeName!, vm.Status.Placement!);
-            return true;
-        }
-        catch (FormatException e)
-        {
-            log.LogError("{Key}: unreadable status.placement: {Message}", vm.Key, e.Message);
-            placement = null!;
-            return false;
-        }
     }
 }

@@ -127,10 +127,25 @@ public static partial class PlacementEngine
             return "published no NUMA nodes";
         }
 
-        var k = demand.GuestNodes;
-        int allowed = 0, withMemory = 0, withCpus = 0, smallFit = 0, bigFit = 0;
         Span<byte> fit = numaCount <= 128 ? stackalloc byte[numaCount] : new byte[numaCount]; // 0 no, 1 fits q vCPUs, 2 fits q+1
-        for (var j = 0; j < numaCount; j++)
+        var counts = CountFits(ledger, demand, node, fit);
+        if (Shortfall(demand, counts) is { } reason)
+        {
+            return reason;
+        }
+
+        choice = Choose(ledger, demand, node, fit, accelerator.Value);
+        return null;
+    }
+
+    /// <summary>How many of a node's host NUMA nodes pass each test in turn (allowed, memory, CPUs, vCPU fit).</summary>
+    private readonly record struct FitCounts(int Allowed, int WithMemory, int WithCpus, int SmallFit, int BigFit);
+
+    /// <summary>Marks in <paramref name="fit"/> which host NUMA nodes of the node take a guest node (the hot loop: no allocation).</summary>
+    private static FitCounts CountFits(PlacementLedger ledger, Demand demand, SnapshotNode node, Span<byte> fit)
+    {
+        int allowed = 0, withMemory = 0, withCpus = 0, smallFit = 0, bigFit = 0;
+        for (var j = 0; j < fit.Length; j++)
         {
             var numa = node.Numa[j];
             fit[j] = 0;
@@ -176,34 +191,35 @@ public static partial class PlacementEngine
             }
         }
 
-        if (allowed < k)
+        return new FitCounts(allowed, withMemory, withCpus, smallFit, bigFit);
+    }
+
+    /// <summary>Null when enough host NUMA nodes fit, else the first test too few of them passed.</summary>
+    private static string? Shortfall(Demand demand, in FitCounts counts)
+    {
+        var k = demand.GuestNodes;
+        if (counts.Allowed < k)
         {
             var within = demand.AllowedHostNodes is null ? string.Empty : $" in spec.numa.nodes \"{demand.AllowedHostNodes}\"";
             return k == 1 ? $"had no NUMA node{within}" : $"had fewer than {k} NUMA nodes{within}";
         }
 
-        if (withMemory < k)
+        if (counts.WithMemory < k)
         {
             return demand.Lacking(k, string.Empty);
         }
 
-        if (withCpus < k)
+        if (counts.WithCpus < k)
         {
             return demand.Lacking(k, " and CPUs");
         }
 
-        if (smallFit < k)
+        if (counts.SmallFit < k)
         {
             return demand.Dedicated ? demand.Lacking(k, $" and {demand.VcpusSmall} free CPUs") : demand.Lacking(k, " and an unpinned CPU");
         }
 
-        if (bigFit < demand.BigGuestNodes)
-        {
-            return demand.Lacking(demand.BigGuestNodes, $" and {demand.VcpusSmall + 1} free CPUs");
-        }
-
-        choice = Choose(ledger, demand, node, fit, accelerator.Value);
-        return null;
+        return counts.BigFit < demand.BigGuestNodes ? demand.Lacking(demand.BigGuestNodes, $" and {demand.VcpusSmall + 1} free CPUs") : null;
     }
 
     private static VmPlacement Build(PlacementLedger ledger, Demand demand, NodeChoice choice)

@@ -100,95 +100,112 @@ public sealed class PlacementLedger
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(placement);
-        reason = string.Empty;
-        if (_placements.ContainsKey(key))
+        Recorded? recorded = null;
+        var refusal = _placements.ContainsKey(key) ? $"{key} is already placed" : Resolve(placement, out recorded);
+        if (refusal is not null)
         {
-            reason = $"{key} is already placed";
+            reason = refusal;
             return false;
         }
 
+        Apply(recorded!, +1);
+        _placements.Add(key, recorded!);
+        reason = string.Empty;
+        return true;
+    }
+
+    /// <summary>The placement in the snapshot's terms (node, slot, ranks, pages, local CPUs), or why it cannot be recorded.</summary>
+    private string? Resolve(VmPlacement placement, out Recorded? recorded)
+    {
+        recorded = null;
         var nodeIndex = Snapshot.IndexOf(placement.NodeName);
         if (nodeIndex < 0)
         {
-            reason = $"node \"{placement.NodeName}\" has no NumaNodeTopology";
-            return false;
+            return $"node \"{placement.NodeName}\" has no NumaNodeTopology";
         }
 
         var node = Snapshot.Nodes[nodeIndex];
         var slot = Snapshot.SlotOf(placement.PageSize.Bytes);
         if (slot < 0 || placement.PageSize.IsHuge != (slot > 0))
         {
-            reason = $"page size {placement.PageSize} is not offered by any node";
-            return false;
+            return $"page size {placement.PageSize} is not offered by any node";
         }
 
-        var pageBytes = Snapshot.SlotPageBytes[slot];
         var count = placement.GuestNodes.Count;
         var ranks = new int[count];
         var pages = new long[count];
         var cpus = new int[count][];
         for (var g = 0; g < count; g++)
         {
-            var guest = placement.GuestNodes[g];
-            var local = node.LocalIndexOf(guest.HostNode);
-            if (local < 0)
+            if (ResolveGuestNode(placement, node, slot, g, ranks, pages, cpus) is { } refusal)
             {
-                reason = $"node {node.Name} has no host NUMA node {guest.HostNode}";
-                return false;
-            }
-
-            var numa = node.Numa[local];
-            ranks[g] = numa.Rank;
-            if (Array.IndexOf(ranks, numa.Rank, 0, g) >= 0)
-            {
-                reason = $"two guest nodes are placed on host NUMA node {guest.HostNode} of {node.Name}";
-                return false;
-            }
-
-            if (guest.MemoryBytes <= 0 || guest.MemoryBytes % pageBytes != 0)
-            {
-                reason = $"guest node {guest.GuestNode} memory {guest.MemoryBytes} bytes is not a whole number of {placement.PageSize} pages";
-                return false;
-            }
-
-            pages[g] = guest.MemoryBytes / pageBytes;
-            if (pages[g] > FreePagesAt(numa.Rank, slot))
-            {
-                reason = $"host NUMA node {guest.HostNode} of {node.Name} has {FreePagesAt(numa.Rank, slot)} free {placement.PageSize} pages, {pages[g]} asked";
-                return false;
-            }
-
-            cpus[g] = new int[guest.HostCpus.Count];
-            for (var c = 0; c < guest.HostCpus.Count; c++)
-            {
-                var cpu = guest.HostCpus[c];
-                var localCpu = numa.LocalCpuIndex(cpu);
-                if (localCpu < 0)
-                {
-                    reason = $"host CPU {cpu} is not on host NUMA node {guest.HostNode} of {node.Name}";
-                    return false;
-                }
-
-                if (numa.Reserved[localCpu])
-                {
-                    reason = $"host CPU {cpu} of {node.Name} is in reservedCpus";
-                    return false;
-                }
-
-                if (_pinned[numa.Rank][localCpu])
-                {
-                    reason = $"host CPU {cpu} of {node.Name} is already pinned";
-                    return false;
-                }
-
-                cpus[g][c] = localCpu;
+                return refusal;
             }
         }
 
-        var recorded = new Recorded(placement, nodeIndex, slot, ranks, pages, cpus);
-        Apply(recorded, +1);
-        _placements.Add(key, recorded);
-        return true;
+        recorded = new Recorded(placement, nodeIndex, slot, ranks, pages, cpus);
+        return null;
+    }
+
+    /// <summary>Fills guest node <paramref name="g"/>'s rank, pages and local CPUs, or says why its host NUMA node cannot take it.</summary>
+    private string? ResolveGuestNode(VmPlacement placement, SnapshotNode node, int slot, int g, int[] ranks, long[] pages, int[][] cpus)
+    {
+        var guest = placement.GuestNodes[g];
+        var local = node.LocalIndexOf(guest.HostNode);
+        if (local < 0)
+        {
+            return $"node {node.Name} has no host NUMA node {guest.HostNode}";
+        }
+
+        var numa = node.Numa[local];
+        ranks[g] = numa.Rank;
+        if (Array.IndexOf(ranks, numa.Rank, 0, g) >= 0)
+        {
+            return $"two guest nodes are placed on host NUMA node {guest.HostNode} of {node.Name}";
+        }
+
+        var pageBytes = Snapshot.SlotPageBytes[slot];
+        if (guest.MemoryBytes <= 0 || guest.MemoryBytes % pageBytes != 0)
+        {
+            return $"guest node {guest.GuestNode} memory {guest.MemoryBytes} bytes is not a whole number of {placement.PageSize} pages";
+        }
+
+        pages[g] = guest.MemoryBytes / pageBytes;
+        if (pages[g] > FreePagesAt(numa.Rank, slot))
+        {
+            return $"host NUMA node {guest.HostNode} of {node.Name} has {FreePagesAt(numa.Rank, slot)} free {placement.PageSize} pages, {pages[g]} asked";
+        }
+
+        return ResolveCpus(guest, node, numa, out cpus[g]);
+    }
+
+    /// <summary>The guest node's host CPUs as indexes into its host NUMA node, or why one of them cannot be pinned.</summary>
+    private string? ResolveCpus(GuestNodePlacement guest, SnapshotNode node, SnapshotNumaNode numa, out int[] locals)
+    {
+        locals = new int[guest.HostCpus.Count];
+        for (var c = 0; c < guest.HostCpus.Count; c++)
+        {
+            var cpu = guest.HostCpus[c];
+            var localCpu = numa.LocalCpuIndex(cpu);
+            if (localCpu < 0)
+            {
+                return $"host CPU {cpu} is not on host NUMA node {guest.HostNode} of {node.Name}";
+            }
+
+            if (numa.Reserved[localCpu])
+            {
+                return $"host CPU {cpu} of {node.Name} is in reservedCpus";
+            }
+
+            if (_pinned[numa.Rank][localCpu])
+            {
+                return $"host CPU {cpu} of {node.Name} is already pinned";
+            }
+
+            locals[c] = localCpu;
+        }
+
+        return null;
     }
 
     /// <summary>Records a placement the engine chose against this ledger.</summary>

@@ -52,37 +52,9 @@ public static class QemuArgvBuilder
             "-m", MemorySize(placement.MemoryBytes),
         ]);
 
-        var bind = spec.Binding != BindingForTest.Omitted;
-        var guests = placement.GuestNodes;
-        for (var i = 0; i < guests.Count; i++)
+        for (var i = 0; i < placement.GuestNodes.Count; i++)
         {
-            var guest = guests[i];
-            var id = guest.GuestNode.ToString(CultureInfo.InvariantCulture);
-            var backendId = MemoryBackendIds.Of(guest.GuestNode);
-            var preallocThreads = Math.Max(1, guest.Vcpus.Count).ToString(CultureInfo.InvariantCulture);
-            var useContext = host.UseThreadContext && bind;
-            var hostNodes = BoundHostNodes(spec.Binding, placement, i);
-            if (useContext)
-            {
-                argv.AddRange(["-object", $"thread-context,id=tc{id},{ListOption("node-affinity", hostNodes)}"]);
-            }
-
-            var backend = pageSize.IsHuge
-                ? $"memory-backend-file,id={backendId},size={guest.MemoryBytes},mem-path={QemuOptionValue.Escape(memPath!)},share=on,prealloc=on"
-                : $"memory-backend-ram,id={backendId},size={guest.MemoryBytes},prealloc=on";
-            if (bind)
-            {
-                backend += $",{ListOption("host-nodes", hostNodes)},policy={(placement.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
-            }
-
-            backend += $",prealloc-threads={preallocThreads}";
-            if (useContext)
-            {
-                backend += $",prealloc-context=tc{id}";
-            }
-
-            argv.AddRange(["-object", backend]);
-            argv.AddRange(["-numa", $"node,nodeid={id},{CpusOption(guest.Vcpus)},memdev={backendId}"]);
+            AddGuestNode(argv, spec, host, memPath, i);
         }
 
         // The host's distances between the placed host nodes, so the guest's SLIT says how far its nodes really are.
@@ -100,7 +72,51 @@ public static class QemuArgvBuilder
             "-pidfile", state.PidFile,
         ]);
 
-        var boot = spec.Boot;
+        AddBoot(argv, spec.Boot);
+        AddConfinement(argv, spec, host);
+        argv.AddRange(["-daemonize", "-S"]);
+        return argv;
+    }
+
+    /// <summary>
+    /// Guest node <paramref name="index"/>: its memory backend bound to its host node (prealloc'd by threads running
+    /// there when QEMU has thread-context) and its -numa node with its vCPUs.
+    /// </summary>
+    private static void AddGuestNode(List<string> argv, VmLaunchSpec spec, QemuHostFacts host, string? memPath, int index)
+    {
+        var placement = spec.Placement;
+        var bind = spec.Binding != BindingForTest.Omitted;
+        var guest = placement.GuestNodes[index];
+        var id = guest.GuestNode.ToString(CultureInfo.InvariantCulture);
+        var backendId = MemoryBackendIds.Of(guest.GuestNode);
+        var preallocThreads = Math.Max(1, guest.Vcpus.Count).ToString(CultureInfo.InvariantCulture);
+        var useContext = host.UseThreadContext && bind;
+        var hostNodes = BoundHostNodes(spec.Binding, placement, index);
+        if (useContext)
+        {
+            argv.AddRange(["-object", $"thread-context,id=tc{id},{ListOption("node-affinity", hostNodes)}"]);
+        }
+
+        var backend = placement.PageSize.IsHuge
+            ? $"memory-backend-file,id={backendId},size={guest.MemoryBytes},mem-path={QemuOptionValue.Escape(memPath!)},share=on,prealloc=on"
+            : $"memory-backend-ram,id={backendId},size={guest.MemoryBytes},prealloc=on";
+        if (bind)
+        {
+            backend += $",{ListOption("host-nodes", hostNodes)},policy={(placement.Policy == NumaPolicy.Strict ? "bind" : "preferred")}";
+        }
+
+        backend += $",prealloc-threads={preallocThreads}";
+        if (useContext)
+        {
+            backend += $",prealloc-context=tc{id}";
+        }
+
+        argv.AddRange(["-object", backend]);
+        argv.AddRange(["-numa", $"node,nodeid={id},{CpusOption(guest.Vcpus)},memdev={backendId}"]);
+    }
+
+    private static void AddBoot(List<string> argv, ResolvedBoot boot)
+    {
         if (boot.KernelPath is not null)
         {
             argv.AddRange(["-kernel", boot.KernelPath]);
@@ -119,7 +135,11 @@ public static class QemuArgvBuilder
         {
             argv.AddRange(["-drive", $"file={QemuOptionValue.Escape(boot.DiskPath)},format={boot.DiskFormat ?? "raw"},if=virtio"]);
         }
+    }
 
+    /// <summary>The seccomp sandbox and the unprivileged user QEMU drops to.</summary>
+    private static void AddConfinement(List<string> argv, VmLaunchSpec spec, QemuHostFacts host)
+    {
         // QEMU's seccomp filter: no obsolete syscalls, no changing its own scheduling/affinity/priorities (the agent pins
         // from outside). elevateprivileges (deny or children) and spawn=deny are left out: QEMU 7.2 installs the filter
         // before it daemonizes and before it drops to the -runas user, so they kill it at -daemonize's setsid
@@ -133,9 +153,6 @@ public static class QemuArgvBuilder
                 ? ["-run-with", "user=" + QemuOptionValue.Escape(user.ToString())]
                 : ["-runas", user.ToString()]);
         }
-
-        argv.AddRange(["-daemonize", "-S"]);
-        return argv;
     }
 
     /// <summary>The host nodes guest node <paramref name="index"/>'s backend is bound to: its own, or a test-only wrong binding.</summary>

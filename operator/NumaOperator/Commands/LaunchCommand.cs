@@ -31,6 +31,9 @@ public sealed class LaunchCommand : ICliCommand
 {
     public const string DefaultStateRoot = "/run/numa-operator/vms";
 
+    /// <summary>A --vm file starting with this is JSON, anything else YAML.</summary>
+    private const char JsonObjectStart = '{';
+
     public static IReadOnlyList<string> OutputFormats { get; } = ["table", "json"];
 
     public int Order => 60;
@@ -103,20 +106,44 @@ public sealed class LaunchCommand : ICliCommand
             return ExitCodes.Failure;
         }
 
-        VmPlacement placement;
-        PreparedLaunch prepared;
+        if (await PrepareAsync(options, vm, request, hostNodes, topology, state, uuid, ct) is not { } launch)
+        {
+            return ExitCodes.Failure;
+        }
+
+        var result = await LaunchAsync(options, launch.Placement, launch.Prepared, topology, ct);
+        if (options.Output == "json")
+        {
+            Console.Out.WriteLine(LaunchReport.ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            LaunchReport.WriteTable(result, Console.Out);
+        }
+
+        return result.Verdict is { Aligned: false } ? ExitCodes.Failure : ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// Places the VM on the given host nodes and runs the agent's pre-flight; null (said on stderr) when the host
+    /// cannot run it, a <see cref="BadInputException"/> when the input is at fault.
+    /// </summary>
+    private static async Task<(VmPlacement Placement, PreparedLaunch Prepared)?> PrepareAsync(
+        LaunchOptions options, NumaVirtualMachine vm, VmRequest request, List<int> hostNodes, HostTopology topology, VmStatePaths state, Guid uuid, CancellationToken ct)
+    {
         try
         {
             // The agent's probe (cached per binary): the VM runs under an accelerator and CPU model this host really starts.
             var host = await PreflightHost.DiscoverAsync(ProbeOptions(options), ct);
             var accelerator = LocalPlacement.ChooseAccelerator(request, host);
-            placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology, accelerator);
+            var placement = LocalPlacement.Build(Environment.MachineName.ToLowerInvariant(), request, hostNodes, topology, accelerator);
             if (options.Binding is BindingForTest.Swapped or BindingForTest.Wide && request.GuestNodes < 2)
             {
                 throw new BadInputException($"--{(options.Binding == BindingForTest.Swapped ? "swap-bindings" : "wide-binding")}-for-test needs spec.numa.guestNodes 2 or more; {options.VmFile} has {request.GuestNodes}");
             }
 
-            prepared = LaunchPreparation.Prepare(name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, topology, options.Binding);
+            var prepared = LaunchPreparation.Prepare(vm.Metadata.Name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, topology, options.Binding);
+            return (placement, prepared);
         }
         catch (PreflightException e) when (e.IsBadInput)
         {
@@ -125,9 +152,13 @@ public sealed class LaunchCommand : ICliCommand
         catch (PreflightException e)
         {
             await Console.Error.WriteLineAsync("error: pre-flight: " + e.Message);
-            return ExitCodes.Failure;
+            return null;
         }
+    }
 
+    /// <summary>Starts QEMU, measures when asked, and stops it with --stop-after (else leaves it running).</summary>
+    private static async Task<LaunchResult> LaunchAsync(LaunchOptions options, VmPlacement placement, PreparedLaunch prepared, HostTopology topology, CancellationToken ct)
+    {
         var (spec, facts, argv) = prepared;
         var counters = new HugepageCounters();
         var nodes = topology.NumaNodes.Select(n => n.Id).ToArray();
@@ -162,17 +193,7 @@ public sealed class LaunchCommand : ICliCommand
             }
         }
 
-        var result = new LaunchResult(spec, facts, argv, running.Pid, running.Timings!, measurement, verdict, freeBefore, freeAfter, stopped, nodes);
-        if (options.Output == "json")
-        {
-            Console.Out.WriteLine(LaunchReport.ToJson(result).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        }
-        else
-        {
-            LaunchReport.WriteTable(result, Console.Out);
-        }
-
-        return verdict is { Aligned: false } ? ExitCodes.Failure : ExitCodes.Success;
+        return new LaunchResult(spec, facts, argv, running.Pid, running.Timings!, measurement, verdict, freeBefore, freeAfter, stopped, nodes);
     }
 
     private static NumaVirtualMachine ReadVm(string file)
@@ -190,7 +211,7 @@ public sealed class LaunchCommand : ICliCommand
         NumaVirtualMachine? vm;
         try
         {
-            vm = text.TrimStart().StartsWith('{') ? KubernetesJson.Deserialize<NumaVirtualMachine>(text) : KubernetesYaml.Deserialize<NumaVirtualMachine>(text);
+            vm = text.TrimStart().StartsWith(JsonObjectStart) ? KubernetesJson.Deserialize<NumaVirtualMachine>(text) : KubernetesYaml.Deserialize<NumaVirtualMachine>(text);
         }
 #pragma warning disable CA1031 // YamlDotNet and System.Text.Json throw several types for malformed input; all are bad input here
         catch (Exception e)

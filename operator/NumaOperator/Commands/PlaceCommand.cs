@@ -77,57 +77,69 @@ public sealed class PlaceCommand : ICliCommand
             }
 
             TimeSpan? optimizeFor = parseResult.GetValue(optimize) ? TimeSpan.FromSeconds(seconds) : null;
-            IReadOnlyList<PlannedVm> plan;
-            PlanQuality? quality;
-            int nodeCount;
-            try
-            {
-                var input = ManifestReader.ReadFiles(paths);
-                var now = DateTime.UtcNow;
-                nodeCount = input.Topologies.Count;
-                plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc), policy, optimizeFor, out quality);
-            }
-            catch (ManifestException e)
-            {
-                throw new BadInputException(e.Message, e);
-            }
-
-            foreach (var row in plan.Where(p => p.Result is PlanResult.Conflict or PlanResult.InvalidSpec))
-            {
-                // The same message the Scheduled condition carries: for an invalid spec it names each field and its allowed values.
-                await Console.Error.WriteLineAsync(OneLineText.Of(row.Result == PlanResult.Conflict
-                    ? $"warning: {row.Vm.Key}: {row.Message}"
-                    : $"error: {row.Source}: NumaVirtualMachine {row.Vm.Key}: {row.Message}"));
-            }
-
-            await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-            if (format == "table")
-            {
-                PlanTable.Write(plan, nodeCount, stdout);
-                if (quality is not null)
-                {
-                    await stdout.WriteLineAsync(quality.ToString());
-                }
-            }
-            else if (quality is not null)
-            {
-                await Console.Error.WriteLineAsync(quality.ToString()); // stdout stays the machine-readable List
-            }
-            else
-            {
-                ManifestWriter.WriteList(plan.Select(p => (object)p.Vm), format == "json" ? ManifestFormat.Json : ManifestFormat.Yaml, stdout);
-            }
-
-            await stdout.FlushAsync(cancellationToken);
-            var exitCode = PlanExitCode.Of(plan);
-            if (exitCode != ExitCodes.Success && format != "table")
-            {
-                // stdout is the machine-readable List; say on stderr why the exit code is not 0 (the table ends with these totals).
-                await Console.Error.WriteLineAsync("not every VM placed: " + PlanTable.Totals(plan));
-            }
-
-            return exitCode;
+            return await RunAsync(paths, format, policy, optimizeFor, cancellationToken);
         });
         return command;
+    }
+
+    private static async Task<int> RunAsync(string[] paths, string format, PackingPolicy policy, TimeSpan? optimizeFor, CancellationToken ct)
+    {
+        var (plan, quality, nodeCount) = PlanFiles(paths, policy, optimizeFor);
+        foreach (var row in plan.Where(p => p.Result is PlanResult.Conflict or PlanResult.InvalidSpec))
+        {
+            // The same message the Scheduled condition carries: for an invalid spec it names each field and its allowed values.
+            await Console.Error.WriteLineAsync(OneLineText.Of(row.Result == PlanResult.Conflict
+                ? $"warning: {row.Vm.Key}: {row.Message}"
+                : $"error: {row.Source}: NumaVirtualMachine {row.Vm.Key}: {row.Message}"));
+        }
+
+        await WriteOutputAsync(plan, quality, nodeCount, format, ct);
+        var exitCode = PlanExitCode.Of(plan);
+        if (exitCode != ExitCodes.Success && format != "table")
+        {
+            // stdout is the machine-readable List; say on stderr why the exit code is not 0 (the table ends with these totals).
+            await Console.Error.WriteLineAsync("not every VM placed: " + PlanTable.Totals(plan));
+        }
+
+        return exitCode;
+    }
+
+    /// <summary>Reads the files and plans their VMs; a missing or malformed file is bad input.</summary>
+    private static (IReadOnlyList<PlannedVm> Plan, PlanQuality? Quality, int NodeCount) PlanFiles(string[] paths, PackingPolicy policy, TimeSpan? optimizeFor)
+    {
+        try
+        {
+            var input = ManifestReader.ReadFiles(paths);
+            var now = DateTime.UtcNow;
+            var plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc), policy, optimizeFor, out var quality);
+            return (plan, quality, input.Topologies.Count);
+        }
+        catch (ManifestException e)
+        {
+            throw new BadInputException(e.Message, e);
+        }
+    }
+
+    private static async Task WriteOutputAsync(IReadOnlyList<PlannedVm> plan, PlanQuality? quality, int nodeCount, string format, CancellationToken ct)
+    {
+        await using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+        if (format == "table")
+        {
+            PlanTable.Write(plan, nodeCount, stdout);
+            if (quality is not null)
+            {
+                await stdout.WriteLineAsync(quality.ToString());
+            }
+        }
+        else if (quality is not null)
+        {
+            await Console.Error.WriteLineAsync(quality.ToString()); // stdout stays the machine-readable List
+        }
+        else
+        {
+            ManifestWriter.WriteList(plan.Select(p => (object)p.Vm), format == "json" ? ManifestFormat.Json : ManifestFormat.Yaml, stdout);
+        }
+
+        await stdout.FlushAsync(ct);
     }
 }

@@ -17,7 +17,7 @@ public static class ExplanationBuilder
     /// <summary>Condition types in the order a reader follows a VM's life; others follow in their own order.</summary>
     public static readonly IReadOnlyList<string> ConditionOrder =
         [SchedulingStatus.ConditionType, SchedulingReconciler.ConditionReconciling, SchedulingReconciler.ConditionStalled,
-         SchedulingReconciler.ConditionRestartRequired, "Running", "NumaAligned", "Ready"];
+         SchedulingReconciler.ConditionRestartRequired, VmConditions.Running, VmConditions.NumaAligned, VmConditions.Ready];
 
     /// <summary>How many Warning events are shown, newest first.</summary>
     public const int MaxWarnings = 5;
@@ -43,7 +43,7 @@ public static class ExplanationBuilder
         SpecErrorsView? invalid = null;
         if (!validation.IsValid)
         {
-            var reason = stalled?.Status == "True" ? stalled.Reason : scheduled?.Reason;
+            var reason = stalled?.Status == VmConditions.True ? stalled.Reason : scheduled?.Reason;
             invalid = new SpecErrorsView(reason, [.. validation.Errors.Select(e => new FieldErrorView(
                 e.Path, e.TypeText, e.Value is null ? null : Convert.ToString(e.Value, CultureInfo.InvariantCulture), e.Detail, e.ToString()))]);
         }
@@ -92,7 +92,7 @@ public static class ExplanationBuilder
         }
 
         return [.. conditions.OrderBy(Rank).Select(c => new ConditionView(
-            c.Type, c.Status, c.Reason, c.Message, c.LastTransitionTime, Age.Of(c.LastTransitionTime, now), c.ObservedGeneration,
+            c.Type, c.Status, c.Reason, c.Message, c.LastTransitionTime, HumanDuration.Age(c.LastTransitionTime, now), c.ObservedGeneration,
             generation is { } g && c.ObservedGeneration is { } o && o < g))];
     }
 
@@ -130,7 +130,7 @@ public static class ExplanationBuilder
 
     private static NumastatView? Numastat(NumaVirtualMachineStatus status, PlacementView placement, DateTime now)
     {
-        var aligned = ConditionList.Find(status.Conditions, "NumaAligned");
+        var aligned = ConditionList.Find(status.Conditions, VmConditions.NumaAligned);
         if (status.Numastat is not { } measured)
         {
             return aligned is null ? null : new NumastatView(null, "never", null, [], aligned.Status, aligned.Reason, aligned.Message, "not measured yet");
@@ -148,7 +148,7 @@ public static class ExplanationBuilder
         var plain = guestNodes is { Count: > 1 }
             ? string.Join("; ", guestNodes.Select(g => $"guest node {g.GuestNode.ToString(CultureInfo.InvariantCulture)} {Plain([g.HostNode], g.Nodes)}"))
             : Plain(placement.GuestNodes.Select(g => g.HostNode), nodes);
-        return new NumastatView(measured.SampledAt, Age.Of(measured.SampledAt, now), measured.LocalRatio, nodes,
+        return new NumastatView(measured.SampledAt, HumanDuration.Age(measured.SampledAt, now), measured.LocalRatio, nodes,
             aligned?.Status, aligned?.Reason, aligned?.Message, plain, guestNodes);
     }
 
@@ -180,7 +180,7 @@ public static class ExplanationBuilder
             .OrderByDescending(x => x.Last ?? DateTime.MinValue)
             .Take(MaxWarnings)
             .Select(x => new EventView(x.Event.Reason ?? string.Empty, x.Event.Count ?? x.Event.Series?.Count ?? 1, x.Event.Message ?? string.Empty,
-                x.Last, Age.Of(x.Last, now), x.Event.Source?.Component ?? x.Event.ReportingComponent))];
+                x.Last, HumanDuration.Age(x.Last, now), x.Event.Source?.Component ?? x.Event.ReportingComponent))];
     }
 
     private static DateTime? LastSeen(Corev1Event e) =>
@@ -211,30 +211,30 @@ public static class ExplanationBuilder
         }
 
         // Stalled NotAligned follows from NumaAligned=False, whose verdict below names the numbers.
-        if (stalled?.Status == "True" && stalled.Reason != VmConditions.ReasonNotAligned)
+        if (stalled?.Status == VmConditions.True && stalled.Reason != VmConditions.ReasonNotAligned)
         {
             return $"stalled ({stalled.Reason}): {stalled.Message}";
         }
 
         var restart = ConditionList.Find(conditions, SchedulingReconciler.ConditionRestartRequired);
-        if (restart?.Status == "True")
+        if (restart?.Status == VmConditions.True)
         {
             return $"restart required: {restart.Message}";
         }
 
-        if (numastat?.Aligned == "False")
+        if (numastat?.Aligned == VmConditions.False)
         {
             return $"NOT NUMA-aligned: {numastat.Plain} (localRatio {numastat.LocalRatio ?? "unknown"})";
         }
 
         var where = $"on {placement!.Node}, host NUMA node(s) {placement.HostNodes}";
-        if (ConditionList.Find(conditions, "Ready") is { Status: "True" })
+        if (ConditionList.IsTrue(conditions, VmConditions.Ready))
         {
             return $"ready: running {where}, memory where it was placed (localRatio {numastat?.LocalRatio ?? "unknown"})";
         }
 
-        var running = ConditionList.Find(conditions, "Running");
-        var why = running is { Status: not "True" } ? $"Running={running.Status} ({running.Reason}): {running.Message}" : "not Ready yet";
+        var running = ConditionList.Find(conditions, VmConditions.Running);
+        var why = running is { Status: not VmConditions.True } ? $"Running={running.Status} ({running.Reason}): {running.Message}" : "not Ready yet";
         return $"scheduled {where}, phase {vm.Status?.Phase ?? "unknown"}: {why}";
     }
 }

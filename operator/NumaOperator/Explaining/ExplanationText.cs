@@ -14,41 +14,11 @@ public static class ExplanationText
     {
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(o);
-        o.WriteLine($"NumaVirtualMachine {S(e.Vm)}");
-        o.WriteLine($"Verdict:     {S(e.Verdict)}");
-        o.WriteLine($"Phase:       {S(e.Phase ?? "(none)")}");
-        o.WriteLine($"Generation:  {N(e.Generation)}, status.observedGeneration {N(e.ObservedGeneration)}");
-        if (e.GenerationNote is { } note)
-        {
-            o.WriteLine($"             {S(note)}");
-        }
-
-        o.WriteLine();
-        o.WriteLine("Conditions:");
-        if (e.Conditions.Count == 0)
-        {
-            o.WriteLine("  (none: the controller has not written this VM's status yet)");
-        }
-        else
-        {
-            Table(o, ["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"], e.Conditions.Select(c => new[]
-            {
-                c.Type, c.Status, c.Reason ?? string.Empty, c.Age + (c.Stale ? $" (gen {N(c.ObservedGeneration)})" : string.Empty), c.Message ?? string.Empty,
-            }));
-        }
-
+        WriteHeader(e, o);
+        WriteConditions(e, o);
         if (e.InvalidSpec is { } invalid)
         {
-            o.WriteLine();
-            o.WriteLine($"Invalid spec ({S(invalid.Reason ?? "validation")}): fix these fields");
-            foreach (var error in invalid.Errors)
-            {
-                o.WriteLine($"  {S(error.Path)}: {S(error.Type)}{(error.Value is null ? string.Empty : $" \"{S(error.Value)}\"")}");
-                if (error.Detail.Length > 0)
-                {
-                    o.WriteLine($"      {S(error.Detail)}");
-                }
-            }
+            WriteInvalidSpec(invalid, o);
         }
 
         if (e.Scheduling is { } s)
@@ -58,57 +28,113 @@ public static class ExplanationText
 
         if (e.Placement is { } p)
         {
-            o.WriteLine();
-            var how = p.Accelerator is null ? string.Empty : $", {S(p.Accelerator)} with cpu model {S(p.CpuModel ?? "host-model")}";
-            o.WriteLine($"Placement: node {S(p.Node)}, host NUMA node(s) {p.HostNodes}, page size {S(p.PageSize)}{how}");
-            Table(o, ["GUEST NODE", "HOST NODE", "VCPUS", "HOST CPUS", "MEMORY"], p.GuestNodes.Select(g => new[]
-            {
-                I(g.GuestNode), I(g.HostNode), g.Vcpus, g.HostCpus, g.Memory,
-            }));
+            WritePlacement(p, o);
         }
 
         if (e.Numastat is { } m)
         {
-            o.WriteLine();
-            o.WriteLine($"Measured (numastat, sampled {m.Age} ago): localRatio {S(m.LocalRatio ?? "-")}; NumaAligned={S(m.Aligned ?? "Unknown")} {S(m.Reason ?? string.Empty)}".TrimEnd());
-            if (m.Nodes.Count > 0)
-            {
-                Table(o, ["HOST NODE", "BYTES", "SIZE", "PLACED THERE"], m.Nodes.Select(n => new[]
-                {
-                    I(n.Node), n.Bytes.ToString(CultureInfo.InvariantCulture), n.Human, n.Placed ? "yes" : "no",
-                }));
-            }
-
-            if (m.GuestNodes is { Count: > 0 } guests)
-            {
-                Table(o, ["GUEST NODE", "PLACED ON", "MEASURED", "POLICY"], guests.Select(g => new[]
-                {
-                    I(g.GuestNode), I(g.HostNode),
-                    string.Join(", ", g.Nodes.Where(n => n.Bytes > 0 || n.Placed).Select(n => $"{n.Human} on node {I(n.Node)}{(n.Placed || n.Bytes == 0 ? string.Empty : " (not its node)")}")),
-                    g.Policy ?? "-",
-                }));
-            }
-
-            o.WriteLine($"  {S(m.Plain)}");
-            if (m.Aligned == "False" && m.Message is { } message)
-            {
-                o.WriteLine($"  agent: {S(message)}");
-            }
+            WriteNumastat(m, o);
         }
 
+        WriteWarnings(e, o);
+    }
+
+    private static void WriteHeader(Explanation e, TextWriter o)
+    {
+        o.WriteLine($"NumaVirtualMachine {S(e.Vm)}");
+        o.WriteLine($"Verdict:     {S(e.Verdict)}");
+        o.WriteLine($"Phase:       {S(e.Phase ?? "(none)")}");
+        o.WriteLine($"Generation:  {N(e.Generation)}, status.observedGeneration {N(e.ObservedGeneration)}");
+        if (e.GenerationNote is { } note)
+        {
+            o.WriteLine($"             {S(note)}");
+        }
+    }
+
+    private static void WriteConditions(Explanation e, TextWriter o)
+    {
+        o.WriteLine();
+        o.WriteLine("Conditions:");
+        if (e.Conditions.Count == 0)
+        {
+            o.WriteLine("  (none: the controller has not written this VM's status yet)");
+            return;
+        }
+
+        Table(o, ["TYPE", "STATUS", "REASON", "AGE", "MESSAGE"], e.Conditions.Select(c => new[]
+        {
+            c.Type, c.Status, c.Reason ?? string.Empty, c.Age + (c.Stale ? $" (gen {N(c.ObservedGeneration)})" : string.Empty), c.Message ?? string.Empty,
+        }));
+    }
+
+    private static void WriteInvalidSpec(SpecErrorsView invalid, TextWriter o)
+    {
+        o.WriteLine();
+        o.WriteLine($"Invalid spec ({S(invalid.Reason ?? "validation")}): fix these fields");
+        foreach (var error in invalid.Errors)
+        {
+            o.WriteLine($"  {S(error.Path)}: {S(error.Type)}{(error.Value is null ? string.Empty : $" \"{S(error.Value)}\"")}");
+            if (error.Detail.Length > 0)
+            {
+                o.WriteLine($"      {S(error.Detail)}");
+            }
+        }
+    }
+
+    private static void WritePlacement(PlacementView p, TextWriter o)
+    {
+        o.WriteLine();
+        var how = p.Accelerator is null ? string.Empty : $", {S(p.Accelerator)} with cpu model {S(p.CpuModel ?? "host-model")}";
+        o.WriteLine($"Placement: node {S(p.Node)}, host NUMA node(s) {p.HostNodes}, page size {S(p.PageSize)}{how}");
+        Table(o, ["GUEST NODE", "HOST NODE", "VCPUS", "HOST CPUS", "MEMORY"], p.GuestNodes.Select(g => new[]
+        {
+            I(g.GuestNode), I(g.HostNode), g.Vcpus, g.HostCpus, g.Memory,
+        }));
+    }
+
+    private static void WriteNumastat(NumastatView m, TextWriter o)
+    {
+        o.WriteLine();
+        o.WriteLine($"Measured (numastat, sampled {m.Age} ago): localRatio {S(m.LocalRatio ?? "-")}; NumaAligned={S(m.Aligned ?? "Unknown")} {S(m.Reason ?? string.Empty)}".TrimEnd());
+        if (m.Nodes.Count > 0)
+        {
+            Table(o, ["HOST NODE", "BYTES", "SIZE", "PLACED THERE"], m.Nodes.Select(n => new[]
+            {
+                I(n.Node), n.Bytes.ToString(CultureInfo.InvariantCulture), n.Human, n.Placed ? "yes" : "no",
+            }));
+        }
+
+        if (m.GuestNodes is { Count: > 0 } guests)
+        {
+            Table(o, ["GUEST NODE", "PLACED ON", "MEASURED", "POLICY"], guests.Select(g => new[]
+            {
+                I(g.GuestNode), I(g.HostNode),
+                string.Join(", ", g.Nodes.Where(n => n.Bytes > 0 || n.Placed).Select(n => $"{n.Human} on node {I(n.Node)}{(n.Placed || n.Bytes == 0 ? string.Empty : " (not its node)")}")),
+                g.Policy ?? "-",
+            }));
+        }
+
+        o.WriteLine($"  {S(m.Plain)}");
+        if (m.Aligned == "False" && m.Message is { } message)
+        {
+            o.WriteLine($"  agent: {S(message)}");
+        }
+    }
+
+    private static void WriteWarnings(Explanation e, TextWriter o)
+    {
         o.WriteLine();
         if (e.Warnings.Count == 0)
         {
             o.WriteLine("Warning events: none");
+            return;
         }
-        else
+
+        o.WriteLine("Warning events (newest first):");
+        Table(o, ["REASON", "COUNT", "AGE", "FROM", "MESSAGE"], e.Warnings.Select(w => new[]
         {
-            o.WriteLine("Warning events (newest first):");
-            Table(o, ["REASON", "COUNT", "AGE", "FROM", "MESSAGE"], e.Warnings.Select(w => new[]
-            {
-                w.Reason, I(w.Count), w.Age, w.Source ?? string.Empty, w.Message,
-            }));
-        }
+            w.Reason, I(w.Count), w.Age, w.Source ?? string.Empty, w.Message,
+        }));
     }
 
     private static void WriteScheduling(SchedulingView s, TextWriter o)

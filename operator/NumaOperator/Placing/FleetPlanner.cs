@@ -54,7 +54,38 @@ public static class FleetPlanner
         ArgumentNullException.ThrowIfNull(input);
         quality = null;
         var snapshot = new ClusterSnapshot(ClusterNodes(input));
+        var ledger = PlacementLedger.Rebuild(snapshot, RecordedPlacements(input), out var conflicts);
+        var (plan, pending) = Classify(input, ledger, conflicts, now);
 
+        // Online: one by one in input order, each summary as the controller would have written it at that moment.
+        var summaries = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (optimizeFor is { } limit)
+        {
+            quality = OptimalPlanner.Place(ledger, [.. pending.Select(p => p.Request)], policy, limit);
+        }
+        else
+        {
+            foreach (var (_, request) in pending)
+            {
+                switch (PlacementEngine.Decide(ledger, request, policy))
+                {
+                    case PlacementDecision.Placed placed:
+                        ledger.Place(request.Key, placed.Placement);
+                        break;
+                    case PlacementDecision.NotSchedulable notSchedulable:
+                        summaries[request.Key] = notSchedulable.Summary;
+                        break;
+                }
+            }
+        }
+
+        RecordOutcomes(plan, pending, ledger, summaries, policy, now);
+        return plan;
+    }
+
+    /// <summary>The placements the VMs' status records; a key given twice is a contradiction in the input.</summary>
+    private static List<KeyValuePair<string, VmPlacement>> RecordedPlacements(ManifestSet input)
+    {
         var keys = new Dictionary<string, ManifestSource>(StringComparer.Ordinal);
         var existing = new List<KeyValuePair<string, VmPlacement>>();
         foreach (var (vm, source) in input.VirtualMachines)
@@ -70,7 +101,16 @@ public static class FleetPlanner
             }
         }
 
-        var ledger = PlacementLedger.Rebuild(snapshot, existing, out var conflicts);
+        return existing;
+    }
+
+    /// <summary>
+    /// One row per VM in input order: conflicts, VMs already placed and invalid specs are decided here; the rest are
+    /// pending (their row says Unschedulable until <see cref="RecordOutcomes"/> decides it).
+    /// </summary>
+    private static (List<PlannedVm> Plan, List<(int Row, VmRequest Request)> Pending) Classify(
+        ManifestSet input, PlacementLedger ledger, IReadOnlyList<LedgerConflict> conflicts, DateTime now)
+    {
         var conflictByKey = conflicts.ToDictionary(c => c.Key, c => c.Reason, StringComparer.Ordinal);
         var plan = new List<PlannedVm>(input.VirtualMachines.Count);
         var pending = new List<(int Row, VmRequest Request)>();
@@ -100,28 +140,13 @@ public static class FleetPlanner
             plan.Add(new PlannedVm(vm, PlanResult.Unschedulable, string.Empty, source)); // decided below
         }
 
-        // Online: one by one in input order, each summary as the controller would have written it at that moment.
-        var summaries = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (optimizeFor is { } limit)
-        {
-            quality = OptimalPlanner.Place(ledger, [.. pending.Select(p => p.Request)], policy, limit);
-        }
-        else
-        {
-            foreach (var (_, request) in pending)
-            {
-                switch (PlacementEngine.Decide(ledger, request, policy))
-                {
-                    case PlacementDecision.Placed placed:
-                        ledger.Place(request.Key, placed.Placement);
-                        break;
-                    case PlacementDecision.NotSchedulable notSchedulable:
-                        summaries[request.Key] = notSchedulable.Summary;
-                        break;
-                }
-            }
-        }
+        return (plan, pending);
+    }
 
+    /// <summary>Writes each pending VM's outcome into its status and its row: placed, or why not.</summary>
+    private static void RecordOutcomes(
+        List<PlannedVm> plan, List<(int Row, VmRequest Request)> pending, PlacementLedger ledger, Dictionary<string, string> summaries, PackingPolicy policy, DateTime now)
+    {
         foreach (var (row, request) in pending)
         {
             var (vm, source) = (plan[row].Vm, plan[row].Source);
@@ -138,8 +163,6 @@ public static class FleetPlanner
             SchedulingStatus.ApplyUnschedulable(vm, summary, now);
             plan[row] = new PlannedVm(vm, PlanResult.Unschedulable, summary, source);
         }
-
-        return plan;
     }
 
     private static string MessageOf(NumaVirtualMachine vm) =>

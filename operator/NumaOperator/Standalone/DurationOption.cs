@@ -1,4 +1,5 @@
 using NumaOperator.Agent;
+using NumaOperator.Numa.Quantities;
 
 namespace NumaOperator.Cli.Standalone;
 
@@ -17,12 +18,6 @@ public static class DurationOption
         return total;
     }
 
-    public static string Format(TimeSpan t) =>
-        t.TotalSeconds < 1 ? $"{t.TotalMilliseconds:0}ms"
-        : t.TotalMinutes < 1 ? $"{t.TotalSeconds:0}s"
-        : t.TotalHours < 1 ? (t.Seconds == 0 ? $"{(int)t.TotalMinutes}m" : $"{(int)t.TotalMinutes}m{t.Seconds}s")
-        : $"{(int)t.TotalHours}h{(t.Minutes > 0 ? $"{t.Minutes}m" : string.Empty)}";
-
     private static BadInputException Bad(string option, string text, TimeSpan min, TimeSpan max) =>
-        new($"{option} \"{text}\": expected a duration like 30s, 5m, 1h or 1m30s, from {Format(min)} to {Format(max)}");
+        new($"{option} \"{text}\": expected a duration like 30s, 5m, 1h or 1m30s, from {HumanDuration.Exact(min)} to {HumanDuration.Exact(max)}");
 }

@@ -33,7 +33,7 @@ public static class FinalReport
         }
 
         var sampled = numastat.SampledAt is { } at
-            ? string.Create(CultureInfo.InvariantCulture, $"{at.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ} ({Math.Max(0, (now - at.ToUniversalTime()).TotalSeconds):0} s ago)")
+            ? string.Create(CultureInfo.InvariantCulture, $"{at.ToUniversalTime():yyyy-MM-ddTHH:mm:ssZ} ({HumanDuration.Age(at, now)} ago)")
             : "unknown";
         foreach (var node in numastat.Nodes.OrderBy(n => n.Node))
         {

@@ -28,30 +28,30 @@ public sealed record ReadinessVerdict(bool Done, bool Success, string Message)
 
             var conditions = vm.Status?.Conditions;
             var generation = vm.Metadata.Generation;
-            if (vm.Status?.Phase == "Failed")
+            if (vm.Status?.Phase == VmConditions.PhaseFailed)
             {
-                return new ReadinessVerdict(true, false, $"{key} failed: {Explain(conditions, "Running")}");
+                return new ReadinessVerdict(true, false, $"{key} failed: {Explain(conditions, VmConditions.Running)}");
             }
 
-            if (ConditionList.Find(conditions, "Stalled") is { Status: "True" } stalled)
+            if (ConditionList.Find(conditions, VmConditions.Stalled) is { Status: VmConditions.True } stalled)
             {
                 return new ReadinessVerdict(true, false, $"{key} is stalled: {stalled.Reason}: {stalled.Message}");
             }
 
-            if (ConditionList.Find(conditions, SchedulingStatus.ConditionType) is { Status: "False", Reason: SchedulingStatus.ReasonUnschedulable } unschedulable
+            if (ConditionList.Find(conditions, SchedulingStatus.ConditionType) is { Status: VmConditions.False, Reason: SchedulingStatus.ReasonUnschedulable } unschedulable
                 && Current(unschedulable, generation))
             {
                 return new ReadinessVerdict(true, false, $"{key} is unschedulable: {unschedulable.Message}");
             }
 
-            if (ConditionList.Find(conditions, "NumaAligned") is { Status: "False" } misaligned && Current(misaligned, generation))
+            if (ConditionList.Find(conditions, VmConditions.NumaAligned) is { Status: VmConditions.False } misaligned && Current(misaligned, generation))
             {
                 return new ReadinessVerdict(true, false, $"{key} is not NUMA-aligned: {misaligned.Reason}: {misaligned.Message}");
             }
 
-            if (ConditionList.Find(conditions, "Ready") is not { Status: "True" } ready || !Current(ready, generation))
+            if (ConditionList.Find(conditions, VmConditions.Ready) is not { Status: VmConditions.True } ready || !Current(ready, generation))
             {
-                waiting.Add($"{key} ({vm.Status?.Phase ?? "Pending"})");
+                waiting.Add($"{key} ({vm.Status?.Phase ?? VmConditions.PhasePending})");
             }
         }
 

@@ -1,6 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent;
+using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.ApiServer.State;
@@ -26,45 +27,20 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
     {
         // Everything the user can get wrong is checked before anything starts or changes.
         var manifests = ManifestApplier.Read(options.ApplyFiles);
-        var isRoot = Environment.UserName == "root";
-        var pools = new HugepagePools();
-        var reservation = new HugepageReservation(pools, options.DataDir, output);
-        if (options.Hugepages.Count > 0 && !isRoot)
-        {
-            var commands = reservation.CommandsForRoot(options.Hugepages, new Dictionary<int, long>());
-            throw new BadInputException(commands.Count == 0
-                ? $"{HugepageRequest.Option} needs root to change hugepages, and nothing needs changing: drop the option"
-                : $"{HugepageRequest.Option} needs root. Run this as root, or reserve the pages yourself first:\n  " + string.Join("\n  ", commands) + "\nthen start standalone without " + HugepageRequest.Option);
-        }
+        var reservation = new HugepageReservation(new HugepagePools(), options.DataDir, output);
+        RequireRootForHugepages(reservation);
 
         // 0700 from the start (objects, token and key live here); looser modes of an older data dir are tightened.
         var stateWarnings = StateDirectory.Prepare(options.DataDir);
         using var fileLog = new FileLoggerProvider(options.LogFile, TimeProvider.System);
-        using var loggers = LoggerFactory.Create(b =>
-        {
-            b.AddProvider(fileLog);
-            if (!live)
-            {
-                // Without a live table, warnings go to stderr too (CI logs, pipes).
-                b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
-                    .AddSimpleConsole(o => o.SingleLine = true)
-                    .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
-            }
-
-            b.SetMinimumLevel(LogLevel.Information);
-        });
+        using var loggers = CreateLoggers(fileLog);
         var log = loggers.CreateLogger("standalone");
         foreach (var warning in stateWarnings)
         {
             log.LogWarning("{Warning}", warning);
         }
 
-        await using var server = await EmbeddedApiServer.StartAsync(
-            new ApiServerOptions { DataDir = options.DataDir, ListenAddress = options.Listen.Host, Port = options.Listen.Port, Log = loggers.CreateLogger("apiserver") }, ct);
-        server.WriteKubeconfig(options.KubeconfigOut);
-        var kubeconfig = Path.GetFullPath(options.KubeconfigOut);
-        await output.WriteLineAsync($"api server {server.BaseAddress} (data {Path.GetFullPath(options.DataDir)}, log {options.LogFile})");
-        await output.WriteLineAsync($"kubeconfig {kubeconfig}: kubectl --kubeconfig {kubeconfig} get nvm");
+        await using var server = await StartApiServerAsync(loggers, ct);
         using var client = new Kubernetes(server.ClientConfiguration());
 
         // Background parts run on their own token: after Ctrl-C the agent must still be there to stop VMs.
@@ -72,83 +48,144 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
         var tasks = new List<Task>();
         using var watch = new VmWatch(client, loggers.CreateLogger("standalone.watch"));
         using var view = new VmTableView(console, output, live);
-        int exitCode;
         try
         {
-            await NodeRegistration.EnsureAsync(client, options.NodeName, ct);
-            await output.WriteLineAsync($"node {options.NodeName} registered");
-            tasks.Add(watch.RunAsync(background.Token));
-            await watch.WaitForSyncAsync(ct);
-
-            if (options.Hugepages.Count > 0)
-            {
-                await reservation.ReserveAsync(options.Hugepages, pageSize => OwnPagesInUse(watch.Snapshot().Values, pageSize), ct);
-            }
-
-            var agent = new AgentHost(client, new AgentOptions
-            {
-                NodeName = options.NodeName,
-                StateDirectory = options.AgentStateDirectory,
-                ImageRoot = options.ImageRoot,
-                QemuPath = options.QemuPath,
-                QemuUser = options.QemuUser,
-                SampleInterval = options.SampleInterval,
-                OmitBindingForTest = options.OmitBindingForTest,
-                StopGrace = options.StopGrace,
-                ForceEmulation = options.ForceEmulation,
-                BootProbeKernel = options.BootProbeKernel,
-            }, loggers);
-            var agentTask = Guard(agent.RunAsync(background.Token), "agent", log);
-            tasks.Add(agentTask);
-            await WaitAgentReadyAsync(agent, agentTask, ct);
-            await output.WriteLineAsync($"agent ready: NumaNodeTopology {options.NodeName} published");
-
-            var controller = new ControllerHost(client, new ControllerHostOptions(), loggers);
-            tasks.Add(Guard(controller.RunAsync(background.Token), "controller", log));
-
-            var applied = await new ManifestApplier(client).ApplyAsync(manifests, ct);
-            foreach (var item in applied)
-            {
-                await output.WriteLineAsync(item.ToString());
-            }
-
+            var applied = await StartPartsAsync(client, watch, reservation, manifests, tasks, loggers, log, background.Token, ct);
             var pictures = new HostPictureFeed(client, options.NodeName, watch, view);
             tasks.Add(pictures.RunAsync(background.Token));
-            exitCode = await ShowAsync(watch, view, pictures, applied, ct);
+            return await ShowAsync(watch, view, pictures, applied, ct);
         }
         finally
         {
-            // Shutdown is not cancelled by Ctrl-C (ct); each step has its own bound.
-            using var stopping = new CancellationTokenSource(StopTimeout);
-            try
-            {
-                if (options.StopVmsOnExit && tasks.Count >= 2)
-                {
-                    await VmStopper.StopAsync(client, watch, options.NodeName, output, stopping.Token);
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                await output.WriteLineAsync($"error: VMs did not stop within {DurationOption.Format(StopTimeout)}; they keep running and the next start adopts them");
-            }
+            await ShutdownAsync(client, watch, reservation, tasks, background);
+        }
+    }
 
-            await background.CancelAsync();
-            await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
-            if (options.Hugepages.Count > 0 || reservation.Load() is { IsEmpty: false })
-            {
-                var running = VmStopper.Ours(watch.Snapshot().Values, options.NodeName).Where(VmStopper.MayRun).ToList();
-                if (running.Count == 0)
-                {
-                    await reservation.ReleaseAsync(CancellationToken.None);
-                }
-                else
-                {
-                    await reservation.ReportKeptAsync();
-                }
-            }
+    /// <summary>Changing hugepages needs root; without it the error says the commands to run as root instead.</summary>
+    private void RequireRootForHugepages(HugepageReservation reservation)
+    {
+        if (options.Hugepages.Count == 0 || Environment.IsPrivilegedProcess)
+        {
+            return;
         }
 
-        return exitCode;
+        var commands = reservation.CommandsForRoot(options.Hugepages, new Dictionary<int, long>());
+        throw new BadInputException(commands.Count == 0
+            ? $"{HugepageRequest.Option} needs root to change hugepages, and nothing needs changing: drop the option"
+            : $"{HugepageRequest.Option} needs root. Run this as root, or reserve the pages yourself first:\n  " + string.Join("\n  ", commands) + "\nthen start standalone without " + HugepageRequest.Option);
+    }
+
+    private ILoggerFactory CreateLoggers(FileLoggerProvider fileLog) => LoggerFactory.Create(b =>
+    {
+        b.AddProvider(fileLog);
+        if (!live)
+        {
+            // Without a live table, warnings go to stderr too (CI logs, pipes).
+            b.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+                .AddSimpleConsole(o => o.SingleLine = true)
+                .AddFilter<Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider>(level => level >= LogLevel.Warning);
+        }
+
+        b.SetMinimumLevel(LogLevel.Information);
+    });
+
+    private async Task<EmbeddedApiServer> StartApiServerAsync(ILoggerFactory loggers, CancellationToken ct)
+    {
+        var server = await EmbeddedApiServer.StartAsync(
+            new ApiServerOptions { DataDir = options.DataDir, ListenAddress = options.Listen.Host, Port = options.Listen.Port, Log = loggers.CreateLogger("apiserver") }, ct);
+        try
+        {
+            server.WriteKubeconfig(options.KubeconfigOut);
+            var kubeconfig = Path.GetFullPath(options.KubeconfigOut);
+            await output.WriteLineAsync($"api server {server.BaseAddress} (data {Path.GetFullPath(options.DataDir)}, log {options.LogFile})");
+            await output.WriteLineAsync($"kubeconfig {kubeconfig}: kubectl --kubeconfig {kubeconfig} get nvm");
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The start in order: this host's Node, the watch, the hugepages, the agent (until it published the topology),
+    /// the controller, then the manifests. Each background part's task goes into <paramref name="tasks"/>.
+    /// </summary>
+    private async Task<IReadOnlyList<AppliedObject>> StartPartsAsync(
+        Kubernetes client, VmWatch watch, HugepageReservation reservation, ManifestSet manifests, List<Task> tasks, ILoggerFactory loggers, ILogger log, CancellationToken background, CancellationToken ct)
+    {
+        await NodeRegistration.EnsureAsync(client, options.NodeName, ct);
+        await output.WriteLineAsync($"node {options.NodeName} registered");
+        tasks.Add(watch.RunAsync(background));
+        await watch.WaitForSyncAsync(ct);
+
+        if (options.Hugepages.Count > 0)
+        {
+            await reservation.ReserveAsync(options.Hugepages, pageSize => OwnPagesInUse(watch.Snapshot().Values, pageSize), ct);
+        }
+
+        var agent = new AgentHost(client, new AgentOptions
+        {
+            NodeName = options.NodeName,
+            StateDirectory = options.AgentStateDirectory,
+            ImageRoot = options.ImageRoot,
+            QemuPath = options.QemuPath,
+            QemuUser = options.QemuUser,
+            SampleInterval = options.SampleInterval,
+            OmitBindingForTest = options.OmitBindingForTest,
+            StopGrace = options.StopGrace,
+            ForceEmulation = options.ForceEmulation,
+            BootProbeKernel = options.BootProbeKernel,
+        }, loggers);
+        var agentTask = Guard(agent.RunAsync(background), "agent", log);
+        tasks.Add(agentTask);
+        await WaitAgentReadyAsync(agent, agentTask, ct);
+        await output.WriteLineAsync($"agent ready: NumaNodeTopology {options.NodeName} published");
+
+        var controller = new ControllerHost(client, new ControllerHostOptions(), loggers);
+        tasks.Add(Guard(controller.RunAsync(background), "controller", log));
+
+        var applied = await new ManifestApplier(client).ApplyAsync(manifests, ct);
+        foreach (var item in applied)
+        {
+            await output.WriteLineAsync(item.ToString());
+        }
+
+        return applied;
+    }
+
+    /// <summary>Optionally stops the VMs, ends the background parts, and gives back the hugepages no VM of ours holds.</summary>
+    private async Task ShutdownAsync(Kubernetes client, VmWatch watch, HugepageReservation reservation, List<Task> tasks, CancellationTokenSource background)
+    {
+        // Shutdown is not cancelled by Ctrl-C (ct); each step has its own bound.
+        using var stopping = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            if (options.StopVmsOnExit && tasks.Count >= 2)
+            {
+                await VmStopper.StopAsync(client, watch, options.NodeName, output, stopping.Token);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            await output.WriteLineAsync($"error: VMs did not stop within {HumanDuration.Exact(StopTimeout)}; they keep running and the next start adopts them");
+        }
+
+        await background.CancelAsync();
+        await Task.WhenAll(tasks.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
+        if (options.Hugepages.Count > 0 || reservation.Load() is { IsEmpty: false })
+        {
+            var running = VmStopper.Ours(watch.Snapshot().Values, options.NodeName).Where(VmStopper.MayRun).ToList();
+            if (running.Count == 0)
+            {
+                await reservation.ReleaseAsync(CancellationToken.None);
+            }
+            else
+            {
+                await reservation.ReportKeptAsync();
+            }
+        }
     }
 
     /// <summary>The live table until Ctrl-C, or with --exit-when-ready until a verdict or --timeout.</summary>
@@ -158,7 +195,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
         watch.Changed += vms => view.Update(VmRow.Of(vms.Values));
         view.Update(VmRow.Of(watch.Snapshot().Values));
         view.SetCaption(options.ExitWhenReady
-            ? $"waiting up to {DurationOption.Format(options.Timeout)} for every VM to be Ready"
+            ? $"waiting up to {HumanDuration.Exact(options.Timeout)} for every VM to be Ready"
             : "Ctrl+C stops" + (options.StopVmsOnExit ? " (and stops the VMs)" : " (VMs keep running; the next start adopts them)"));
         var rendering = view.RunAsync(viewStop.Token);
         if (!options.ExitWhenReady)
@@ -194,7 +231,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
             var last = ReadinessVerdict.Judge(keys, watch.Snapshot());
             verdict = new ReadinessVerdict(true, false, ct.IsCancellationRequested
                 ? $"interrupted: {last.Message}"
-                : $"not Ready within {DurationOption.Format(options.Timeout)}: {last.Message}");
+                : $"not Ready within {HumanDuration.Exact(options.Timeout)}: {last.Message}");
         }
 
         await viewStop.CancelAsync();
@@ -239,7 +276,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new TimeoutException($"the agent did not publish NumaNodeTopology {options.NodeName} within {DurationOption.Format(AgentStartTimeout)}; see {options.LogFile}");
+            throw new TimeoutException($"the agent did not publish NumaNodeTopology {options.NodeName} within {HumanDuration.Exact(AgentStartTimeout)}; see {options.LogFile}");
         }
     }
 

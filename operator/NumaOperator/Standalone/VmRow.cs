@@ -13,10 +13,10 @@ public sealed record VmRow(string Key, string Phase, string Node, string Numa, s
         ArgumentNullException.ThrowIfNull(vm);
         var status = vm.Status;
         var hostNodes = status?.Placement?.GuestNodes.Select(g => g.HostNode).Distinct().Order().ToList();
-        var ready = ConditionList.Find(status?.Conditions, "Ready")?.Status ?? "-";
+        var ready = ConditionList.Find(status?.Conditions, VmConditions.Ready)?.Status ?? "-";
         return new VmRow(
             vm.Key,
-            status?.Phase ?? "Pending",
+            status?.Phase ?? VmConditions.PhasePending,
             Dash(status?.NodeName),
             hostNodes is { Count: > 0 } ? string.Join(',', hostNodes) : "-",
             Dash(status?.Numastat?.LocalRatio),
@@ -33,9 +33,9 @@ public sealed record VmRow(string Key, string Phase, string Node, string Numa, s
     private static string Abnormal(NumaVirtualMachine vm)
     {
         var conditions = vm.Status?.Conditions ?? [];
-        var wrong = conditions.FirstOrDefault(c => c.Type == "Stalled" && c.Status == "True")
-            ?? conditions.FirstOrDefault(c => c.Status == "False" && c.Type != "Ready" && c.Type != "Reconciling")
-            ?? conditions.FirstOrDefault(c => c.Type == "RestartRequired" && c.Status == "True");
+        var wrong = conditions.FirstOrDefault(c => c.Type == VmConditions.Stalled && c.Status == VmConditions.True)
+            ?? conditions.FirstOrDefault(c => c.Status == VmConditions.False && c.Type != VmConditions.Ready && c.Type != VmConditions.Reconciling)
+            ?? conditions.FirstOrDefault(c => c.Type == VmConditions.RestartRequired && c.Status == VmConditions.True);
         return wrong is null ? string.Empty : $"{wrong.Type}: {wrong.Reason}";
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 
 namespace NumaOperator.Cli.Standalone;
@@ -10,7 +11,7 @@ namespace NumaOperator.Cli.Standalone;
 public static class VmStopper
 {
     /// <summary>Phases in which a QEMU of the VM may be alive.</summary>
-    public static bool MayRun(NumaVirtualMachine vm) => vm.Status?.Phase is "Starting" or "Running" or "Stopping";
+    public static bool MayRun(NumaVirtualMachine vm) => vm.Status?.Phase is VmConditions.PhaseStarting or VmConditions.PhaseRunning or VmConditions.PhaseStopping;
 
     /// <summary>VMs of this node (placed here) whose QEMU may still run, or that are about to start.</summary>
     public static IReadOnlyList<NumaVirtualMachine> Ours(IEnumerable<NumaVirtualMachine> vms, string nodeName) =>

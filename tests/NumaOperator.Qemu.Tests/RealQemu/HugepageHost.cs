@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Tests.Shared;
@@ -14,7 +13,7 @@ public sealed class HugepageHost : IDisposable
 {
     public const long PageBytes = 2L << 20;
 
-    private readonly string? _mountedByUs;
+    private readonly TestHugetlbfs? _mount;
 
     public HugepageHost()
     {
@@ -24,16 +23,8 @@ public sealed class HugepageHost : IDisposable
             return;
         }
 
-        var existing = HugetlbfsMounts.ForPageSize(HugetlbfsMounts.Discover(), PageBytes);
-        if (existing is not null)
-        {
-            MountPoint = existing.MountPoint;
-            return;
-        }
-
-        _mountedByUs = Directory.CreateTempSubdirectory("numaop-hugetlbfs-").FullName;
-        Run("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", _mountedByUs);
-        MountPoint = _mountedByUs;
+        _mount = new TestHugetlbfs(PageBytes);
+        MountPoint = _mount.MountPoint;
     }
 
     public bool Available { get; }
@@ -58,31 +49,7 @@ public sealed class HugepageHost : IDisposable
         });
     }
 
-    public void Dispose()
-    {
-        if (_mountedByUs is not null)
-        {
-            Run("umount", _mountedByUs);
-            Directory.Delete(_mountedByUs);
-        }
-    }
-
-    private static void Run(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)}: {error}");
-        }
-    }
+    public void Dispose() => _mount?.Dispose();
 
     private sealed class Reservation(Action release) : IDisposable
     {

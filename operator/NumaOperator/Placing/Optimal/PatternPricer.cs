@@ -29,7 +29,29 @@ public static class PatternPricer
         ArgumentNullException.ThrowIfNull(weights);
         using var solver = Solver.CreateSolver("SCIP") ?? throw new InvalidOperationException("OR-Tools has no SCIP solver in this build");
         solver.SetTimeLimit((long)limit.TotalMilliseconds);
-        var cells = hostClass.Cells;
+        var vars = AddCountVariables(solver, instance, hostClass, weights);
+        var objective = solver.Objective();
+        for (var c = 0; c < hostClass.Cells.Count; c++)
+        {
+            AddCellCapacity(solver, instance, hostClass, vars, c);
+        }
+
+        var status = solver.Solve();
+        if (status is not (Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE))
+        {
+            return (new HostPattern(hostClass.Index, new Dictionary<(int, int), int>()), 0, vars.Count == 0 ? 0 : double.PositiveInfinity);
+        }
+
+        var counts = vars.Where(kv => Math.Round(kv.Value.SolutionValue()) > 0)
+            .ToDictionary(kv => kv.Key, kv => (int)Math.Round(kv.Value.SolutionValue()));
+        var value = counts.Sum(kv => weights[kv.Key.Type] * kv.Value);
+        var bound = objective.BestBound(); // proven, whatever the status and SCIP's gap tolerance
+        return (new HostPattern(hostClass.Index, counts), value, double.IsNaN(bound) ? double.PositiveInfinity : Math.Max(value, bound));
+    }
+
+    /// <summary>One integer variable per (VM type, assignment): how many VMs of the type sit there, each worth its weight.</summary>
+    private static Dictionary<(int Type, int Assignment), Variable> AddCountVariables(Solver solver, PlanInstance instance, HostClass hostClass, IReadOnlyList<double> weights)
+    {
         var vars = new Dictionary<(int Type, int Assignment), Variable>();
         var objective = solver.Objective();
         foreach (var type in instance.Types)
@@ -49,58 +71,49 @@ public static class PatternPricer
         }
 
         objective.SetMaximization();
-        for (var c = 0; c < cells.Count; c++)
+        return vars;
+    }
+
+    /// <summary>Cell <paramref name="c"/>'s free pages of each size and its CPUs bound what the assignments put on it.</summary>
+    private static void AddCellCapacity(Solver solver, PlanInstance instance, HostClass hostClass, Dictionary<(int Type, int Assignment), Variable> vars, int c)
+    {
+        var cell = hostClass.Cells[c];
+        var pages = new Constraint[PlanInstance.PageSizes.Length];
+        for (var s = 0; s < pages.Length; s++)
         {
-            var cell = cells[c];
-            var pages = new Constraint[PlanInstance.PageSizes.Length];
-            for (var s = 0; s < pages.Length; s++)
+            pages[s] = solver.MakeConstraint(double.NegativeInfinity, cell.FreePages[s]);
+        }
+
+        var cpu = solver.MakeConstraint(double.NegativeInfinity, cell.FreeCpus - (cell.Floating ? 1 : 0));
+        Variable? floats = null;
+        foreach (var ((t, a), v) in vars)
+        {
+            var type = instance.Types[t];
+            var assignment = instance.Assignments(hostClass, type)[a];
+            var at = Array.IndexOf(assignment.Cells, c);
+            if (at < 0)
             {
-                pages[s] = solver.MakeConstraint(double.NegativeInfinity, cell.FreePages[s]);
+                continue;
             }
 
-            var cpu = solver.MakeConstraint(double.NegativeInfinity, cell.FreeCpus - (cell.Floating ? 1 : 0));
-            Variable? floats = null;
-            foreach (var ((t, a), v) in vars)
+            pages[type.PageSlot].SetCoefficient(v, type.PagesPerCell);
+            if (type.Shape.DedicatedCpus)
             {
-                var type = instance.Types[t];
-                var assignment = instance.Assignments(hostClass, type)[a];
-                var at = Array.IndexOf(assignment.Cells, c);
-                if (at < 0)
-                {
-                    continue;
-                }
-
-                pages[type.PageSlot].SetCoefficient(v, type.PagesPerCell);
-                if (type.Shape.DedicatedCpus)
-                {
-                    cpu.SetCoefficient(v, type.CpusPerCell(assignment.Big[at]));
-                }
-                else if (!cell.Floating)
-                {
-                    // A first non-dedicated VM here takes one CPU out of what dedicated VMs may pin.
-                    floats ??= solver.MakeBoolVar($"f_{c}");
-                    var link = solver.MakeConstraint(double.NegativeInfinity, 0);
-                    link.SetCoefficient(v, 1);
-                    link.SetCoefficient(floats, -type.Demand);
-                }
+                cpu.SetCoefficient(v, type.CpusPerCell(assignment.Big[at]));
             }
-
-            if (floats is not null)
+            else if (!cell.Floating)
             {
-                cpu.SetCoefficient(floats, 1);
+                // A first non-dedicated VM here takes one CPU out of what dedicated VMs may pin.
+                floats ??= solver.MakeBoolVar($"f_{c}");
+                var link = solver.MakeConstraint(double.NegativeInfinity, 0);
+                link.SetCoefficient(v, 1);
+                link.SetCoefficient(floats, -type.Demand);
             }
         }
 
-        var status = solver.Solve();
-        if (status is not (Solver.ResultStatus.OPTIMAL or Solver.ResultStatus.FEASIBLE))
+        if (floats is not null)
         {
-            return (new HostPattern(hostClass.Index, new Dictionary<(int, int), int>()), 0, vars.Count == 0 ? 0 : double.PositiveInfinity);
+            cpu.SetCoefficient(floats, 1);
         }
-
-        var counts = vars.Where(kv => Math.Round(kv.Value.SolutionValue()) > 0)
-            .ToDictionary(kv => kv.Key, kv => (int)Math.Round(kv.Value.SolutionValue()));
-        var value = counts.Sum(kv => weights[kv.Key.Type] * kv.Value);
-        var bound = objective.BestBound(); // proven, whatever the status and SCIP's gap tolerance
-        return (new HostPattern(hostClass.Index, counts), value, double.IsNaN(bound) ? double.PositiveInfinity : Math.Max(value, bound));
     }
 }
