@@ -102,7 +102,9 @@ public sealed class PlaceCommandTests : IDisposable
         Assert.Equal(0, table.ExitCode);
         Assert.Matches(@"optimized plan: every VM placed using \d+ idle nodes; no plan uses fewer than \d+ \(gap 0\.00 %\)", table.Stdout);
         Assert.Equal(0, json.ExitCode);
-        Assert.All(ReadBack(json.Stdout, "json").VirtualMachines, v => Assert.NotNull(v.Resource.Status?.Placement));
+        var planned = ReadBack(json.Stdout, "json").VirtualMachines;
+        Assert.NotEmpty(planned);
+        Assert.All(planned, v => Assert.NotNull(v.Resource.Status?.Placement));
         Assert.StartsWith("optimized plan: ", json.Stderr, StringComparison.Ordinal);
         Assert.Equal(2, badLimit.ExitCode);
         Assert.Contains("--time-limit: 0 is out of range; allowed 1 to 3600 seconds", badLimit.Stderr, StringComparison.Ordinal);

@@ -131,13 +131,13 @@ public sealed class PlaceCommand : ICliCommand
                 await stdout.WriteLineAsync(quality.ToString());
             }
         }
-        else if (quality is not null)
-        {
-            await Console.Error.WriteLineAsync(quality.ToString()); // stdout stays the machine-readable List
-        }
         else
         {
             ManifestWriter.WriteList(plan.Select(p => (object)p.Vm), format == "json" ? ManifestFormat.Json : ManifestFormat.Yaml, stdout);
+            if (quality is not null)
+            {
+                await Console.Error.WriteLineAsync(quality.ToString()); // stdout stays the machine-readable List
+            }
         }
 
         await stdout.FlushAsync(ct);
