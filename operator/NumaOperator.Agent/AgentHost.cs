@@ -51,7 +51,8 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         using var health = Options.HealthPrefix is { } prefix ? new HealthEndpoint(prefix, () => IsReady) : null;
         var serving = health?.RunAsync(stop.Token) ?? Task.CompletedTask;
 
-        using var topology = new TopologyPublisher(Client, Options, logs.CreateLogger("topology"));
+        var processes = runtime ?? new QemuVmRuntime(Options, logs.CreateLogger("qemu"));
+        using var topology = new TopologyPublisher(Client, Options, processes, logs.CreateLogger("topology"));
         publisher = topology;
         var informer = new Informer<NumaVirtualMachine>(
             new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={Options.NodeName}"),
@@ -65,7 +66,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             () => topology.Topology,
             () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,
-            runtime ?? new QemuVmRuntime(Options, logs.CreateLogger("qemu")),
+            processes,
             logs.CreateLogger("vm-runtime"));
         reconciler = vms;
         informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));

@@ -11,10 +11,13 @@ namespace NumaOperator.Agent.Runtime;
 /// The agent's seam to the VM processes of this node, as KubeVirt's virt-handler talks to its launchers through a
 /// client: host pre-flight and launch preparation, start, adoption of a QEMU a previous agent left running,
 /// liveness, numa_maps sampling, stop, and the per-VM state dirs (STATE/vms/UID) that outlive the agent. The
-/// reconciler decides; this carries it out. <see cref="QemuVmRuntime"/> is real QEMU; tests use a fake.
+/// reconciler decides; this carries it out. The topology publisher asks it what QEMU can do. <see cref="QemuVmRuntime"/> is real QEMU; tests use a fake.
 /// </summary>
 public interface IVmRuntime
 {
+    /// <summary>What this node's QEMU can run (accelerators, CPU models), through the launch path; or why it cannot run at all.</summary>
+    Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct);
+
     /// <summary>The paths of a VM's state dir (pure: nothing is read).</summary>
     VmStatePaths StatePaths(Guid uid);
 

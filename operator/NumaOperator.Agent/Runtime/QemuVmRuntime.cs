@@ -32,6 +32,9 @@ public sealed class QemuVmRuntime : IVmRuntime
         supervisor = new VmSupervisor { PowerdownGrace = options.StopGrace };
     }
 
+    /// <summary>The cache answers from memory until the binary, /dev/kvm or the probe kernel changes (an upgrade shows up).</summary>
+    public Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct) => PreflightHost.ProbeAsync(options.ProbeOptions, ct);
+
     /// <summary>STATE/vms: one directory per VM uid.</summary>
     public string VmsDirectory => Path.Combine(options.StateDirectory, "vms");
 
