@@ -1,11 +1,8 @@
-using System.Globalization;
-using System.Text;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
-using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Tests;
@@ -19,8 +16,6 @@ namespace NumaOperator.Agent.Tests;
 /// </summary>
 internal sealed class FakeVmRuntime : IVmRuntime
 {
-    private const string HugetlbfsMount = "/dev/hugepages";
-
     private readonly object gate = new();
     private readonly Dictionary<Guid, int> alive = [];
     private readonly HashSet<Guid> stateDirs = [];
@@ -174,10 +169,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
             return Task.FromResult<VmSample>(new VmSample.Unreadable($"/proc/{process.Pid}/numa_maps: no such file"));
         }
 
-        var layout = GuestRamLayout.Of(placement, HugetlbfsMount);
-        var (numaMaps, maps) = AsPlaced(layout);
-        var measurement = GuestMemoryMeasurer.Measure(numaMaps, maps, layout);
-        return Task.FromResult<VmSample>(new VmSample.Measured(measurement, NumaVerdict.Judge(measurement)));
+        return Task.FromResult<VmSample>(PlacedNumaMaps.Sample(placement));
     }
 
     public Task StopAsync(IVmProcess process, CancellationToken ct)
@@ -211,27 +203,6 @@ internal sealed class FakeVmRuntime : IVmRuntime
         {
             stateDirs.Remove(uid);
         }
-    }
-
-    /// <summary>numa_maps and maps of a QEMU whose every backend is resident on its placed host node, as the kernel prints them.</summary>
-    private static (string NumaMaps, string Maps) AsPlaced(GuestRamLayout layout)
-    {
-        var numaMaps = new StringBuilder();
-        var maps = new StringBuilder();
-        var start = 0x7f0000000000UL;
-        var pageKb = layout.PageBytes / 1024;
-        foreach (var backend in layout.Backends)
-        {
-            var pages = backend.Bytes / layout.PageBytes;
-            var end = start + (ulong)backend.Bytes;
-            var file = $"{HugetlbfsMount}/qemu_back_mem.{backend.Id}.fake";
-            var what = layout.IsHuge ? $"file={file} huge" : $"anon={pages}";
-            numaMaps.Append(CultureInfo.InvariantCulture, $"{start:x} {layout.ExpectedPolicyMode}:{backend.HostNode} {what} dirty={pages} N{backend.HostNode}={pages} kernelpagesize_kB={pageKb}\n");
-            maps.Append(CultureInfo.InvariantCulture, $"{start:x}-{end:x} rw-{(layout.IsHuge ? 's' : 'p')} 00000000 00:2f 1234 {(layout.IsHuge ? file : string.Empty)}\n");
-            start = end + 0x200000;
-        }
-
-        return (numaMaps.ToString(), maps.ToString());
     }
 
     private sealed record Launch(Guid Uid) : IPreparedLaunch;
