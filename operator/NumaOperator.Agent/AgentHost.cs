@@ -15,9 +15,10 @@ namespace NumaOperator.Agent;
 /// The node agent: publishes this node's NumaNodeTopology, runs the QEMU of every VM placed here (informer on VMs
 /// labelled numaoperator.io/node=NODE, work queue, reconcile loop), samples their numa_maps, serves /healthz and
 /// /readyz. Cancelling <see cref="RunAsync"/> lets go of every QEMU without stopping it (QMP closed, locks released):
-/// VMs survive the agent, and the next agent adopts them.
+/// VMs survive the agent, and the next agent adopts them. The VM processes are reached through <paramref name="runtime"/>
+/// (default: real QEMU, <see cref="QemuVmRuntime"/>).
 /// </summary>
-public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerFactory? loggers = null) : IAgentGaugeSource
+public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerFactory? loggers = null, IVmRuntime? runtime = null) : IAgentGaugeSource
 {
     public const string Component = "numa-operator-agent";
     public const string ReconcilerName = "agent";
@@ -50,13 +51,14 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         using var health = Options.HealthPrefix is { } prefix ? new HealthEndpoint(prefix, () => IsReady) : null;
         var serving = health?.RunAsync(stop.Token) ?? Task.CompletedTask;
 
-        using var topology = new TopologyPublisher(Client, Options, logs.CreateLogger("topology"));
+        var processes = runtime ?? new QemuVmRuntime(Options, logs.CreateLogger("qemu"));
+        using var topology = new TopologyPublisher(Client, Options, processes, logs.CreateLogger("topology"));
         publisher = topology;
         var informer = new Informer<NumaVirtualMachine>(
             new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={Options.NodeName}"),
             Options.Informers, logs.CreateLogger("informer.vm"));
         using var queue = new WorkQueue(Options.Clock);
-        await using var runtime = new VmRuntimeReconciler(
+        await using var vms = new VmRuntimeReconciler(
             informer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(Client, Component, Options.Clock, logs.CreateLogger("events")),
@@ -64,8 +66,9 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             () => topology.Topology,
             () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,
+            processes,
             logs.CreateLogger("vm-runtime"));
-        reconciler = runtime;
+        reconciler = vms;
         informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
         using var gauges = AgentTelemetry.Register(this);
 
@@ -75,7 +78,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         try
         {
             await Task.WhenAll(informer.WaitForSyncAsync(stop.Token), topology.WaitPublishedAsync(stop.Token));
-            await runtime.CleanOrphansAsync(informer.Cache.List().Select(v => Guid.TryParse(v.Metadata.Uid, out var u) ? u : Guid.Empty).ToHashSet(), stop.Token);
+            await vms.CleanOrphansAsync(informer.Cache.List().Select(v => Guid.TryParse(v.Metadata.Uid, out var u) ? u : Guid.Empty).ToHashSet(), stop.Token);
             foreach (var key in informer.Cache.Keys())
             {
                 queue.Add(key);
@@ -84,7 +87,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             IsReady = true;
             ready.TrySetResult();
             log.LogInformation("agent for node {Node} ready: {Vms} VM(s) labelled for it, launch strategy {Strategy}", Options.NodeName, informer.Cache.Count, Options.LaunchStrategy.Name);
-            working = new ReconcileLoop(ReconcilerName, queue, runtime, Options.Workers, Options.Clock, logs.CreateLogger("reconcile")).RunAsync(stop.Token);
+            working = new ReconcileLoop(ReconcilerName, queue, vms, Options.Workers, Options.Clock, logs.CreateLogger("reconcile")).RunAsync(stop.Token);
             await working;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -39,9 +39,10 @@ internal sealed class AgentFixture : IAsyncDisposable
         new(await EmbeddedApiServer.StartAsync(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) }));
 
     /// <summary>Starts an agent; <see cref="StopAsync"/> with the returned index cancels it (VMs keep running).</summary>
-    public (AgentHost Host, int Index) StartAgent(AgentOptions options)
+    /// <param name="runtime">The agent's VM processes; default real QEMU.</param>
+    public (AgentHost Host, int Index) StartAgent(AgentOptions options, Runtime.IVmRuntime? runtime = null)
     {
-        var host = new AgentHost(Client, options with { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } }, Loggers);
+        var host = new AgentHost(Client, options with { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } }, Loggers, runtime);
         var stop = new CancellationTokenSource();
         hosts.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));
         return (host, hosts.Count - 1);

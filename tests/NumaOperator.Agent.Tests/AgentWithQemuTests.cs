@@ -34,26 +34,9 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         HeartbeatInterval = TimeSpan.FromSeconds(5),
     };
 
-    private static NumaVirtualMachine Vm(string name, string? kernel = null) => new()
-    {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
-        Spec = new NumaVirtualMachineSpec
-        {
-            Accelerator = "Any", // runs under KVM where the machine has it, else emulation
-            Running = true,
-            Cpu = new CpuSpec { Cores = 1, Dedicated = false },
-            Memory = new MemorySpec { Size = "64Mi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
-            Numa = new NumaSpec { Nodes = "0" },
-            Boot = kernel is null ? null : new BootSpec { Kernel = kernel },
-        },
-    };
+    private static NumaVirtualMachine Vm(string name, string? kernel = null) => AgentTestVms.Vm(name, kernel);
 
-    private static bool IsReady(NumaVirtualMachine? vm) =>
-        vm?.Status is { Phase: "Running" } s
-        && Conditions.IsTrue(s.Conditions, AgentConditions.Running)
-        && Conditions.IsTrue(s.Conditions, AgentConditions.NumaAligned)
-        && Conditions.IsTrue(s.Conditions, AgentConditions.Ready)
-        && s.ObservedGeneration == vm.Metadata.Generation;
+    private static bool IsReady(NumaVirtualMachine? vm) => AgentTestVms.IsReady(vm);
 
     private static async Task<AgentFixture> StartAsync()
     {

@@ -34,18 +34,12 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
         HeartbeatInterval = TimeSpan.FromSeconds(5),
     };
 
-    private static NumaVirtualMachine Vm(string name, string node) => new()
+    private static NumaVirtualMachine Vm(string name, string node)
     {
-        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default", Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = node } },
-        Spec = new NumaVirtualMachineSpec
-        {
-            Accelerator = "Any", // runs under KVM where the machine has it, else emulation
-            Running = true,
-            Cpu = new CpuSpec { Cores = 1, Dedicated = false },
-            Memory = new MemorySpec { Size = "64Mi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
-            Numa = new NumaSpec { Nodes = "0" },
-        },
-    };
+        var vm = AgentTestVms.Vm(name);
+        vm.Metadata.Labels = new Dictionary<string, string> { [ApiGroup.NodeLabel] = node };
+        return vm;
+    }
 
     private static Task<object> MoveLabelAsync(AgentFixture fixture, string name, string node) =>
         fixture.Client.CustomObjects.PatchNamespacedCustomObjectAsync(

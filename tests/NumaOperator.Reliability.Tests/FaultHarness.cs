@@ -470,21 +470,12 @@ public sealed class FaultHarness : IAsyncDisposable
         });
         var topologies = new GenericClient(admin, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, disposeClient: false);
         await topologies.CreateAsync(new NumaNodeTopology { Metadata = new V1ObjectMeta { Name = name } });
-        var status = new NumaNodeTopologyStatus
-        {
-            HeartbeatTime = DateTime.UtcNow,
-            NumaNodes = [.. Enumerable.Range(0, NumaPerNode).Select(id => new NumaNodeStatus
-            {
-                Id = id,
-                Cpus = $"{id * CpusPerNuma}-{(id * CpusPerNuma) + CpusPerNuma - 1}",
-                MemoryBytes = 16L << 30,
-                Hugepages = [new HugepagePoolStatus { PageSize = "2Mi", Total = PagesPerNuma, Free = PagesPerNuma }],
-                Distances = [.. Enumerable.Range(0, NumaPerNode).Select(other => other == id ? 10 : 21)],
-            })],
-        };
+        var host = new SimulatedHost(name, PagesPerNuma, NumaPerNode, CpusPerNuma, hostViolations);
+        var status = host.TopologyStatus();
+        status.HeartbeatTime = DateTime.UtcNow;
         await admin.CustomObjects.PatchClusterCustomObjectStatusAsync(
             new V1Patch(KubernetesJson.Serialize(new { status }), V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, name);
-        hosts.Add(new SimulatedHost(name, PagesPerNuma, NumaPerNode, CpusPerNuma, hostViolations));
+        hosts.Add(host);
     }
 
     private void StartController()

@@ -69,6 +69,19 @@ public sealed class SimulatedHost
         }
     }
 
+    /// <summary>What this host's agent would publish: its NUMA nodes with their CPUs, 16Gi each and every 2Mi page free.</summary>
+    public NumaNodeTopologyStatus TopologyStatus() => new()
+    {
+        NumaNodes = [.. Enumerable.Range(0, NumaNodes).Select(id => new NumaNodeStatus
+        {
+            Id = id,
+            Cpus = $"{id * CpusPerNuma}-{(id * CpusPerNuma) + CpusPerNuma - 1}",
+            MemoryBytes = 16L << 30,
+            Hugepages = [new HugepagePoolStatus { PageSize = "2Mi", Total = PagesPerNuma, Free = PagesPerNuma }],
+            Distances = [.. Enumerable.Range(0, NumaNodes).Select(other => other == id ? 10 : 21)],
+        })],
+    };
+
     public void RecordViolation(string text) => violations.Enqueue($"{Name}: {text}");
 
     /// <summary>Starts the VM's process: takes its pages and pins its CPUs; a second start of a running VM is a violation.</summary>

@@ -1,81 +1,79 @@
-using System.Globalization;
-using System.Net;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Agent;
 using NumaOperator.Agent.Runtime;
+using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
-using NumaOperator.Numa.Quantities;
-using NumaOperator.Qemu.Measurement;
 
 namespace NumaOperator.Reliability.Tests;
 
-/// <summary>A bug planted in the simulated agent, to show that the harness catches it.</summary>
+/// <summary>A bug planted in the simulated node's runtime, to show that the harness catches it.</summary>
 public enum SimulatedFlaw
 {
     None,
 
-    /// <summary>Writes phase Stopped but leaves the process running (its pages and CPUs stay taken).</summary>
+    /// <summary>Stops leave the process running (its pages and CPUs stay taken) while the agent writes phase Stopped.</summary>
     ReportsStoppedWithoutKilling,
 }
 
 /// <summary>
-/// Plays the node agent's side of the status protocol for one simulated node, against a <see cref="SimulatedHost"/>
-/// instead of QEMU: a VM labelled for this node with its placement on this node, running and not deleted, gets a
-/// process and phase Running with Running, NumaAligned and Ready True; otherwise its process is killed first and then
-/// phase Stopped with Running=False is written (what lets the controller release the placement and the finalizer).
-/// Status patches carry the resourceVersion they were computed from; on 409 the VM is read again. One instance per
-/// run: cancelling <see cref="RunAsync"/> at any point is a crash; the next instance adopts the host's processes.
+/// One simulated node's agent: the real <see cref="VmRuntimeReconciler"/> (informer on the VMs labelled for the node,
+/// work queue, orphan clean-up after sync, as <see cref="AgentHost"/> wires it) against a <see cref="SimulatedHost"/>
+/// through <see cref="SimulatedVmRuntime"/> instead of QEMU, plus the heartbeat the topology publisher would renew
+/// (the node's NumaNodeTopology is written by the harness, not read from sysfs). One instance per run: cancelling
+/// <see cref="RunAsync"/> at any point is a crash; the next instance adopts the host's processes.
 /// </summary>
-public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, ILogger logger, SimulatedFlaw flaw = SimulatedFlaw.None) : IReconciler
+public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, ILogger logger, SimulatedFlaw flaw = SimulatedFlaw.None)
 {
-    private static readonly TimeSpan Resync = TimeSpan.FromSeconds(2);
-
     /// <summary>As often as the real agent renews NumaNodeTopology status.heartbeatTime (the controller's node-lost verdict reads it).</summary>
     private static readonly TimeSpan HeartbeatInterval = TimeSpan.FromSeconds(30);
-    private readonly CustomResourceWriter<NumaVirtualMachine> writer = new(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural);
-    private ObjectCache<NumaVirtualMachine> cache = new();
-
-    public int StatusWrites { get; private set; }
+    private static readonly TimeSpan HeartbeatRetry = TimeSpan.FromSeconds(2);
 
     public async Task RunAsync(CancellationToken ct)
     {
         var informer = new Informer<NumaVirtualMachine>(
-            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
+            new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={host.Name}"),
             new InformerOptions { WatchTimeoutSeconds = 20, ErrorBackoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)) },
             logger);
-        cache = informer.Cache;
-        using var queue = new WorkQueue(backoff: new ExponentialBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2)));
-        informer.Changed += change =>
+        var options = new AgentOptions
         {
-            if (IsLabelledHere(change.Item) || (change.Previous is { } before && IsLabelledHere(before)) || host.Find(change.Item.Key) is not null)
-            {
-                queue.Add(change.Item.Key);
-            }
+            NodeName = host.Name,
+            SampleInterval = TimeSpan.FromSeconds(2),
+            LivenessInterval = TimeSpan.FromSeconds(1),
+            PreflightRetryInterval = TimeSpan.FromSeconds(1),
         };
+        var runtime = new SimulatedVmRuntime(host, uid => informer.Cache.List().FirstOrDefault(v => v.Metadata.Uid == uid.ToString("D")), flaw);
+        var topology = TopologyConversion.FromStatus(host.TopologyStatus());
+        await using var reconciler = new VmRuntimeReconciler(
+            informer.Cache,
+            new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
+            new EventRecorder(client, AgentHost.Component, logger: logger),
+            options,
+            () => topology,
+            () => (null, "a simulated host has no QEMU to probe"),
+            () => { },
+            runtime,
+            logger);
+        using var queue = new WorkQueue(backoff: new ExponentialBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(2)));
+        informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var watching = informer.RunAsync(stop.Token);
         try
         {
             await informer.WaitForSyncAsync(ct);
-            var loop = new ReconcileLoop("sim-agent-" + host.Name, queue, this, workers: 2, logger: logger).RunAsync(ct);
-            var lastHeartbeat = DateTime.MinValue;
+            await reconciler.CleanOrphansAsync(informer.Cache.List().Select(v => Guid.TryParse(v.Metadata.Uid, out var u) ? u : Guid.Empty).ToHashSet(), ct);
+            foreach (var key in informer.Cache.Keys())
+            {
+                queue.Add(key);
+            }
+
+            var loop = new ReconcileLoop("sim-agent-" + host.Name, queue, reconciler, workers: 2, logger: logger).RunAsync(ct);
             while (!ct.IsCancellationRequested)
             {
-                if (DateTime.UtcNow - lastHeartbeat >= HeartbeatInterval && await RenewHeartbeatAsync(ct))
-                {
-                    lastHeartbeat = DateTime.UtcNow;
-                }
-
-                // Level-triggered: every VM labelled here and every process on the host is looked at again now and then.
-                foreach (var key in cache.ByLabel(ApiGroup.NodeLabel, host.Name).Select(v => v.Key).Concat(host.Processes().Select(p => p.Key)))
-                {
-                    queue.Add(key);
-                }
-
-                await Task.Delay(Resync, ct);
+                await Task.Delay(await RenewHeartbeatAsync(ct) ? HeartbeatInterval : HeartbeatRetry, ct);
             }
 
             await loop;
@@ -87,76 +85,6 @@ public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, I
         {
             await stop.CancelAsync();
             await watching.ContinueWith(_ => { }, TaskScheduler.Default);
-        }
-    }
-
-    public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
-    {
-        var vm = cache.Get(key);
-        for (var attempt = 1; ; attempt++)
-        {
-            var process = host.Find(key);
-            if (process is not null && (vm is null || vm.Metadata.Uid != process.Uid))
-            {
-                host.Kill(process); // the VM is gone (or recreated under the same name): an orphan
-                process = null;
-            }
-
-            if (vm is null || !IsLabelledHere(vm) || vm.Status?.NodeName != host.Name || vm.Status.Placement is null)
-            {
-                if (process is not null && vm is not null && vm.Status?.NodeName != host.Name)
-                {
-                    // Placed elsewhere while a process runs here: the controller gave the placement away too early.
-                    host.RecordViolation($"{key} runs here but its status says node {vm.Status?.NodeName ?? "none"}");
-                    host.Kill(process);
-                }
-
-                return ReconcileResult.Done;
-            }
-
-            var wantRunning = vm.Spec.Running != false && vm.Metadata.DeletionTimestamp is null;
-            var desired = ObjectKey.Clone(vm);
-            var now = Now();
-            if (wantRunning)
-            {
-                process ??= host.Start(vm);
-                AgentConditions.SetRunning(desired, $"simulated QEMU pid {process.Pid} runs", now);
-                if (Conditions.Find(desired.Status!.Conditions, AgentConditions.NumaAligned) is not { Status: "True" } aligned || aligned.ObservedGeneration != vm.Metadata.Generation)
-                {
-                    AgentConditions.SetMeasured(desired, Numastat(process, now), new NumaVerdict(true, NumaVerdict.ReasonAligned, "all guest RAM on the placed host nodes (simulated)"), now);
-                }
-            }
-            else
-            {
-                if (process is not null && flaw != SimulatedFlaw.ReportsStoppedWithoutKilling)
-                {
-                    host.Kill(process); // QEMU gone first, then the status that lets the controller free its placement
-                }
-
-                if (desired.Status!.Phase != AgentConditions.PhaseStopped || Conditions.IsTrue(desired.Status.Conditions, AgentConditions.Running))
-                {
-                    AgentConditions.SetStopped(desired, "stopped (simulated)", now);
-                }
-            }
-
-            try
-            {
-                if (await writer.PatchStatusAsync(vm, desired, ct) is { } written)
-                {
-                    StatusWrites++;
-                    cache.Upsert(written, out _);
-                }
-
-                return ReconcileResult.Done;
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 5)
-            {
-                vm = await writer.ReadAsync(vm.Metadata.NamespaceProperty, vm.Metadata.Name, ct);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                vm = null;
-            }
         }
     }
 
@@ -176,16 +104,6 @@ public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, I
             return false;
         }
     }
-
-    private bool IsLabelledHere(NumaVirtualMachine vm) => vm.Metadata.Labels?.TryGetValue(ApiGroup.NodeLabel, out var node) == true && node == host.Name;
-
-    private static NumastatStatus Numastat(SimulatedProcess process, DateTime now) => new()
-    {
-        SampledAt = now,
-        Nodes = [.. process.Placement.GuestNodes.GroupBy(g => g.HostNode).OrderBy(g => g.Key)
-            .Select(g => new NumastatNode { Node = g.Key, Bytes = g.Sum(x => ByteQuantity.Parse(x.Memory)) })],
-        LocalRatio = 1.0.ToString("0.000", CultureInfo.InvariantCulture),
-    };
 
     /// <summary>Whole seconds, as metav1.Time carries.</summary>
     private static DateTime Now()

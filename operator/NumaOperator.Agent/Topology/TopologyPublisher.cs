@@ -4,11 +4,11 @@ using k8s;
 using k8s.Autorest;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Discovery;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
-using NumaOperator.Qemu.Preflight;
 
 namespace NumaOperator.Agent.Topology;
 
@@ -18,7 +18,7 @@ namespace NumaOperator.Agent.Topology;
 /// started or stopped), and as a heartbeat every HeartbeatInterval. spec (reservedCpus) belongs to the admin and is
 /// never written.
 /// </summary>
-public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, ILogger logger) : IDisposable
+public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, IVmRuntime runtime, ILogger logger) : IDisposable
 {
     private readonly SemaphoreSlim poked = new(0, 1);
     private readonly TaskCompletionSource published = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -130,8 +130,7 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
             logger.LogWarning("NUMA discovery under {Root} failed: {Message}", options.SysfsRoot, e.Message);
         }
 
-        // The cache answers from memory until the binary, /dev/kvm or the probe kernel changes (an upgrade shows up).
-        var (qemu, problem) = await PreflightHost.ProbeAsync(options.ProbeOptions, ct);
+        var (qemu, problem) = await runtime.ProbeQemuAsync(ct);
         if (qemu is not null && !ReferenceEquals(qemu, Qemu))
         {
             logger.LogInformation("QEMU {Version} probed: {Accelerators}", qemu.Version, TopologyStatusBuilder.Describe(qemu));

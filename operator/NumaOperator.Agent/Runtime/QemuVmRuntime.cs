@@ -1,0 +1,233 @@
+using Microsoft.Extensions.Logging;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Launching;
+using NumaOperator.Qemu.Measurement;
+using NumaOperator.Qemu.Preflight;
+using NumaOperator.Qemu.Qmp;
+using NumaOperator.Qemu.Supervision;
+
+namespace NumaOperator.Agent.Runtime;
+
+/// <summary>
+/// The VM runtime of a real node: QEMU daemonized through the launch strategy and supervised by
+/// <see cref="VmSupervisor"/>, one state dir per VM uid under STATE/vms (QMP socket, pid file, lock, serial log).
+/// </summary>
+public sealed class QemuVmRuntime : IVmRuntime
+{
+    private const int SerialTailLines = 5;
+
+    private readonly AgentOptions options;
+    private readonly ILogger log;
+    private readonly VmSupervisor supervisor;
+
+    public QemuVmRuntime(AgentOptions options, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        this.options = options;
+        this.log = log;
+        supervisor = new VmSupervisor { PowerdownGrace = options.StopGrace };
+    }
+
+    /// <summary>The cache answers from memory until the binary, /dev/kvm or the probe kernel changes (an upgrade shows up).</summary>
+    public Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct) => PreflightHost.ProbeAsync(options.ProbeOptions, ct);
+
+    /// <summary>STATE/vms: one directory per VM uid.</summary>
+    public string VmsDirectory => Path.Combine(options.StateDirectory, "vms");
+
+    public VmStatePaths StatePaths(Guid uid) => new(Path.Combine(VmsDirectory, uid.ToString("D")));
+
+    public IReadOnlyList<Guid> StateDirectories() => !Directory.Exists(VmsDirectory)
+        ? []
+        : [.. Directory.EnumerateDirectories(VmsDirectory).Select(d => Guid.TryParse(Path.GetFileName(d), out var uid) ? uid : Guid.Empty).Where(u => u != Guid.Empty)];
+
+    public bool HasStateDirectory(Guid uid) => Directory.Exists(StatePaths(uid).Directory);
+
+    public int? RunningPid(Guid uid) => VmSupervisor.RunningPid(StatePaths(uid), uid);
+
+    public IPreparedLaunch Prepare(VmLaunchRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var imageRoot = new ImageRoot(options.ImageRoot);
+        try
+        {
+            // Boot files first and on their own: a refusal there is the spec's fault (BadBootFile, not retried);
+            // every other pre-flight refusal is the host's (retried).
+            LaunchPreflight.ResolveBoot(request.Boot, imageRoot);
+        }
+        catch (PreflightException e)
+        {
+            throw new LaunchRefusedException(LaunchRefusal.BadBootFile, e.Message, e);
+        }
+
+        try
+        {
+            var host = new PreflightHost(options.QemuPath, HugetlbfsMounts.Discover(), new HugepageCounters(), request.Qemu, request.QemuProblem);
+            var prepared = LaunchPreparation.Prepare(
+                request.Name, request.Uid, request.Placement, request.Boot, imageRoot, StatePaths(request.Uid),
+                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced);
+            return new QemuLaunch(request.Uid, prepared, request.Host);
+        }
+        catch (PreflightException e)
+        {
+            throw new LaunchRefusedException(LaunchRefusal.HostNotReady, e.Message, e);
+        }
+    }
+
+    public async Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
+    {
+        var (uid, prepared, host) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
+        var argv = options.LaunchStrategy.Wrap(prepared.QemuArgv, prepared.Spec);
+        try
+        {
+            var running = await supervisor.StartAsync(argv, prepared.Spec, host, ct);
+            return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu);
+        }
+        catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or QmpException or System.ComponentModel.Win32Exception)
+        {
+            var evidence = SerialTail(uid);
+            if (RunningPid(uid) is { } pid)
+            {
+                await VmSupervisor.KillAsync(pid);
+            }
+
+            ClearStateDirectory(uid);
+            throw new VmStartFailedException("QEMU did not start: " + e.Message + evidence, e);
+        }
+    }
+
+    public async Task<IVmProcess> AdoptAsync(Guid uid, CancellationToken ct)
+    {
+        try
+        {
+            return new QemuProcess(await VmSupervisor.AdoptAsync(StatePaths(uid), uid, ct), HugetlbfsMounts.Discover(), cpu: null);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new VmAdoptFailedException(e.Message, e);
+        }
+    }
+
+    public bool IsAlive(IVmProcess process) =>
+        ProcFs.IsAlive(process.Pid) && VmSupervisor.RunningPid(StatePaths(process.Uid), process.Uid) == process.Pid;
+
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) =>
+        VmSupervisor.VerifyPinning(process.Pid, Held(process).Vm.VcpuThreads, PinningPlan.For(placement, host));
+
+    public async Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
+    {
+        var held = Held(process);
+        try
+        {
+            held.RamAddresses ??= await ProcessMeasurement.LocateAsync(held.Vm.Qmp, placement, ct);
+            var (measurement, verdict) = await ProcessMeasurement.MeasureAsync(held.Pid, placement, held.Mounts, held.RamAddresses, ct);
+            return new VmSample.Measured(measurement, verdict);
+        }
+        catch (IOException e)
+        {
+            return new VmSample.Unreadable(e.Message);
+        }
+        catch (QmpException e)
+        {
+            return new VmSample.RamNotLocated(e.Message);
+        }
+    }
+
+    public async Task StopAsync(IVmProcess process, CancellationToken ct)
+    {
+        var held = Held(process);
+        try
+        {
+            await supervisor.StopAsync(held.Vm, ct);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // the state dir was already gone
+        }
+
+        ClearStateDirectory(process.Uid);
+    }
+
+    public async Task<OrphanStop> StopOrphanAsync(Guid uid, CancellationToken ct)
+    {
+        if (RunningPid(uid) is not { } pid)
+        {
+            return new OrphanStop(OrphanStopKind.NothingRan, null);
+        }
+
+        try
+        {
+            var vm = await VmSupervisor.AdoptAsync(StatePaths(uid), uid, ct);
+            await supervisor.StopAsync(vm, ct);
+            return new OrphanStop(OrphanStopKind.Stopped, pid);
+        }
+        catch (VmLockedException e)
+        {
+            return new OrphanStop(OrphanStopKind.HeldElsewhere, pid, e.Message);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or QmpException)
+        {
+            await VmSupervisor.KillAsync(pid);
+            return new OrphanStop(OrphanStopKind.Killed, pid, e.Message);
+        }
+    }
+
+    public ValueTask ReleaseAsync(IVmProcess process) => Held(process).Vm.DisposeAsync();
+
+    public string SerialTail(Guid uid)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(StatePaths(uid).SerialLog).Where(l => l.Trim().Length > 0).TakeLast(SerialTailLines).ToArray();
+            var text = string.Join(" | ", lines.Select(l => l.Trim()));
+            return text.Length == 0 ? "; serial log empty" : "; last serial output: " + (text.Length > 400 ? text[^400..] : text);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return string.Empty;
+        }
+    }
+
+    public void ClearStateDirectory(Guid uid)
+    {
+        var state = StatePaths(uid);
+        try
+        {
+            if (Directory.Exists(state.Directory))
+            {
+                Directory.Delete(state.Directory, recursive: true);
+            }
+        }
+        catch (IOException e)
+        {
+            log.LogWarning("could not remove state dir {Dir}: {Message}", state.Directory, e.Message);
+        }
+    }
+
+    private static QemuProcess Held(IVmProcess process) =>
+        process as QemuProcess ?? throw new ArgumentException("not a process of this runtime", nameof(process));
+
+    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, HostTopology Host) : IPreparedLaunch;
+
+    /// <summary>A QEMU under <see cref="VmSupervisor"/>, with what its sampling needs.</summary>
+    private sealed class QemuProcess(RunningVm vm, IReadOnlyList<HugetlbfsMount> mounts, QemuCpu? cpu) : IVmProcess
+    {
+        public RunningVm Vm { get; } = vm;
+
+        public IReadOnlyList<HugetlbfsMount> Mounts { get; } = mounts;
+
+        /// <summary>Where QEMU mapped each memory backend (asked once per process over QMP; QEMU never moves guest RAM).</summary>
+        public GuestRamAddresses? RamAddresses { get; set; }
+
+        public Guid Uid => Vm.Uuid;
+
+        public int Pid => Vm.Pid;
+
+        public QemuCpu? Cpu { get; } = cpu;
+
+        public LaunchTimings? Timings => Vm.Timings;
+    }
+}

@@ -1,0 +1,33 @@
+using k8s.Models;
+using NumaOperator.Agent.Runtime;
+using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Runtime;
+
+namespace NumaOperator.Agent.Tests;
+
+/// <summary>The small VM the agent tests run (real QEMU or fake), and what "it runs as placed" reads as in its status.</summary>
+internal static class AgentTestVms
+{
+    /// <summary>One vCPU, 64Mi of 2Mi hugepages on host node 0, running; <paramref name="kernel"/> under the image root when given.</summary>
+    public static NumaVirtualMachine Vm(string name, string? kernel = null) => new()
+    {
+        Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "default" },
+        Spec = new NumaVirtualMachineSpec
+        {
+            Accelerator = "Any", // runs under KVM where the machine has it, else emulation
+            Running = true,
+            Cpu = new CpuSpec { Cores = 1, Dedicated = false },
+            Memory = new MemorySpec { Size = "64Mi", Hugepages = new HugepagesSpec { PageSize = "2Mi" } },
+            Numa = new NumaSpec { Nodes = "0" },
+            Boot = kernel is null ? null : new BootSpec { Kernel = kernel },
+        },
+    };
+
+    /// <summary>Running, NumaAligned and Ready, for the current generation.</summary>
+    public static bool IsReady(NumaVirtualMachine? vm) =>
+        vm?.Status is { Phase: AgentConditions.PhaseRunning } s
+        && Conditions.IsTrue(s.Conditions, AgentConditions.Running)
+        && Conditions.IsTrue(s.Conditions, AgentConditions.NumaAligned)
+        && Conditions.IsTrue(s.Conditions, AgentConditions.Ready)
+        && s.ObservedGeneration == vm.Metadata.Generation;
+}

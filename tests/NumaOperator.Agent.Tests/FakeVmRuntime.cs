@@ -1,0 +1,214 @@
+using NumaOperator.Agent.Runtime;
+using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Topology;
+using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Supervision;
+
+namespace NumaOperator.Agent.Tests;
+
+/// <summary>
+/// A VM runtime in memory, for the agent's lifecycle without QEMU: a "process" is a fake pid per VM uid that lives
+/// until stopped or killed, a "state dir" a uid in a set (it outlives the agent, as on a real node). Pre-flight
+/// refuses boot files not in <see cref="BootFiles"/> (BadBootFile) and every launch while <see cref="HostProblem"/>
+/// is set (HostNotReady); numa_maps samples are built from the placement, bound as placed, and measured by the real
+/// measurer. Thread-safe: the agent reconciles on several workers while the test reads and kills.
+/// </summary>
+internal sealed class FakeVmRuntime : IVmRuntime
+{
+    private readonly object gate = new();
+    private readonly Dictionary<Guid, int> alive = [];
+    private readonly HashSet<Guid> stateDirs = [];
+    private readonly Dictionary<Guid, int> starts = [];
+    private int nextPid = 70000;
+
+    /// <summary>What the capability probe reports: emulation with its host-model CPU, as on a host without /dev/kvm.</summary>
+    public static QemuCapabilities EmulationOnly { get; } = new(
+        "/usr/bin/qemu-system-x86_64",
+        new Version(7, 2, 22),
+        [
+            AcceleratorCapability.Unusable(Accelerator.Kvm, "/dev/kvm does not exist"),
+            new(Accelerator.Emulation, true, null, new Dictionary<string, string> { ["host-model"] = "max", ["qemu64"] = "qemu64" }),
+        ]);
+
+    /// <summary>Boot files the image root holds (spec.boot.kernel must be one of them).</summary>
+    public ISet<string> BootFiles { get; } = new HashSet<string>(StringComparer.Ordinal) { "vmlinuz" };
+
+    /// <summary>While set, every launch is refused as the host's fault with this message.</summary>
+    public string? HostProblem { get; set; }
+
+    /// <summary>While set, every start fails after pre-flight with this message (QEMU exited during start).</summary>
+    public string? StartProblem { get; set; }
+
+    /// <summary>uid → pid of every fake QEMU alive now, whoever started it.</summary>
+    public IReadOnlyDictionary<Guid, int> Alive
+    {
+        get
+        {
+            lock (gate)
+            {
+                return new Dictionary<Guid, int>(alive);
+            }
+        }
+    }
+
+    /// <summary>How many times a QEMU of <paramref name="uid"/> was started (adoption is not a start).</summary>
+    public int Starts(Guid uid)
+    {
+        lock (gate)
+        {
+            return starts.GetValueOrDefault(uid);
+        }
+    }
+
+    public bool HasStateDirectory(Guid uid)
+    {
+        lock (gate)
+        {
+            return stateDirs.Contains(uid);
+        }
+    }
+
+    /// <summary>A QEMU that dies by itself (SIGKILL, guest crash): its state dir stays behind.</summary>
+    public void Kill(Guid uid)
+    {
+        lock (gate)
+        {
+            alive.Remove(uid);
+        }
+    }
+
+    /// <summary>A QEMU running with its state dir, as a previous agent left it (to be adopted).</summary>
+    public int LeaveRunning(Guid uid)
+    {
+        lock (gate)
+        {
+            stateDirs.Add(uid);
+            alive[uid] = ++nextPid;
+            return nextPid;
+        }
+    }
+
+    /// <summary>A state dir with nothing running for it.</summary>
+    public void LeaveStateDirectory(Guid uid)
+    {
+        lock (gate)
+        {
+            stateDirs.Add(uid);
+        }
+    }
+
+    public Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct) =>
+        Task.FromResult<(QemuCapabilities?, string?)>((EmulationOnly, null));
+
+    public VmStatePaths StatePaths(Guid uid) => new("/fake/vms/" + uid.ToString("D"));
+
+    public IReadOnlyList<Guid> StateDirectories()
+    {
+        lock (gate)
+        {
+            return [.. stateDirs];
+        }
+    }
+
+    public int? RunningPid(Guid uid)
+    {
+        lock (gate)
+        {
+            return stateDirs.Contains(uid) && alive.TryGetValue(uid, out var pid) ? pid : null;
+        }
+    }
+
+    public IPreparedLaunch Prepare(VmLaunchRequest request)
+    {
+        if (request.Boot?.Kernel is { } kernel && !BootFiles.Contains(kernel))
+        {
+            throw new LaunchRefusedException(LaunchRefusal.BadBootFile, $"spec.boot.kernel \"{kernel}\": no such file in the image root");
+        }
+
+        return HostProblem is { } problem
+            ? throw new LaunchRefusedException(LaunchRefusal.HostNotReady, problem)
+            : new Launch(request.Uid);
+    }
+
+    public Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            if (StartProblem is { } problem)
+            {
+                stateDirs.Remove(launch.Uid);
+                throw new VmStartFailedException("QEMU did not start: " + problem);
+            }
+
+            stateDirs.Add(launch.Uid);
+            alive[launch.Uid] = ++nextPid;
+            starts[launch.Uid] = starts.GetValueOrDefault(launch.Uid) + 1;
+            return Task.FromResult<IVmProcess>(new Process(launch.Uid, nextPid, new QemuCpu(Accelerator.Emulation, "host-model", "max")));
+        }
+    }
+
+    public Task<IVmProcess> AdoptAsync(Guid uid, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            return RunningPid(uid) is { } pid
+                ? Task.FromResult<IVmProcess>(new Process(uid, pid, null))
+                : throw new VmAdoptFailedException($"no QEMU runs for {uid}");
+        }
+    }
+
+    public bool IsAlive(IVmProcess process) => RunningPid(process.Uid) == process.Pid;
+
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) => [];
+
+    public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
+    {
+        if (!IsAlive(process))
+        {
+            return Task.FromResult<VmSample>(new VmSample.Unreadable($"/proc/{process.Pid}/numa_maps: no such file"));
+        }
+
+        return Task.FromResult<VmSample>(PlacedNumaMaps.Sample(placement));
+    }
+
+    public Task StopAsync(IVmProcess process, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            alive.Remove(process.Uid);
+            stateDirs.Remove(process.Uid);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<OrphanStop> StopOrphanAsync(Guid uid, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            var pid = RunningPid(uid);
+            alive.Remove(uid);
+            return Task.FromResult(new OrphanStop(pid is null ? OrphanStopKind.NothingRan : OrphanStopKind.Stopped, pid));
+        }
+    }
+
+    public ValueTask ReleaseAsync(IVmProcess process) => ValueTask.CompletedTask;
+
+    public string SerialTail(Guid uid) => "; last serial output: fake console";
+
+    public void ClearStateDirectory(Guid uid)
+    {
+        lock (gate)
+        {
+            stateDirs.Remove(uid);
+        }
+    }
+
+    private sealed record Launch(Guid Uid) : IPreparedLaunch;
+
+    private sealed record Process(Guid Uid, int Pid, QemuCpu? Cpu) : IVmProcess
+    {
+        public LaunchTimings? Timings => null;
+    }
+}
