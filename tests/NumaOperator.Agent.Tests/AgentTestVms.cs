@@ -2,6 +2,7 @@ using k8s.Models;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -26,8 +27,8 @@ internal static class AgentTestVms
     /// <summary>Running, NumaAligned and Ready, for the current generation.</summary>
     public static bool IsReady(NumaVirtualMachine? vm) =>
         vm?.Status is { Phase: AgentConditions.PhaseRunning } s
-        && Conditions.IsTrue(s.Conditions, AgentConditions.Running)
-        && Conditions.IsTrue(s.Conditions, AgentConditions.NumaAligned)
-        && Conditions.IsTrue(s.Conditions, AgentConditions.Ready)
+        && ConditionList.IsTrue(s.Conditions, AgentConditions.Running)
+        && ConditionList.IsTrue(s.Conditions, AgentConditions.NumaAligned)
+        && ConditionList.IsTrue(s.Conditions, AgentConditions.Ready)
         && s.ObservedGeneration == vm.Metadata.Generation;
 }

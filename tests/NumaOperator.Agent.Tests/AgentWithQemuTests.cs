@@ -6,6 +6,7 @@ using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Host;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -81,7 +82,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         var numastat = vm!.Status!.Numastat!;
         Assert.Equal("1.000", numastat.LocalRatio);
         Assert.Equal(64L << 20, numastat.Nodes.Single(n => n.Node == 0).Bytes);
-        Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonAligned, Conditions.Find(vm.Status.Conditions, AgentConditions.NumaAligned)!.Reason);
+        Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonAligned, ConditionList.Find(vm.Status.Conditions, AgentConditions.NumaAligned)!.Reason);
         var pid = Assert.Single(QemuHost.QemuPids(uid));
         Assert.Equal(pid, agent.RunningVms[uid]);
         Assert.Contains($"Uid:\t{NumaOperator.Qemu.CommandLine.QemuUser.Default.Uid}\t", File.ReadAllText($"/proc/{pid}/status"), StringComparison.Ordinal); // --qemu-user's default: QEMU dropped root
@@ -104,7 +105,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         await second.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
         vm = await fixture.WaitForAsync(
             () => fixture.VmAsync("vm1"),
-            v => IsReady(v) && Conditions.Find(v!.Status!.Conditions, AgentConditions.Running)!.Message!.Contains("adopted", StringComparison.Ordinal),
+            v => IsReady(v) && ConditionList.Find(v!.Status!.Conditions, AgentConditions.Running)!.Message!.Contains("adopted", StringComparison.Ordinal),
             "vm1 adopted");
         Assert.Equal(pid, second.RunningVms[uid]);
         Assert.Equal([pid], QemuHost.QemuPids(uid));
@@ -113,9 +114,9 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         await fixture.PatchVmAsync("vm1", """{"spec":{"running":false}}""");
         vm = await fixture.WaitForAsync(() => fixture.VmAsync("vm1"), v => v?.Status?.Phase == "Stopped", "vm1 Stopped");
         await WaitGoneAsync(pid);
-        var running = Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!;
+        var running = ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!;
         Assert.Equal(("False", AgentConditions.ReasonStopped), (running.Status, running.Reason));
-        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.False(ConditionList.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
         Assert.Null(vm.Status.Numastat);
         Assert.NotNull(vm.Status.Placement);
         Assert.False(Directory.Exists(Path.Combine(stateDir, "vms", uid.ToString("D"))));
@@ -150,7 +151,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         var bad = await fixture.CreateVmAsync(Vm("badboot", kernel: "vmlinuz-missing"), uids);
         var badUid = Guid.Parse(bad.Metadata.Uid);
         var failed = await fixture.WaitForAsync(() => fixture.VmAsync("badboot"), v => v?.Status?.Phase == "Failed", "badboot Failed");
-        var running = Conditions.Find(failed!.Status!.Conditions, AgentConditions.Running)!;
+        var running = ConditionList.Find(failed!.Status!.Conditions, AgentConditions.Running)!;
         Assert.Equal(("False", AgentConditions.ReasonBadBootFile), (running.Status, running.Reason));
         Assert.Contains("spec.boot.kernel", running.Message, StringComparison.Ordinal);
         Assert.Contains("vmlinuz-missing", running.Message, StringComparison.Ordinal);
@@ -165,7 +166,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         var pid = Assert.Single(QemuHost.QemuPids(uid));
         QemuHost.Kill(pid);
         var died = await fixture.WaitForAsync(() => fixture.VmAsync("dies"), v => v?.Status?.Phase == "Failed", "dies Failed");
-        running = Conditions.Find(died!.Status!.Conditions, AgentConditions.Running)!;
+        running = ConditionList.Find(died!.Status!.Conditions, AgentConditions.Running)!;
         Assert.Equal(("False", AgentConditions.ReasonProcessExited), (running.Status, running.Reason));
         Assert.Contains($"QEMU pid {pid} exited", running.Message, StringComparison.Ordinal);
         await fixture.WaitForAsync(() => fixture.EventsAboutAsync("dies"), e => e.Any(x => x.Type == "Warning" && x.Reason == AgentConditions.ReasonProcessExited), "dies Warning Event");
@@ -201,14 +202,14 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
 
         var vm = await fixture.WaitForAsync(
             () => fixture.VmAsync("unbound"),
-            v => Conditions.Find(v?.Status?.Conditions, AgentConditions.NumaAligned) is { Status: "False" },
+            v => ConditionList.Find(v?.Status?.Conditions, AgentConditions.NumaAligned) is { Status: "False" },
             "unbound measured",
             seconds: 60);
-        var aligned = Conditions.Find(vm!.Status!.Conditions, AgentConditions.NumaAligned)!;
+        var aligned = ConditionList.Find(vm!.Status!.Conditions, AgentConditions.NumaAligned)!;
         Assert.Equal(NumaOperator.Qemu.Measurement.NumaVerdict.ReasonUnbound, aligned.Reason);
         Assert.Contains("guest node 0: policy default, not bind:0", aligned.Message, StringComparison.Ordinal);
-        Assert.True(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Running));
-        var ready = Conditions.Find(vm.Status.Conditions, AgentConditions.Ready)!;
+        Assert.True(ConditionList.IsTrue(vm.Status.Conditions, AgentConditions.Running));
+        var ready = ConditionList.Find(vm.Status.Conditions, AgentConditions.Ready)!;
         Assert.Equal(("False", AgentConditions.ReasonNotAligned), (ready.Status, ready.Reason));
         Assert.NotNull(vm.Status.Numastat);
         await fixture.WaitForAsync(

@@ -3,6 +3,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Measurement;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -78,9 +79,9 @@ public sealed class GuestNodeNumastatTests
 
         AgentConditions.SetMeasured(vm, AgentConditions.Numastat(swapped, [0, 1], T0), NumaVerdict.Judge(swapped), T0);
 
-        var aligned = Conditions.Find(vm.Status!.Conditions, AgentConditions.NumaAligned)!;
+        var aligned = ConditionList.Find(vm.Status!.Conditions, AgentConditions.NumaAligned)!;
         Assert.Equal(("False", NumaVerdict.ReasonRemoteMemory), (aligned.Status, aligned.Reason));
         Assert.Contains("guest node 0: 64.0 MiB on host node 1, placed on node 0; guest node 1: 64.0 MiB on host node 0, placed on node 1", aligned.Message, StringComparison.Ordinal);
-        Assert.Equal(aligned.Message, Conditions.Find(vm.Status.Conditions, AgentConditions.Ready)!.Message);
+        Assert.Equal(aligned.Message, ConditionList.Find(vm.Status.Conditions, AgentConditions.Ready)!.Message);
     }
 }

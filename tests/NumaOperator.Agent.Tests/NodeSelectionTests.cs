@@ -4,6 +4,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -57,7 +58,7 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
 
     private static bool RunsOn(NumaVirtualMachine? vm, string node) =>
         vm?.Status is { Phase: AgentConditions.PhaseRunning, NodeName: var placed } s && placed == node
-        && Conditions.Find(s.Conditions, AgentConditions.Running) is { Status: "True", Message: var message }
+        && ConditionList.Find(s.Conditions, AgentConditions.Running) is { Status: "True", Message: var message }
         && message!.Contains($" on {node}", StringComparison.Ordinal);
 
     [Fact]

@@ -7,6 +7,7 @@ using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Measurement;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -29,7 +30,7 @@ public sealed class PureRulesTests
         var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", NamespaceProperty = "default", Generation = generation }, Status = new NumaVirtualMachineStatus { Numastat = numastat } };
         if (verdict is not null)
         {
-            vm.Status.Conditions = Conditions.Set(null, AgentConditions.NumaAligned, verdict.Aligned, verdict.Reason, verdict.Message, conditionGeneration, T0);
+            vm.Status.Conditions = ConditionList.Set(null, AgentConditions.NumaAligned, verdict.Aligned, verdict.Reason, verdict.Message, conditionGeneration, T0);
         }
 
         return vm;
@@ -90,29 +91,29 @@ public sealed class PureRulesTests
     {
         var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 3 } };
         AgentConditions.SetRunning(vm, "QEMU pid 1", T0);
-        Assert.Equal("NotMeasured", Conditions.Find(vm.Status!.Conditions, AgentConditions.Ready)!.Reason);
-        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.Equal("NotMeasured", ConditionList.Find(vm.Status!.Conditions, AgentConditions.Ready)!.Reason);
+        Assert.False(ConditionList.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
 
         AgentConditions.SetMeasured(vm, Sample(T0, 64L << 20), Remote, T0);
-        var ready = Conditions.Find(vm.Status.Conditions, AgentConditions.Ready)!;
+        var ready = ConditionList.Find(vm.Status.Conditions, AgentConditions.Ready)!;
         Assert.Equal(("False", "NotAligned"), (ready.Status, ready.Reason));
         Assert.Contains("30.0 GiB on host node 0", ready.Message, StringComparison.Ordinal);
 
         AgentConditions.SetMeasured(vm, Sample(T0, 64L << 20), Aligned, T0);
-        Assert.True(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.True(ConditionList.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
         Assert.Equal(3, vm.Status.ObservedGeneration);
         Assert.Equal("Running", vm.Status.Phase);
 
         // The spec moved on: Running/NumaAligned for generation 3 no longer make generation 4 Ready.
         vm.Metadata.Generation = 4;
         AgentConditions.UpdateReady(vm, T0);
-        Assert.False(Conditions.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
+        Assert.False(ConditionList.IsTrue(vm.Status.Conditions, AgentConditions.Ready));
 
         AgentConditions.SetStopped(vm, "spec.running is false", T0);
         Assert.Equal("Stopped", vm.Status.Phase);
         Assert.Null(vm.Status.Numastat);
-        Assert.Null(Conditions.Find(vm.Status.Conditions, AgentConditions.NumaAligned));
-        Assert.Equal(("False", "Stopped"), (Conditions.Find(vm.Status.Conditions, AgentConditions.Running)!.Status, Conditions.Find(vm.Status.Conditions, AgentConditions.Running)!.Reason));
+        Assert.Null(ConditionList.Find(vm.Status.Conditions, AgentConditions.NumaAligned));
+        Assert.Equal(("False", "Stopped"), (ConditionList.Find(vm.Status.Conditions, AgentConditions.Running)!.Status, ConditionList.Find(vm.Status.Conditions, AgentConditions.Running)!.Reason));
     }
 
     [Fact]

@@ -8,6 +8,7 @@ using NumaOperator.Qemu.Host;
 using NumaOperator.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -52,7 +53,7 @@ public sealed class TopologyPublishingTests : IDisposable
         var expected = TopologyConversion.ToStatus(new SysfsTopologyReader(sysfs.Root).ReadTopology());
         Assert.Equal(k8s.KubernetesJson.Serialize(expected.NumaNodes), k8s.KubernetesJson.Serialize(status.NumaNodes));
 
-        var ready = Conditions.Find(status.Conditions, TopologyStatusBuilder.ConditionReady)!;
+        var ready = ConditionList.Find(status.Conditions, TopologyStatusBuilder.ConditionReady)!;
         if (HostCapabilities.HasQemu)
         {
             Assert.Equal(QemuBinary.Probe(QemuBinary.DefaultPath).Version.ToString(), status.Qemu!.Version);
@@ -100,14 +101,14 @@ public sealed class TopologyPublishingTests : IDisposable
             fixture.StartAgent(Options("no-sysfs", empty));
 
             var noQemu = await fixture.WaitForAsync(() => fixture.TopologyAsync("no-qemu"), t => t?.Status?.Conditions is not null, "no-qemu published");
-            var qemuReady = Conditions.Find(noQemu!.Status!.Conditions, TopologyStatusBuilder.ConditionReady)!;
+            var qemuReady = ConditionList.Find(noQemu!.Status!.Conditions, TopologyStatusBuilder.ConditionReady)!;
             Assert.Equal(("False", TopologyStatusBuilder.ReasonQemuUnavailable), (qemuReady.Status, qemuReady.Reason));
             Assert.Contains("/nonexistent/qemu-system-x86_64", qemuReady.Message, StringComparison.Ordinal);
             Assert.Null(noQemu.Status.Qemu);
             Assert.NotEmpty(noQemu.Status.NumaNodes); // discovery still published
 
             var noSysfs = await fixture.WaitForAsync(() => fixture.TopologyAsync("no-sysfs"), t => t?.Status?.Conditions is not null, "no-sysfs published");
-            var sysfsReady = Conditions.Find(noSysfs!.Status!.Conditions, TopologyStatusBuilder.ConditionReady)!;
+            var sysfsReady = ConditionList.Find(noSysfs!.Status!.Conditions, TopologyStatusBuilder.ConditionReady)!;
             Assert.Equal(("False", TopologyStatusBuilder.ReasonDiscoveryFailed), (sysfsReady.Status, sysfsReady.Reason));
             Assert.Contains(empty, sysfsReady.Message, StringComparison.Ordinal);
             Assert.Empty(noSysfs.Status.NumaNodes);

@@ -4,6 +4,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Tests.Shared;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -36,7 +37,7 @@ public sealed class VmLifecycleWithoutQemuTests
     private static bool IsReady(NumaVirtualMachine? vm) => AgentTestVms.IsReady(vm);
 
     private static bool FailedWith(NumaVirtualMachine? vm, string reason) =>
-        vm?.Status is { Phase: AgentConditions.PhaseFailed } s && Conditions.Find(s.Conditions, AgentConditions.Running)?.Reason == reason;
+        vm?.Status is { Phase: AgentConditions.PhaseFailed } s && ConditionList.Find(s.Conditions, AgentConditions.Running)?.Reason == reason;
 
     private static string Describe(NumaVirtualMachine? vm) => vm is null ? "no such VM" : KubernetesJson.Serialize(vm.Status);
 
@@ -69,7 +70,7 @@ public sealed class VmLifecycleWithoutQemuTests
         var vm = await UntilAsync(fixture, "vm1", IsReady, "vm1 Running, NumaAligned, Ready");
         var pid = runtime.Alive[uid];
         Assert.Equal(pid, agent.RunningVms[uid]);
-        Assert.Contains($"QEMU pid {pid} on {Node}", Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
+        Assert.Contains($"QEMU pid {pid} on {Node}", ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
         Assert.Equal("1.000", vm.Status.Numastat!.LocalRatio);
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventStarted);
         await Eventually.ConsistentlyAsync(() => Task.FromResult(runtime.Starts(uid)), n => n == 1, TimeSpan.FromSeconds(1), "vm1 started exactly once");
@@ -88,7 +89,7 @@ public sealed class VmLifecycleWithoutQemuTests
         var vm = await UntilAsync(fixture, "vm1", v => v?.Status?.Phase == AgentConditions.PhaseStopped, "vm1 Stopped");
         Assert.False(runtime.Alive.ContainsKey(uid));
         Assert.False(runtime.HasStateDirectory(uid));
-        Assert.Equal("QEMU stopped: spec.running is false", Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message);
+        Assert.Equal("QEMU stopped: spec.running is false", ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message);
         Assert.NotNull(vm.Status.Placement);
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventStopped);
 
@@ -126,7 +127,7 @@ public sealed class VmLifecycleWithoutQemuTests
         Assert.Equal(pid, runtime.Alive[uid]); // VMs survive the agent
         var (second, _) = fixture.StartAgent(Options(), runtime);
         await UntilAsync(
-            fixture, "vm1", v => IsReady(v) && Conditions.Find(v!.Status!.Conditions, AgentConditions.Running)!.Message!.Contains("adopted from a previous agent", StringComparison.Ordinal), "vm1 adopted");
+            fixture, "vm1", v => IsReady(v) && ConditionList.Find(v!.Status!.Conditions, AgentConditions.Running)!.Message!.Contains("adopted from a previous agent", StringComparison.Ordinal), "vm1 adopted");
         Assert.Equal(pid, second.RunningVms[uid]);
         Assert.Equal(1, runtime.Starts(uid));
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventAdopted);
@@ -143,7 +144,7 @@ public sealed class VmLifecycleWithoutQemuTests
 
         runtime.Kill(uid);
         var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonProcessExited), "vm1 Failed (ProcessExited)");
-        var message = Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message!;
+        var message = ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message!;
         Assert.Contains($"QEMU pid {pid} exited on its own; last serial output: fake console", message, StringComparison.Ordinal);
         await WarningAsync(fixture, "vm1", AgentConditions.ReasonProcessExited);
         Assert.False(runtime.HasStateDirectory(uid));
@@ -168,7 +169,7 @@ public sealed class VmLifecycleWithoutQemuTests
 
         fixture.StartAgent(Options(), runtime);
         var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonProcessExited), "vm1 Failed (ProcessExited)");
-        Assert.Contains("no longer running (found only its state dir", Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
+        Assert.Contains("no longer running (found only its state dir", ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
         Assert.False(runtime.HasStateDirectory(uid));
         Assert.Equal(1, runtime.Starts(uid));
     }
@@ -182,7 +183,7 @@ public sealed class VmLifecycleWithoutQemuTests
         var uid = await CreateAsync(fixture, Vm("vm1"));
 
         var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonPreflightFailed), "vm1 Failed (PreflightFailed)");
-        Assert.Equal("pre-flight: " + runtime.HostProblem, Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message);
+        Assert.Equal("pre-flight: " + runtime.HostProblem, ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message);
         await WarningAsync(fixture, "vm1", AgentConditions.ReasonPreflightFailed);
         Assert.Equal(0, runtime.Starts(uid));
 
@@ -199,7 +200,7 @@ public sealed class VmLifecycleWithoutQemuTests
         var uid = await CreateAsync(fixture, Vm("vm1", kernel: "vmlinuz-missing"));
 
         var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonBadBootFile), "vm1 Failed (BadBootFile)");
-        Assert.Contains("spec.boot.kernel \"vmlinuz-missing\"", Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
+        Assert.Contains("spec.boot.kernel \"vmlinuz-missing\"", ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
         await WarningAsync(fixture, "vm1", AgentConditions.ReasonBadBootFile);
 
         runtime.BootFiles.Add("vmlinuz-missing"); // a retry would now start it
@@ -216,7 +217,7 @@ public sealed class VmLifecycleWithoutQemuTests
         var uid = await CreateAsync(fixture, Vm("vm1"));
 
         var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonStartFailed), "vm1 Failed (StartFailed)");
-        Assert.Equal("QEMU did not start: " + runtime.StartProblem, Conditions.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message);
+        Assert.Equal("QEMU did not start: " + runtime.StartProblem, ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message);
         Assert.False(runtime.HasStateDirectory(uid));
     }
 

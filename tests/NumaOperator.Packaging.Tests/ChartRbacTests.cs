@@ -87,7 +87,7 @@ public class ChartRbacTests
         [
             "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch", // LabelSelectedResourceApi
             "numaoperator.io numavirtualmachines get", // CustomResourceWriter.ReadAsync after a 409
-            "numaoperator.io numavirtualmachines/status patch", // VmRuntimeReconciler.WriteStatusAsync
+            "numaoperator.io numavirtualmachines/status patch", // VmStatusWriter.WriteAsync
             "numaoperator.io numanodetopologies create", // TopologyPublisher.EnsureExistsAsync
             "numaoperator.io numanodetopologies/status patch", // TopologyPublisher: facts and heartbeat
             " events create", " events patch", // EventRecorder (core/v1 only)

@@ -12,6 +12,7 @@ using NumaOperator.Controller;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Tests.Shared;
 using Xunit.Abstractions;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Reliability.Tests;
 
@@ -152,7 +153,7 @@ public sealed class FaultHarness : IAsyncDisposable
         report.Final["unschedulable"] = vms.Count(Invariants.IsUnschedulable);
         report.Final["deleted"] = deletedLast.Count;
         report.Final["real running"] = vms.Count(v => v.Status?.NodeName == RealNode.NodeName && v.Status.Phase == "Running");
-        report.Final["restart-required"] = vms.Count(v => Conditions.IsTrue(v.Status?.Conditions, "RestartRequired"));
+        report.Final["restart-required"] = vms.Count(v => ConditionList.IsTrue(v.Status?.Conditions, "RestartRequired"));
 
         // Delete everything: the finalizer path under no faults, and every host back to its baseline.
         var drain = Stopwatch.StartNew();

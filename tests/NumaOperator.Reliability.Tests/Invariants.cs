@@ -140,13 +140,13 @@ public static class Invariants
             }
             else if (WantsRunning(vm))
             {
-                var ready = Conditions.Find(status?.Conditions, AgentConditions.Ready);
+                var ready = ConditionList.Find(status?.Conditions, AgentConditions.Ready);
                 if (status?.Phase != AgentConditions.PhaseRunning || ready is not { Status: "True" } || ready.ObservedGeneration != vm.Metadata.Generation || !running.Contains(vm.Metadata.Uid))
                 {
                     problems.Add($"{vm.Key}: wants running, is phase {Show(status?.Phase)} Ready={Show(ready?.Status)} (generation {ready?.ObservedGeneration}/{vm.Metadata.Generation}), process {(running.Contains(vm.Metadata.Uid) ? "yes" : "no")}");
                 }
             }
-            else if (status?.Phase != AgentConditions.PhaseStopped || Conditions.IsTrue(status.Conditions, AgentConditions.Running) || running.Contains(vm.Metadata.Uid))
+            else if (status?.Phase != AgentConditions.PhaseStopped || ConditionList.IsTrue(status.Conditions, AgentConditions.Running) || running.Contains(vm.Metadata.Uid))
             {
                 problems.Add($"{vm.Key}: wants stopped, is phase {Show(status?.Phase)}, process {(running.Contains(vm.Metadata.Uid) ? "yes" : "no")}");
             }
@@ -169,9 +169,9 @@ public static class Invariants
             string? label = null;
             vm.Metadata.Labels?.TryGetValue(ApiGroup.NodeLabel, out label);
             if (status?.Placement is null || string.IsNullOrEmpty(status.NodeName) || label != status.NodeName
-                || !Conditions.IsTrue(status.Conditions, SchedulingStatus.ConditionType) || vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) != true)
+                || !ConditionList.IsTrue(status.Conditions, SchedulingStatus.ConditionType) || vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) != true)
             {
-                problems.Add($"{vm.Key}: placement {(status?.Placement is null ? "missing" : "present")}, nodeName {Show(status?.NodeName)}, label {Show(label)}, Scheduled={Show(Conditions.Find(status?.Conditions, SchedulingStatus.ConditionType)?.Status)}, finalizer {(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) == true ? "yes" : "no")}");
+                problems.Add($"{vm.Key}: placement {(status?.Placement is null ? "missing" : "present")}, nodeName {Show(status?.NodeName)}, label {Show(label)}, Scheduled={Show(ConditionList.Find(status?.Conditions, SchedulingStatus.ConditionType)?.Status)}, finalizer {(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) == true ? "yes" : "no")}");
             }
         }
 
@@ -206,7 +206,7 @@ public static class Invariants
     public static bool WantsRunning(NumaVirtualMachine vm) => vm.Spec.Running != false && vm.Metadata.DeletionTimestamp is null;
 
     public static bool IsUnschedulable(NumaVirtualMachine vm) =>
-        Conditions.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Reason == SchedulingStatus.ReasonUnschedulable;
+        ConditionList.Find(vm.Status?.Conditions, SchedulingStatus.ConditionType)?.Reason == SchedulingStatus.ReasonUnschedulable;
 
     private static string Describe(PlacementStatus? placement) => placement is null
         ? "none"

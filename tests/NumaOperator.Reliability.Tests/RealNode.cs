@@ -7,6 +7,7 @@ using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Tests.Shared;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Reliability.Tests;
 
@@ -203,7 +204,7 @@ public sealed class RealNode : IAsyncDisposable
     public static Task<List<string>> CheckAsync(IEnumerable<NumaVirtualMachine> vms)
     {
         var problems = new List<string>();
-        foreach (var vm in vms.Where(v => v.Status?.NodeName == NodeName && Conditions.IsTrue(v.Status.Conditions, "Ready")))
+        foreach (var vm in vms.Where(v => v.Status?.NodeName == NodeName && ConditionList.IsTrue(v.Status.Conditions, "Ready")))
         {
             if (vm.Status!.Numastat?.LocalRatio != "1.000")
             {

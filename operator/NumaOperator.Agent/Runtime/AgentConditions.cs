@@ -55,11 +55,11 @@ public static class AgentConditions
         ArgumentNullException.ThrowIfNull(vm);
         var status = vm.Status ??= new NumaVirtualMachineStatus();
         status.Phase = PhaseRunning;
-        status.Conditions = Conditions.Set(status.Conditions, Running, true, ReasonRunning, message, vm.Metadata.Generation, now);
-        if (Conditions.Find(status.Conditions, NumaAligned) is { } aligned)
+        status.Conditions = ConditionList.Set(status.Conditions, Running, true, ReasonRunning, message, vm.Metadata.Generation, now);
+        if (ConditionList.Find(status.Conditions, NumaAligned) is { } aligned)
         {
             // The measurement still describes the running QEMU; re-stamp it for the current generation.
-            status.Conditions = Conditions.Set(status.Conditions, NumaAligned, aligned.Status == "True", aligned.Reason, aligned.Message, vm.Metadata.Generation, now);
+            status.Conditions = ConditionList.Set(status.Conditions, NumaAligned, aligned.Status == "True", aligned.Reason, aligned.Message, vm.Metadata.Generation, now);
         }
 
         UpdateReady(vm, now);
@@ -82,7 +82,7 @@ public static class AgentConditions
         ArgumentNullException.ThrowIfNull(verdict);
         var status = vm.Status ??= new NumaVirtualMachineStatus();
         status.Numastat = numastat;
-        status.Conditions = Conditions.Set(status.Conditions, NumaAligned, verdict.Aligned, verdict.Reason, verdict.Message, vm.Metadata.Generation, now);
+        status.Conditions = ConditionList.Set(status.Conditions, NumaAligned, verdict.Aligned, verdict.Reason, verdict.Message, vm.Metadata.Generation, now);
         UpdateReady(vm, now);
     }
 
@@ -133,8 +133,8 @@ public static class AgentConditions
         var status = vm.Status ??= new NumaVirtualMachineStatus();
         status.Phase = phase;
         status.Numastat = null; // a measurement describes a running QEMU only
-        status.Conditions = Conditions.Set(status.Conditions, Running, false, reason, message, vm.Metadata.Generation, now);
-        Conditions.Remove(status.Conditions, NumaAligned);
+        status.Conditions = ConditionList.Set(status.Conditions, Running, false, reason, message, vm.Metadata.Generation, now);
+        ConditionList.Remove(status.Conditions, NumaAligned);
         UpdateReady(vm, now);
     }
 }

@@ -1,6 +1,7 @@
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Measurement;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Runtime;
 
@@ -26,7 +27,7 @@ public static class NumastatDecision
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(verdict);
         var previous = recorded.Status?.Numastat;
-        var aligned = Conditions.Find(recorded.Status?.Conditions, AgentConditions.NumaAligned);
+        var aligned = ConditionList.Find(recorded.Status?.Conditions, AgentConditions.NumaAligned);
         if (previous is null || aligned is null)
         {
             return "first sample";
@@ -109,7 +110,7 @@ public static class NumastatDecision
     {
         ArgumentNullException.ThrowIfNull(recorded);
         ArgumentNullException.ThrowIfNull(verdict);
-        var aligned = Conditions.Find(recorded.Status?.Conditions, AgentConditions.NumaAligned);
+        var aligned = ConditionList.Find(recorded.Status?.Conditions, AgentConditions.NumaAligned);
         return !verdict.Aligned && (aligned is null || aligned.Status == "True" || aligned.Reason != verdict.Reason);
     }
 }

@@ -1,5 +1,6 @@
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Runtime;
 
@@ -15,7 +16,7 @@ public static class RestartRule
     public static bool IsRestart(NumaVirtualMachine before)
     {
         ArgumentNullException.ThrowIfNull(before);
-        var running = Conditions.Find(before.Status?.Conditions, AgentConditions.Running);
+        var running = ConditionList.Find(before.Status?.Conditions, AgentConditions.Running);
         return running is { Status: "False", Reason: AgentConditions.ReasonStopped or AgentConditions.ReasonProcessExited };
     }
 }

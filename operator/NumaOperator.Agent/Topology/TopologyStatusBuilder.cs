@@ -6,6 +6,7 @@ using NumaOperator.Controller.Runtime;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Topology;
 
@@ -37,7 +38,7 @@ public static class TopologyStatusBuilder
             : facts.Qemu is null ? (false, ReasonQemuUnavailable, "QEMU is not usable: not probed")
             : facts.Qemu.Accelerators.All(a => !a.Usable) ? (false, ReasonQemuUnavailable, "QEMU runs no accelerator: " + Describe(facts.Qemu))
             : (true, ReasonReady, $"{status.NumaNodes.Count} NUMA node(s) discovered; QEMU {facts.Qemu.Version}: {Describe(facts.Qemu)}");
-        status.Conditions = Conditions.Set(conditions, ConditionReady, ready, reason, message, null, WholeSeconds(now));
+        status.Conditions = ConditionList.Set(conditions, ConditionReady, ready, reason, message, null, WholeSeconds(now));
         return status;
     }
 
