@@ -15,13 +15,16 @@ public abstract class LabBootFixture
 
     /// <param name="script">The guest script's file name under tests/numa-lab.</param>
     /// <param name="timeout">run.sh kills the guest at this deadline.</param>
-    protected LabBootFixture(string script, TimeSpan timeout)
+    /// <param name="vmFiles">The NumaVirtualMachine files the script launches (copied into the guest).</param>
+    /// <param name="options">More run.sh options (guest memory, 1 GiB pages).</param>
+    protected LabBootFixture(string script, TimeSpan timeout, IReadOnlyList<string> vmFiles, IReadOnlyList<string>? options = null)
     {
         run = new Lazy<Task<LabRun>>(() => NumaLabRunner.RunAsync(new LabRequest(
             Path.Combine(NumaLabRunner.LabDirectory, script),
-            [LaunchLabFixture.VmFile],
+            vmFiles,
             new Dictionary<string, string> { ["NUMALAB_CLI"] = NumaLabRunner.GuestPath(PublishedCli.Executable) },
-            timeout)));
+            timeout,
+            options)));
     }
 
     /// <summary>Null when the lab can run here, else the reason to skip (printed by the test runner).</summary>

@@ -8,7 +8,8 @@ namespace NumaOperator.NumaLab.Tests;
 /// byte is measured on node 1; with the binding omitted (the seed bug) the memory lands on node 0 and the verdict
 /// says so. Both runs start on node 0's CPU, so the binding is the only difference.
 /// </summary>
-public sealed class LaunchInLabTests(LaunchLabFixture lab, ITestOutputHelper output) : IClassFixture<LaunchLabFixture>
+[Collection(LaunchLab.Name)]
+public sealed class LaunchInLabTests(LaunchLabFixture lab, ITestOutputHelper output)
 {
     private const int VmPages = (int)(LaunchLabFixture.VmBytes / LaunchLabFixture.PageBytes);
 
@@ -66,30 +67,13 @@ public sealed class LaunchInLabTests(LaunchLabFixture lab, ITestOutputHelper out
         Assert.Equal("0", log.Values["qemu-after-control"]);
     }
 
-    private async Task<(LabSerialLog Log, LabCommandResult Result)> CommandAsync(string name)
-    {
-        Skip.If(lab.MissingPrerequisite is not null, lab.MissingPrerequisite);
-        var run = await lab.RunAsync();
-        output.WriteLine($"lab boot: run.sh exit {run.ExitCode} after {run.Elapsed.TotalSeconds:0} s");
-        var log = run.SerialLog;
-        var context = $"run.sh exit {run.ExitCode}, messages:\n{run.RunnerMessages}\nserial log:\n{run.SerialLogText}";
-        Assert.True(log.BootLine is not null, "the lab guest did not boot: " + context);
-        Assert.Empty(log.Errors);
-        Assert.Contains("nodes=0-1", log.BootLine, StringComparison.Ordinal);
-        Assert.Equal([0, 1], log.Nodes.Select(n => n.Id));
-        Assert.True(log.Commands.TryGetValue(name, out var result), $"no result for '{name}': " + context);
-        output.WriteLine($"--- {name}: exit {result.ExitCode}\n{result.Stdout}\n--- stderr\n{result.Stderr}");
-        return (log, result);
-    }
+    private Task<(LabSerialLog Log, LabCommandResult Result)> CommandAsync(string name) => lab.CommandAsync(name, output);
 
-    private static JsonObject ParseJson(LabCommandResult result) =>
-        JsonNode.Parse(result.Stdout)?.AsObject() ?? throw new InvalidOperationException($"launch printed no JSON object: {result.Stdout}");
+    private static JsonObject ParseJson(LabCommandResult result) => LaunchJson.Parse(result);
 
-    private static IEnumerable<string> Argv(JsonObject json) => json["argv"]!.AsArray().Select(a => a!.GetValue<string>());
+    private static IEnumerable<string> Argv(JsonObject json) => LaunchJson.Argv(json);
 
-    private static long NodeBytes(JsonObject json, int node) =>
-        json["guestRamBytesByNode"]!.AsArray().Where(n => n!["node"]!.GetValue<int>() == node).Sum(n => n!["bytes"]!.GetValue<long>());
+    private static long NodeBytes(JsonObject json, int node) => LaunchJson.NodeBytes(json, node);
 
-    private static long FreePages(JsonObject json, string key, int node) =>
-        json[key]!.AsArray().Single(n => n!["node"]!.GetValue<int>() == node)!["free"]!.GetValue<long>();
+    private static long FreePages(JsonObject json, string key, int node) => LaunchJson.FreePages(json, key, node);
 }

@@ -8,7 +8,8 @@ namespace NumaOperator.NumaLab.Tests;
 /// <param name="Files">Copied into the guest's working directory (run.sh --file).</param>
 /// <param name="Environment">Exported for the guest script (run.sh --env).</param>
 /// <param name="Timeout">run.sh kills the guest after this; the runner kills run.sh a little later.</param>
-public sealed record LabRequest(string Script, IReadOnlyList<string> Files, IReadOnlyDictionary<string, string> Environment, TimeSpan Timeout);
+/// <param name="Options">More run.sh options ("--node-memory", "2G", ...); none by default.</param>
+public sealed record LabRequest(string Script, IReadOnlyList<string> Files, IReadOnlyDictionary<string, string> Environment, TimeSpan Timeout, IReadOnlyList<string>? Options = null);
 
 /// <summary>The outcome of one boot: run.sh's exit code, its own messages, and the guest's serial log.</summary>
 public sealed record LabRun(int ExitCode, string RunnerMessages, string SerialLogText, TimeSpan Elapsed)
@@ -81,6 +82,7 @@ public static class NumaLabRunner
                 "--kvm-boot-timeout", ((int)KvmBootProbe.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--script", request.Script,
             };
+            argv.AddRange(request.Options ?? []);
             foreach (var file in request.Files)
             {
                 argv.AddRange(["--file", file]);

@@ -37,6 +37,19 @@ mount -t tmpfs tmpfs /newroot/tmp || fail "cannot mount tmpfs on /tmp"
 # otherwise QEMU backs the VM with a plain file of 4 KiB pages and says nothing.
 mount -t hugetlbfs -o pagesize=2M hugetlbfs /newroot/dev/hugepages || fail "cannot mount hugetlbfs"
 
+# 1 GiB pages: reserved on node 1 by the kernel at boot (run.sh puts hugepagesz=1G hugepages=1:N on its command line).
+gigantic=$(cat /lab/gigantic-pages-node1)
+if [ "$gigantic" -gt 0 ]; then
+  g=/sys/devices/system/node/node1/hugepages/hugepages-1048576kB
+  if [ -d "$g" ]; then
+    mkdir -p /newroot/dev/hugepages1G
+    mount -t hugetlbfs -o pagesize=1G hugetlbfs /newroot/dev/hugepages1G || say "WARN cannot mount hugetlbfs pagesize=1G"
+    say "VALUE gigantic-pages-node1 $(cat "$g/nr_hugepages")"
+  else
+    say "WARN no 1 GiB pages in this guest: the CPU lacks pdpe1gb"
+  fi
+fi
+
 pages=$(cat /lab/hugepages-per-node)
 for node in /sys/devices/system/node/node[0-9]*; do
   echo "$pages" > "$node/hugepages/hugepages-2048kB/nr_hugepages"

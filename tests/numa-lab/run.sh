@@ -11,6 +11,8 @@
 #   --env NAME=VALUE     export into the guest command's environment; repeatable
 #   --hugepages N        2 MiB pages reserved on EACH guest NUMA node (default 64)
 #   --node-memory SIZE   guest RAM per guest NUMA node (default 1G; two nodes)
+#   --gigantic-pages N   1 GiB pages reserved on guest node 1 at boot (kernel command line; default 0; needs
+#                        --node-memory above 1G), hugetlbfs pagesize=1G at /dev/hugepages1G. The guest CPU has pdpe1gb
 #   --timeout SECONDS    kill the lab after this long (default 300); exit 124
 #   --serial-log FILE    keep the guest's serial log here (default: a temp file, removed)
 #   --kernel FILE        default: the newest /boot/vmlinuz-* whose /lib/modules tree exists
@@ -31,7 +33,7 @@ log() { printf '[numa-lab] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 3; }
 missing() { log "missing prerequisite: $*"; exit 4; }
 
-files=() envs=() script="" command=() hugepages=64 node_memory=1G timeout=300 serial_log="" kernel="" quiet=0 check=0
+files=() envs=() script="" command=() hugepages=64 gigantic_pages=0 node_memory=1G timeout=300 serial_log="" kernel="" quiet=0 check=0
 accel_mode=auto kvm_boot_timeout=60
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -40,6 +42,7 @@ while [ $# -gt 0 ]; do
     --script) script=$2; shift 2 ;;
     --hugepages) hugepages=$2; shift 2 ;;
     --node-memory) node_memory=$2; shift 2 ;;
+    --gigantic-pages) gigantic_pages=$2; shift 2 ;;
     --timeout) timeout=$2; shift 2 ;;
     --serial-log) serial_log=$2; shift 2 ;;
     --kernel) kernel=$2; shift 2 ;;
@@ -55,6 +58,7 @@ done
 [ -z "$script" ] || [ ${#command[@]} -eq 0 ] || die "give either --script FILE or -- COMMAND, not both"
 [ -z "$script" ] || [ -f "$script" ] || die "--script: no such file '$script'"
 [[ "$hugepages" =~ ^[0-9]+$ ]] || die "--hugepages: '$hugepages' is not a page count"
+[[ "$gigantic_pages" =~ ^[0-9]+$ ]] || die "--gigantic-pages: '$gigantic_pages' is not a page count"
 [[ "$timeout" =~ ^[0-9]+$ ]] || die "--timeout: '$timeout' is not a number of seconds"
 [[ "$kvm_boot_timeout" =~ ^[0-9]+$ ]] || die "--kvm-boot-timeout: '$kvm_boot_timeout' is not a number of seconds"
 case "$accel_mode" in auto|kvm|tcg) ;; *) die "--accel: '$accel_mode' is not auto, kvm or tcg" ;; esac
@@ -138,6 +142,7 @@ for path in "${order[@]}"; do
   echo "$base" >> "$root/lab/modules.order"
 done
 echo "$hugepages" > "$root/lab/hugepages-per-node"
+echo "$gigantic_pages" > "$root/lab/gigantic-pages-node1"
 cp "$here/guest-lib.sh" "$root/lab/guest-lib.sh"
 for f in ${files[@]+"${files[@]}"}; do
   [ -e "$f" ] || die "--file: no such file '$f'"
@@ -171,15 +176,20 @@ quote() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
 # --- the two-node guest ---
 # KVM when this host offers it and a short boot probe proves it runs the kernel (nested KVM can run the firmware and
 # then hang the kernel right after "Probing EDD"), else TCG; the guest is the same either way.
+# 1 GiB pages come from the kernel's boot-time allocator ("hugepages=NODE:COUNT" after hugepagesz=1G): at run time a
+# whole free, aligned GiB of node 1 is not to be had (seen: 0 of 1 on a 2 GiB node right after boot).
+gigantic_append=""
+[ "$gigantic_pages" -eq 0 ] || gigantic_append=" hugepagesz=1G hugepages=1:$gigantic_pages"
 boot() { # $1: -accel value; $2: seconds the guest's init has to print NUMALAB-INIT (0: no probe). Sets timed_out, probe_failed.
   local accel=$1 probe=$2
   : > "$serial_log"
   local argv=(
-    "$qemu" -machine q35 -accel "$accel" -m "$(( $(numfmt --from=iec "$node_memory") * 2 / 1048576 ))M" -smp 2
+    # qemu64 plus pdpe1gb: the guest kernel offers 1 GiB pages only when the CPU has them (TCG emulates them).
+    "$qemu" -machine q35 -accel "$accel" -cpu qemu64,+pdpe1gb -m "$(( $(numfmt --from=iec "$node_memory") * 2 / 1048576 ))M" -smp 2
     -object "memory-backend-ram,id=m0,size=$node_memory" -numa "node,nodeid=0,cpus=0,memdev=m0"
     -object "memory-backend-ram,id=m1,size=$node_memory" -numa "node,nodeid=1,cpus=1,memdev=m1"
     -kernel "$kernel" -initrd "$work/initramfs.cpio"
-    -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init"
+    -append "console=ttyS0 quiet loglevel=1 panic=-1 rdinit=/init$gigantic_append"
     # multidevs=remap: the host root spans several filesystems; without it inode numbers collide.
     -virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap"
     -nodefaults -no-user-config -display none -monitor none -serial "file:$serial_log" -no-reboot

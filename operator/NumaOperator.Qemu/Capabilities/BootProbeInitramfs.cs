@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Globalization;
 using System.Text;
 
 namespace NumaOperator.Qemu.Capabilities;
@@ -37,15 +36,11 @@ public static class BootProbeInitramfs
     private const int ProgramHeaderSize = 56;
 
     /// <summary>The cpio "newc" archive the kernel unpacks as its root file system.</summary>
-    public static byte[] Build()
-    {
-        using var archive = new MemoryStream();
-        AppendEntry(archive, 1, "dev", 0x41ed, [], 0, 0); // directory 0755
-        AppendEntry(archive, 2, "dev/console", 0x2180, [], 5, 1); // character device 0600, 5:1
-        AppendEntry(archive, 3, "init", 0x81ed, Init(), 0, 0); // regular file 0755
-        AppendEntry(archive, 0, "TRAILER!!!", 0, [], 0, 0);
-        return archive.ToArray();
-    }
+    public static byte[] Build() => new CpioNewcArchive()
+        .Directory("dev")
+        .CharacterDevice("dev/console", 5, 1)
+        .File("init", Init())
+        .Build();
 
     /// <summary>A minimal ELF64 executable: header, one PT_LOAD segment mapping the whole file read+execute, code, message.</summary>
     public static byte[] Init()
@@ -79,30 +74,5 @@ public static class BootProbeInitramfs
         Code.CopyTo(span[codeOffset..]);
         message.CopyTo(span[(codeOffset + Code.Length)..]);
         return elf;
-    }
-
-    private static void AppendEntry(Stream archive, int inode, string name, int mode, byte[] data, int rdevMajor, int rdevMinor)
-    {
-        var nameBytes = Encoding.ASCII.GetBytes(name + "\0");
-        int[] fields = [inode, mode, 0, 0, mode == 0x41ed ? 2 : 1, 0, data.Length, 0, 0, rdevMajor, rdevMinor, nameBytes.Length, 0];
-        var header = new StringBuilder("070701");
-        foreach (var field in fields)
-        {
-            header.Append(field.ToString("X8", CultureInfo.InvariantCulture));
-        }
-
-        archive.Write(Encoding.ASCII.GetBytes(header.ToString()));
-        archive.Write(nameBytes);
-        Pad(archive);
-        archive.Write(data);
-        Pad(archive);
-    }
-
-    private static void Pad(Stream archive)
-    {
-        while (archive.Position % 4 != 0)
-        {
-            archive.WriteByte(0);
-        }
     }
 }

@@ -20,7 +20,8 @@ public sealed class QemuTestVm : IAsyncDisposable
     private readonly List<int> _pids = [];
 
     /// <param name="guestNodes">Guest nodes as given (the API's rule of one host node per guest node does not apply here); default one on node 0.</param>
-    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount, ResolvedBoot? boot = null, bool keepRoot = false, long memoryBytes = 64L << 20, IReadOnlyList<GuestNodePlacement>? guestNodes = null)
+    /// <param name="distances">The guest's SLIT (-numa dist); none by default.</param>
+    public QemuTestVm(PageSize pageSize, string? hugetlbfsMount, ResolvedBoot? boot = null, bool keepRoot = false, long memoryBytes = 64L << 20, IReadOnlyList<GuestNodePlacement>? guestNodes = null, IReadOnlyList<GuestNumaDistance>? distances = null)
     {
         Topology = new SysfsTopologyReader("/").ReadTopology();
         var node0 = Topology.Node(0)!;
@@ -33,7 +34,10 @@ public sealed class QemuTestVm : IAsyncDisposable
             TestQemu.Cpu(),
             boot ?? ResolvedBoot.FirmwareOnly,
             new VmStatePaths(Path.Combine(StateRoot, "vm")),
-            RunAs: keepRoot ? null : QemuUser.Default);
+            RunAs: keepRoot ? null : QemuUser.Default)
+        {
+            Distances = distances ?? [],
+        };
         Mounts = hugetlbfsMount is null ? [] : [new HugetlbfsMount(hugetlbfsMount, 2L << 20)];
     }
 
