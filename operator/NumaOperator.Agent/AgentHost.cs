@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Topology;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.Host;
 
@@ -55,7 +55,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         using var topology = new TopologyPublisher(Client, Options, processes, logs.CreateLogger("topology"));
         publisher = topology;
         var informer = new Informer<NumaVirtualMachine>(
-            new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={Options.NodeName}"),
+            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, labelSelector: $"{ApiGroup.NodeLabel}={Options.NodeName}"),
             Options.Informers, logs.CreateLogger("informer.vm"));
         using var queue = new WorkQueue(Options.Clock);
         await using var vms = new VmRuntimeReconciler(

@@ -1,5 +1,5 @@
 using NumaOperator.Agent.Launch;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;

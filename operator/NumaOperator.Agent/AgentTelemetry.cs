@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Agent;
 
 /// <summary>
-/// The agent's OpenTelemetry sources. Reconcile spans come from the shared ReconcileLoop (NumaOperator.Controller);
+/// The agent's OpenTelemetry sources. Reconcile spans come from the shared ReconcileLoop (NumaOperator.ControllerRuntime);
 /// here: spans for launches and samples, counters of numa_maps samples and VM restarts, and gauges read at collection
 /// time from every running agent in the process: per VM numaoperator.vm.local_ratio, numaoperator.vm.numa_aligned and
 /// numaoperator.vm.numastat.age; per host NUMA node and page size numaoperator.node.free_hugepages and

@@ -1,7 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 
 namespace NumaOperator.Controller;

@@ -3,7 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Agent.Tests;

@@ -1,7 +1,7 @@
 using k8s.Models;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Tests;

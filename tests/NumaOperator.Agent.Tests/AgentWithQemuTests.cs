@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Host;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;

@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Api.Status;
 
@@ -66,7 +66,7 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
     {
         await using var fixture = await AgentFixture.StartAsync();
         var informer = new Informer<NumaVirtualMachine>(
-            new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(fixture.Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={Here}"),
+            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(fixture.Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, labelSelector: $"{ApiGroup.NodeLabel}={Here}"),
             new InformerOptions { WatchTimeoutSeconds = 20 });
         var changes = new System.Collections.Concurrent.ConcurrentQueue<(WatchEventType Type, string? Node)>();
         informer.Changed += c => changes.Enqueue((c.Type, c.Item.Metadata.Labels?.TryGetValue(ApiGroup.NodeLabel, out var n) == true ? n : null));

@@ -2,7 +2,7 @@ using k8s.Models;
 using NumaOperator.Agent.Launch;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.CommandLine;

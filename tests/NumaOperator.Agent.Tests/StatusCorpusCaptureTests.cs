@@ -5,7 +5,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.ApiServer.Admission;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Agent.Tests;

@@ -2,7 +2,7 @@ using k8s.Models;
 using NumaOperator.Agent.Topology;
 using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Discovery;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Tests.Shared;

@@ -2,7 +2,7 @@ using System.Net;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 
 namespace NumaOperator.BadInput.Tests;

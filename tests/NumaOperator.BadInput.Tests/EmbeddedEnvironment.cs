@@ -10,7 +10,7 @@ using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.ApiServer.Admission;
 using NumaOperator.Controller;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 
 namespace NumaOperator.BadInput.Tests;

@@ -2,7 +2,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.Validation;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Tests.Shared;

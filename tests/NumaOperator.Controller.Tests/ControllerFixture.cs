@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Controller.Tests;
 

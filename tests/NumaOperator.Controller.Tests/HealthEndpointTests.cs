@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Controller.Tests;
 

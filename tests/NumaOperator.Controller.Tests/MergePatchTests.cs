@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Controller.Tests;
 

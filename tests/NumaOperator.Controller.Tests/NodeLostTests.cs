@@ -3,7 +3,7 @@ using k8s.Models;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 using NumaOperator.Qemu.Measurement;
 using NumaOperator.Tests.Shared;

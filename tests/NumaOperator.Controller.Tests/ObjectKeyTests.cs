@@ -1,7 +1,7 @@
 using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Controller.Tests;
 

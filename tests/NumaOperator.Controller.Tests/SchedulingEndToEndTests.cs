@@ -2,7 +2,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 
 namespace NumaOperator.Controller.Tests;

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using static NumaOperator.Controller.Tests.ReconcileTelemetryTests;

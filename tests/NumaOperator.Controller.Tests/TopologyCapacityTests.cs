@@ -1,6 +1,6 @@
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 
 namespace NumaOperator.Controller.Tests;

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Controller.Tests;
 

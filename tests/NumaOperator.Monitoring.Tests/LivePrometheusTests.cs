@@ -3,7 +3,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Tests;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Packaging.Tests;
 using NumaOperator.Tests.Shared;
 

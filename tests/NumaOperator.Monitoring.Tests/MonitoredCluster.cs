@@ -7,7 +7,7 @@ using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Monitoring.Tests;

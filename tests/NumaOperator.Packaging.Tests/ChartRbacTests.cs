@@ -85,7 +85,7 @@ public class ChartRbacTests
 
         string[] expected =
         [
-            "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch", // LabelSelectedResourceApi
+            "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch", // CustomResourceApi with the node label selector
             "numaoperator.io numavirtualmachines get", // CustomResourceWriter.ReadAsync after a 409
             "numaoperator.io numavirtualmachines/status patch", // VmStatusWriter.WriteAsync
             "numaoperator.io numanodetopologies create", // TopologyPublisher.EnsureExistsAsync

@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.Controller;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Tests.Shared;
 using Xunit.Abstractions;
 using NumaOperator.Api.Status;

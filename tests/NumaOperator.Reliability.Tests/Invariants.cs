@@ -4,7 +4,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;

@@ -4,7 +4,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Agent;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Tests.Shared;
 using NumaOperator.Api.Status;

@@ -6,7 +6,7 @@ using NumaOperator.Agent;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Reliability.Tests;
 
@@ -35,7 +35,7 @@ public sealed class SimulatedNodeAgent(IKubernetes client, SimulatedHost host, I
     public async Task RunAsync(CancellationToken ct)
     {
         var informer = new Informer<NumaVirtualMachine>(
-            new LabelSelectedResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, $"{ApiGroup.NodeLabel}={host.Name}"),
+            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, labelSelector: $"{ApiGroup.NodeLabel}={host.Name}"),
             new InformerOptions { WatchTimeoutSeconds = 20, ErrorBackoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)) },
             logger);
         var options = new AgentOptions

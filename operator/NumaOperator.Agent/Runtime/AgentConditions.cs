@@ -1,7 +1,7 @@
 using System.Globalization;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.Measurement;
 

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Topology;
 
 namespace NumaOperator.Agent.Runtime;

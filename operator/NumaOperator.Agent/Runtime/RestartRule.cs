@@ -1,5 +1,5 @@
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Runtime;

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Measurement;
 
 namespace NumaOperator.Agent.Runtime;

@@ -1,7 +1,7 @@
 using System.Net;
 using k8s.Autorest;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Agent.Runtime;
 

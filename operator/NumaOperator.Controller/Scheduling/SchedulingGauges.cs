@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Controller.Scheduling;

@@ -3,7 +3,7 @@ using NumaOperator.Api.Conversion;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Controller.Scheduling;

@@ -81,7 +81,7 @@ public sealed class AgentCommand : ICliCommand
             using var client = new Kubernetes(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
             using var telemetry = TelemetryExport.Start("numa-operator-agent", AgentTelemetry.Name, metricsPrefix);
             // Reconcile spans and work-queue metrics come from the shared runtime's source; OTLP only (one /metrics listener).
-            using var runtimeTelemetry = TelemetryExport.Start("numa-operator-agent", Controller.Runtime.ControllerTelemetry.Name, null);
+            using var runtimeTelemetry = TelemetryExport.Start("numa-operator-agent", ControllerRuntime.ReconcileTelemetry.Name, null);
             using var loggers = ClusterProcess.ConsoleLoggers();
             if (runAs is null)
             {

@@ -5,7 +5,7 @@ using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Standalone;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Cli.Commands;

@@ -7,7 +7,7 @@ using k8s.Models;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Cli.Standalone;
 

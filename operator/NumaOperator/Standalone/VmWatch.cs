@@ -1,7 +1,7 @@
 using k8s;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.Controller.Runtime;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Cli.Standalone;
 

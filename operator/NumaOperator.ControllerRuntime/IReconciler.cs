@@ -1,4 +1,4 @@
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// Level-triggered reconciliation: given a key, read the current state (caches, API), act towards the desired

@@ -5,7 +5,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>What changed in an informer's cache: the new object (or the last known one for a delete) and the one it replaced.</summary>
 public readonly record struct CacheChange<T>(WatchEventType Type, T Item, T? Previous);

@@ -3,7 +3,7 @@ using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// Keys of the objects informers cache (<see cref="ObjectKeys"/>'s rule: the kind's scope decides whether an object

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>List and watch of core/v1 Nodes.</summary>
 public sealed class NodeApi(IKubernetes client) : IResourceApi<V1Node>

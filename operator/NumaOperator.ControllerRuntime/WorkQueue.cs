@@ -1,6 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// The controller work queue, in the spirit of client-go's: a key is queued at most once however often it is added;

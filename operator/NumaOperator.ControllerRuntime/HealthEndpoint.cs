@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// /healthz (the process serves requests) and /readyz (<paramref name="ready"/> says so: caches synced or standing by

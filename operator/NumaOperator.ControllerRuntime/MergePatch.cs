@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using k8s;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// Builds JSON merge patches (RFC 7386) between two versions of one JSON value. KubernetesClient's serializer drops

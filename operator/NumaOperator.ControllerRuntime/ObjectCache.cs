@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// An informer's local copy of one resource: by namespace/name (or name for cluster-scoped objects) and by label.

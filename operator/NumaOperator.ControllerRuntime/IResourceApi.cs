@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>List and watch of one resource, all namespaces: what an <see cref="Informer{T}"/> needs from the API server.</summary>
 public interface IResourceApi<T>

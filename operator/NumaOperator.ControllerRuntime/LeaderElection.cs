@@ -5,7 +5,7 @@ using k8s.LeaderElection.ResourceLock;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>Lease name, namespace, this instance's identity and the lease timings.</summary>
 public sealed record LeaderElectionOptions(string Namespace, string LeaseName, string Identity)

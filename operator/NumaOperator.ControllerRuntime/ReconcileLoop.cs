@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// Runs N workers that take keys from a <see cref="WorkQueue"/> and reconcile them: success forgets the key's
@@ -16,7 +16,7 @@ public sealed class ReconcileLoop(string controller, WorkQueue queue, IReconcile
 
     public async Task RunAsync(CancellationToken ct)
     {
-        using var tracked = ControllerTelemetry.TrackQueue(controller, queue);
+        using var tracked = ReconcileTelemetry.TrackQueue(controller, queue);
         await Task.WhenAll(Enumerable.Range(0, Math.Max(1, workers)).Select(_ => Task.Run(() => WorkAsync(ct), CancellationToken.None)));
     }
 
@@ -47,7 +47,7 @@ public sealed class ReconcileLoop(string controller, WorkQueue queue, IReconcile
 
     private async Task ProcessAsync(string key, CancellationToken ct)
     {
-        using var activity = ControllerTelemetry.Source.StartActivity("reconcile " + controller);
+        using var activity = ReconcileTelemetry.Source.StartActivity("reconcile " + controller);
         activity?.SetTag("controller", controller);
         activity?.SetTag("key", key);
         var started = time.GetTimestamp();
@@ -82,8 +82,8 @@ public sealed class ReconcileLoop(string controller, WorkQueue queue, IReconcile
         }
 
         var tags = new KeyValuePair<string, object?>[] { new("controller", controller), new("outcome", outcome) };
-        ControllerTelemetry.ReconcileDuration.Record(time.GetElapsedTime(started).TotalSeconds, tags);
-        ControllerTelemetry.ReconcileResults.Add(1, tags);
+        ReconcileTelemetry.ReconcileDuration.Record(time.GetElapsedTime(started).TotalSeconds, tags);
+        ReconcileTelemetry.ReconcileResults.Add(1, tags);
         activity?.SetTag("outcome", outcome);
     }
 }

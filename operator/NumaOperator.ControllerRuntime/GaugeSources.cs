@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
 /// The live objects an observable instrument reads at collection time. Instruments are static (one Meter per

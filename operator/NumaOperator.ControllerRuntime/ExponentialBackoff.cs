@@ -1,4 +1,4 @@
-namespace NumaOperator.Controller.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>Per-key retry delay: <c>Base × 2^failures</c>, capped, so a failing key slows down and a healthy one never waits.</summary>
 public sealed record ExponentialBackoff(TimeSpan Base, TimeSpan Cap)

@@ -1,24 +1,24 @@
 using System.Runtime.CompilerServices;
 using k8s;
 using k8s.Models;
-using NumaOperator.Controller.Runtime;
 
-namespace NumaOperator.Agent.Runtime;
+namespace NumaOperator.ControllerRuntime;
 
 /// <summary>
-/// List and watch of a custom resource across all namespaces, limited by a label selector on the server: an agent
-/// watches only the VMs labelled numaoperator.io/node=its node, not the whole cluster's.
+/// List and watch of a custom resource across all namespaces through KubernetesClient's CustomObjects API, limited
+/// on the server by <paramref name="labelSelector"/> when one is given: an agent watches only the VMs labelled
+/// numaoperator.io/node=its node, the controller the whole cluster's.
 /// </summary>
-public sealed class LabelSelectedResourceApi<T, TList>(IKubernetes client, string group, string version, string plural, string labelSelector) : IResourceApi<T>
+public sealed class CustomResourceApi<T, TList>(IKubernetes client, string group, string version, string plural, string? labelSelector = null) : IResourceApi<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
     where TList : IItems<T>, IMetadata<V1ListMeta>
 {
-    public string LabelSelector => labelSelector;
+    /// <summary>The server-side label selector, null for every object.</summary>
+    public string? LabelSelector => labelSelector;
 
     public async Task<(IReadOnlyList<T> Items, string ResourceVersion)> ListAsync(CancellationToken ct)
     {
-        var listed = await client.CustomObjects.ListClusterCustomObjectAsync(group, version, plural, labelSelector: labelSelector, cancellationToken: ct);
-        var list = KubernetesJson.Deserialize<TList>(listed.ToString()!);
+        var list = await client.CustomObjects.ListClusterCustomObjectAsync<TList>(group, version, plural, labelSelector: labelSelector, cancellationToken: ct);
         return ([.. list.Items], list.Metadata.ResourceVersion);
     }
 
