@@ -1,3 +1,4 @@
+using NumaOperator.Agent.Launch;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.Status;
@@ -33,7 +34,7 @@ public sealed class PreflightTests : IDisposable
         var vm = Assert.Single(set.VirtualMachines).Resource;
         Assert.True(NumaVirtualMachineValidator.Validate(vm).IsValid, $"{file}: a pre-flight case must pass validation, or it tests the wrong layer");
 
-        var refused = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(vm.Spec.Boot, new ImageRoot(images)));
+        var refused = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(SpecBootFiles.Of(vm.Spec.Boot), new ImageRoot(images)));
         Assert.True(refused.IsBadInput);
         CorpusChecks.ContainsAll(refused.Message, entry.Field, entry.Core, file + " (pre-flight)");
     }

@@ -1,4 +1,3 @@
-using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
 
@@ -296,7 +295,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
         Assert.All(outcomes, n => Assert.True(n > 100, string.Join(",", outcomes))); // both outcomes are reached
     }
 
-    private static BootSpec Boot(string image, string? format) => new() { Disk = new DiskSpec { Image = image, Format = format } };
+    private static BootFiles Boot(string image, string? format) => new() { Disk = new DiskImage { Image = image, Format = format } };
 
     private CommandLine.ResolvedBoot Resolve(string image, string? format) => LaunchPreflight.ResolveBoot(Boot(image, format), Root);
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Tests.Shared;
@@ -172,7 +171,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     }
 
     private CommandLine.ResolvedBoot Resolve(string image) =>
-        LaunchPreflight.ResolveBoot(new BootSpec { Disk = new DiskSpec { Image = image, Format = "qcow2" } }, Root);
+        LaunchPreflight.ResolveBoot(new BootFiles { Disk = new DiskImage { Image = image, Format = "qcow2" } }, Root);
 
     private string QemuImg(params string[] args) => QemuImgIn(_dir, args);
 

@@ -1,8 +1,8 @@
-using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
@@ -86,8 +86,8 @@ public interface IPreparedLaunch
     Guid Uid { get; }
 }
 
-/// <summary>What a launch is prepared from: everything but the boot files comes from status.placement.</summary>
-public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placement, BootSpec? Boot, HostTopology Host, QemuCapabilities? Qemu, string? QemuProblem);
+/// <summary>What a launch is prepared from: everything but the boot files (spec.boot) comes from status.placement.</summary>
+public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placement, BootFiles? Boot, HostTopology Host, QemuCapabilities? Qemu, string? QemuProblem);
 
 /// <summary>What happened to an orphan's QEMU.</summary>
 public enum OrphanStopKind

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Agent.Launch;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Topology;
@@ -207,7 +208,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             // Everything but the boot files comes from status.placement (accelerator, CPU model, policy included), so
             // the spec is not parsed again here and SpecDrift sees every field that changes the argv.
             var (capabilities, problem) = qemu();
-            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, vm.Spec.Boot, host, capabilities, problem));
+            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem));
         }
         catch (LaunchRefusedException e)
         {

@@ -1,4 +1,3 @@
-using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
@@ -28,7 +27,7 @@ public static class LaunchPreparation
         string name,
         Guid uuid,
         VmPlacement placement,
-        BootSpec? boot,
+        BootFiles? boot,
         ImageRoot imageRoot,
         VmStatePaths state,
         PreflightHost host,

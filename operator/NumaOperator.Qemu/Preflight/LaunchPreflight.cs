@@ -1,4 +1,3 @@
-using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.Capabilities;
@@ -106,7 +105,7 @@ public static class LaunchPreflight
     /// qcow2 disk's backing chain and external data file must resolve inside the root too (<see cref="Qcow2BackingChain"/>).
     /// The disk's format is always explicit in the result, so QEMU never probes it.
     /// </summary>
-    public static ResolvedBoot ResolveBoot(BootSpec? boot, ImageRoot imageRoot)
+    public static ResolvedBoot ResolveBoot(BootFiles? boot, ImageRoot imageRoot)
     {
         ArgumentNullException.ThrowIfNull(imageRoot);
         if (boot is null)
@@ -141,7 +140,7 @@ public static class LaunchPreflight
     }
 
     /// <summary>The API's rule for an omitted format: qcow2 for *.qcow2 names, raw otherwise.</summary>
-    public static string DiskFormat(DiskSpec disk)
+    public static string DiskFormat(DiskImage disk)
     {
         ArgumentNullException.ThrowIfNull(disk);
         return disk.Format ?? (disk.Image.EndsWith(".qcow2", StringComparison.Ordinal) ? "qcow2" : "raw");

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
+using NumaOperator.Agent.Launch;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
 using NumaOperator.Numa.Discovery;
@@ -142,7 +143,7 @@ public sealed class LaunchCommand : ICliCommand
                 throw new BadInputException($"--{(options.Binding == BindingForTest.Swapped ? "swap-bindings" : "wide-binding")}-for-test needs spec.numa.guestNodes 2 or more; {options.VmFile} has {request.GuestNodes}");
             }
 
-            var prepared = LaunchPreparation.Prepare(vm.Metadata.Name, uuid, placement, vm.Spec.Boot, new ImageRoot(options.ImageRoot), state, host, options.QemuUser, topology, options.Binding);
+            var prepared = LaunchPreparation.Prepare(vm.Metadata.Name, uuid, placement, SpecBootFiles.Of(vm.Spec.Boot), new ImageRoot(options.ImageRoot), state, host, options.QemuUser, topology, options.Binding);
             return (placement, prepared);
         }
         catch (PreflightException e) when (e.IsBadInput)

@@ -1,4 +1,3 @@
-using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.CommandLine;
@@ -74,10 +73,10 @@ public sealed class PreflightTests : IDisposable
         File.WriteAllText(Path.Combine(_dir, "shadow"), "x");
         File.CreateSymbolicLink(Path.Combine(images, "vmlinuz"), Path.Combine(_dir, "shadow"));
         var root = new ImageRoot(images);
-        var symlink = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(new BootSpec { Kernel = "vmlinuz" }, root));
+        var symlink = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(new BootFiles { Kernel = "vmlinuz" }, root));
         Assert.True(symlink.IsBadInput);
         Assert.Contains("spec.boot.kernel: \"vmlinuz\" resolves to " + Path.Combine(_dir, "shadow") + ", outside the image root", symlink.Message, StringComparison.Ordinal);
-        var missing = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(new BootSpec { Kernel = "k", Initrd = "../shadow" }, root));
+        var missing = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(new BootFiles { Kernel = "k", Initrd = "../shadow" }, root));
         Assert.True(missing.IsBadInput);
     }
 
