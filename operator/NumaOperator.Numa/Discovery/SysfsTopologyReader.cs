@@ -6,7 +6,8 @@ namespace NumaOperator.Numa.Discovery;
 
 /// <summary>
 /// Reads a host's NUMA topology from sysfs under an injectable root ("/" on a real host; a fixture tree in tests;
-/// the host's /sys mounted elsewhere in a container). Thin I/O: every file is parsed by <see cref="SysfsFormats"/>.
+/// the host's /sys mounted elsewhere in a container). Thin I/O: paths come from <see cref="SysfsLayout"/>, every file
+/// is parsed by <see cref="SysfsFormats"/>.
 /// </summary>
 /// <remarks>
 /// Sources: sys/devices/system/node/{online, nodeN/{cpulist, meminfo, distance, hugepages/hugepages-*kB/*}} and
@@ -15,19 +16,15 @@ namespace NumaOperator.Numa.Discovery;
 /// </remarks>
 public sealed class SysfsTopologyReader
 {
-    private readonly string _nodeDir;
-    private readonly string _cpuDir;
+    private readonly SysfsLayout _sysfs;
 
     /// <param name="root">The directory that holds sys/ ("/" for this host).</param>
     public SysfsTopologyReader(string root = "/")
     {
-        ArgumentException.ThrowIfNullOrEmpty(root);
-        Root = root;
-        _nodeDir = Path.Combine(root, "sys", "devices", "system", "node");
-        _cpuDir = Path.Combine(root, "sys", "devices", "system", "cpu");
+        _sysfs = new SysfsLayout(root);
     }
 
-    public string Root { get; }
+    public string Root => _sysfs.Root;
 
     /// <exception cref="TopologyDiscoveryException">A file is missing, unreadable or malformed; the message names it.</exception>
     public HostTopology ReadTopology() => Read().Topology;
@@ -35,7 +32,7 @@ public sealed class SysfsTopologyReader
     /// <exception cref="TopologyDiscoveryException">A file is missing, unreadable or malformed; the message names it.</exception>
     public DiscoveredHost Read()
     {
-        var onlinePath = Path.Combine(_nodeDir, "online");
+        var onlinePath = _sysfs.OnlineNodesFile;
         var onlineNodes = SysfsFormats.ParseList(onlinePath, ReadFile(onlinePath, "the list of online NUMA nodes, e.g. \"0-1\""));
         if (onlineNodes.IsEmpty)
         {
@@ -57,7 +54,7 @@ public sealed class SysfsTopologyReader
 
     private (HostNumaNode Node, CpuSet Packages) ReadNode(int id, int onlineNodeCount, CpuSet offlineCpus)
     {
-        var dir = Path.Combine(_nodeDir, "node" + id.ToString(CultureInfo.InvariantCulture));
+        var dir = _sysfs.Node(id);
         var cpulistPath = Path.Combine(dir, "cpulist");
         var cpus = SysfsFormats.ParseList(cpulistPath, ReadFile(cpulistPath, "the node's CPU list, e.g. \"0-15,32-47\" (an empty line for a memory-only node)"))
             .Except(offlineCpus);
@@ -66,7 +63,7 @@ public sealed class SysfsTopologyReader
         var packages = new List<int>();
         foreach (var cpu in cpus)
         {
-            var topologyDir = Path.Combine(_cpuDir, "cpu" + cpu.ToString(CultureInfo.InvariantCulture), "topology");
+            var topologyDir = _sysfs.CpuTopology(cpu);
             var siblingsPath = Path.Combine(topologyDir, "thread_siblings_list");
             siblings[cpu] = SysfsFormats.ParseList(siblingsPath, ReadFile(siblingsPath, "the CPU's SMT siblings, e.g. \"0,32\""));
             var corePath = Path.Combine(topologyDir, "core_id");
@@ -84,13 +81,12 @@ public sealed class SysfsTopologyReader
         var distancePath = Path.Combine(dir, "distance");
         var distances = SysfsFormats.ParseDistances(distancePath, ReadFile(distancePath, "space-separated SLIT distances, one per online node"), onlineNodeCount);
 
-        var node = new HostNumaNode(id, cpus, CoreGrouping.Cores(cpus, siblings), memoryBytes, ReadPools(dir), distances);
+        var node = new HostNumaNode(id, cpus, CoreGrouping.Cores(cpus, siblings), memoryBytes, ReadPools(_sysfs.NodeHugepages(id)), distances);
         return (node, CpuSet.Of(packages));
     }
 
-    private static List<HugepagePool> ReadPools(string nodeDir)
+    private static List<HugepagePool> ReadPools(string hugepagesDir)
     {
-        var hugepagesDir = Path.Combine(nodeDir, "hugepages");
         if (!Directory.Exists(hugepagesDir))
         {
             return []; // kernel without hugetlbfs support: no pools, which is not an error
@@ -102,9 +98,9 @@ public sealed class SysfsTopologyReader
             var pageSize = SysfsFormats.ParsePoolDirectoryName(poolDir, Path.GetFileName(poolDir));
             pools.Add(new HugepagePool(
                 pageSize,
-                Total: ReadCount(Path.Combine(poolDir, "nr_hugepages")),
-                Free: ReadCount(Path.Combine(poolDir, "free_hugepages")),
-                Surplus: ReadCount(Path.Combine(poolDir, "surplus_hugepages"))));
+                Total: ReadCount(Path.Combine(poolDir, SysfsLayout.TotalPagesFile)),
+                Free: ReadCount(Path.Combine(poolDir, SysfsLayout.FreePagesFile)),
+                Surplus: ReadCount(Path.Combine(poolDir, SysfsLayout.SurplusPagesFile))));
         }
 
         return pools.OrderBy(p => p.PageSize.Bytes).ToList();
@@ -115,13 +111,13 @@ public sealed class SysfsTopologyReader
     /// <summary>CPUs whose cpuN/online says 0. cpu0 on x86 has no online file: it cannot be unplugged, so it is online.</summary>
     private CpuSet ReadOfflineCpus()
     {
-        if (!Directory.Exists(_cpuDir))
+        if (!Directory.Exists(_sysfs.CpuDirectory))
         {
-            throw new TopologyDiscoveryException(_cpuDir, "directory is missing (expected the kernel's CPU devices, cpuN/...)");
+            throw new TopologyDiscoveryException(_sysfs.CpuDirectory, "directory is missing (expected the kernel's CPU devices, cpuN/...)");
         }
 
         var offline = new List<int>();
-        foreach (var dir in Directory.EnumerateDirectories(_cpuDir, "cpu*"))
+        foreach (var dir in Directory.EnumerateDirectories(_sysfs.CpuDirectory, "cpu*"))
         {
             var suffix = Path.GetFileName(dir)[3..];
             if (suffix.Length == 0 || !suffix.All(char.IsAsciiDigit)
