@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using NumaOperator.ControllerRuntime;
 
@@ -16,22 +15,18 @@ public static class ControllerTelemetry
 {
     public const string Name = ReconcileTelemetry.Name;
 
-    public static ActivitySource Source => ReconcileTelemetry.Source;
-
-    public static Meter Meter => ReconcileTelemetry.Meter;
-
     /// <summary>Scheduling decisions by result: placed, unschedulable, invalid (InvalidSpec), conflict (a recorded placement the ledger refused).</summary>
     public static Counter<long> SchedulingAttempts { get; } =
-        Meter.CreateCounter<long>("numaoperator.controller.scheduling.attempts", "{attempt}", "Scheduling attempts by result");
+        ReconcileTelemetry.Meter.CreateCounter<long>("numaoperator.controller.scheduling.attempts", "{attempt}", "Scheduling attempts by result");
 
     private static readonly GaugeSources<ISchedulingGaugeSource> Scheduling = new();
 
     static ControllerTelemetry()
     {
-        Meter.CreateObservableGauge("numaoperator.ledger.hugepages", () => Scheduling.Observe(s => s.LedgerHugepages()), "{page}", "Hugepages per host NUMA node and page size as the scheduler's ledger holds them: state placed (promised to VMs) or free");
-        Meter.CreateObservableGauge("numaoperator.ledger.cpus", () => Scheduling.Observe(s => s.LedgerCpus()), "{cpu}", "Host CPUs per host NUMA node by state: dedicated (pinned to a vCPU), shared (non-dedicated vCPUs float there), reserved (spec.reservedCpus) or free");
-        Meter.CreateObservableGauge("numaoperator.vm.unschedulable.duration", () => Scheduling.Observe(s => s.UnschedulableDurations()), "s", "How long each unschedulable VM has been waiting for capacity (since its Scheduled condition turned False)");
-        Meter.CreateObservableGauge("numaoperator.node.heartbeat.age", () => Scheduling.Observe(s => s.HeartbeatAges()), "s", "Time since each node's agent last renewed its NumaNodeTopology status.heartbeatTime");
+        ReconcileTelemetry.Meter.CreateObservableGauge("numaoperator.ledger.hugepages", () => Scheduling.Observe(s => s.LedgerHugepages()), "{page}", "Hugepages per host NUMA node and page size as the scheduler's ledger holds them: state placed (promised to VMs) or free");
+        ReconcileTelemetry.Meter.CreateObservableGauge("numaoperator.ledger.cpus", () => Scheduling.Observe(s => s.LedgerCpus()), "{cpu}", "Host CPUs per host NUMA node by state: dedicated (pinned to a vCPU), shared (non-dedicated vCPUs float there), reserved (spec.reservedCpus) or free");
+        ReconcileTelemetry.Meter.CreateObservableGauge("numaoperator.vm.unschedulable.duration", () => Scheduling.Observe(s => s.UnschedulableDurations()), "s", "How long each unschedulable VM has been waiting for capacity (since its Scheduled condition turned False)");
+        ReconcileTelemetry.Meter.CreateObservableGauge("numaoperator.node.heartbeat.age", () => Scheduling.Observe(s => s.HeartbeatAges()), "s", "Time since each node's agent last renewed its NumaNodeTopology status.heartbeatTime");
     }
 
     /// <summary>Reports <paramref name="source"/> to the scheduling gauges until the handle is disposed (the end of a term).</summary>
