@@ -61,7 +61,7 @@ public class DockerfileTests
             Assert.True(!OperatingSystem.IsLinux() || (File.GetUnixFileMode(executable) & UnixFileMode.UserExecute) != 0, $"{executable} is not executable");
 
             // ReadyToRun (docs/benchmarks.md, "Start-up"): the app's own assemblies carry native code for a cold start.
-            foreach (var assembly in new[] { "numa-operator.dll", "NumaOperator.Controller.dll", "NumaOperator.Api.dll" })
+            foreach (var assembly in new[] { "numa-operator.dll", "NumaOperator.Controller.dll", "NumaOperator.ControllerRuntime.dll", "NumaOperator.Api.dll" })
             {
                 using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(output.FullName, assembly)));
                 Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{assembly} is not ReadyToRun compiled");
