@@ -61,7 +61,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task RunsAlignsStopsStartsAdoptsAcrossARestartAndDeletesAVm()
+    public async Task Runs_aligns_stops_starts_adopts_across_a_restart_and_deletes_a_vm()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve(VmPages + 8);
@@ -138,7 +138,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task PreflightFailureAndADeadQemuBecomeFailedWithTheReasonAndAnEventAndAreNotRestarted()
+    public async Task Preflight_failure_and_a_dead_qemu_become_failed_with_the_reason_and_an_event_and_are_not_restarted()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve((2 * VmPages) + 8); // the failed VM keeps its placement (capacity), the other runs
@@ -189,7 +189,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task WithoutTheBindingTheAgentReportsNotAlignedWithTheNumbersAndAWarningEvent()
+    public async Task Without_the_binding_the_agent_reports_not_aligned_with_the_numbers_and_a_warning_event()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve(VmPages + 8);

@@ -14,7 +14,7 @@ public sealed class KubectlWatchTests
 
     [SkippableTheory]
     [MemberData(nameof(Versions))]
-    public async Task GetWatchWithALabelSelectorShowsTheVmLeavingAndComingBack(string version)
+    public async Task Get_watch_with_a_label_selector_shows_the_vm_leaving_and_coming_back(string version)
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));

@@ -9,7 +9,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class LeaseAndEventTests
 {
     [Fact]
-    public async Task ExactlyOneLeaderElectorAcquiresTheLeaseAndAnotherTakesOverWhenItStops()
+    public async Task Exactly_one_leader_elector_acquires_the_lease_and_another_takes_over_when_it_stops()
     {
         await using var server = await TestServer.StartAsync();
         using var clientA = TestServer.Client(server);
@@ -60,7 +60,7 @@ public sealed class LeaseAndEventTests
     }
 
     [Fact]
-    public async Task CoreAndEventsV1EventsAreStoredAndListed()
+    public async Task Core_and_events_v1_events_are_stored_and_listed()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

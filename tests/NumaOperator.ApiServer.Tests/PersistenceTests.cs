@@ -9,7 +9,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class PersistenceTests
 {
     [Fact]
-    public async Task RestartKeepsObjectsAndResourceVersionsAndTheKubeconfig()
+    public async Task Restart_keeps_objects_and_resource_versions_and_the_kubeconfig()
     {
         var dir = TestServer.TempDir();
         try

@@ -92,7 +92,7 @@ public sealed class SelectorWatchTests
         ]);
 
     [Fact]
-    public async Task LabelMovingInAndOutOfASelectorArrivesAsAddedModifiedAndDeleted()
+    public async Task Label_moving_in_and_out_of_a_selector_arrives_as_added_modified_and_deleted()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -114,7 +114,7 @@ public sealed class SelectorWatchTests
     }
 
     [Fact]
-    public async Task ResumingFromAResourceVersionReplaysTheSameSelectorTransitions()
+    public async Task Resuming_from_a_resource_version_replays_the_same_selector_transitions()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -143,7 +143,7 @@ public sealed class SelectorWatchTests
     }
 
     [Fact]
-    public async Task AWatcherThatSeesNoChangeStillGetsBookmarksPastThemAndResumesFromThere()
+    public async Task A_watcher_that_sees_no_change_still_gets_bookmarks_past_them_and_resumes_from_there()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -173,7 +173,7 @@ public sealed class SelectorWatchTests
     }
 
     [Fact]
-    public async Task AWatcherWithoutResourceVersionGetsTheSelectedObjectsThenTheirDeparture()
+    public async Task A_watcher_without_resource_version_gets_the_selected_objects_then_their_departure()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

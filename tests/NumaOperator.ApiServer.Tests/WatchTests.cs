@@ -31,7 +31,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task WatchDeliversChangesInOrderAndResumesFromAResourceVersion()
+    public async Task Watch_delivers_changes_in_order_and_resumes_from_a_resource_version()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -64,7 +64,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task WatchWithoutResourceVersionStartsWithTheCurrentObjectsAndHonoursSelectors()
+    public async Task Watch_without_resource_version_starts_with_the_current_objects_and_honours_selectors()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -81,7 +81,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task QuietWatchGetsABookmarkPromptly()
+    public async Task Quiet_watch_gets_a_bookmark_promptly()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -99,7 +99,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task TooOldResourceVersionIsGoneThroughOnError()
+    public async Task Too_old_resource_version_is_gone_through_on_error()
     {
         await using var server = await TestServer.StartAsync(watchHistory: 3);
         using var client = TestServer.Client(server);
@@ -127,7 +127,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task DroppedWatchClosesTheStream()
+    public async Task Dropped_watch_closes_the_stream()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

@@ -7,7 +7,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class ChurnAndFaultTests
 {
     [Fact]
-    public async Task RestartsMidChurnUnderFaultsNeverDoubleBookAndEveryVmConverges()
+    public async Task Restarts_mid_churn_under_faults_never_double_book_and_every_vm_converges()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512, 512);

@@ -8,7 +8,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class NodeDeletionTests
 {
     [Fact]
-    public async Task DeletingTheNodeReleasesItsVmsInDeletionAndTheirCapacity()
+    public async Task Deleting_the_node_releases_its_vms_in_deletion_and_their_capacity()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512); // room for one VM of 1Gi

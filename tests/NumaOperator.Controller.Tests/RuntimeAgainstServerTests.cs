@@ -11,7 +11,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class RuntimeAgainstServerTests
 {
     [Fact]
-    public async Task InformerRelistsAfterGoneAndReportsObjectsThatVanishedAsDeletes()
+    public async Task Informer_relists_after_gone_and_reports_objects_that_vanished_as_deletes()
     {
         await using var fixture = await ControllerFixture.StartAsync(watchHistory: 3);
         await fixture.CreateAsync(ControllerFixture.Vm("a"));
@@ -63,7 +63,7 @@ public sealed class RuntimeAgainstServerTests
     }
 
     [Fact]
-    public async Task RepeatedEventsAreAggregatedIntoOneWithACount()
+    public async Task Repeated_events_are_aggregated_into_one_with_a_count()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         var vm = await fixture.CreateAsync(ControllerFixture.Vm("a"));
@@ -80,7 +80,7 @@ public sealed class RuntimeAgainstServerTests
     }
 
     [Fact]
-    public async Task InvalidSpecTheSchemaLetThroughIsStalledWithTheFieldPathAndNotPlaced()
+    public async Task Invalid_spec_the_schema_let_through_is_stalled_with_the_field_path_and_not_placed()
     {
         await using var fixture = await ControllerFixture.StartAsync(admission: false);
         await fixture.AddNodeAsync("worker-1", 1024);

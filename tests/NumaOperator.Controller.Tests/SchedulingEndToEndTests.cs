@@ -11,7 +11,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class SchedulingEndToEndTests
 {
     [Fact]
-    public async Task PlacesAVmAndRecordsPlacementNodeLabelFinalizerAndScheduled()
+    public async Task Places_a_vm_and_records_placement_node_label_finalizer_and_scheduled()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 1024, 1024);
@@ -35,7 +35,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task UnschedulableGetsReasonAndEventThenIsPlacedWhenCapacityIsFreed()
+    public async Task Unschedulable_gets_reason_and_event_then_is_placed_when_capacity_is_freed()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512); // 1 GiB of 2Mi pages
@@ -71,7 +71,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task DeletionWaitsForTheAgentsQemuGoneReportThenReleasesAndRemovesTheFinalizer()
+    public async Task Deletion_waits_for_the_agents_qemu_gone_report_then_releases_and_removes_the_finalizer()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512);
@@ -98,7 +98,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task SpecChangeOnAPlacedVmRequiresARestartAndIsReplacedAfterStopAndStart()
+    public async Task Spec_change_on_a_placed_vm_requires_a_restart_and_is_replaced_after_stop_and_start()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 2048);
@@ -122,7 +122,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task OnlyTheLeaderSchedulesAndTheOtherTakesOverWithoutDoubleBooking()
+    public async Task Only_the_leader_schedules_and_the_other_takes_over_without_double_booking()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512, 512);

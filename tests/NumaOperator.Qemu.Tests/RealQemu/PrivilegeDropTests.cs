@@ -21,7 +21,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     private static readonly QemuUser User = QemuUser.Default;
 
     [SkippableFact]
-    public async Task HugepageVmRunsAsTheQemuUserAndIsStillPinnedMeasuredAdoptedAndStopped()
+    public async Task Hugepage_vm_runs_as_the_qemu_user_and_is_still_pinned_measured_adopted_and_stopped()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         using var reservation = host.Reserve(32);
@@ -69,7 +69,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     }
 
     [SkippableFact]
-    public async Task RootOnlyKernelInitrdAndDiskAreOpenedBeforeTheDropAndTheGuestBoots()
+    public async Task Root_only_kernel_initrd_and_disk_are_opened_before_the_drop_and_the_guest_boots()
     {
         Skip.IfNot(host.Available && OperatingSystem.IsLinux(), HugepageHost.SkipReason);
         var kernel = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order(StringComparer.Ordinal).LastOrDefault() : null;
@@ -133,7 +133,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     }
 
     [SkippableFact]
-    public async Task RootOptOutKeepsQemuRoot()
+    public async Task Root_opt_out_keeps_qemu_root()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         await using var test = new QemuTestVm(PageSize.Normal, null, keepRoot: true);
@@ -151,7 +151,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     [SkippableTheory]
     [InlineData("children")]
     [InlineData("deny")]
-    public async Task ElevatePrivilegesInTheSandboxStillKillsQemuSevenAtDaemonize(string value)
+    public async Task Elevate_privileges_in_the_sandbox_still_kills_qemu_seven_at_daemonize(string value)
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         Skip.IfNot(QemuBinary.Probe(QemuBinary.DefaultPath).Version.Major == 7, "the finding is about QEMU 7.x");

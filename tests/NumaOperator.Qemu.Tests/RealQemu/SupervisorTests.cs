@@ -11,7 +11,7 @@ namespace NumaOperator.Qemu.Tests.RealQemu;
 public sealed class SupervisorTests(HugepageHost host)
 {
     [SkippableFact]
-    public async Task HugepageVmIsBoundToNodeZeroPinnedAndGivesItsPagesBackOnStop()
+    public async Task Hugepage_vm_is_bound_to_node_zero_pinned_and_gives_its_pages_back_on_stop()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         using var reservation = host.Reserve(32);
@@ -57,7 +57,7 @@ public sealed class SupervisorTests(HugepageHost host)
     }
 
     [SkippableFact]
-    public async Task ASecondSupervisorAdoptsTheRunningVmWithoutRestartingIt()
+    public async Task A_second_supervisor_adopts_the_running_vm_without_restarting_it()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         await using var test = new QemuTestVm(PageSize.Normal, null);
