@@ -4,6 +4,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using NumaOperator.Api.Status;
@@ -49,16 +50,8 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     private static async Task DeleteAsync(AgentFixture fixture, string name) =>
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
 
-    private static async Task WaitGoneAsync(int pid)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (ProcFs.IsAlive(pid) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.False(ProcFs.IsAlive(pid), $"QEMU pid {pid} still runs");
-    }
+    private static Task WaitGoneAsync(int pid) =>
+        Eventually.HoldsAsync(() => !ProcFs.IsAlive(pid), TimeSpan.FromSeconds(15), $"QEMU pid {pid} is gone", TimeSpan.FromMilliseconds(50));
 
     [SkippableFact]
     public async Task Runs_aligns_stops_starts_adopts_across_a_restart_and_deletes_a_vm()

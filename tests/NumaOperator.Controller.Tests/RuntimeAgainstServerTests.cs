@@ -4,6 +4,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;
 
@@ -96,15 +97,7 @@ public sealed class RuntimeAgainstServerTests
         Assert.Equal("False", ConditionList.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.Status);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in 10 s");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10), "condition reached");
 
     /// <summary>Delegates to the real API; while <see cref="Closed"/>, a new watch waits (so history can move past it).</summary>
     private sealed class GatedApi(IResourceApi<NumaVirtualMachine> inner) : IResourceApi<NumaVirtualMachine>

@@ -4,6 +4,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Runtime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;
 
@@ -50,14 +51,8 @@ public sealed class SchedulingEndToEndTests
         Assert.True(ConditionList.IsTrue(waiting.Status.Conditions, SchedulingReconciler.ConditionReconciling));
         Assert.Null(waiting.Status.Placement);
         // The Event follows the status write.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        Corev1EventList events;
-        do
-        {
-            await Task.Delay(50);
-            events = await fixture.Client.CoreV1.ListNamespacedEventAsync("default");
-        }
-        while (DateTime.UtcNow < deadline && !events.Items.Any(e => e.InvolvedObject.Name == "b"));
+        var events = await Eventually.LastReadingAsync(
+            () => fixture.Client.CoreV1.ListNamespacedEventAsync("default"), list => list.Items.Any(e => e.InvolvedObject.Name == "b"), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
 
         Assert.Contains(events.Items, e => e.Reason == SchedulingReconciler.EventFailedScheduling && e.InvolvedObject.Name == "b" && e.Type == "Warning");
 
@@ -145,14 +140,8 @@ public sealed class SchedulingEndToEndTests
         }
 
         // Capacity: 2 NUMA nodes × 512 pages = 4 VMs of 512Mi; the fifth must wait.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        List<NumaVirtualMachine> all;
-        do
-        {
-            await Task.Delay(100);
-            all = [.. (await fixture.ListAsync()).Items];
-        }
-        while (DateTime.UtcNow < deadline && all.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) < 5);
+        var all = (await Eventually.LastReadingAsync(
+            fixture.ListAsync, list => list.Items.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) >= 5, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100))).Items;
 
         Assert.True(follower.IsLeader);
         Assert.Equal(4, all.Count(ControllerFixture.IsScheduled));

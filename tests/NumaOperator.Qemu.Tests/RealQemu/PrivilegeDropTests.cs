@@ -7,6 +7,7 @@ using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Qmp;
 using NumaOperator.Qemu.Supervision;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 
@@ -58,12 +59,8 @@ public sealed class PrivilegeDropTests(HugepageHost host)
         await test.Supervisor.StopAsync(adopted, CancellationToken.None);
         Assert.False(ProcFs.IsAlive(adopted.Pid));
         Assert.False(Directory.Exists(test.Spec.State.Directory));
-        var freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        for (var wait = 0; wait < 100 && freeAfter != freeBefore; wait++)
-        {
-            await Task.Delay(50);
-            freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        }
+        var freeAfter = await Eventually.LastReadingAsync(
+            () => Task.FromResult(host.Counters.FreePages(0, HugepageHost.PageBytes)), free => free == freeBefore, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
 
         Assert.Equal(freeBefore, freeAfter);
     }
@@ -185,21 +182,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
         Assert.Equal("running", status!["status"]!.GetValue<string>());
     }
 
-    private static async Task<string> WaitForSerialAsync(string path, string text, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var content = string.Empty;
-        while (DateTime.UtcNow < deadline)
-        {
-            content = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(path));
-            if (content.Contains(text, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return content;
-    }
+    private static Task<string> WaitForSerialAsync(string path, string text, TimeSpan timeout) =>
+        Eventually.LastReadingAsync(
+            async () => Encoding.UTF8.GetString(await File.ReadAllBytesAsync(path)), content => content.Contains(text, StringComparison.Ordinal), timeout, TimeSpan.FromMilliseconds(250));
 }

@@ -3,6 +3,7 @@ using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Supervision;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 
@@ -46,12 +47,8 @@ public sealed class SupervisorTests(HugepageHost host)
         Assert.False(Directory.Exists(test.Spec.State.Directory));
         // The kernel frees an exited process's hugetlbfs pages on its deferred-fput path, a moment after the process
         // is gone (seen here: 0 free right after exit); allow that moment, not more.
-        var freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        for (var wait = 0; wait < 100 && freeAfter != freeBefore; wait++)
-        {
-            await Task.Delay(50);
-            freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        }
+        var freeAfter = await Eventually.LastReadingAsync(
+            () => Task.FromResult(host.Counters.FreePages(0, HugepageHost.PageBytes)), free => free == freeBefore, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
 
         Assert.True(freeAfter == freeBefore, $"free 2Mi pages on node 0: {freeBefore} before start, {freeRunning} running, {freeAfter} after stop");
     }
