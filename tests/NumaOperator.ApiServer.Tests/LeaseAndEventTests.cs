@@ -2,6 +2,7 @@ using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
 using k8s.Models;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -30,23 +31,15 @@ public sealed class LeaseAndEventTests
         var runB = b.RunUntilLeadershipLostAsync(stopB.Token);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (!a.IsLeader() && !b.IsLeader())
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-
-            await Task.Delay(600, timeout.Token);
+            await Eventually.HoldsAsync(() => a.IsLeader() || b.IsLeader(), TimeSpan.FromSeconds(20), "an elector leads", TimeSpan.FromMilliseconds(50));
+            await Eventually.ConsistentlyAsync(() => Task.FromResult(a.IsLeader() && b.IsLeader()), both => !both, TimeSpan.FromMilliseconds(600), "never two leaders");
             Assert.True(a.IsLeader() ^ b.IsLeader(), "exactly one elector must lead");
             var (leader, stopLeader, follower) = a.IsLeader() ? ("a", stopA, b) : ("b", stopB, a);
             var lease = await clientA.CoordinationV1.ReadNamespacedLeaseAsync("numa-operator", "kube-system");
             Assert.Equal(leader, lease.Spec.HolderIdentity);
 
             await stopLeader.CancelAsync();
-            while (!follower.IsLeader())
-            {
-                await Task.Delay(50, timeout.Token);
-            }
+            await Eventually.HoldsAsync(follower.IsLeader, TimeSpan.FromSeconds(20), "the follower takes the lease", TimeSpan.FromMilliseconds(50));
 
             var taken = await clientA.CoordinationV1.ReadNamespacedLeaseAsync("numa-operator", "kube-system");
             Assert.NotEqual(leader, taken.Spec.HolderIdentity);

@@ -1,20 +1,11 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net;
 using System.Text.Json.Nodes;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
-using NumaOperator.Controller;
-using NumaOperator.Controller.Runtime;
-using NumaOperator.Tests.Shared;
-using Xunit.Abstractions;
-using NumaOperator.Api.Status;
 
 namespace NumaOperator.Reliability.Tests;
+
 /// <summary>The load of a fault run: fault windows, component kills and the churn on the simulated VMs.</summary>
 public sealed partial class FaultHarness
 {
