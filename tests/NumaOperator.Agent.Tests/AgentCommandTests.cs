@@ -16,7 +16,7 @@ public sealed class AgentCommandTests
     [InlineData("--health-listen", "8081", "http://+:8081/")]
     [InlineData("--metrics-listen", "localhost:9464", "http://+:9464/")]
     [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "does not exist")]
-    public async Task BadFlagsExitTwoNamingTheFlagAndTheAllowedValues(string flag, string value, string hint)
+    public async Task Bad_flags_exit_two_naming_the_flag_and_the_allowed_values(string flag, string value, string hint)
     {
         var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "agent", "--node-name", "n1", flag, value);
         Assert.Equal(2, result.ExitCode);
@@ -25,7 +25,7 @@ public sealed class AgentCommandTests
     }
 
     [Fact]
-    public async Task AgentWithoutNodeNameExitsTwo()
+    public async Task Agent_without_node_name_exits_two()
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(RepoPaths.CliDll);
@@ -39,7 +39,7 @@ public sealed class AgentCommandTests
     }
 
     [Fact]
-    public async Task RunsAgainstAKubeconfigPublishesServesHealthAndExitsZeroOnSigterm()
+    public async Task Runs_against_a_kubeconfig_publishes_serves_health_and_exits_zero_on_sigterm()
     {
         await using var fixture = await AgentFixture.StartAsync();
         var dir = Directory.CreateTempSubdirectory("numaop-agent-cli-").FullName;

@@ -107,24 +107,8 @@ internal sealed class AgentFixture : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="read"/> until <paramref name="done"/> holds; fails with the last value and the logs.</summary>
-    public async Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 30)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        T last;
-        do
-        {
-            last = await read();
-            if (done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(100);
-        }
-        while (DateTime.UtcNow < deadline);
-
-        throw new TimeoutException($"{what}: not reached in {seconds} s; last: {(last is null ? "null" : KubernetesJson.Serialize(last))}\nlog:\n{Log}");
-    }
+    public Task<T> WaitForAsync<T>(Func<Task<T>> read, Func<T, bool> done, string what, int seconds = 30) =>
+        Eventually.UntilAsync(read, done, TimeSpan.FromSeconds(seconds), what, last => last is null ? "null" : KubernetesJson.Serialize(last), () => $"log:\n{Log}");
 
     public async Task<IList<Corev1Event>> EventsAboutAsync(string name) =>
         [.. (await Client.CoreV1.ListNamespacedEventAsync("default")).Items.Where(e => e.InvolvedObject.Name == name)];

@@ -4,6 +4,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using NumaOperator.Api.Status;
@@ -49,19 +50,11 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     private static async Task DeleteAsync(AgentFixture fixture, string name) =>
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, name);
 
-    private static async Task WaitGoneAsync(int pid)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (ProcFs.IsAlive(pid) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-        }
-
-        Assert.False(ProcFs.IsAlive(pid), $"QEMU pid {pid} still runs");
-    }
+    private static Task WaitGoneAsync(int pid) =>
+        Eventually.HoldsAsync(() => !ProcFs.IsAlive(pid), TimeSpan.FromSeconds(15), $"QEMU pid {pid} is gone", TimeSpan.FromMilliseconds(50));
 
     [SkippableFact]
-    public async Task RunsAlignsStopsStartsAdoptsAcrossARestartAndDeletesAVm()
+    public async Task Runs_aligns_stops_starts_adopts_across_a_restart_and_deletes_a_vm()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve(VmPages + 8);
@@ -138,7 +131,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task PreflightFailureAndADeadQemuBecomeFailedWithTheReasonAndAnEventAndAreNotRestarted()
+    public async Task Preflight_failure_and_a_dead_qemu_become_failed_with_the_reason_and_an_event_and_are_not_restarted()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve((2 * VmPages) + 8); // the failed VM keeps its placement (capacity), the other runs
@@ -189,7 +182,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task WithoutTheBindingTheAgentReportsNotAlignedWithTheNumbersAndAWarningEvent()
+    public async Task Without_the_binding_the_agent_reports_not_aligned_with_the_numbers_and_a_warning_event()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve(VmPages + 8);

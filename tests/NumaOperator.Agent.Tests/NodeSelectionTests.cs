@@ -62,7 +62,7 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
         && message!.Contains($" on {node}", StringComparison.Ordinal);
 
     [Fact]
-    public async Task TheAgentsInformerDropsAVmWhoseLabelMovesAwayAndTakesItBackWhenItReturns()
+    public async Task The_agents_informer_drops_a_vm_whose_label_moves_away_and_takes_it_back_when_it_returns()
     {
         await using var fixture = await AgentFixture.StartAsync();
         var informer = new Informer<NumaVirtualMachine>(
@@ -96,7 +96,7 @@ public sealed class NodeSelectionTests(QemuHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task AVmRePlacedToAnotherNodeIsStoppedHereAndStartedThere()
+    public async Task A_vm_re_placed_to_another_node_is_stopped_here_and_started_there()
     {
         Skip.IfNot(host.Available, QemuHost.SkipReason);
         using var pages = host.Reserve((2 * VmPages) + 8); // both agents run on this host: room for both QEMUs at once

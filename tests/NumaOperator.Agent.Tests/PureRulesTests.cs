@@ -37,11 +37,11 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void FirstSampleIsWritten() =>
+    public void First_sample_is_written() =>
         Assert.Equal("first sample", NumastatDecision.ReasonToWrite(Recorded(null, null), Sample(T0, 64L << 20), Aligned, T0, TimeSpan.FromMinutes(5)));
 
     [Fact]
-    public void AnUnchangedSampleIsNotWrittenUntilItIsOlderThanTheMaximumAge()
+    public void An_unchanged_sample_is_not_written_until_it_is_older_than_the_maximum_age()
     {
         var recorded = Recorded(Sample(T0, 64L << 20, 0), Aligned);
         Assert.Null(NumastatDecision.ReasonToWrite(recorded, Sample(T0.AddSeconds(15), 64L << 20, 0), Aligned, T0.AddSeconds(15), TimeSpan.FromMinutes(5)));
@@ -50,7 +50,7 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void SmallMovesAreIgnoredAndMovesBeyondTheThresholdAreWritten()
+    public void Small_moves_are_ignored_and_moves_beyond_the_threshold_are_written()
     {
         var gib30 = 30L << 30;
         var recorded = Recorded(Sample(T0, gib30, 0), Aligned);
@@ -65,7 +65,7 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void AVerdictChangeALocalRatioChangeANewNodeOrANewGenerationIsWritten()
+    public void A_verdict_change_a_local_ratio_change_a_new_node_or_a_new_generation_is_written()
     {
         var recorded = Recorded(Sample(T0, 64L << 20, 0), Aligned);
         var now = T0.AddSeconds(15);
@@ -78,7 +78,7 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void AlignmentLostOnlyOnTheTransition()
+    public void Alignment_lost_only_on_the_transition()
     {
         Assert.True(NumastatDecision.AlignmentLost(Recorded(null, null), Remote));
         Assert.True(NumastatDecision.AlignmentLost(Recorded(Sample(T0, 1), Aligned), Remote));
@@ -87,7 +87,7 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void ReadyIsTrueOnlyWhenRunningAndAlignedForTheCurrentGeneration()
+    public void Ready_is_true_only_when_running_and_aligned_for_the_current_generation()
     {
         var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 3 } };
         AgentConditions.SetRunning(vm, "QEMU pid 1", T0);
@@ -117,7 +117,7 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void FailedStaysForItsGenerationOnly()
+    public void Failed_stays_for_its_generation_only()
     {
         var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 2 } };
         AgentConditions.SetFailed(vm, AgentConditions.ReasonProcessExited, "QEMU pid 9 exited", T0);
@@ -133,7 +133,7 @@ public sealed class PureRulesTests
     }
 
     [Fact]
-    public void TopologyStatusKeepsTheLastNumaNodesWhenDiscoveryFailsAndOnlyTheHeartbeatDoesNotCountAsAChange()
+    public void Topology_status_keeps_the_last_numa_nodes_when_discovery_fails_and_only_the_heartbeat_does_not_count_as_a_change()
     {
         var facts = new Topology.HostFacts(
             new Numa.Discovery.SysfsTopologyReader(NumaOperator.Tests.Shared.RepoPaths.Fixture("sysfs", "intel-2s-smt")).ReadTopology(), null, EmulationOnly, null);
@@ -173,14 +173,14 @@ public sealed class PureRulesTests
         ]);
 
     [Fact]
-    public void DirectLaunchRunsQemusArgvAsIs()
+    public void Direct_launch_runs_qemus_argv_as_is()
     {
         string[] qemu = ["/usr/bin/qemu-system-x86_64", "-uuid", "x", "-daemonize"];
         Assert.Equal(qemu, new DirectLaunch().Wrap(qemu, Spec()));
     }
 
     [Fact]
-    public void SystemdRunLaunchEntersPid1NamespacesAndRunsQemuInATransientScopeNamedAfterTheUid()
+    public void Systemd_run_launch_enters_pid1_namespaces_and_runs_qemu_in_a_transient_scope_named_after_the_uid()
     {
         string[] qemu = ["/usr/bin/qemu-system-x86_64", "-name", "guest=--scope", "-daemonize"];
         var argv = new SystemdRunLaunch().Wrap(qemu, Spec());
@@ -195,7 +195,7 @@ public sealed class PureRulesTests
     [InlineData("direct", "direct")]
     [InlineData("systemd-run", "systemd-run")]
     [InlineData("docker", null)]
-    public void LaunchStrategiesByName(string name, string? expected) => Assert.Equal(expected, LaunchStrategies.ByName(name)?.Name);
+    public void Launch_strategies_by_name(string name, string? expected) => Assert.Equal(expected, LaunchStrategies.ByName(name)?.Name);
 
     [Theory]
     [InlineData("15s", 15_000)]
@@ -204,7 +204,7 @@ public sealed class PureRulesTests
     [InlineData("1m30s", 90_000)]
     [InlineData("1h", 3_600_000)]
     [InlineData("0.5s", 500)]
-    public void DurationsParse(string text, int ms)
+    public void Go_style_durations_parse_to_their_length(string text, int ms)
     {
         Assert.True(DurationText.TryParse(text, out var d));
         Assert.Equal(TimeSpan.FromMilliseconds(ms), d);
@@ -218,5 +218,5 @@ public sealed class PureRulesTests
     [InlineData("15 s")]
     [InlineData("15sec")]
     [InlineData("99999999999999h")]
-    public void BadDurationsAreRefused(string text) => Assert.False(DurationText.TryParse(text, out _));
+    public void Bad_durations_are_refused(string text) => Assert.False(DurationText.TryParse(text, out _));
 }

@@ -8,7 +8,7 @@ namespace NumaOperator.Agent.Tests;
 public sealed class SystemdRunLaunchTests
 {
     [SkippableFact]
-    public async Task TheWrappedCommandRunsInATransientScopeOfPid1sSystemd()
+    public async Task The_wrapped_command_runs_in_a_transient_scope_of_pid1s_systemd()
     {
         var pid1 = File.ReadAllText("/proc/1/comm").Trim();
         Skip.IfNot(HostCapabilities.IsRoot, "needs root to enter PID 1's namespaces");

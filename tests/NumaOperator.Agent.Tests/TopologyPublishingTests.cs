@@ -28,7 +28,7 @@ public sealed class TopologyPublishingTests : IDisposable
     };
 
     [Fact]
-    public async Task PublishesTheFixtureHostsTopologyQemuHeartbeatAndReadyThenRepublishesASysfsChange()
+    public async Task Publishes_the_fixture_hosts_topology_qemu_heartbeat_and_ready_then_republishes_a_sysfs_change()
     {
         using var sysfs = new ScratchSysfs("intel-2s-smt");
         await using var fixture = await AgentFixture.StartAsync();
@@ -91,7 +91,7 @@ public sealed class TopologyPublishingTests : IDisposable
     }
 
     [Fact]
-    public async Task ReadyIsFalseWithTheReasonWhenQemuOrDiscoveryFails()
+    public async Task Ready_is_false_with_the_reason_when_qemu_or_discovery_fails()
     {
         var empty = Directory.CreateTempSubdirectory("numaop-empty-sysfs-").FullName;
         try
@@ -120,7 +120,7 @@ public sealed class TopologyPublishingTests : IDisposable
     }
 
     [Fact]
-    public async Task FreeHugepagesGaugeReportsEveryNumaNodeAndPageSize()
+    public async Task Free_hugepages_gauge_reports_every_numa_node_and_page_size()
     {
         using var sysfs = new ScratchSysfs("intel-2s-smt");
         sysfs.Write("sys/devices/system/node/node0/hugepages/hugepages-2048kB/free_hugepages", "1234\n");

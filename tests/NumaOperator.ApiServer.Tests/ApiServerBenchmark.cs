@@ -17,7 +17,7 @@ public sealed class ApiServerBenchmark(ITestOutputHelper output)
     private const int Objects = 10_000;
 
     [SkippableFact]
-    public async Task MeasureCreatesListsAndWatchLatency()
+    public async Task Measure_creates_lists_and_watch_latency()
     {
         Skip.IfNot(Environment.GetEnvironmentVariable("NUMAOP_APISERVER_BENCH") == "1", "a measurement for docs/benchmarks.md; set NUMAOP_APISERVER_BENCH=1 to run it");
         foreach (var persistent in new[] { false, true })

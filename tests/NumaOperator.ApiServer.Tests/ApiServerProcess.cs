@@ -1,6 +1,7 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.RegularExpressions;
+
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -13,7 +14,7 @@ internal sealed partial class ApiServerProcess : IDisposable
     private ApiServerProcess(string dataDir)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Cli, "api-server", "--data-dir", dataDir, "--kubeconfig-out", Path.Combine(dataDir, "..", "kubeconfig") })
+        foreach (var arg in new[] { RepoPaths.CliDll, "api-server", "--data-dir", dataDir, "--kubeconfig-out", Path.Combine(dataDir, "..", "kubeconfig") })
         {
             start.ArgumentList.Add(arg);
         }
@@ -33,9 +34,6 @@ internal sealed partial class ApiServerProcess : IDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
-
-    /// <summary>numa-operator.dll of this build (the test project builds the executable without referencing it).</summary>
-    public static string Cli { get; } = typeof(ApiServerProcess).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NumaOperatorCli").Value!;
 
     public string Errors { get; private set; } = string.Empty;
 

@@ -10,7 +10,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class ClientCrudTests
 {
     [Fact]
-    public async Task CreateGetListReplaceDeleteRoundTrip()
+    public async Task Create_get_list_replace_delete_round_trip()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -42,7 +42,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task StaleUpdateIsConflictAndDuplicateCreateIsAlreadyExists()
+    public async Task Stale_update_is_conflict_and_duplicate_create_is_already_exists()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -69,7 +69,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task StatusSubresourceAndGenerationFollowTheRealServer()
+    public async Task Status_subresource_and_generation_follow_the_real_server()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -103,7 +103,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task FinalizersHoldDeletionUntilTheLastIsRemoved()
+    public async Task Finalizers_hold_deletion_until_the_last_is_removed()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -125,7 +125,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task LabelSelectorsFieldSelectorsAndAllNamespaceLists()
+    public async Task Label_selectors_field_selectors_and_all_namespace_lists()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -163,7 +163,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task DryRunValidatesButStoresNothing()
+    public async Task Dry_run_validates_but_stores_nothing()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -181,7 +181,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task ValidationCoreRejectsWith422AndFieldCauses()
+    public async Task Validation_core_rejects_with_422_and_field_causes()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -199,7 +199,7 @@ public sealed class ClientCrudTests
     }
 
     [Fact]
-    public async Task UnauthenticatedRequestsGet401()
+    public async Task Unauthenticated_requests_get_401()
     {
         await using var server = await TestServer.StartAsync();
         var wrongToken = server.ClientConfiguration();

@@ -24,7 +24,7 @@ public sealed class DuplicateFieldTests
             .Replace("NAME", name, StringComparison.Ordinal).Replace("CPU", cpu, StringComparison.Ordinal);
 
     [Fact]
-    public void FindsRepeatedKeysAtEveryDepthOncePerPath()
+    public void Finds_repeated_keys_at_every_depth_once_per_path()
     {
         var json = """
             {"a":1,"b":{"c":{"d":1,"d":2,"d":3},"e":[{"f":1},{"f":1,"g":2,"f":3},[{"h":0,"h":1}]]},"a":{"x":1,"x":2}}
@@ -42,15 +42,15 @@ public sealed class DuplicateFieldTests
     [InlineData("""{"s":"{\"k\":1,\"k\":2}"}""")] // keys inside a string value are text
     [InlineData("42")]
     [InlineData("")]
-    public void FindsNothingWithoutRepeatedKeys(string json) =>
+    public void Finds_nothing_without_repeated_keys(string json) =>
         Assert.Empty(DuplicateKeys.Find(Encoding.UTF8.GetBytes(json)));
 
     [Fact]
-    public void EscapedAndPlainSpellingsOfOneKeyAreTheSameKey() =>
+    public void Escaped_and_plain_spellings_of_one_key_are_the_same_key() =>
         Assert.Equal(["ab"], DuplicateKeys.Find("""{"ab":1,"a\u0062":2}"""u8));
 
     [Fact]
-    public void TopLevelArrayElementsArePathsByIndex() =>
+    public void Top_level_array_elements_are_paths_by_index() =>
         Assert.Equal(["[1].op"], DuplicateKeys.Find("""[{"op":"add"},{"op":"add","path":"/x","op":"remove"}]"""u8));
 
     [Theory]
@@ -58,11 +58,11 @@ public sealed class DuplicateFieldTests
     [InlineData("""{"a":1,}""", new string[0])]
     [InlineData("""{"a" 1}""", new string[0])]
     [InlineData("not json", new string[0])]
-    public void MalformedJsonDoesNotThrowTheParserReportsIt(string json, string[] expected) =>
+    public void Malformed_json_does_not_throw_the_parser_reports_it(string json, string[] expected) =>
         Assert.Equal(expected, DuplicateKeys.Find(Encoding.UTF8.GetBytes(json)));
 
     [Fact]
-    public void ParsingKeepsTheLastValueOfARepeatedKeyAtEveryDepth()
+    public void Parsing_keeps_the_last_value_of_a_repeated_key_at_every_depth()
     {
         var node = LastKeyWins.Parse("""{"a":1,"b":[{"c":1,"c":{"d":1,"d":2}}],"a":"last"}"""u8.ToArray())!;
 
@@ -75,7 +75,7 @@ public sealed class DuplicateFieldTests
     [InlineData("""{"a":1,}""")]
     [InlineData("")]
     [InlineData("[1 2]")]
-    public void ParsingMalformedJsonFailsWithJsonNodesOwnMessage(string json)
+    public void Parsing_malformed_json_fails_with_json_nodes_own_message(string json)
     {
         var bytes = Encoding.UTF8.GetBytes(json);
         var expected = Assert.ThrowsAny<JsonException>(() => JsonNode.Parse(bytes));
@@ -84,7 +84,7 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public void ParsingKeepsJsonNodesDepthLimit()
+    public void Parsing_keeps_json_nodes_depth_limit()
     {
         var deep = Encoding.UTF8.GetBytes(new string('[', 65) + new string(']', 65));
         Assert.ThrowsAny<JsonException>(() => JsonNode.Parse(deep));
@@ -96,7 +96,7 @@ public sealed class DuplicateFieldTests
     [Theory]
     [InlineData("duplicate field \"spec.cpu.cores\"", "299 - \"duplicate field \\\"spec.cpu.cores\\\"\"")]
     [InlineData("a\\b\nü", "299 - \"a\\\\b\\u000aü\"")]
-    public void WarningHeaderQuotesAsGo(string text, string expected)
+    public void Warning_header_quotes_as_go(string text, string expected)
     {
         var header = WarningHeader.Format(text);
         Assert.Equal(expected.Replace("ü", "\\u00fc", StringComparison.Ordinal), header);
@@ -104,11 +104,11 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public void LongWarningsAreCut() =>
+    public void Long_warnings_are_cut() =>
         Assert.Equal(WarningHeader.MaxTextLength + "299 - \"...\"".Length, WarningHeader.Format(new string('k', 10_000)).Length);
 
     [Fact]
-    public async Task StrictCreateIsBadRequestNamingTheFieldAndStoresNothing()
+    public async Task Strict_create_is_bad_request_naming_the_field_and_stores_nothing()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -128,7 +128,7 @@ public sealed class DuplicateFieldTests
     [Theory]
     [InlineData("?fieldValidation=Warn")]
     [InlineData("")] // the real server's default is Warn
-    public async Task WarnCreateKeepsTheLastValueAndNamesTheFieldInAWarningHeader(string query)
+    public async Task Warn_create_keeps_the_last_value_and_names_the_field_in_a_warning_header(string query)
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -142,7 +142,7 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public async Task IgnoreCreateKeepsTheLastValueSilently()
+    public async Task Ignore_create_keeps_the_last_value_silently()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -155,7 +155,7 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public async Task NestedDuplicatesAndDuplicatesInArraysOfObjectsAreEachNamed()
+    public async Task Nested_duplicates_and_duplicates_in_arrays_of_objects_are_each_named()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -187,7 +187,7 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public async Task StrictUpdateAndPatchesWithDuplicatesChangeNothing()
+    public async Task Strict_update_and_patches_with_duplicates_change_nothing()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -218,7 +218,7 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public async Task WarnPatchesApplyTheLastValueWithAWarning()
+    public async Task Warn_patches_apply_the_last_value_with_a_warning()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -244,7 +244,7 @@ public sealed class DuplicateFieldTests
     }
 
     [Fact]
-    public async Task MalformedBodiesFailAsBeforeWhateverTheMode()
+    public async Task Malformed_bodies_fail_as_before_whatever_the_mode()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -264,7 +264,7 @@ public sealed class DuplicateFieldTests
     /// fieldValidation, so the server's default Warn applies and kubectl prints the Warning header.
     /// </summary>
     [SkippableFact]
-    public async Task KubectlCollapsesDuplicatesInFilesAndJsonPatchesButWarnsOnMergePatches()
+    public async Task Kubectl_collapses_duplicates_in_files_and_json_patches_but_warns_on_merge_patches()
     {
         var binary = Kubectl.Find("1.32");
         Skip.If(binary is null, Kubectl.MissingReason("1.32"));

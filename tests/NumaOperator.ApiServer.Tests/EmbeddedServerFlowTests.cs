@@ -4,7 +4,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class EmbeddedServerFlowTests
 {
     [Fact]
-    public async Task SharedFlowsPass()
+    public async Task Shared_flows_pass()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

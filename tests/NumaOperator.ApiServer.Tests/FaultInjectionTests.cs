@@ -10,7 +10,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class FaultInjectionTests
 {
     [Fact]
-    public async Task InjectedConflictsErrorsAndLatencyReachTheClient()
+    public async Task Injected_conflicts_errors_and_latency_reach_the_client()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -34,7 +34,7 @@ public sealed class FaultInjectionTests
     }
 
     [Fact]
-    public async Task StrategicMergeOnACustomResourceIs415AndJsonPatchWorks()
+    public async Task Strategic_merge_on_a_custom_resource_is_415_and_json_patch_works()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

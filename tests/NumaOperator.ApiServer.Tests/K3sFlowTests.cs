@@ -14,7 +14,7 @@ public sealed class K3sFlowTests
     private const string Image = "rancher/k3s:v1.32.5-k3s1";
 
     [SkippableFact]
-    public async Task SharedFlowsPassOnK3s()
+    public async Task Shared_flows_pass_on_k3s()
     {
         Skip.IfNot(DockerEngine.Reachable, DockerEngine.SkipReason("the K3s comparison"));
         var crdFiles = Directory.Exists(RepoPaths.Combine("crds")) ? Directory.GetFiles(RepoPaths.Combine("crds"), "*.yaml") : [];

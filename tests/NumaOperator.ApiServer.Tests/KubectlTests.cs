@@ -54,7 +54,7 @@ public sealed class KubectlTests
 
     [SkippableTheory]
     [MemberData(nameof(Versions))]
-    public async Task ApplyGetExplainPatchLabelWaitDelete(string version)
+    public async Task Apply_get_explain_patch_label_wait_delete(string version)
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
@@ -117,7 +117,7 @@ public sealed class KubectlTests
 
     [SkippableTheory]
     [MemberData(nameof(Versions))]
-    public async Task UnknownFieldIsAStrictDecodingErrorAndStoresNothing(string version)
+    public async Task Unknown_field_is_a_strict_decoding_error_and_stores_nothing(string version)
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
@@ -142,7 +142,7 @@ public sealed class KubectlTests
 
     [SkippableTheory]
     [MemberData(nameof(BadInputs))]
-    public async Task InvalidManifestPrintsTheFieldAndStoresNothing(string version, string spec, string field)
+    public async Task Invalid_manifest_prints_the_field_and_stores_nothing(string version, string spec, string field)
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));

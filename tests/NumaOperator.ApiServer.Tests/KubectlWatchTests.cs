@@ -14,7 +14,7 @@ public sealed class KubectlWatchTests
 
     [SkippableTheory]
     [MemberData(nameof(Versions))]
-    public async Task GetWatchWithALabelSelectorShowsTheVmLeavingAndComingBack(string version)
+    public async Task Get_watch_with_a_label_selector_shows_the_vm_leaving_and_coming_back(string version)
     {
         var binary = Kubectl.Find(version);
         Skip.If(binary is null, Kubectl.MissingReason(version));
@@ -84,20 +84,9 @@ public sealed class KubectlWatchTests
 
     private static async Task<string[]> WaitForLinesAsync(ConcurrentQueue<string> lines, int count)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            while (lines.Count < count)
-            {
-                await Task.Delay(20, timeout.Token);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Assert.Fail($"kubectl printed {lines.Count} of {count} lines: {string.Join(" | ", lines)}");
-        }
-
-        await Task.Delay(300); // nothing more may follow
+        await Eventually.UntilAsync(
+            () => Task.FromResult(lines.Count), printed => printed >= count, TimeSpan.FromSeconds(30), $"kubectl prints {count} lines", printed => $"{printed} lines: {string.Join(" | ", lines)}", poll: TimeSpan.FromMilliseconds(20));
+        await Eventually.ConsistentlyAsync(() => Task.FromResult(lines.Count), printed => printed == count, TimeSpan.FromMilliseconds(300), $"kubectl prints nothing beyond {count} lines");
         return [.. lines];
     }
 }

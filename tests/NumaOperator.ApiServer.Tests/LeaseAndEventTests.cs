@@ -2,6 +2,7 @@ using k8s;
 using k8s.LeaderElection;
 using k8s.LeaderElection.ResourceLock;
 using k8s.Models;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -9,7 +10,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class LeaseAndEventTests
 {
     [Fact]
-    public async Task ExactlyOneLeaderElectorAcquiresTheLeaseAndAnotherTakesOverWhenItStops()
+    public async Task Exactly_one_leader_elector_acquires_the_lease_and_another_takes_over_when_it_stops()
     {
         await using var server = await TestServer.StartAsync();
         using var clientA = TestServer.Client(server);
@@ -30,23 +31,15 @@ public sealed class LeaseAndEventTests
         var runB = b.RunUntilLeadershipLostAsync(stopB.Token);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            while (!a.IsLeader() && !b.IsLeader())
-            {
-                await Task.Delay(50, timeout.Token);
-            }
-
-            await Task.Delay(600, timeout.Token);
+            await Eventually.HoldsAsync(() => a.IsLeader() || b.IsLeader(), TimeSpan.FromSeconds(20), "an elector leads", TimeSpan.FromMilliseconds(50));
+            await Eventually.ConsistentlyAsync(() => Task.FromResult(a.IsLeader() && b.IsLeader()), both => !both, TimeSpan.FromMilliseconds(600), "never two leaders");
             Assert.True(a.IsLeader() ^ b.IsLeader(), "exactly one elector must lead");
             var (leader, stopLeader, follower) = a.IsLeader() ? ("a", stopA, b) : ("b", stopB, a);
             var lease = await clientA.CoordinationV1.ReadNamespacedLeaseAsync("numa-operator", "kube-system");
             Assert.Equal(leader, lease.Spec.HolderIdentity);
 
             await stopLeader.CancelAsync();
-            while (!follower.IsLeader())
-            {
-                await Task.Delay(50, timeout.Token);
-            }
+            await Eventually.HoldsAsync(follower.IsLeader, TimeSpan.FromSeconds(20), "the follower takes the lease", TimeSpan.FromMilliseconds(50));
 
             var taken = await clientA.CoordinationV1.ReadNamespacedLeaseAsync("numa-operator", "kube-system");
             Assert.NotEqual(leader, taken.Spec.HolderIdentity);
@@ -60,7 +53,7 @@ public sealed class LeaseAndEventTests
     }
 
     [Fact]
-    public async Task CoreAndEventsV1EventsAreStoredAndListed()
+    public async Task Core_and_events_v1_events_are_stored_and_listed()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

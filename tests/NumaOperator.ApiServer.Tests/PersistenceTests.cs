@@ -2,6 +2,7 @@ using System.Net;
 using k8s;
 using k8s.Autorest;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -9,7 +10,7 @@ namespace NumaOperator.ApiServer.Tests;
 public sealed class PersistenceTests
 {
     [Fact]
-    public async Task RestartKeepsObjectsAndResourceVersionsAndTheKubeconfig()
+    public async Task Restart_keeps_objects_and_resource_versions_and_the_kubeconfig()
     {
         var dir = TestServer.TempDir();
         try
@@ -56,11 +57,7 @@ public sealed class PersistenceTests
             using var watcher = await Task.Run(() => again.CustomObjects.WatchListNamespacedCustomObject(
                 ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural,
                 resourceVersion: kept.Metadata.ResourceVersion, timeoutSeconds: 10, onEvent: (_, _) => { }, onError: errors.Enqueue));
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (errors.IsEmpty)
-            {
-                await Task.Delay(20, timeout.Token);
-            }
+            await Eventually.HoldsAsync(() => !errors.IsEmpty, TimeSpan.FromSeconds(10), "the watch from a compacted resourceVersion reports an error", TimeSpan.FromMilliseconds(20));
 
             Assert.Equal(410, Assert.IsType<KubernetesException>(errors.First()).Status.Code);
         }

@@ -23,18 +23,18 @@ public sealed class PureLogicTests
     [InlineData("!missing", true)]
     [InlineData("tier=db,zone in (b,c)", false)]
     [InlineData("missing!=x", true)]
-    public void LabelSelectorMatchesAsKubernetes(string selector, bool matches) =>
+    public void Label_selector_matches_as_kubernetes(string selector, bool matches) =>
         Assert.Equal(matches, LabelSelector.Parse(selector).Matches(Labels));
 
     [Theory]
     [InlineData("tier in db")]
     [InlineData("tier=db,,zone=a")]
     [InlineData("(x)")]
-    public void MalformedLabelSelectorsAreRejected(string selector) =>
+    public void Malformed_label_selectors_are_rejected(string selector) =>
         Assert.Throws<FormatException>(() => LabelSelector.Parse(selector));
 
     [Fact]
-    public void FieldSelectorSupportsNameAndNamespaceOnly()
+    public void Field_selector_supports_name_and_namespace_only()
     {
         Assert.True(FieldSelector.Parse("metadata.name=a,metadata.namespace!=b").Matches("default", "a"));
         Assert.False(FieldSelector.Parse("metadata.name==a").Matches("default", "b"));
@@ -42,7 +42,7 @@ public sealed class PureLogicTests
     }
 
     [Fact]
-    public void MergePatchMergesObjectsReplacesListsAndRemovesNulls()
+    public void Merge_patch_merges_objects_replaces_lists_and_removes_nulls()
     {
         var target = JsonNode.Parse("""{"a":{"b":1,"c":2},"l":[1,2],"d":3}""");
         var patched = MergePatch.Apply(target, JsonNode.Parse("""{"a":{"b":9,"c":null},"l":[3],"d":null,"e":"x"}"""));
@@ -50,7 +50,7 @@ public sealed class PureLogicTests
     }
 
     [Fact]
-    public void JsonPatchAppliesEveryOperationAndFailsOnATestMismatch()
+    public void Json_patch_applies_every_operation_and_fails_on_a_test_mismatch()
     {
         var doc = JsonNode.Parse("""{"a":[1,2],"b":{"c":1}}""");
         var ops = JsonNode.Parse("""
@@ -70,7 +70,7 @@ public sealed class PureLogicTests
     [InlineData(".status.placement.guestNodes[*].hostNode", "1")]
     [InlineData(".status.placement.guestNodes[1].hostNode", "3")]
     [InlineData(".status.missing.deeper", "null")]
-    public void PrinterColumnPathsEvaluateLikeTheRealServer(string path, string expected)
+    public void Printer_column_paths_evaluate_like_the_real_server(string path, string expected)
     {
         var obj = JsonNode.Parse("""
             {"status":{"phase":"Running","conditions":[{"type":"Scheduled","status":"False"},{"type":"Ready","status":"True"}],
@@ -89,6 +89,6 @@ public sealed class PureLogicTests
     [InlineData(3 * 86400 + 7200, "3d2h")]
     [InlineData(100 * 86400, "100d")]
     [InlineData(3 * 365 * 86400 + 86400 * 10, "3y10d")]
-    public void AgesPrintLikeKubectl(int seconds, string expected) =>
+    public void Ages_print_like_kubectl(int seconds, string expected) =>
         Assert.Equal(expected, HumanDuration.Format(TimeSpan.FromSeconds(seconds)));
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -32,14 +33,11 @@ public sealed class SelectorWatchTests
 
     private static async Task<List<Seen>> WaitForAsync(ConcurrentQueue<Seen> events, int count)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (events.Count(e => e.Type != WatchEventType.Bookmark) < count)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        int Seen() => events.Count(e => e.Type != WatchEventType.Bookmark);
+        await Eventually.HoldsAsync(() => Seen() >= count, TimeSpan.FromSeconds(10), $"{count} watch events besides bookmarks", TimeSpan.FromMilliseconds(20));
 
         // Nothing more may follow: a watcher that gets an extra event fails here rather than passing by timing.
-        await Task.Delay(300, timeout.Token);
+        await Eventually.ConsistentlyAsync(() => Task.FromResult(Seen()), seen => seen == count, TimeSpan.FromMilliseconds(300), $"no watch event beyond the {count} expected");
         return [.. events.Where(e => e.Type != WatchEventType.Bookmark)];
     }
 
@@ -92,7 +90,7 @@ public sealed class SelectorWatchTests
         ]);
 
     [Fact]
-    public async Task LabelMovingInAndOutOfASelectorArrivesAsAddedModifiedAndDeleted()
+    public async Task Label_moving_in_and_out_of_a_selector_arrives_as_added_modified_and_deleted()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -114,7 +112,7 @@ public sealed class SelectorWatchTests
     }
 
     [Fact]
-    public async Task ResumingFromAResourceVersionReplaysTheSameSelectorTransitions()
+    public async Task Resuming_from_a_resource_version_replays_the_same_selector_transitions()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -143,7 +141,7 @@ public sealed class SelectorWatchTests
     }
 
     [Fact]
-    public async Task AWatcherThatSeesNoChangeStillGetsBookmarksPastThemAndResumesFromThere()
+    public async Task A_watcher_that_sees_no_change_still_gets_bookmarks_past_them_and_resumes_from_there()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -154,11 +152,7 @@ public sealed class SelectorWatchTests
         {
             var (_, rv) = await MoveAroundAsync(vms);
             var last = long.Parse(rv[^1], CultureInfo.InvariantCulture);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (!onN3.Any(e => e.Type == WatchEventType.Bookmark && long.Parse(e.ResourceVersion, CultureInfo.InvariantCulture) >= last))
-            {
-                await Task.Delay(20, timeout.Token);
-            }
+            await Eventually.HoldsAsync(() => onN3.Any(e => e.Type == WatchEventType.Bookmark && long.Parse(e.ResourceVersion, CultureInfo.InvariantCulture) >= last), TimeSpan.FromSeconds(10), "a bookmark at or past the last change", TimeSpan.FromMilliseconds(20));
 
             Assert.All(onN3, e => Assert.Equal(WatchEventType.Bookmark, e.Type));
         }
@@ -173,7 +167,7 @@ public sealed class SelectorWatchTests
     }
 
     [Fact]
-    public async Task AWatcherWithoutResourceVersionGetsTheSelectedObjectsThenTheirDeparture()
+    public async Task A_watcher_without_resource_version_gets_the_selected_objects_then_their_departure()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);

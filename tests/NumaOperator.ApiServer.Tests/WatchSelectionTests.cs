@@ -34,14 +34,14 @@ public sealed class WatchSelectionTests
     [InlineData("n1", "n2", ChangeType.Deleted)]
     [InlineData("n1", null, ChangeType.Deleted)]
     [InlineData("n2", "n3", null)]
-    public void AnUpdateIsJudgedBeforeAndAfter(string? before, string? after, ChangeType? seen)
+    public void An_update_is_judged_before_and_after(string? before, string? after, ChangeType? seen)
     {
         var change = new StoredEvent(ChangeType.Modified, Vm(8, after), Vm(5, before));
         Assert.Equal(seen, WatchSelection.Select(change, Selected)?.Type);
     }
 
     [Fact]
-    public void LeavingCarriesThePreviousContentUnderTheChangesResourceVersion()
+    public void Leaving_carries_the_previous_content_under_the_changes_resource_version()
     {
         var change = new StoredEvent(ChangeType.Modified, Vm(8, "n2"), Vm(5, "n1"));
         var seen = WatchSelection.Select(change, Selected)!;
@@ -54,7 +54,7 @@ public sealed class WatchSelectionTests
     }
 
     [Fact]
-    public void ACreateCountsOnlyTheNewStateAndADeleteOnlyTheOldOne()
+    public void A_create_counts_only_the_new_state_and_a_delete_only_the_old_one()
     {
         Assert.Equal(ChangeType.Added, WatchSelection.Select(new StoredEvent(ChangeType.Added, Vm(3, "n1")), Selected)?.Type);
         Assert.Null(WatchSelection.Select(new StoredEvent(ChangeType.Added, Vm(3, "n2")), Selected));

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using k8s;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.ApiServer.Tests;
 
@@ -21,17 +22,13 @@ public sealed class WatchTests
     private static async Task<List<(WatchEventType Type, string Name)>> WaitForAsync(
         ConcurrentQueue<(WatchEventType Type, NumaVirtualMachine Vm)> events, int count)
     {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (events.Count(e => e.Type != WatchEventType.Bookmark) < count)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        await Eventually.HoldsAsync(() => events.Count(e => e.Type != WatchEventType.Bookmark) >= count, TimeSpan.FromSeconds(10), $"{count} watch events besides bookmarks", TimeSpan.FromMilliseconds(20));
 
         return [.. events.Where(e => e.Type != WatchEventType.Bookmark).Select(e => (e.Type, e.Vm.Metadata.Name))];
     }
 
     [Fact]
-    public async Task WatchDeliversChangesInOrderAndResumesFromAResourceVersion()
+    public async Task Watch_delivers_changes_in_order_and_resumes_from_a_resource_version()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -64,7 +61,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task WatchWithoutResourceVersionStartsWithTheCurrentObjectsAndHonoursSelectors()
+    public async Task Watch_without_resource_version_starts_with_the_current_objects_and_honours_selectors()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
@@ -81,17 +78,13 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task QuietWatchGetsABookmarkPromptly()
+    public async Task Quiet_watch_gets_a_bookmark_promptly()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
         var events = new ConcurrentQueue<(WatchEventType Type, NumaVirtualMachine Vm)>();
         using var watcher = await WatchAsync(client, server.ResourceVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), events);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (events.IsEmpty)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        await Eventually.HoldsAsync(() => !events.IsEmpty, TimeSpan.FromSeconds(10), "a first watch event", TimeSpan.FromMilliseconds(20));
 
         var (type, bookmark) = events.First();
         Assert.Equal(WatchEventType.Bookmark, type);
@@ -99,7 +92,7 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task TooOldResourceVersionIsGoneThroughOnError()
+    public async Task Too_old_resource_version_is_gone_through_on_error()
     {
         await using var server = await TestServer.StartAsync(watchHistory: 3);
         using var client = TestServer.Client(server);
@@ -113,11 +106,7 @@ public sealed class WatchTests
         var errors = new ConcurrentQueue<Exception>();
         var events = new ConcurrentQueue<(WatchEventType Type, NumaVirtualMachine Vm)>();
         using var watcher = await WatchAsync(client, first.Metadata.ResourceVersion, events, errors.Enqueue);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (errors.IsEmpty)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        await Eventually.HoldsAsync(() => !errors.IsEmpty, TimeSpan.FromSeconds(10), "the watch from a compacted resourceVersion reports an error", TimeSpan.FromMilliseconds(20));
 
         var gone = Assert.IsType<KubernetesException>(errors.First());
         Assert.Equal(410, gone.Status.Code);
@@ -127,18 +116,14 @@ public sealed class WatchTests
     }
 
     [Fact]
-    public async Task DroppedWatchClosesTheStream()
+    public async Task Dropped_watch_closes_the_stream()
     {
         await using var server = await TestServer.StartAsync();
         using var client = TestServer.Client(server);
         var closed = new TaskCompletionSource();
         var events = new ConcurrentQueue<(WatchEventType Type, NumaVirtualMachine Vm)>();
         using var watcher = await WatchAsync(client, null, events, onClosed: () => closed.TrySetResult());
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (events.IsEmpty)
-        {
-            await Task.Delay(20, timeout.Token);
-        }
+        await Eventually.HoldsAsync(() => !events.IsEmpty, TimeSpan.FromSeconds(10), "a first watch event", TimeSpan.FromMilliseconds(20));
 
         Assert.Equal(WatchEventType.Bookmark, events.First().Type);
         Assert.Equal(1, server.DropWatches());

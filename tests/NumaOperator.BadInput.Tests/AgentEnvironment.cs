@@ -5,6 +5,7 @@ using NumaOperator.Agent;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.Controller;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.BadInput.Tests;
 
@@ -65,32 +66,18 @@ public sealed class AgentEnvironment : IAsyncDisposable
     public Task<NumaVirtualMachine> GetAsync(string name) => Vms.ReadNamespacedAsync<NumaVirtualMachine>("default", name);
 
     /// <summary>Polls until <paramref name="done"/> holds, failing with the last status after <paramref name="seconds"/>.</summary>
-    public async Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (true)
-        {
-            var vm = await GetAsync(name);
-            if (done(vm))
-            {
-                return vm;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"{name}: not reached in {seconds} s; status: {(vm.Status is null ? "none" : KubernetesJson.Serialize(vm.Status))}");
-            await Task.Delay(100);
-        }
-    }
+    public Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 60) =>
+        Eventually.UntilAsync(() => GetAsync(name), done, TimeSpan.FromSeconds(seconds), $"{name}: condition", vm => vm.Status is null ? "none" : KubernetesJson.Serialize(vm.Status));
 
     /// <summary>Deletes the VM and waits until it is gone: the agent stops its QEMU, then the finalizer goes.</summary>
     public async Task DeleteAndWaitGoneAsync(string name, int seconds = 60)
     {
         await Vms.DeleteNamespacedAsync<NumaVirtualMachine>("default", name);
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while ((await Vms.ListNamespacedAsync<NumaVirtualMachineList>("default")).Items.Any(v => v.Metadata.Name == name))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{name} still present {seconds} s after delete");
-            await Task.Delay(100);
-        }
+        await Eventually.HoldsAsync(
+            async () => !(await Vms.ListNamespacedAsync<NumaVirtualMachineList>("default")).Items.Any(v => v.Metadata.Name == name),
+            TimeSpan.FromSeconds(seconds),
+            $"{name} is gone after delete",
+            TimeSpan.FromMilliseconds(100));
     }
 
     public async ValueTask DisposeAsync()

@@ -4,6 +4,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.BadInput.Tests;
 
@@ -100,12 +101,9 @@ public static class CorpusChecks
         Assert.False(vm.Metadata.Labels?.ContainsKey(ApiGroup.NodeLabel) == true, "an invalid VM got the node label");
         Assert.Equal(1, env.PlacedCount);
         var uid = vm.Metadata.Uid;
-        var events = await env.EventsAboutAsync(uid);
-        for (var i = 0; i < 200 && !events.Any(e => e.Reason == SchedulingStatus.ReasonInvalidSpec); i++)
-        {
-            await Task.Delay(50); // the Event follows the status write
-            events = await env.EventsAboutAsync(uid);
-        }
+        // the Event follows the status write
+        var events = await Eventually.LastReadingAsync(
+            () => env.EventsAboutAsync(uid), found => found.Any(e => e.Reason == SchedulingStatus.ReasonInvalidSpec), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
 
         Assert.True(
             events.Any(e => e.Reason == SchedulingStatus.ReasonInvalidSpec && e.Message.Contains(entry.Field, StringComparison.Ordinal)),

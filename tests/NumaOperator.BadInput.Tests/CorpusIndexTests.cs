@@ -4,7 +4,7 @@ namespace NumaOperator.BadInput.Tests;
 public sealed class CorpusIndexTests
 {
     [Fact]
-    public void IndexListsEveryManifestOncePerClass()
+    public void Index_lists_every_manifest_once_per_class()
     {
         var entries = Corpus.Entries;
         Assert.True(entries.Count >= 50, $"the corpus has {entries.Count} manifests, the issue asks for at least 50");
@@ -16,7 +16,7 @@ public sealed class CorpusIndexTests
 
     [Theory]
     [MemberData(nameof(Corpus.All), MemberType = typeof(Corpus))]
-    public void SurfacesFollowFromTheRuleAndEveryEntryNamesAField(string file)
+    public void Surfaces_follow_from_the_rule_and_every_entry_names_a_field(string file)
     {
         var entry = Corpus.Get(file);
         Assert.Equal(Rules.EmbeddedSurface(entry.Rule), entry.Surface);
@@ -28,7 +28,7 @@ public sealed class CorpusIndexTests
     }
 
     [Fact]
-    public void EverySurfaceAndTheIssuesClassesAreCovered()
+    public void Every_surface_and_the_issues_classes_are_covered()
     {
         var entries = Corpus.Entries;
         foreach (var surface in new[] { Surfaces.Schema, Surfaces.Rejected, Surfaces.Parse, Surfaces.Preflight })

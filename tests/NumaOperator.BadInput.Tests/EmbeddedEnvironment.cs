@@ -12,6 +12,7 @@ using NumaOperator.ApiServer.Admission;
 using NumaOperator.Controller;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.BadInput.Tests;
 
@@ -128,34 +129,26 @@ public sealed class EmbeddedEnvironment : IAsyncDisposable
     }
 
     /// <summary>Polls until <paramref name="done"/> holds; fails with the last object seen.</summary>
-    public async Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        NumaVirtualMachine? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await TryGetAsync(name);
-            if (last is not null && done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"{name}: condition not reached in {seconds} s; last: {(last is null ? "absent" : KubernetesJson.Serialize(last))}");
-    }
+    public async Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 20) =>
+        (await Eventually.UntilAsync(
+            () => TryGetAsync(name),
+            last => last is not null && done(last),
+            TimeSpan.FromSeconds(seconds),
+            $"{name}: condition",
+            last => last is null ? "absent" : KubernetesJson.Serialize(last),
+            poll: TimeSpan.FromMilliseconds(50)))!;
 
     /// <summary>Deletes a VM and waits until it is gone (the controller must release its finalizer).</summary>
     public async Task DeleteAndWaitGoneAsync(string name, int seconds = 20)
     {
         await Vms.DeleteNamespacedAsync<NumaVirtualMachine>(Namespace, name);
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (await TryGetAsync(name) is { } left)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{name} still present {seconds} s after delete: finalizers [{string.Join(", ", left.Metadata.Finalizers ?? [])}]");
-            await Task.Delay(50);
-        }
+        await Eventually.UntilAsync(
+            () => TryGetAsync(name),
+            left => left is null,
+            TimeSpan.FromSeconds(seconds),
+            $"{name} is gone after delete",
+            left => $"finalizers [{string.Join(", ", left?.Metadata.Finalizers ?? [])}]",
+            poll: TimeSpan.FromMilliseconds(50));
     }
 
     /// <summary>Removes whatever an earlier failed case left (finalizers cleared first), so one failure does not cascade.</summary>
@@ -180,11 +173,7 @@ public sealed class EmbeddedEnvironment : IAsyncDisposable
             }
         }
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (PlacedCount != 1 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Eventually.LastReadingAsync(() => Task.FromResult(PlacedCount), placed => placed == 1, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
     }
 
     public async Task<IReadOnlyList<Corev1Event>> EventsAboutAsync(string uid) =>
@@ -233,12 +222,8 @@ public sealed class EmbeddedEnvironment : IAsyncDisposable
             },
         }, Namespace);
         await WaitForAsync(ControlVm, v => ConditionList.IsTrue(v.Status?.Conditions, SchedulingStatus.ConditionType) && v.Status?.Placement is not null, seconds: 30);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (PlacedCount != 1)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"the control VM was placed but the ledger holds {PlacedCount}");
-            await Task.Delay(20);
-        }
+        await Eventually.UntilAsync(
+            () => Task.FromResult(PlacedCount), placed => placed == 1, TimeSpan.FromSeconds(10), "the control VM's placement is the ledger's one entry", placed => $"the ledger holds {placed}", poll: TimeSpan.FromMilliseconds(20));
     }
 
     public async ValueTask DisposeAsync()

@@ -31,7 +31,7 @@ public sealed class EmbeddedServerCorpusTests(DefaultServerFixture fixture) : IC
 
     [Theory]
     [MemberData(nameof(ApiManifests))]
-    public async Task StopsAtItsSurfaceNamingTheFieldAndChangesNothing(string file)
+    public async Task Stops_at_its_surface_naming_the_field_and_changes_nothing(string file)
     {
         var entry = Corpus.Get(file);
         await CorpusChecks.AssertStopsAsync(fixture.Env, entry, entry.Surface, entry.Api, entry.Core);
@@ -48,7 +48,7 @@ public sealed class SchemaOnlyServerCorpusTests(SchemaOnlyServerFixture fixture)
 
     [Theory]
     [MemberData(nameof(ApiManifests))]
-    public async Task StopsAtTheSchemaOrIsStalledByTheController(string file)
+    public async Task Stops_at_the_schema_or_is_stalled_by_the_controller(string file)
     {
         var entry = Corpus.Get(file);
         var surface = Rules.SchemaOnlySurface(entry.Rule);

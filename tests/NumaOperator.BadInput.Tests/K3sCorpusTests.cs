@@ -15,7 +15,7 @@ public sealed class K3sCorpusTests
     private const string Image = "rancher/k3s:v1.32.5-k3s1";
 
     [SkippableFact]
-    public async Task EveryManifestStopsAtItsClusterSurface()
+    public async Task Every_manifest_stops_at_its_cluster_surface()
     {
         Skip.IfNot(DockerEngine.Reachable, DockerEngine.SkipReason("the K3s run of the bad-input corpus"));
         await using var k3s = new K3sBuilder(Image).Build();

@@ -20,7 +20,7 @@ public sealed class KubectlSampleTests(DefaultServerFixture fixture) : IClassFix
 
     [SkippableTheory]
     [MemberData(nameof(Sample))]
-    public async Task KubectlApplyFailsNamingTheFieldAndStoresNothing(string file)
+    public async Task Kubectl_apply_fails_naming_the_field_and_stores_nothing(string file)
     {
         var kubectl = HostCapabilities.FindOnPath("kubectl");
         Skip.If(kubectl is null, "kubectl not found on PATH");

@@ -14,7 +14,7 @@ public sealed class PlaceCliTests
     /// process for all of them, since place reports each VM separately. Every failure is listed.
     /// </summary>
     [Fact]
-    public async Task PlaceRefusesEveryManifestNamingTheField()
+    public async Task Place_refuses_every_manifest_naming_the_field()
     {
         var entries = Corpus.Entries.Where(e => e.Rule != Rules.Agent).ToList();
         var refused = entries.Where(ReaderRejects).ToList();

@@ -25,7 +25,7 @@ public sealed class PreflightTests : IDisposable
     /// <summary>The agent's launch path refuses the boot file as bad input, naming the field (holds today, without the agent host).</summary>
     [Theory]
     [MemberData(nameof(Manifests))]
-    public void LaunchPreflightRefusesTheBootFile(string file)
+    public void Launch_preflight_refuses_the_boot_file(string file)
     {
         var entry = Corpus.Get(file);
         var images = PrepareImageRoot(entry);
@@ -45,13 +45,13 @@ public sealed class PreflightTests : IDisposable
     /// </summary>
     [SkippableTheory]
     [MemberData(nameof(Manifests))]
-    public async Task AgentSetsRunningFalseAndStartsNoQemu(string file)
+    public async Task Agent_sets_running_false_and_starts_no_qemu(string file)
     {
         Skip.IfNot(HostCapabilities.IsLinux, "the agent reads Linux sysfs");
         var entry = Corpus.Get(file);
         var images = PrepareImageRoot(entry);
         await using var env = await AgentEnvironment.StartAsync(images, Path.Combine(root, "state"));
-        Skip.If(env.Unavailable is not null, env.Unavailable + "; the pre-flight surface is held by LaunchPreflightRefusesTheBootFile until then");
+        Skip.If(env.Unavailable is not null, env.Unavailable + "; the pre-flight surface is held by Launch_preflight_refuses_the_boot_file until then");
 
         await env.CreateAsync(EmbeddedEnvironment.ToJson(entry));
         var vm = await env.WaitForAsync(entry.Name, v => ConditionList.Find(v.Status?.Conditions, AgentConditions.Running) is { Status: "False" } running

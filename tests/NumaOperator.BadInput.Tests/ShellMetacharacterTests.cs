@@ -16,7 +16,7 @@ public sealed class ShellMetacharacterTests(ITestOutputHelper output) : IDisposa
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     [SkippableFact]
-    public async Task ShellSyntaxInTheCmdlineStaysOneQemuArgumentAndRunsNothing()
+    public async Task Shell_syntax_in_the_cmdline_stays_one_qemu_argument_and_runs_nothing()
     {
         Skip.IfNot(HostCapabilities.IsRoot, "the agent needs root (sched_setaffinity on QEMU threads, state under its directory)");
         Skip.IfNot(HostCapabilities.HasQemu, "qemu-system-x86_64 not found");

@@ -52,7 +52,7 @@ public sealed class SpecFuzzTests
     };
 
     [Fact]
-    public void RandomSpecsNeverThrowAndNeverBecomeQemuOptions()
+    public void Random_specs_never_throw_and_never_become_qemu_options()
     {
         var random = new Random(8_2026_11_29);
         var cluster = Cluster();
@@ -101,7 +101,7 @@ public sealed class SpecFuzzTests
     }
 
     [Fact]
-    public void RandomJsonThroughTheCrdSchemaNeverThrows()
+    public void Random_json_through_the_crd_schema_never_throws()
     {
         var schema = StructuralSchema.FromCrd(NumaOperatorCrds.NumaVirtualMachineCrd().Spec.Versions[0].Schema.OpenAPIV3Schema);
         var random = new Random(20261129);
@@ -116,7 +116,7 @@ public sealed class SpecFuzzTests
     }
 
     [Fact]
-    public void MutatedCorpusFilesOnlyEverFailWithAManifestError()
+    public void Mutated_corpus_files_only_ever_fail_with_a_manifest_error()
     {
         var random = new Random(1129);
         var sources = Corpus.Entries.Select(e => e.Text).Where(t => t.Length < 20_000).ToList();

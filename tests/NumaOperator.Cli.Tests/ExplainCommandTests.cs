@@ -231,31 +231,14 @@ public sealed class ExplainCommandTests : IAsyncLifetime, IDisposable
         },
     };
 
-    private async Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        NumaVirtualMachine last;
-        do
-        {
-            last = await vms.ReadNamespacedAsync<NumaVirtualMachine>("default", name);
-            if (done(last))
-            {
-                return last;
-            }
+    private Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done) =>
+        Eventually.UntilAsync(
+            () => vms.ReadNamespacedAsync<NumaVirtualMachine>("default", name), done, TimeSpan.FromSeconds(30), $"{name} converges", last => KubernetesJson.Serialize(last.Status), poll: TimeSpan.FromMilliseconds(50));
 
-            await Task.Delay(50);
-        }
-        while (DateTime.UtcNow < deadline);
-        throw new TimeoutException($"{name} did not converge; last status: {KubernetesJson.Serialize(last.Status)}");
-    }
-
-    private async Task WaitForWarningAsync(string name)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!(await client.CoreV1.ListNamespacedEventAsync("default")).Items.Any(e => e.InvolvedObject?.Name == name && e.Type == "Warning"))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"no Warning event about {name}");
-            await Task.Delay(50);
-        }
-    }
+    private Task WaitForWarningAsync(string name) =>
+        Eventually.HoldsAsync(
+            async () => (await client.CoreV1.ListNamespacedEventAsync("default")).Items.Any(e => e.InvolvedObject?.Name == name && e.Type == "Warning"),
+            TimeSpan.FromSeconds(30),
+            $"a Warning event about {name}",
+            TimeSpan.FromMilliseconds(50));
 }

@@ -1,5 +1,6 @@
 using k8s.Autorest;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;
 
@@ -7,7 +8,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class ChurnAndFaultTests
 {
     [Fact]
-    public async Task RestartsMidChurnUnderFaultsNeverDoubleBookAndEveryVmConverges()
+    public async Task Restarts_mid_churn_under_faults_never_double_book_and_every_vm_converges()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512, 512);
@@ -32,14 +33,8 @@ public sealed class ChurnAndFaultTests
 
         fixture.Server.Faults.Reset();
         fixture.Server.DropWatches();
-        var deadline = DateTime.UtcNow.AddSeconds(40);
-        List<NumaVirtualMachine> all;
-        do
-        {
-            await Task.Delay(200);
-            all = [.. (await fixture.ListAsync()).Items];
-        }
-        while (DateTime.UtcNow < deadline && all.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) < vmCount);
+        var all = (await Eventually.LastReadingAsync(
+            fixture.ListAsync, list => list.Items.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) >= vmCount, TimeSpan.FromSeconds(40), TimeSpan.FromMilliseconds(200))).Items;
 
         Assert.True(controller >= 2, "the controller was restarted mid-churn");
         Assert.Empty(ControllerFixture.DoubleBookings(all, 512));

@@ -30,20 +30,21 @@ public sealed class ControllerCommandTelemetryTests
         {
             await fixture.CreateAsync(ControllerFixture.Vm("metered", cores: 1, size: "512Mi"));
             using var http = new HttpClient();
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            var body = string.Empty;
-            while (DateTime.UtcNow < deadline && !body.Contains("numaoperator_controller_reconcile_results", StringComparison.Ordinal))
-            {
-                await Task.Delay(500);
-                try
+            var body = await Eventually.LastReadingAsync(
+                async () =>
                 {
-                    body = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
-                }
-                catch (HttpRequestException)
-                {
-                    // not listening yet
-                }
-            }
+                    try
+                    {
+                        return await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/metrics"));
+                    }
+                    catch (HttpRequestException)
+                    {
+                        return string.Empty; // not listening yet
+                    }
+                },
+                text => text.Contains("numaoperator_controller_reconcile_results", StringComparison.Ordinal),
+                TimeSpan.FromSeconds(60),
+                TimeSpan.FromMilliseconds(500));
 
             Assert.Contains("numaoperator_controller_reconcile_duration", body, StringComparison.Ordinal);
             Assert.Contains("numaoperator_controller_reconcile_results", body, StringComparison.Ordinal);

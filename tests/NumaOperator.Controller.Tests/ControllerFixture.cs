@@ -164,21 +164,8 @@ internal sealed class ControllerFixture : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="condition"/> every 20 ms; false when it did not hold within <paramref name="seconds"/>.</summary>
-    public static async Task<bool> EventuallyAsync(Func<bool> condition, double seconds = 10)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(20);
-        }
-
-        return true;
-    }
+    public static Task<bool> EventuallyAsync(Func<bool> condition, double seconds = 10) =>
+        Eventually.LastReadingAsync(() => Task.FromResult(condition()), holds => holds, TimeSpan.FromSeconds(seconds), TimeSpan.FromMilliseconds(20));
 
     public async Task StopControllerAsync(int index)
     {
@@ -188,23 +175,15 @@ internal sealed class ControllerFixture : IAsyncDisposable
     }
 
     /// <summary>Polls the VM until <paramref name="done"/> holds; fails with the last status seen after the timeout.</summary>
-    public async Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 15)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        NumaVirtualMachine? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            last = await GetAsync(name);
-            if (done(last))
-            {
-                return last;
-            }
-
-            await Task.Delay(50);
-        }
-
-        throw new TimeoutException($"{name} did not converge; last status: {(last?.Status is null ? "none" : KubernetesJson.Serialize(last.Status))}; controller log:\n{string.Join('\n', logs.Lines)}");
-    }
+    public Task<NumaVirtualMachine> WaitForAsync(string name, Func<NumaVirtualMachine, bool> done, int seconds = 15) =>
+        Eventually.UntilAsync(
+            () => GetAsync(name),
+            done,
+            TimeSpan.FromSeconds(seconds),
+            $"{name} converges",
+            last => last.Status is null ? "none" : KubernetesJson.Serialize(last.Status),
+            () => $"controller log:\n{string.Join('\n', logs.Lines)}",
+            TimeSpan.FromMilliseconds(50));
 
     /// <summary>Scheduled=True and the second write done: the node label (what the agent selects on) and the finalizer.</summary>
     public static bool IsScheduled(NumaVirtualMachine vm) =>

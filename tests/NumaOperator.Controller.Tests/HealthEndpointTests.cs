@@ -7,7 +7,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class HealthEndpointTests
 {
     [Fact]
-    public async Task HealthzAnswersAlwaysAndReadyzFollowsReadiness()
+    public async Task Healthz_answers_always_and_readyz_follows_readiness()
     {
         int port;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))

@@ -7,7 +7,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class LeaseLossAndReleaseTests
 {
     [Fact]
-    public async Task ALeaseStolenThenGivenBackStopsWorkAtOnceAndTheNextTermReLists()
+    public async Task A_lease_stolen_then_given_back_stops_work_at_once_and_the_next_term_re_lists()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512, 512); // room for 4 VMs of 512Mi
@@ -46,7 +46,7 @@ public sealed class LeaseLossAndReleaseTests
     }
 
     [Fact]
-    public async Task TwoInstancesHandTheLeaseBackAndForthWithoutDoubleBooking()
+    public async Task Two_instances_hand_the_lease_back_and_forth_without_double_booking()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512, 512); // room for 4 VMs of 512Mi
@@ -82,7 +82,7 @@ public sealed class LeaseLossAndReleaseTests
     }
 
     [Fact]
-    public async Task ACleanShutdownReleasesTheLease()
+    public async Task A_clean_shutdown_releases_the_lease()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512);
@@ -98,7 +98,7 @@ public sealed class LeaseLossAndReleaseTests
     }
 
     [Fact]
-    public async Task AStandbyDoesNotReleaseALeaseItDoesNotHold()
+    public async Task A_standby_does_not_release_a_lease_it_does_not_hold()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512);

@@ -27,7 +27,7 @@ public sealed class SerialTelemetryTests
 public sealed class ReconcileTelemetryTests
 {
     [Fact]
-    public async Task ReconcilesEmitSpansAndDurationResultQueueDepthAndAttemptMetrics()
+    public async Task Reconciles_emit_spans_and_duration_result_queue_depth_and_attempt_metrics()
     {
         var spans = new List<Activity>();
         var metrics = new List<Metric>();
@@ -83,7 +83,7 @@ public sealed class ReconcileTelemetryTests
     }
 
     [Fact]
-    public async Task HeartbeatsAndFreePageUpdatesDoNotRetryUnschedulableVmsButATotalChangeDoes()
+    public async Task Heartbeats_and_free_page_updates_do_not_retry_unschedulable_vms_but_a_total_change_does()
     {
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ControllerTelemetry.Name).AddInMemoryExporter(spans).Build()!;

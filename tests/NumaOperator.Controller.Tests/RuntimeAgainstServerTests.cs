@@ -4,6 +4,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;
 
@@ -11,7 +12,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class RuntimeAgainstServerTests
 {
     [Fact]
-    public async Task InformerRelistsAfterGoneAndReportsObjectsThatVanishedAsDeletes()
+    public async Task Informer_relists_after_gone_and_reports_objects_that_vanished_as_deletes()
     {
         await using var fixture = await ControllerFixture.StartAsync(watchHistory: 3);
         await fixture.CreateAsync(ControllerFixture.Vm("a"));
@@ -63,7 +64,7 @@ public sealed class RuntimeAgainstServerTests
     }
 
     [Fact]
-    public async Task RepeatedEventsAreAggregatedIntoOneWithACount()
+    public async Task Repeated_events_are_aggregated_into_one_with_a_count()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         var vm = await fixture.CreateAsync(ControllerFixture.Vm("a"));
@@ -80,7 +81,7 @@ public sealed class RuntimeAgainstServerTests
     }
 
     [Fact]
-    public async Task InvalidSpecTheSchemaLetThroughIsStalledWithTheFieldPathAndNotPlaced()
+    public async Task Invalid_spec_the_schema_let_through_is_stalled_with_the_field_path_and_not_placed()
     {
         await using var fixture = await ControllerFixture.StartAsync(admission: false);
         await fixture.AddNodeAsync("worker-1", 1024);
@@ -96,15 +97,7 @@ public sealed class RuntimeAgainstServerTests
         Assert.Equal("False", ConditionList.Find(vm.Status.Conditions, SchedulingStatus.ConditionType)!.Status);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in 10 s");
-            await Task.Delay(20);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) => Eventually.HoldsAsync(condition, TimeSpan.FromSeconds(10), "condition reached");
 
     /// <summary>Delegates to the real API; while <see cref="Closed"/>, a new watch waits (so history can move past it).</summary>
     private sealed class GatedApi(IResourceApi<NumaVirtualMachine> inner) : IResourceApi<NumaVirtualMachine>

@@ -18,7 +18,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class SchedulingBenchmark
 {
     [SkippableFact]
-    public async Task ThousandVmsOntoHundredNodes()
+    public async Task Thousand_vms_onto_hundred_nodes()
     {
         Skip.IfNot(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH") == "1", "benchmark: set NUMAOP_CONTROLLER_BENCH=1 (and NUMAOP_CONTROLLER_BENCH_VMS, default 1000)");
         var vmCount = int.TryParse(Environment.GetEnvironmentVariable("NUMAOP_CONTROLLER_BENCH_VMS"), out var n) ? n : 1000;

@@ -4,6 +4,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Controller.Tests;
 
@@ -11,7 +12,7 @@ namespace NumaOperator.Controller.Tests;
 public sealed class SchedulingEndToEndTests
 {
     [Fact]
-    public async Task PlacesAVmAndRecordsPlacementNodeLabelFinalizerAndScheduled()
+    public async Task Places_a_vm_and_records_placement_node_label_finalizer_and_scheduled()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 1024, 1024);
@@ -35,7 +36,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task UnschedulableGetsReasonAndEventThenIsPlacedWhenCapacityIsFreed()
+    public async Task Unschedulable_gets_reason_and_event_then_is_placed_when_capacity_is_freed()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512); // 1 GiB of 2Mi pages
@@ -50,14 +51,8 @@ public sealed class SchedulingEndToEndTests
         Assert.True(ConditionList.IsTrue(waiting.Status.Conditions, SchedulingReconciler.ConditionReconciling));
         Assert.Null(waiting.Status.Placement);
         // The Event follows the status write.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        Corev1EventList events;
-        do
-        {
-            await Task.Delay(50);
-            events = await fixture.Client.CoreV1.ListNamespacedEventAsync("default");
-        }
-        while (DateTime.UtcNow < deadline && !events.Items.Any(e => e.InvolvedObject.Name == "b"));
+        var events = await Eventually.LastReadingAsync(
+            () => fixture.Client.CoreV1.ListNamespacedEventAsync("default"), list => list.Items.Any(e => e.InvolvedObject.Name == "b"), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
 
         Assert.Contains(events.Items, e => e.Reason == SchedulingReconciler.EventFailedScheduling && e.InvolvedObject.Name == "b" && e.Type == "Warning");
 
@@ -71,7 +66,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task DeletionWaitsForTheAgentsQemuGoneReportThenReleasesAndRemovesTheFinalizer()
+    public async Task Deletion_waits_for_the_agents_qemu_gone_report_then_releases_and_removes_the_finalizer()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512);
@@ -98,7 +93,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task SpecChangeOnAPlacedVmRequiresARestartAndIsReplacedAfterStopAndStart()
+    public async Task Spec_change_on_a_placed_vm_requires_a_restart_and_is_replaced_after_stop_and_start()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 2048);
@@ -122,7 +117,7 @@ public sealed class SchedulingEndToEndTests
     }
 
     [Fact]
-    public async Task OnlyTheLeaderSchedulesAndTheOtherTakesOverWithoutDoubleBooking()
+    public async Task Only_the_leader_schedules_and_the_other_takes_over_without_double_booking()
     {
         await using var fixture = await ControllerFixture.StartAsync();
         await fixture.AddNodeAsync("worker-1", 512, 512);
@@ -145,14 +140,8 @@ public sealed class SchedulingEndToEndTests
         }
 
         // Capacity: 2 NUMA nodes × 512 pages = 4 VMs of 512Mi; the fifth must wait.
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        List<NumaVirtualMachine> all;
-        do
-        {
-            await Task.Delay(100);
-            all = [.. (await fixture.ListAsync()).Items];
-        }
-        while (DateTime.UtcNow < deadline && all.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) < 5);
+        var all = (await Eventually.LastReadingAsync(
+            fixture.ListAsync, list => list.Items.Count(v => ControllerFixture.IsScheduled(v) || ControllerFixture.IsUnschedulable(v)) >= 5, TimeSpan.FromSeconds(20), TimeSpan.FromMilliseconds(100))).Items;
 
         Assert.True(follower.IsLeader);
         Assert.Equal(4, all.Count(ControllerFixture.IsScheduled));

@@ -17,14 +17,14 @@ public sealed class SchedulingRulesTests
     private static readonly VmPlacement Placed = new("worker-1", PageSize.Huge2Mi, [new GuestNodePlacement(0, 1, CpuSet.Parse("0-1"), CpuSet.Parse("8-9"), 1L << 30)]);
 
     [Fact]
-    public void ANoChangeRequestHasNoDrift() => Assert.Null(SpecDrift.Describe(Request(), Placed));
+    public void A_no_change_request_has_no_drift() => Assert.Null(SpecDrift.Describe(Request(), Placed));
 
     [Theory]
     [InlineData(4, 1L << 30, true, null, "spec.cpu.cores 4, placed 2")]
     [InlineData(2, 2L << 30, true, null, "spec.memory.size")]
     [InlineData(2, 1L << 30, false, null, "spec.cpu.dedicated false, placed true")]
     [InlineData(2, 1L << 30, true, "0", "spec.numa.nodes \"0\", placed on \"1\"")]
-    public void CpuMemoryAndNumaChangesAreDrift(int vcpus, long memory, bool dedicated, string? nodes, string expected) =>
+    public void Cpu_memory_and_numa_changes_are_drift(int vcpus, long memory, bool dedicated, string? nodes, string expected) =>
         Assert.Contains(expected, SpecDrift.Describe(Request(vcpus, memory, dedicated, nodes), Placed), StringComparison.Ordinal);
 
     [Theory]
@@ -33,14 +33,14 @@ public sealed class SchedulingRulesTests
     [InlineData("worker-1", "Running", true, false)]
     [InlineData("worker-1", "Stopped", true, true)]
     [InlineData("worker-1", "Running", false, true)] // Node object gone
-    public void QemuGoneSignal(string? nodeName, string? phase, bool nodeExists, bool gone)
+    public void Qemu_is_gone_when_never_placed_stopped_or_its_node_is_gone(string? nodeName, string? phase, bool nodeExists, bool gone)
     {
         var vm = new NumaVirtualMachine { Status = new NumaVirtualMachineStatus { NodeName = nodeName, Phase = phase } };
         Assert.Equal(gone, Scheduling.QemuGoneSignal.IsGone(vm, nodeExists));
     }
 
     [Fact]
-    public void StoppedButStillReportedRunningIsNotGone()
+    public void Stopped_but_still_reported_running_is_not_gone()
     {
         var vm = new NumaVirtualMachine
         {
@@ -55,7 +55,7 @@ public sealed class SchedulingRulesTests
     }
 
     [Fact]
-    public void LastTransitionTimeMovesOnlyWhenTheStatusFlips()
+    public void Last_transition_time_moves_only_when_the_status_flips()
     {
         var t0 = new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc);
         var list = ConditionList.Set(null, "Scheduled", false, "Unschedulable", "0/1 nodes fit", 1, t0);

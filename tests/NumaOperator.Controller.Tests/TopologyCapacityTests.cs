@@ -51,16 +51,16 @@ public sealed class TopologyCapacityTests
     }
 
     [Fact]
-    public void AnIdenticalCopyIsTheSameCapacity() => Assert.True(TopologyCapacity.Same(Topology(), ObjectKey.Clone(Topology())));
+    public void An_identical_copy_is_the_same_capacity() => Assert.True(TopologyCapacity.Same(Topology(), ObjectKey.Clone(Topology())));
 
     [Fact]
-    public void ANewTopologyIsACapacityChange() => Assert.False(TopologyCapacity.Same(null, Topology()));
+    public void A_new_topology_is_a_capacity_change() => Assert.False(TopologyCapacity.Same(null, Topology()));
 
     public static TheoryData<string> Irrelevant => ["heartbeat", "free pages", "qemu version", "accelerator reason", "ready condition", "resourceVersion", "labels"];
 
     [Theory]
     [MemberData(nameof(Irrelevant))]
-    public void HeartbeatsFreePagesAndOtherFactsAreNotCapacityChanges(string what)
+    public void Heartbeats_free_pages_and_other_facts_are_not_capacity_changes(string what)
     {
         var after = Changed(t =>
         {
@@ -101,7 +101,7 @@ public sealed class TopologyCapacityTests
 
     [Theory]
     [MemberData(nameof(Relevant))]
-    public void PlacementFactsAreCapacityChanges(string what)
+    public void Placement_facts_are_capacity_changes(string what)
     {
         var after = Changed(t =>
         {
@@ -152,6 +152,6 @@ public sealed class TopologyCapacityTests
     }
 
     [Fact]
-    public void OmittedAndEmptyReservedCpusAreTheSame() =>
+    public void Omitted_and_empty_reserved_cpus_are_the_same() =>
         Assert.True(TopologyCapacity.Same(Topology(reserved: null), Topology(reserved: "")));
 }

@@ -19,7 +19,7 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
-    public async Task AKeyAddedTwiceIsQueuedOnce()
+    public async Task A_key_added_twice_is_queued_once()
     {
         using var queue = new WorkQueue(new FakeTimeProvider());
         queue.Add("default/a");
@@ -32,7 +32,7 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
-    public async Task AKeyAddedWhileProcessingRunsOnceMoreAfterDoneAndNeverTwiceAtOnce()
+    public async Task A_key_added_while_processing_runs_once_more_after_done_and_never_twice_at_once()
     {
         using var queue = new WorkQueue(new FakeTimeProvider());
         queue.Add("k");
@@ -47,7 +47,7 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
-    public async Task FailuresBackOffExponentiallyUpToTheCapAndForgetResets()
+    public async Task Failures_back_off_exponentially_up_to_the_cap_and_forget_resets()
     {
         var time = new FakeTimeProvider();
         using var queue = new WorkQueue(time, new ExponentialBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4)));
@@ -70,7 +70,7 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
-    public async Task AddAfterKeepsTheEarliestDueTime()
+    public async Task Add_after_keeps_the_earliest_due_time()
     {
         var time = new FakeTimeProvider();
         using var queue = new WorkQueue(time);
@@ -89,6 +89,6 @@ public sealed class WorkQueueTests
     [InlineData(0, 50)]
     [InlineData(3, 400)]
     [InlineData(40, 30_000)]
-    public void BackoffDoublesFromTheBaseAndStopsAtTheCap(int failures, int expectedMs) =>
+    public void Backoff_doubles_from_the_base_and_stops_at_the_cap(int failures, int expectedMs) =>
         Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), ExponentialBackoff.Default.Delay(failures));
 }

@@ -16,7 +16,7 @@ public sealed class ArgvFuzzTests
     private const string Alphabet = "abc-=,, ;:-\"'\\$`|&<>(){}[]*?!#~/.-x0";
 
     [Fact]
-    public void RandomUserTextNeverAddsAnOptionOrAProperty()
+    public void Random_user_text_never_adds_an_option_or_a_property()
     {
         var baseline = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Qemu90);
         var random = new Random(20261129);

@@ -13,7 +13,7 @@ public sealed class ArgvSnapshotTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ArgvMatchesSnapshot(string name)
+    public void Argv_matches_snapshot(string name)
     {
         var argv = name switch
         {
@@ -28,7 +28,7 @@ public sealed class ArgvSnapshotTests
     }
 
     [Fact]
-    public void SeedVmBindsItsOneBackendToNodeOneAndStartsPaused()
+    public void Seed_vm_binds_its_one_backend_to_node_one_and_starts_paused()
     {
         var argv = QemuArgvBuilder.Build("/usr/bin/qemu-system-x86_64", TestSpecs.SeedVm(), TestSpecs.Qemu72);
         var backend = Assert.Single(ValuesOf(argv, "-object"), v => v.StartsWith("memory-backend-file", StringComparison.Ordinal));
@@ -45,7 +45,7 @@ public sealed class ArgvSnapshotTests
     }
 
     [Fact]
-    public void QemuBeforeNineOneDropsPrivilegesWithRunasAndNineOneWithRunWith()
+    public void Qemu_before_nine_one_drops_privileges_with_runas_and_nine_one_with_run_with()
     {
         var user = new QemuUser(107, 108);
         foreach (var (version, flag, value) in new[] { (new Version(7, 2, 22), "-runas", "107:108"), (new Version(9, 0, 2), "-runas", "107:108"), (new Version(9, 1, 0), "-run-with", "user=107:108"), (new Version(10, 0, 0), "-run-with", "user=107:108") })
@@ -59,7 +59,7 @@ public sealed class ArgvSnapshotTests
     }
 
     [Fact]
-    public void NoUserKeepsQemuRootAndTheSandboxNeverDeniesPrivilegeChanges()
+    public void No_user_keeps_qemu_root_and_the_sandbox_never_denies_privilege_changes()
     {
         var root = QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(keepRoot: true), TestSpecs.Qemu72);
         Assert.DoesNotContain("-runas", root);
@@ -73,7 +73,7 @@ public sealed class ArgvSnapshotTests
     }
 
     [Fact]
-    public void OneGiPagesUseTheOneGiMount()
+    public void One_gi_pages_use_the_one_gi_mount()
     {
         var spec = TestSpecs.SeedVm();
         spec = spec with { Placement = spec.Placement with { PageSize = Numa.Quantities.PageSize.Huge1Gi } };
@@ -82,14 +82,14 @@ public sealed class ArgvSnapshotTests
     }
 
     [Fact]
-    public void MissingMountForThePageSizeIsRefused()
+    public void Missing_mount_for_the_page_size_is_refused()
     {
         var facts = TestSpecs.Qemu72 with { HugetlbfsMounts = [] };
         Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.SeedVm(), facts));
     }
 
     [Fact]
-    public void CommasInPathsAreDoubledSoTheyCannotStartAnotherProperty()
+    public void Commas_in_paths_are_doubled_so_they_cannot_start_another_property()
     {
         var argv = QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(), TestSpecs.Qemu90);
         var drive = ValuesOf(argv, "-drive").Single();
@@ -97,7 +97,7 @@ public sealed class ArgvSnapshotTests
     }
 
     [Fact]
-    public void ControlCharactersAreRefused()
+    public void Control_characters_are_refused()
     {
         Assert.Throws<ArgumentException>(() => QemuArgvBuilder.Build("/q", TestSpecs.TwoNodeRam(name: "a\nb"), TestSpecs.Qemu90));
     }

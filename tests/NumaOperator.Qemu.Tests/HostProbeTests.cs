@@ -5,7 +5,7 @@ namespace NumaOperator.Qemu.Tests;
 public sealed class HostProbeTests
 {
     [Fact]
-    public void HugetlbfsMountsComeFromProcMountsWithTheirPageSize()
+    public void Hugetlbfs_mounts_come_from_proc_mounts_with_their_page_size()
     {
         const string mounts = "proc /proc proc rw,relatime 0 0\n"
             + "hugetlbfs /dev/hugepages hugetlbfs rw,relatime,pagesize=2M 0 0\n"
@@ -21,7 +21,7 @@ public sealed class HostProbeTests
     }
 
     [Fact]
-    public void APlainDirectoryIsNotHugetlbfs()
+    public void A_plain_directory_is_not_hugetlbfs()
     {
         Assert.False(HugetlbfsMounts.IsHugetlbfs(Path.GetTempPath()));
         Assert.False(HugetlbfsMounts.IsHugetlbfs("/no/such/dir"));
@@ -31,8 +31,8 @@ public sealed class HostProbeTests
     [InlineData("QEMU emulator version 7.2.22 (Debian 1:7.2+dfsg-7+deb12u18+b3)\nCopyright", "7.2.22")]
     [InlineData("QEMU emulator version 9.0.0\n", "9.0.0")]
     [InlineData("QEMU emulator version 8.2\n", "8.2.0")]
-    public void QemuVersionIsParsed(string output, string expected) => Assert.Equal(Version.Parse(expected), QemuBinary.ParseVersion(output));
+    public void Qemu_version_is_parsed(string output, string expected) => Assert.Equal(Version.Parse(expected), QemuBinary.ParseVersion(output));
 
     [Fact]
-    public void NoVersionLineIsNull() => Assert.Null(QemuBinary.ParseVersion("bash: qemu: not found"));
+    public void No_version_line_is_null() => Assert.Null(QemuBinary.ParseVersion("bash: qemu: not found"));
 }

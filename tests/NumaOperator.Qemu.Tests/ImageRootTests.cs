@@ -20,7 +20,7 @@ public sealed class ImageRootTests : IDisposable
     private ImageRoot Root => new(Path.Combine(_dir, "root"));
 
     [Fact]
-    public void FileInsideResolvesToItsRealPath()
+    public void File_inside_resolves_to_its_real_path()
     {
         Assert.Equal(Path.Combine(_dir, "root", "kernels", "vmlinuz"), Root.Resolve("spec.boot.kernel", "kernels/vmlinuz"));
         Assert.Equal(Path.Combine(_dir, "root", "kernels", "vmlinuz"), Root.Resolve("spec.boot.kernel", "inside"));
@@ -32,7 +32,7 @@ public sealed class ImageRootTests : IDisposable
     [InlineData("../secret", "outside the image root")]
     [InlineData("missing", "no such file")]
     [InlineData("kernels", "no such file")]
-    public void EscapesAndMissingFilesAreRefused(string name, string message)
+    public void Escapes_and_missing_files_are_refused(string name, string message)
     {
         var e = Assert.Throws<BootFileException>(() => Root.Resolve("spec.boot.kernel", name));
         Assert.Contains(message, e.Message, StringComparison.Ordinal);
@@ -40,11 +40,11 @@ public sealed class ImageRootTests : IDisposable
     }
 
     [Fact]
-    public void AbsolutePathIsRefused() =>
+    public void Absolute_path_is_refused() =>
         Assert.Throws<BootFileException>(() => Root.Resolve("spec.boot.initrd", Path.Combine(_dir, "secret")));
 
     [Fact]
-    public void OpenedPathInsideResolvesToItsRealPath()
+    public void Opened_path_inside_resolves_to_its_real_path()
     {
         Assert.True(Root.TryResolveOpened(Path.Combine(_dir, "root", "inside"), out var real, out var problem), problem);
         Assert.Equal(Path.Combine(_dir, "root", "kernels", "vmlinuz"), real);
@@ -63,7 +63,7 @@ public sealed class ImageRootTests : IDisposable
     [InlineData("root/missing/../kernels/vmlinuz", "does not exist")]
     [InlineData("root/loop", "does not exist")]
     [InlineData("root/kernels", "resolves to {dir}/root/kernels, a directory")]
-    public void OpenedPathsAreResolvedLikeTheKernel(string path, string problem)
+    public void Opened_paths_are_resolved_like_the_kernel(string path, string problem)
     {
         File.CreateSymbolicLink(Path.Combine(_dir, "root", "loop"), Path.Combine(_dir, "root", "loop2"));
         File.CreateSymbolicLink(Path.Combine(_dir, "root", "loop2"), Path.Combine(_dir, "root", "loop"));
@@ -74,7 +74,7 @@ public sealed class ImageRootTests : IDisposable
 
     /// <summary>"updir" points at the root's parent: "updir/root/.." is that parent again, though lexically it would be inside the root.</summary>
     [Fact]
-    public void DotDotAfterASymlinkIsNotLexical()
+    public void Dot_dot_after_a_symlink_is_not_lexical()
     {
         Directory.CreateDirectory(Path.Combine(_dir, "elsewhere", "sub"));
         File.WriteAllText(Path.Combine(_dir, "elsewhere", "file"), "x");
@@ -85,7 +85,7 @@ public sealed class ImageRootTests : IDisposable
     }
 
     [Fact]
-    public void OpenedPathMustBeAbsolute() =>
+    public void Opened_path_must_be_absolute() =>
         Assert.False(Root.TryResolveOpened("kernels/vmlinuz", out _, out _));
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

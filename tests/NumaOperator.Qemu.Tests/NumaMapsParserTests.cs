@@ -9,7 +9,7 @@ public sealed class NumaMapsParserTests
     private const long Mi = 1L << 20;
 
     [Fact]
-    public void HugetlbfsBackendLineGivesPolicyFileHugeAndBytes()
+    public void Hugetlbfs_backend_line_gives_policy_file_huge_and_bytes()
     {
         var m = NumaMapsParser.ParseLine(@"7f537fe00000 bind:1 file=/dev/hugepages/qemu_back_mem.mem0.uZX3Zm\040(deleted) huge dirty=32 N0=2 N1=30 kernelpagesize_kB=2048");
         Assert.Equal(0x7f537fe00000UL, m.Address);
@@ -23,7 +23,7 @@ public sealed class NumaMapsParserTests
     }
 
     [Fact]
-    public void AnonymousLineCountsBasePages()
+    public void Anonymous_line_counts_base_pages()
     {
         var m = NumaMapsParser.ParseLine("7f1aefe00000 prefer:2 anon=16384 dirty=16384 active=0 N0=100 N2=16284 kernelpagesize_kB=4");
         Assert.Null(m.File);
@@ -34,7 +34,7 @@ public sealed class NumaMapsParserTests
     }
 
     [Fact]
-    public void MalformedCountsAreRejectedWithTheLine()
+    public void Malformed_counts_are_rejected_with_the_line()
     {
         var e = Assert.Throws<FormatException>(() => NumaMapsParser.Parse("7f00 default N0=12\n7f01 default N1=x kernelpagesize_kB=4\n"));
         Assert.Contains("line 2", e.Message, StringComparison.Ordinal);
@@ -48,7 +48,7 @@ public sealed class NumaMapsParserTests
     [InlineData("plainfile-bind0", true, 2L << 20, "bind:0", false)]
     [InlineData("ram-bind0", false, 4096L, "bind:0", true)]
     [InlineData("ram-nobinding", false, 4096L, "default", false)]
-    public void RealSamplesFindTheOneBackendOf64MiB(string sample, bool huge, long pageBytes, string policy, bool aligned)
+    public void Real_samples_find_the_one_backend_of_64_mib(string sample, bool huge, long pageBytes, string policy, bool aligned)
     {
         var mount = sample.StartsWith("plainfile", StringComparison.Ordinal) ? "/tmp/qtry/plain" : "/tmp/qtry/hp";
         var policyMode = policy.Split(':')[0] == "prefer" ? Numa.Placement.NumaPolicy.Preferred : Numa.Placement.NumaPolicy.Strict;
@@ -64,7 +64,7 @@ public sealed class NumaMapsParserTests
     }
 
     [Fact]
-    public void PlainFileBehindAHugetlbfsPathIsAWrongPageSizeFailure()
+    public void Plain_file_behind_a_hugetlbfs_path_is_a_wrong_page_size_failure()
     {
         var layout = new GuestRamLayout(2L << 20, true, "/tmp/qtry/plain", [new GuestRamBackend(0, 0, 64 * Mi)]);
         var verdict = NumaVerdict.Judge(GuestMemoryMeasurer.Measure(Read("plainfile-bind0.numa_maps"), Read("plainfile-bind0.maps"), layout));
@@ -74,7 +74,7 @@ public sealed class NumaMapsParserTests
     }
 
     [Fact]
-    public void ThirtyGiBOnNodeZeroWhenPlacedOnNodeOneIsTheSeedBugWithNumbers()
+    public void Thirty_gib_on_node_zero_when_placed_on_node_one_is_the_seed_bug_with_numbers()
     {
         const string numaMaps = "7f0000000000 default file=/dev/hugepages/qemu_back_mem.mem0.abc\\040(deleted) huge dirty=15360 N0=15360 kernelpagesize_kB=2048\n"
             + "55d000000000 default file=/usr/bin/qemu-system-x86_64 mapped=100 N0=100 kernelpagesize_kB=4\n";
@@ -90,7 +90,7 @@ public sealed class NumaMapsParserTests
     }
 
     [Fact]
-    public void MissingBackendIsReported()
+    public void Missing_backend_is_reported()
     {
         var layout = new GuestRamLayout(4096, false, null, [new GuestRamBackend(0, 0, 128 * Mi)]);
         var verdict = NumaVerdict.Judge(GuestMemoryMeasurer.Measure(Read("ram-bind0.numa_maps"), Read("ram-bind0.maps"), layout));

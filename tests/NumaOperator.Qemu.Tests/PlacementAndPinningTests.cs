@@ -19,7 +19,7 @@ public sealed class PlacementAndPinningTests
         new("default/vm", vcpus, dedicated, 256L << 20, PageSize.Huge2Mi, allowed, guestNodes, NumaPolicy.Strict, new Dictionary<string, string>());
 
     [Fact]
-    public void GuestNodesGoOnTheListedHostNodesInOrderWithTheHighestCpus()
+    public void Guest_nodes_go_on_the_listed_host_nodes_in_order_with_the_highest_cpus()
     {
         var placement = LocalPlacement.Build("h", Request(3, 2), [1, 0], TwoNodes, Accelerator.Emulation);
         Assert.Equal(1, placement.GuestNodes[0].HostNode);
@@ -34,7 +34,7 @@ public sealed class PlacementAndPinningTests
     [InlineData(new[] { 0 }, 2, "--host-nodes lists 1 host node(s)")]
     [InlineData(new[] { 0, 0 }, 2, "each guest node needs a different host node")]
     [InlineData(new[] { 2 }, 1, "host NUMA node 2 does not exist here")]
-    public void WrongHostNodesAreBadInput(int[] hostNodes, int guestNodes, string message)
+    public void Wrong_host_nodes_are_bad_input(int[] hostNodes, int guestNodes, string message)
     {
         var e = Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(2, guestNodes), hostNodes, TwoNodes, Accelerator.Emulation));
         Assert.True(e.IsBadInput);
@@ -42,14 +42,14 @@ public sealed class PlacementAndPinningTests
     }
 
     [Fact]
-    public void HostNodeOutsideSpecNumaNodesAndTooFewCpusAreBadInput()
+    public void Host_node_outside_spec_numa_nodes_and_too_few_cpus_are_bad_input()
     {
         Assert.Contains("not in spec.numa.nodes", Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(1, 1, allowed: CpuSet.Of(0)), [1], TwoNodes, Accelerator.Emulation)).Message, StringComparison.Ordinal);
         Assert.Contains("has 4 CPU(s)", Assert.Throws<PreflightException>(() => LocalPlacement.Build("h", Request(5, 1), [1], TwoNodes, Accelerator.Emulation)).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void DedicatedVcpusGetOneCpuAndEmulatorThreadsTheRestOfTheNode()
+    public void Dedicated_vcpus_get_one_cpu_and_emulator_threads_the_rest_of_the_node()
     {
         var plan = PinningPlan.For(LocalPlacement.Build("h", Request(2, 1), [1], TwoNodes, Accelerator.Emulation), TwoNodes);
         Assert.Equal(CpuSet.Of(6), plan.VcpuCpus[0]);
@@ -58,7 +58,7 @@ public sealed class PlacementAndPinningTests
     }
 
     [Fact]
-    public void FloatingVcpusGetTheirNodeAndAFullNodeSharesWithTheEmulator()
+    public void Floating_vcpus_get_their_node_and_a_full_node_shares_with_the_emulator()
     {
         var floating = PinningPlan.For(LocalPlacement.Build("h", Request(2, 1, dedicated: false), [1], TwoNodes, Accelerator.Emulation), TwoNodes);
         Assert.Equal(CpuSet.Parse("4-7"), floating.VcpuCpus[1]);

@@ -24,7 +24,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public void ChainInsideTheRootResolves()
+    public void Chain_inside_the_root_resolves()
     {
         Directory.CreateDirectory(Images("sub"));
         Qcow2Bytes.BackedBy("../base.raw", "raw").WriteTo(Images("sub", "base.qcow2"));
@@ -37,7 +37,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void DataFileByAbsolutePathInsideTheRootResolves()
+    public void Data_file_by_absolute_path_inside_the_root_resolves()
     {
         new Qcow2Bytes { DataFile = Images("data.raw") }.WriteTo(Images("top.qcow2"));
         Assert.Equal(Images("top.qcow2"), Resolve("top.qcow2", "qcow2").DiskPath);
@@ -52,7 +52,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [InlineData("updir/secret", "resolves to {dir}/secret, outside the root")]
     [InlineData("missing.qcow2", "does not exist")]
     [InlineData("vm", "resolves to {root}/vm, a directory")]
-    public void BackingFileOutsideTheRootIsRefused(string backing, string problem)
+    public void Backing_file_outside_the_root_is_refused(string backing, string problem)
     {
         File.CreateSymbolicLink(Images("escape"), Path.Combine(_dir, "secret"));
         Directory.CreateSymbolicLink(Images("updir"), _dir);
@@ -66,7 +66,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
 
     /// <summary>"link/.." is the parent of the link's target, as the kernel resolves it, not the directory holding the link.</summary>
     [Fact]
-    public void DotDotAfterASymlinkFollowsTheKernel()
+    public void Dot_dot_after_a_symlink_follows_the_kernel()
     {
         var outside = Directory.CreateDirectory(Path.Combine(_dir, "outside", "deep")).FullName;
         File.WriteAllText(Path.Combine(_dir, "outside", "base.raw"), "outside");
@@ -79,7 +79,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
 
     /// <summary>QEMU combines a relative name with the directory of the name it opened the parent by, not the parent's symlink target.</summary>
     [Fact]
-    public void RelativeNamesResolveAgainstTheNameQemuOpenedNotItsTarget()
+    public void Relative_names_resolve_against_the_name_qemu_opened_not_its_target()
     {
         File.WriteAllText(Images("vm", "base.raw"), "inside vm/");
         Qcow2Bytes.BackedBy("base.raw", "raw").WriteTo(Images("vm", "mid.qcow2"));
@@ -97,7 +97,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [InlineData("http://example.com/disk.qcow2", "http:")]
     [InlineData("json:{\"driver\":\"file\",\"filename\":\"/etc/shadow\"}", "json:")]
     [InlineData("file:base.raw", "file:")]
-    public void ProtocolPrefixesAreRefused(string backing, string protocol)
+    public void Protocol_prefixes_are_refused(string backing, string protocol)
     {
         Qcow2Bytes.BackedBy(backing, "raw").WriteTo(Images("top.qcow2"));
         var e = Refused("top.qcow2");
@@ -110,12 +110,12 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [InlineData("/images/a:b", false)]
     [InlineData("a:b", true)]
     [InlineData("a", false)]
-    public void ProtocolIsAColonBeforeAnySlash(string name, bool protocol) =>
+    public void Protocol_is_a_colon_before_any_slash(string name, bool protocol) =>
         Assert.Equal(protocol, Qcow2BackingChain.HasProtocol(name));
 
     /// <summary>Without a backing format QEMU 7.2 probes the backing file; a probed qcow2 would be followed wherever it points.</summary>
     [Fact]
-    public void BackingFileWithoutAFormatIsRefused()
+    public void Backing_file_without_a_format_is_refused()
     {
         Qcow2Bytes.BackedBy("base.raw", "raw").WriteTo(Images("inner.qcow2"));
         new Qcow2Bytes { Backing = "inner.qcow2" }.WriteTo(Images("top.qcow2"));
@@ -128,7 +128,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [InlineData("vmdk")]
     [InlineData("luks")]
     [InlineData("file")]
-    public void BackingFormatsOtherThanQcow2AndRawAreRefused(string format)
+    public void Backing_formats_other_than_qcow2_and_raw_are_refused(string format)
     {
         Qcow2Bytes.BackedBy("base.raw", format).WriteTo(Images("top.qcow2"));
         Assert.Contains($"names backing file \"base.raw\" of format \"{format}\": backing files must be qcow2 or raw", Refused("top.qcow2").Message, StringComparison.Ordinal);
@@ -136,7 +136,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
 
     /// <summary>A backing file declared raw is opened raw: whatever its bytes name is never opened, so it is not followed.</summary>
     [Fact]
-    public void RawBackingFileEndsTheChainWhateverItsBytesSay()
+    public void Raw_backing_file_ends_the_chain_whatever_its_bytes_say()
     {
         Qcow2Bytes.BackedBy("/etc/shadow", "raw").WriteTo(Images("looks-like-qcow2.raw"));
         Qcow2Bytes.BackedBy("looks-like-qcow2.raw", "raw").WriteTo(Images("top.qcow2"));
@@ -144,7 +144,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void BackingFileDeclaredQcow2MustBeQcow2()
+    public void Backing_file_declared_qcow2_must_be_qcow2()
     {
         Qcow2Bytes.BackedBy("base.raw").WriteTo(Images("top.qcow2"));
         Assert.Contains($"backing file {Images("base.raw")} is not a qcow2 image: it does not start with the qcow2 magic \"QFI\\xfb\" (its parent's backing format extension says qcow2)", Refused("top.qcow2").Message, StringComparison.Ordinal);
@@ -156,7 +156,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [Theory]
     [InlineData("qcow2", "top.img", "spec.boot.disk.format is qcow2")]
     [InlineData(null, "top.qcow2", "spec.boot.disk.format is omitted and the name ends in .qcow2")]
-    public void DiskReadAsQcow2MustBeQcow2(string? format, string name, string because)
+    public void Disk_read_as_qcow2_must_be_qcow2(string? format, string name, string because)
     {
         File.WriteAllBytes(Images(name), new byte[65536]);
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.ResolveBoot(Boot(name, format), Root));
@@ -168,7 +168,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [Theory]
     [InlineData("raw", "top.qcow2")]
     [InlineData(null, "top.img")]
-    public void RawDisksAreNotParsedAndTheirFormatIsExplicit(string? format, string name)
+    public void Raw_disks_are_not_parsed_and_their_format_is_explicit(string? format, string name)
     {
         Qcow2Bytes.BackedBy("/etc/shadow", "raw").WriteTo(Images(name));
         var boot = LaunchPreflight.ResolveBoot(Boot(name, format), Root);
@@ -177,7 +177,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void LoopsAreRefused()
+    public void Loops_are_refused()
     {
         Qcow2Bytes.BackedBy("b.qcow2").WriteTo(Images("a.qcow2"));
         Qcow2Bytes.BackedBy("a.qcow2").WriteTo(Images("b.qcow2"));
@@ -188,7 +188,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void ChainsDeeperThanTheLimitAreRefused()
+    public void Chains_deeper_than_the_limit_are_refused()
     {
         // l0 -> l1 -> ... -> l16 -> base.raw: 16 qcow2 backing files and a raw one is 17, one more than allowed.
         var depth = Qcow2BackingChain.MaxBackingDepth;
@@ -203,7 +203,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void RelativeDataFileIsRefused()
+    public void Relative_data_file_is_refused()
     {
         new Qcow2Bytes { DataFile = "data.raw" }.WriteTo(Images("top.qcow2"));
         var e = Refused("top.qcow2");
@@ -215,7 +215,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     [InlineData("{dir}/secret", "which resolves to {dir}/secret, outside the root")]
     [InlineData("{root}/../secret", "which resolves to {dir}/secret, outside the root")]
     [InlineData("json:{\"driver\":\"file\",\"filename\":\"/etc/shadow\"}", "a protocol")]
-    public void DataFileOutsideTheRootIsRefused(string dataFile, string problem)
+    public void Data_file_outside_the_root_is_refused(string dataFile, string problem)
     {
         new Qcow2Bytes { DataFile = Fill(dataFile) }.WriteTo(Images("top.qcow2"));
         var e = Refused("top.qcow2");
@@ -224,7 +224,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void DataFileDeeperInTheChainIsChecked()
+    public void Data_file_deeper_in_the_chain_is_checked()
     {
         new Qcow2Bytes { DataFile = "/etc/passwd" }.WriteTo(Images("base.qcow2"));
         Qcow2Bytes.BackedBy("base.qcow2").WriteTo(Images("top.qcow2"));
@@ -232,14 +232,14 @@ public sealed class Qcow2BackingChainTests : IDisposable
     }
 
     [Fact]
-    public void DataFileBitWithoutANameIsRefused()
+    public void Data_file_bit_without_a_name_is_refused()
     {
         new Qcow2Bytes { DataFileBit = true }.WriteTo(Images("top.qcow2"));
         Assert.Contains("declares an external data file (incompatible feature bit 2) but names none", Refused("top.qcow2").Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void TruncatedHeaderIsBadInput()
+    public void Truncated_header_is_bad_input()
     {
         File.WriteAllBytes(Images("top.qcow2"), new Qcow2Bytes().Build()[..80]);
         Assert.Contains("has a truncated qcow2 v3 header (80 bytes", Refused("top.qcow2").Message, StringComparison.Ordinal);
@@ -247,7 +247,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
 
     /// <summary>A header in a 2 MiB cluster whose backing name sits past the first 4 KiB read: the parser gets the whole first cluster.</summary>
     [Fact]
-    public void BackingNameBeyondTheFirstReadIsFound()
+    public void Backing_name_beyond_the_first_read_is_found()
     {
         var header = new Qcow2Bytes { ClusterBits = 21, BackingFormat = "raw", Extensions = [(0x12345678, new byte[8000])] }.Build();
         var bytes = new byte[header.Length + 16];
@@ -261,7 +261,7 @@ public sealed class Qcow2BackingChainTests : IDisposable
 
     /// <summary>Seeded random corruptions of a chain's files: a resolved disk or a bad-input refusal naming the field, never another exception.</summary>
     [Fact]
-    public void CorruptedChainsOnlyEverFailAsBadInput()
+    public void Corrupted_chains_only_ever_fail_as_bad_input()
     {
         var random = new Random(112926);
         var good = new[]

@@ -7,7 +7,7 @@ namespace NumaOperator.Qemu.Tests;
 public sealed class Qcow2HeaderTests
 {
     [Fact]
-    public void ReadsBackingFileFormatAndDataFile()
+    public void Reads_backing_file_format_and_data_file()
     {
         var bytes = new Qcow2Bytes { Backing = "../base.qcow2", BackingFormat = "qcow2", DataFile = "/images/data.raw" }.Build();
         Assert.True(Qcow2Header.TryParse(bytes, out var header, out var error), error);
@@ -15,7 +15,7 @@ public sealed class Qcow2HeaderTests
     }
 
     [Fact]
-    public void Version2HasExtensionsToo()
+    public void Version_2_has_extensions_too()
     {
         var bytes = new Qcow2Bytes { Version = 2, Backing = "base.raw", BackingFormat = "raw" }.Build();
         Assert.True(Qcow2Header.TryParse(bytes, out var header, out var error), error);
@@ -23,7 +23,7 @@ public sealed class Qcow2HeaderTests
     }
 
     [Fact]
-    public void NoBackingFileAndAnEmptyNameAreTheSame()
+    public void No_backing_file_and_an_empty_name_are_the_same()
     {
         Assert.True(Qcow2Header.TryParse(new Qcow2Bytes().Build(), out var none, out _));
         Assert.Null(none.BackingFile);
@@ -32,7 +32,7 @@ public sealed class Qcow2HeaderTests
     }
 
     [Fact]
-    public void UnknownExtensionsAreSkipped()
+    public void Unknown_extensions_are_skipped()
     {
         var bytes = new Qcow2Bytes { Backing = "b", BackingFormat = "raw", Extensions = [(0x6803f857, new byte[48]), (0x12345678, [1, 2, 3])] }.Build();
         Assert.True(Qcow2Header.TryParse(bytes, out var header, out _));
@@ -40,7 +40,7 @@ public sealed class Qcow2HeaderTests
     }
 
     [Fact]
-    public void DataFileBitWithoutANameIsReported()
+    public void Data_file_bit_without_a_name_is_reported()
     {
         Assert.True(Qcow2Header.TryParse(new Qcow2Bytes { DataFileBit = true }.Build(), out var header, out _));
         Assert.True(header.HasExternalDataFile);
@@ -52,7 +52,7 @@ public sealed class Qcow2HeaderTests
     [InlineData(new byte[] { 0x51, 0x46, 0x49 }, "does not start with the qcow2 magic")]
     [InlineData(new byte[] { 0x51, 0x46, 0x49, 0xfa, 0, 0, 0, 3 }, "does not start with the qcow2 magic")]
     [InlineData(new byte[] { 0x51, 0x46, 0x49, 0xfb, 0, 0, 0, 3 }, "truncated qcow2 header")]
-    public void ShortOrForeignBytesAreErrors(byte[] bytes, string message)
+    public void Short_or_foreign_bytes_are_errors(byte[] bytes, string message)
     {
         Assert.False(Qcow2Header.TryParse(bytes, out _, out var error));
         Assert.Contains(message, error, StringComparison.Ordinal);
@@ -71,7 +71,7 @@ public sealed class Qcow2HeaderTests
     [InlineData("notUtf8", "not UTF-8")]
     [InlineData("duplicate", "two qcow2 backing format header extensions")]
     [InlineData("longFormat", "backing format name of 16 bytes")]
-    public void BrokenFieldsAreErrors(string broken, string message)
+    public void Broken_fields_are_errors(string broken, string message)
     {
         var bytes = new Qcow2Bytes { Backing = "base.qcow2", BackingFormat = "qcow2" }.Build();
         var span = bytes.AsSpan();
@@ -98,7 +98,7 @@ public sealed class Qcow2HeaderTests
     }
 
     [Fact]
-    public void BytesNeededIsTheFirstCluster()
+    public void Bytes_needed_is_the_first_cluster()
     {
         Assert.Equal(1 << 16, Qcow2Header.BytesNeeded(new Qcow2Bytes().Build()));
         Assert.Equal(1 << 21, Qcow2Header.BytesNeeded(new Qcow2Bytes { ClusterBits = 21 }.Build()));
@@ -108,7 +108,7 @@ public sealed class Qcow2HeaderTests
 
     /// <summary>Every prefix and 20,000 seeded mutations of real headers: an answer or an error text, never an exception.</summary>
     [Fact]
-    public void MutatedHeadersNeverThrow()
+    public void Mutated_headers_never_throw()
     {
         var seeds = new[]
         {

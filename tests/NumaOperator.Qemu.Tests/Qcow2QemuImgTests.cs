@@ -32,7 +32,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
 
     /// <summary>raw ← qcow2 (absolute name) ← qcow2 (relative "../"): accepted, and every file qemu-img opens for it is inside the root.</summary>
     [SkippableFact]
-    public void ChainInsideTheRootIsAcceptedAndQemuAgrees()
+    public void Chain_inside_the_root_is_accepted_and_qemu_agrees()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "raw", Images("base.raw"), "1M");
@@ -46,7 +46,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     }
 
     [SkippableFact]
-    public void RelativeEscapeIsRefused()
+    public void Relative_escape_is_refused()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "qcow2", "-b", "../../secret.raw", "-F", "raw", Images("vm", "top.qcow2"));
@@ -55,7 +55,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     }
 
     [SkippableFact]
-    public void AbsoluteEscapeIsRefused()
+    public void Absolute_escape_is_refused()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "qcow2", "-b", Path.Combine(_dir, "secret.raw"), "-F", "raw", Images("top.qcow2"));
@@ -64,7 +64,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     }
 
     [SkippableFact]
-    public void SymlinkEscapeIsRefused()
+    public void Symlink_escape_is_refused()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         File.CreateSymbolicLink(Images("innocent.raw"), Path.Combine(_dir, "secret.raw"));
@@ -75,7 +75,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
 
     /// <summary>The escape one level down: a good-looking top whose qcow2 backing file names the host file.</summary>
     [SkippableFact]
-    public void EscapeDeeperInTheChainIsRefused()
+    public void Escape_deeper_in_the_chain_is_refused()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "qcow2", "-b", "../secret.raw", "-F", "raw", Images("base.qcow2"));
@@ -89,7 +89,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     /// with the extension gone QEMU probes the backing file, finds qcow2 and follows it out of the root.
     /// </summary>
     [SkippableFact]
-    public void ProbedBackingFormatIsRefused()
+    public void Probed_backing_format_is_refused()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "qcow2", "-b", "../secret.raw", "-F", "raw", Images("looks-raw.img"));
@@ -101,7 +101,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     }
 
     [SkippableFact]
-    public void LoopIsRefused()
+    public void Loop_is_refused()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "qcow2", "-u", "-b", "b.qcow2", "-F", "qcow2", Images("a.qcow2"), "1M");
@@ -110,7 +110,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     }
 
     [SkippableFact]
-    public void DataFilesOutsideTheRootOrRelativeAreRefusedAndInsideAccepted()
+    public void Data_files_outside_the_root_or_relative_are_refused_and_inside_accepted()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "qcow2", "-o", "data_file=" + Images("data.raw"), Images("good.qcow2"), "1M");
@@ -128,7 +128,7 @@ public sealed class Qcow2QemuImgTests : IDisposable
     /// qemu-img fails on the same chain pre-flight refuses, and finds the file where pre-flight looks for it.
     /// </summary>
     [SkippableFact]
-    public void RelativeNamesResolveWhereQemuResolvesThem()
+    public void Relative_names_resolve_where_qemu_resolves_them()
     {
         Skip.IfNot(HasQemuImg, "needs qemu-img and qemu-io (apt-get install qemu-utils)");
         QemuImg("create", "-f", "raw", Images("vm", "base.raw"), "1M");

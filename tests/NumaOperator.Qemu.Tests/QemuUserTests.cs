@@ -10,7 +10,7 @@ public sealed class QemuUserTests
     [InlineData("107:108", 107u, 108u)]
     [InlineData(" 1:1 ", 1u, 1u)]
     [InlineData("4294967294:4294967294", 4294967294u, 4294967294u)]
-    public void NumericIdsParse(string text, uint uid, uint gid)
+    public void Numeric_ids_parse(string text, uint uid, uint gid)
     {
         Assert.True(QemuUser.TryParse(text, out var user, out var error), error);
         Assert.Equal(uid, user!.Uid);
@@ -22,7 +22,7 @@ public sealed class QemuUserTests
     [InlineData("root")]
     [InlineData("")]
     [InlineData(null)]
-    public void RootOrEmptyKeepsQemuRoot(string? text)
+    public void Root_or_empty_keeps_qemu_root(string? text)
     {
         Assert.True(QemuUser.TryParse(text, out var user, out _));
         Assert.Null(user);
@@ -44,7 +44,7 @@ public sealed class QemuUserTests
     [InlineData("4294967296:107")]
     [InlineData("107:107,user=0")]
     [InlineData("Root")]
-    public void AnythingElseIsRefusedNamingTheAllowedForms(string text)
+    public void Anything_else_is_refused_naming_the_allowed_forms(string text)
     {
         Assert.False(QemuUser.TryParse(text, out var user, out var error));
         Assert.Null(user);
@@ -53,7 +53,7 @@ public sealed class QemuUserTests
     }
 
     [Fact]
-    public void TheDefaultIsAnUnprivilegedIdOfItsOwn()
+    public void The_default_is_an_unprivileged_id_of_its_own()
     {
         Assert.Equal("65531:65531", QemuUser.Default.ToString());
         Assert.Throws<ArgumentException>(() => new QemuUser(0, 1));

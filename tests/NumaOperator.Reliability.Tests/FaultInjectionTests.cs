@@ -9,7 +9,7 @@ namespace NumaOperator.Reliability.Tests;
 public sealed class FaultInjectionTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task ChurnUnderFaultsAndRestartsKeepsEveryInvariant()
+    public async Task Churn_under_faults_and_restarts_keeps_every_invariant()
     {
         var options = FaultRunOptions.FromEnvironment();
         var unavailable = await RealNode.UnavailableAsync(options.RealVms);
@@ -39,7 +39,7 @@ public sealed class FaultInjectionTests(ITestOutputHelper output)
 
     /// <summary>The harness can fail: an agent that reports Stopped without stopping its VM is caught.</summary>
     [Fact]
-    public async Task AnAgentThatReportsStoppedWithoutStoppingIsCaught()
+    public async Task An_agent_that_reports_stopped_without_stopping_is_caught()
     {
         var options = new FaultRunOptions
         {

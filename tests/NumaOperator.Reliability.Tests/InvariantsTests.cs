@@ -18,7 +18,7 @@ public sealed class InvariantsTests
     };
 
     [Fact]
-    public void DoubleBookingFindsOverbookedPagesAndCpusPinnedTwice()
+    public void Double_booking_finds_overbooked_pages_and_cpus_pinned_twice()
     {
         Assert.Empty(Invariants.DoubleBooking([Placed("a", "100Mi", "0"), Placed("b", "100Mi", "1")], [Worker]));
 
@@ -32,7 +32,7 @@ public sealed class InvariantsTests
     }
 
     [Fact]
-    public void ProcessesFindsOrphansSecondQemusAndProcessesOfStoppedVms()
+    public void Processes_finds_orphans_second_qemus_and_processes_of_stopped_vms()
     {
         var running = Placed("a", "2Mi", "0");
         var stopped = Placed("b", "2Mi", "1");
@@ -46,7 +46,7 @@ public sealed class InvariantsTests
     }
 
     [Fact]
-    public void NotConvergedNeedsRunningReadyWithAProcessStoppedWithoutOneAndDeletedGone()
+    public void Not_converged_needs_running_ready_with_a_process_stopped_without_one_and_deleted_gone()
     {
         var running = Placed("a", "2Mi", "0");
         AgentConditions.SetRunning(running, "runs", DateTime.UnixEpoch);
@@ -64,7 +64,7 @@ public sealed class InvariantsTests
     }
 
     [Fact]
-    public void StatusLostFindsAMissingPlacementOrALabelThatDisagrees()
+    public void Status_lost_finds_a_missing_placement_or_a_label_that_disagrees()
     {
         var vm = Placed("a", "2Mi", "0");
         Assert.Empty(Invariants.StatusLost([vm]));
@@ -76,7 +76,7 @@ public sealed class InvariantsTests
     }
 
     [Fact]
-    public void StuckUnschedulableFindsAWaitingVmThatFits()
+    public void Stuck_unschedulable_finds_a_waiting_vm_that_fits()
     {
         var node = new V1Node { Metadata = new V1ObjectMeta { Name = "w1" } };
         var waiting = Placed("a", "2Mi", "0");

@@ -102,7 +102,7 @@ public sealed class RealNode : IAsyncDisposable
         if (HugetlbfsMounts.ForPageSize(HugetlbfsMounts.Discover(), PageBytes) is null)
         {
             mounted = Directory.CreateTempSubdirectory("numaop-reliability-hugetlbfs-").FullName;
-            await RunAsync("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mounted);
+            await LocalHost.RunAsync("mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "none", mounted);
         }
 
         var node = new RealNode(harness, count, mounted);
@@ -189,7 +189,7 @@ public sealed class RealNode : IAsyncDisposable
         }
 
         var found = new List<HostProcess>();
-        foreach (var (pid, uuid) in QemuProcesses())
+        foreach (var (pid, uuid) in LocalHost.QemuProcesses())
         {
             if (uids.TryGetValue(uuid, out var key))
             {
@@ -219,17 +219,12 @@ public sealed class RealNode : IAsyncDisposable
     public async Task<List<string>> DrainCheckAsync()
     {
         var problems = (await ProcessesAsync()).Select(p => $"QEMU pid {p.Pid} of {p.VmKey} still runs").ToList();
-        var clock = Stopwatch.StartNew();
-        var inUse = InUsePages();
-        while (inUse != baselineInUse && clock.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(200); // the kernel frees a dead QEMU's pages shortly after it exits
-            inUse = InUsePages();
-        }
+        // the kernel frees a dead QEMU's pages shortly after it exits
+        var inUse = await Eventually.LastReadingAsync(() => Task.FromResult(InUsePages()), pages => pages == baselineInUse, TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(200));
 
         if (inUse != baselineInUse)
         {
-            var others = QemuProcesses().Count();
+            var others = LocalHost.QemuProcesses().Count();
             var text = $"host node 0 has {inUse} 2Mi pages in use, {baselineInUse} before the run";
             if (others > 0)
             {
@@ -266,7 +261,7 @@ public sealed class RealNode : IAsyncDisposable
         File.WriteAllText(path, Math.Max(0, counters.TotalPages(0, PageBytes) - raised).ToString(CultureInfo.InvariantCulture));
         if (mountedByUs is not null)
         {
-            await RunAsync("umount", mountedByUs);
+            await LocalHost.RunAsync("umount", mountedByUs);
             Directory.Delete(mountedByUs);
         }
 
@@ -334,84 +329,24 @@ public sealed class RealNode : IAsyncDisposable
         }
     }
 
-    private async Task WaitGoneAsync(string name, TimeSpan timeout)
+    /// <summary>Waits until the VM is gone (404) or the time is up; the drain check judges what is left.</summary>
+    private Task<bool> WaitGoneAsync(string name, TimeSpan timeout) =>
+        Eventually.LastReadingAsync(() => IsGoneAsync(name), gone => gone, timeout, TimeSpan.FromMilliseconds(200));
+
+    private async Task<bool> IsGoneAsync(string name)
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
+        try
         {
-            var gone = false;
-            try
-            {
-                await vmsApi.ReadNamespacedAsync<NumaVirtualMachine>("default", name);
-            }
-            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            {
-                gone = true;
-            }
-            catch (k8s.Autorest.HttpOperationException)
-            {
-            }
-
-            if (gone)
-            {
-                return;
-            }
-
-            await Task.Delay(200);
+            await vmsApi.ReadNamespacedAsync<NumaVirtualMachine>("default", name);
+            return false;
+        }
+        catch (k8s.Autorest.HttpOperationException e)
+        {
+            return e.Response.StatusCode == System.Net.HttpStatusCode.NotFound;
         }
     }
 
     private static string VmName(int index) => $"real-{index}";
 
     private long InUsePages() => counters.TotalPages(0, PageBytes) - counters.FreePages(0, PageBytes);
-
-    /// <summary>(pid, -uuid value) of every QEMU on this host.</summary>
-    private static IEnumerable<(int Pid, string Uuid)> QemuProcesses()
-    {
-        foreach (var dir in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            string[] argv;
-            try
-            {
-                argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                continue;
-            }
-
-            if (argv.Length == 0 || !argv[0].Contains("qemu-system", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            var at = Array.IndexOf(argv, "-uuid");
-            if (at >= 0 && at + 1 < argv.Length)
-            {
-                yield return (pid, argv[at + 1]);
-            }
-        }
-    }
-
-    private static async Task RunAsync(string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program) { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(start)!;
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)}: {error}");
-        }
-    }
 }

@@ -80,21 +80,19 @@ public sealed class BackgroundCli : IDisposable
     /// <summary>Waits until stdout holds <paramref name="text"/>; fails with the output so far when the process exits or time runs out.</summary>
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        var printed = await Eventually.LastReadingAsync(
+            () => Task.FromResult(Stdout.Contains(text, StringComparison.Ordinal)), seen => seen || process.HasExited, timeout, TimeSpan.FromMilliseconds(200));
+        if (printed)
         {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"standalone exited ({process.ExitCode}) before printing \"{text}\"\n{Output}");
-            }
-
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"standalone did not print \"{text}\" within {timeout.TotalSeconds:0} s\n{Output}");
-            }
-
-            await Task.Delay(200);
+            return;
         }
+
+        if (process.HasExited)
+        {
+            throw new InvalidOperationException($"standalone exited ({process.ExitCode}) before printing \"{text}\"\n{Output}");
+        }
+
+        throw new TimeoutException($"standalone did not print \"{text}\" within {timeout.TotalSeconds:0} s\n{Output}");
     }
 
     public void Dispose()

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Standalone.Tests;
 
@@ -61,21 +62,8 @@ public static class HostProcesses
     }
 
     /// <summary>Waits up to <paramref name="timeout"/> for the process to be gone.</summary>
-    public static async Task<bool> WaitGoneAsync(int pid, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (IsAlive(pid))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(100);
-        }
-
-        return true;
-    }
+    public static async Task<bool> WaitGoneAsync(int pid, TimeSpan timeout) =>
+        !await Eventually.LastReadingAsync(() => Task.FromResult(IsAlive(pid)), alive => !alive, timeout, TimeSpan.FromMilliseconds(100));
 
     public static void Kill(IEnumerable<int> pids)
     {

@@ -30,22 +30,11 @@ public sealed class Kubectl(string kubeconfig)
     /// <summary>Polls until <paramref name="done"/> holds for the VM (or its absence), or fails with the last object seen.</summary>
     public async Task<JsonObject?> WaitVmAsync(string name, Func<JsonObject?, bool> done, TimeSpan timeout, BackgroundCli? standalone = null)
     {
-        var deadline = DateTime.UtcNow + timeout;
-        JsonObject? vm = null;
-        while (DateTime.UtcNow < deadline)
+        // A standalone run that exited will not change the VM any more: stop waiting at once.
+        var vm = await Eventually.LastReadingAsync(() => GetVmAsync(name), seen => done(seen) || standalone is { HasExited: true }, timeout, TimeSpan.FromMilliseconds(500));
+        if (done(vm))
         {
-            vm = await GetVmAsync(name);
-            if (done(vm))
-            {
-                return vm;
-            }
-
-            if (standalone is { HasExited: true })
-            {
-                break;
-            }
-
-            await Task.Delay(500);
+            return vm;
         }
 
         throw new TimeoutException($"nvm {name} did not reach the expected state; last seen:\n{vm?.ToJsonString()}\n{standalone?.Output}");

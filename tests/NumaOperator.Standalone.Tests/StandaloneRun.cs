@@ -1,5 +1,6 @@
 using NumaOperator.Cli.Standalone;
 using NumaOperator.Numa.Quantities;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Standalone.Tests;
 
@@ -53,21 +54,8 @@ public sealed class StandaloneRun : IAsyncDisposable
         return pool.Total - pool.Free;
     }
 
-    public static async Task<bool> WaitUsedPagesAtMostAsync(long pages, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (UsedPages() > pages)
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(200);
-        }
-
-        return true;
-    }
+    public static async Task<bool> WaitUsedPagesAtMostAsync(long pages, TimeSpan timeout) =>
+        await Eventually.LastReadingAsync(() => Task.FromResult(UsedPages()), used => used <= pages, timeout, TimeSpan.FromMilliseconds(200)) <= pages;
 
     /// <summary>Kills QEMU started under this dir, gives back hugepages the CLI recorded, unmounts its hugetlbfs, deletes the dir.</summary>
     public async ValueTask DisposeAsync()

@@ -69,6 +69,27 @@ public static class Eventually
         }
     }
 
+    /// <summary>
+    /// Reads until <paramref name="done"/> holds or <paramref name="timeout"/> passes, and returns the last reading
+    /// either way: for checks that judge (and report) the final state themselves instead of failing on the deadline.
+    /// </summary>
+    public static async Task<T> LastReadingAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout, TimeSpan? poll = null)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        ArgumentNullException.ThrowIfNull(done);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await read();
+            if (done(value) || clock.Elapsed >= timeout)
+            {
+                return value;
+            }
+
+            await Task.Delay(poll ?? DefaultPoll);
+        }
+    }
+
     /// <summary>Reads for <paramref name="duration"/> and throws as soon as <paramref name="holds"/> does not.</summary>
     public static async Task ConsistentlyAsync<T>(Func<Task<T>> read, Func<T, bool> holds, TimeSpan duration, string what, Func<T, string>? describe = null, TimeSpan? poll = null)
     {

@@ -1,3 +1,5 @@
+using System.Reflection;
+
 namespace NumaOperator.Tests.Shared;
 
 /// <summary>Locates files of this repository from a test's output directory.</summary>
@@ -22,6 +24,6 @@ public static class RepoPaths
     /// <summary>tests/fixtures/...</summary>
     public static string Fixture(params string[] parts) => Path.Combine([Root, "tests", "fixtures", .. parts]);
 
-    /// <summary>numa-operator.dll next to the test assembly (test projects reference the executable project).</summary>
-    public static string CliDll => Path.Combine(AppContext.BaseDirectory, "numa-operator.dll");
+    /// <summary>The built numa-operator.dll (its path is stamped into every test assembly by tests/Directory.Build.props).</summary>
+    public static string CliDll { get; } = typeof(RepoPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "NumaOperatorCli").Value!;
 }

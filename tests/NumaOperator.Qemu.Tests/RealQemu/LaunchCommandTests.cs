@@ -10,7 +10,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("numaop-launch-").FullName;
 
     [SkippableFact]
-    public async Task MeasuredLaunchIsBoundAlignedAndStops()
+    public async Task Measured_launch_is_bound_aligned_and_stops()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         using var reservation = host.Reserve(32);
@@ -33,7 +33,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task QemuUserRootIsAnExplicitOptOutWithAWarning()
+    public async Task Qemu_user_root_is_an_explicit_opt_out_with_a_warning()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         var (exit, stdout, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--stop-after", "--qemu-user", "root", "-o", "json");
@@ -48,7 +48,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
     [InlineData("qemu")]
     [InlineData("0:0")]
     [InlineData("107")]
-    public async Task BadQemuUserExitsTwoNamingTheFlagAndStartsNothing(string user)
+    public async Task Bad_qemu_user_exits_two_naming_the_flag_and_starts_nothing(string user)
     {
         Skip.IfNot(HostCapabilities.IsLinux, "Linux only");
         var (exit, _, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--qemu-user", user);
@@ -59,7 +59,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task OmittedBindingIsCaughtAndExitsOne()
+    public async Task Omitted_binding_is_caught_and_exits_one()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         var (exit, stdout, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", "0", "--measure", "--stop-after", "--omit-binding-for-test");
@@ -89,7 +89,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
     [InlineData("7", "host NUMA node 7 does not exist here")]
     [InlineData("0,1", "--host-nodes lists 2 host node(s) (0,1) but spec.numa.guestNodes is 1")]
     [InlineData("x", "--host-nodes \"x\": expected host NUMA node ids")]
-    public async Task BadHostNodesExitTwoAndStartNothing(string hostNodes, string message)
+    public async Task Bad_host_nodes_exit_two_and_start_nothing(string hostNodes, string message)
     {
         Skip.IfNot(HostCapabilities.IsLinux, "Linux only");
         var (exit, _, stderr) = await LaunchAsync(VmFile(hugepages: false), "--host-nodes", hostNodes);
@@ -99,7 +99,7 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
     }
 
     [Fact]
-    public async Task InvalidVmExitsTwoNamingTheField()
+    public async Task Invalid_vm_exits_two_naming_the_field()
     {
         var file = Path.Combine(_dir, "bad.yaml");
         await File.WriteAllTextAsync(file, "apiVersion: numaoperator.io/v1alpha1\nkind: NumaVirtualMachine\nmetadata: {name: Bad_Name}\nspec:\n  cpu: {cores: 0}\n  memory: {size: 64Mi}\n");

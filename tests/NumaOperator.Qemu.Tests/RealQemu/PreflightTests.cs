@@ -19,7 +19,7 @@ public sealed class PreflightTests : IDisposable
     private VmStatePaths State => new(Path.Combine(_dir, "state"));
 
     [SkippableFact]
-    public void NoHugetlbfsMountForThePageSize()
+    public void No_hugetlbfs_mount_for_the_page_size()
     {
         Skip.IfNot(HostCapabilities.HasQemu, "needs qemu-system-x86_64");
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Huge2Mi, 64L << 20), State, Host([], FakeSysfs(1000))));
@@ -29,7 +29,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [SkippableFact]
-    public void NotEnoughFreePagesOnTheBoundNode()
+    public void Not_enough_free_pages_on_the_bound_node()
     {
         Skip.IfNot(HostCapabilities.HasQemu, "needs qemu-system-x86_64");
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Huge2Mi, 64L << 20), State, Host([new HugetlbfsMount("/dev/hugepages", 2L << 20)], FakeSysfs(3))));
@@ -38,7 +38,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [SkippableFact]
-    public void NotEnoughFreePagesOnThisHost()
+    public void Not_enough_free_pages_on_this_host()
     {
         Skip.IfNot(_host.Available, HugepageHost.SkipReason);
         var free = _host.Counters.FreePages(0, HugepageHost.PageBytes);
@@ -48,7 +48,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
-    public void SizeNotAMultipleOfThePageSizeIsBadInput()
+    public void Size_not_a_multiple_of_the_page_size_is_bad_input()
     {
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Huge2Mi, 3L << 20), State, Host([], FakeSysfs(1000))));
         Assert.True(e.IsBadInput);
@@ -56,7 +56,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
-    public async Task MissingQemuBinary()
+    public async Task Missing_qemu_binary()
     {
         var missing = Path.Combine(_dir, "no-qemu");
         var (capabilities, problem) = await PreflightHost.ProbeAsync(new NumaOperator.Qemu.Capabilities.QemuProbeOptions { QemuPath = missing, WorkDirectory = _dir }, CancellationToken.None);
@@ -67,7 +67,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
-    public void BootFilesOutsideTheImageRootAreBadInput()
+    public void Boot_files_outside_the_image_root_are_bad_input()
     {
         var images = Directory.CreateDirectory(Path.Combine(_dir, "images")).FullName;
         File.WriteAllText(Path.Combine(_dir, "shadow"), "x");
@@ -81,7 +81,7 @@ public sealed class PreflightTests : IDisposable
     }
 
     [Fact]
-    public void TooLongStateDirForAUnixSocketIsBadInput()
+    public void Too_long_state_dir_for_a_unix_socket_is_bad_input()
     {
         var longState = new VmStatePaths("/" + new string('d', 120));
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Normal, 64L << 20), longState, Host([], FakeSysfs(0))));

@@ -7,6 +7,7 @@ using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Qmp;
 using NumaOperator.Qemu.Supervision;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 
@@ -21,7 +22,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     private static readonly QemuUser User = QemuUser.Default;
 
     [SkippableFact]
-    public async Task HugepageVmRunsAsTheQemuUserAndIsStillPinnedMeasuredAdoptedAndStopped()
+    public async Task Hugepage_vm_runs_as_the_qemu_user_and_is_still_pinned_measured_adopted_and_stopped()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         using var reservation = host.Reserve(32);
@@ -58,18 +59,14 @@ public sealed class PrivilegeDropTests(HugepageHost host)
         await test.Supervisor.StopAsync(adopted, CancellationToken.None);
         Assert.False(ProcFs.IsAlive(adopted.Pid));
         Assert.False(Directory.Exists(test.Spec.State.Directory));
-        var freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        for (var wait = 0; wait < 100 && freeAfter != freeBefore; wait++)
-        {
-            await Task.Delay(50);
-            freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        }
+        var freeAfter = await Eventually.LastReadingAsync(
+            () => Task.FromResult(host.Counters.FreePages(0, HugepageHost.PageBytes)), free => free == freeBefore, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
 
         Assert.Equal(freeBefore, freeAfter);
     }
 
     [SkippableFact]
-    public async Task RootOnlyKernelInitrdAndDiskAreOpenedBeforeTheDropAndTheGuestBoots()
+    public async Task Root_only_kernel_initrd_and_disk_are_opened_before_the_drop_and_the_guest_boots()
     {
         Skip.IfNot(host.Available && OperatingSystem.IsLinux(), HugepageHost.SkipReason);
         var kernel = Directory.Exists("/boot") ? Directory.GetFiles("/boot", "vmlinuz-*").Order(StringComparer.Ordinal).LastOrDefault() : null;
@@ -133,7 +130,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     }
 
     [SkippableFact]
-    public async Task RootOptOutKeepsQemuRoot()
+    public async Task Root_opt_out_keeps_qemu_root()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         await using var test = new QemuTestVm(PageSize.Normal, null, keepRoot: true);
@@ -151,7 +148,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
     [SkippableTheory]
     [InlineData("children")]
     [InlineData("deny")]
-    public async Task ElevatePrivilegesInTheSandboxStillKillsQemuSevenAtDaemonize(string value)
+    public async Task Elevate_privileges_in_the_sandbox_still_kills_qemu_seven_at_daemonize(string value)
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         Skip.IfNot(QemuBinary.Probe(QemuBinary.DefaultPath).Version.Major == 7, "the finding is about QEMU 7.x");
@@ -185,21 +182,7 @@ public sealed class PrivilegeDropTests(HugepageHost host)
         Assert.Equal("running", status!["status"]!.GetValue<string>());
     }
 
-    private static async Task<string> WaitForSerialAsync(string path, string text, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        var content = string.Empty;
-        while (DateTime.UtcNow < deadline)
-        {
-            content = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(path));
-            if (content.Contains(text, StringComparison.Ordinal))
-            {
-                break;
-            }
-
-            await Task.Delay(250);
-        }
-
-        return content;
-    }
+    private static Task<string> WaitForSerialAsync(string path, string text, TimeSpan timeout) =>
+        Eventually.LastReadingAsync(
+            async () => Encoding.UTF8.GetString(await File.ReadAllBytesAsync(path)), content => content.Contains(text, StringComparison.Ordinal), timeout, TimeSpan.FromMilliseconds(250));
 }

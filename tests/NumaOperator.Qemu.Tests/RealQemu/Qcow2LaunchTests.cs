@@ -19,7 +19,7 @@ public sealed class Qcow2LaunchTests(HugepageHost host) : IDisposable
     private static bool HasQemuImg => HostCapabilities.FindOnPath("qemu-img") is not null;
 
     [SkippableFact]
-    public async Task ChainInsideTheRootStartsAndQemuOpensEveryFile()
+    public async Task Chain_inside_the_root_starts_and_qemu_opens_every_file()
     {
         Skip.IfNot(host.Available && HasQemuImg, HugepageHost.SkipReason + ", and qemu-img");
         QemuImg("create", "-f", "raw", Images("base.raw"), "8M");
@@ -39,7 +39,7 @@ public sealed class Qcow2LaunchTests(HugepageHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task ChainEscapingTheRootExitsTwoAndStartsNothing()
+    public async Task Chain_escaping_the_root_exits_two_and_starts_nothing()
     {
         Skip.IfNot(host.Available && HasQemuImg, HugepageHost.SkipReason + ", and qemu-img");
         File.WriteAllBytes(Path.Combine(_dir, "secret.raw"), new byte[1 << 20]);

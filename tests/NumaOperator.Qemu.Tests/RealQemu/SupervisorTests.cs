@@ -3,6 +3,7 @@ using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Measurement;
 using NumaOperator.Qemu.Supervision;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Qemu.Tests.RealQemu;
 
@@ -11,7 +12,7 @@ namespace NumaOperator.Qemu.Tests.RealQemu;
 public sealed class SupervisorTests(HugepageHost host)
 {
     [SkippableFact]
-    public async Task HugepageVmIsBoundToNodeZeroPinnedAndGivesItsPagesBackOnStop()
+    public async Task Hugepage_vm_is_bound_to_node_zero_pinned_and_gives_its_pages_back_on_stop()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         using var reservation = host.Reserve(32);
@@ -46,18 +47,14 @@ public sealed class SupervisorTests(HugepageHost host)
         Assert.False(Directory.Exists(test.Spec.State.Directory));
         // The kernel frees an exited process's hugetlbfs pages on its deferred-fput path, a moment after the process
         // is gone (seen here: 0 free right after exit); allow that moment, not more.
-        var freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        for (var wait = 0; wait < 100 && freeAfter != freeBefore; wait++)
-        {
-            await Task.Delay(50);
-            freeAfter = host.Counters.FreePages(0, HugepageHost.PageBytes);
-        }
+        var freeAfter = await Eventually.LastReadingAsync(
+            () => Task.FromResult(host.Counters.FreePages(0, HugepageHost.PageBytes)), free => free == freeBefore, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
 
         Assert.True(freeAfter == freeBefore, $"free 2Mi pages on node 0: {freeBefore} before start, {freeRunning} running, {freeAfter} after stop");
     }
 
     [SkippableFact]
-    public async Task ASecondSupervisorAdoptsTheRunningVmWithoutRestartingIt()
+    public async Task A_second_supervisor_adopts_the_running_vm_without_restarting_it()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
         await using var test = new QemuTestVm(PageSize.Normal, null);

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Api.Crds;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.Api.Tests.Crds;
 
 public class CrdGenerationTests
 {

@@ -2,7 +2,7 @@ using k8s.Models;
 using NumaOperator.Api.Crds;
 using NumaOperator.Tests.Shared;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.Api.Tests.Crds;
 
 /// <summary>docs/api.md documents both resources: every field, every printer column, every condition type.</summary>
 public class ApiDocsTests

@@ -2,7 +2,7 @@ using System.Text.Json;
 using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 
-namespace NumaOperator.Numa.Tests.Placement.Serialization;
+namespace NumaOperator.Api.Tests.Serialization;
 
 public class ManifestReaderTests
 {

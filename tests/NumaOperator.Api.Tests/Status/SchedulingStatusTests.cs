@@ -4,7 +4,7 @@ using NumaOperator.Api.Validation;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 
-namespace NumaOperator.Numa.Tests.Placement.Serialization;
+namespace NumaOperator.Api.Tests.Status;
 
 public class SchedulingStatusTests
 {

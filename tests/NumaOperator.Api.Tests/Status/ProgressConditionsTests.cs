@@ -2,7 +2,7 @@ using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.Api.Tests.Status;
 
 /// <summary>
 /// The GitOps summary both writers end every status write with: observedGeneration always, Stalled while the VM

@@ -1,7 +1,7 @@
 using NumaOperator.Api.Crds;
 using NumaOperator.Tests.Shared;
 
-namespace NumaOperator.Numa.Tests.Api;
+namespace NumaOperator.Api.Tests.Crds;
 
 /// <summary>crds/ is generated output: it must equal what the generator produces now.</summary>
 public class CrdFilesTests

@@ -3,7 +3,7 @@ using NumaOperator.Api.Validation;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 
-namespace NumaOperator.Numa.Tests.Validation;
+namespace NumaOperator.Api.Tests.Validation;
 
 public class NumaVirtualMachineValidatorTests
 {
