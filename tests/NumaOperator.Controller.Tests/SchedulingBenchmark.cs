@@ -42,7 +42,7 @@ public sealed class SchedulingBenchmark
                 controller = await WarmUpAsync(fixture, run, controller, kubeconfig);
             }
 
-            var (controllerCpu, testCpu) = (CpuSeconds(controller.Id), CpuSeconds(Environment.ProcessId));
+            var (controllerCpu, testCpu) = (ProcessUsage.CpuSeconds(controller.Id), ProcessUsage.CpuSeconds(Environment.ProcessId));
             var started = Stopwatch.GetTimestamp();
             await CreateMeasuredAsync(fixture, run, started);
             var createsDone = Stopwatch.GetElapsedTime(started);
@@ -50,17 +50,17 @@ public sealed class SchedulingBenchmark
             await Eventually.LastReadingAsync(
                 () =>
                 {
-                    peakRss = Math.Max(peakRss, PeakRssBytes(controller.Id));
+                    peakRss = Math.Max(peakRss, ProcessUsage.PeakRssBytes(controller.Id));
                     return Task.FromResult(run.Scheduled.Count);
                 },
                 count => count >= settings.VmCount,
                 TimeSpan.FromMinutes(5),
                 TimeSpan.FromMilliseconds(20));
             var total = Stopwatch.GetElapsedTime(started, run.Scheduled.Values.Max());
-            peakRss = Math.Max(peakRss, PeakRssBytes(controller.Id));
+            peakRss = Math.Max(peakRss, ProcessUsage.PeakRssBytes(controller.Id));
             await stopWatch.CancelAsync();
             await watching.ContinueWith(_ => { }, TaskScheduler.Default);
-            var cpu = $"CPU during the run: controller {CpuSeconds(controller.Id) - controllerCpu:F1} s, test process (API server, creates, watch) {CpuSeconds(Environment.ProcessId) - testCpu:F1} s";
+            var cpu = $"CPU during the run: controller {ProcessUsage.CpuSeconds(controller.Id) - controllerCpu:F1} s, test process (API server, creates, watch) {ProcessUsage.CpuSeconds(Environment.ProcessId) - testCpu:F1} s";
             var report = run.Report(nodeCount, createsDone, total, peakRss, cpu);
             Console.WriteLine(report);
             await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), $"numaop-controller-bench-{settings.VmCount}.txt"), report + "\n");
@@ -138,20 +138,5 @@ public sealed class SchedulingBenchmark
         controller.Kill(entireProcessTree: true);
         await controller.WaitForExitAsync();
         controller.Dispose();
-    }
-
-    /// <summary>utime + stime of /proc/PID/stat (clock ticks of 1/100 s).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11]) + long.Parse(fields[12])) / 100.0;
-    }
-
-    /// <summary>VmHWM of /proc/PID/status: the process's peak resident set.</summary>
-    private static long PeakRssBytes(int pid)
-    {
-        var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
     }
 }

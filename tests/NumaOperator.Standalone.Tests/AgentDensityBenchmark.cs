@@ -51,10 +51,10 @@ public sealed class AgentDensityBenchmark(ITestOutputHelper output)
         // Settle (every VM sampled at least once), then one window at the defaults.
         await Task.Delay(TimeSpan.FromSeconds(20));
         var qemus = HostProcesses.QemuUnder(run.Directory);
-        var (cpuBefore, qemuBefore, writesBefore) = (CpuSeconds(standalone.Pid), qemus.Sum(CpuSeconds), Volatile.Read(ref writes));
+        var (cpuBefore, qemuBefore, writesBefore) = (ProcessUsage.CpuSeconds(standalone.Pid), qemus.Sum(ProcessUsage.CpuSeconds), Volatile.Read(ref writes));
         await Task.Delay(window);
-        var cpu = CpuSeconds(standalone.Pid) - cpuBefore;
-        var qemuCpu = qemus.Sum(CpuSeconds) - qemuBefore;
+        var cpu = ProcessUsage.CpuSeconds(standalone.Pid) - cpuBefore;
+        var qemuCpu = qemus.Sum(ProcessUsage.CpuSeconds) - qemuBefore;
         var windowWrites = Volatile.Read(ref writes) - writesBefore;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"with {qemus.Count} VMs running, over {window.TotalSeconds:0} s: standalone (agent + API server + controller) {cpu / window.TotalMinutes:F2} CPU s/min, RSS {Status(standalone.Pid, "VmRSS")}, peak {Status(standalone.Pid, "VmHWM")}; {windowWrites} VM writes seen by a watch ({windowWrites / window.TotalMinutes:F0}/min); the {qemus.Count} QEMUs (TCG, idle firmware) {qemuCpu / window.TotalMinutes:F1} CPU s/min"));
 
@@ -147,14 +147,6 @@ public sealed class AgentDensityBenchmark(ITestOutputHelper output)
     {
         var sorted = values.Order().ToList();
         return sorted[Math.Clamp((int)Math.Ceiling(p / 100.0 * sorted.Count) - 1, 0, sorted.Count - 1)];
-    }
-
-    /// <summary>utime + stime of a process, in seconds (USER_HZ = 100).</summary>
-    private static double CpuSeconds(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        return (long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) / 100.0;
     }
 
     private static string Status(int pid, string field) =>
