@@ -53,6 +53,13 @@ dotnet test NumaOperator.sln -c Release --no-build -nologo -m:1 --logger "consol
 status=${PIPESTATUS[0]}
 set -e
 
+# CI shows only the end of the output: repeat each failed test with its message there, before the summary.
+awk '
+  /^  Failed [A-Za-z_]/ { shown = 1; lines = 0; print "[tests/run.sh] FAILED:"; }
+  shown && /^  (Passed|Skipped) / { shown = 0 }
+  shown && /^  Stack Trace:/ { shown = 0 }
+  shown && lines < 40 { print; lines++ }
+' "$out"
 # Sum the per-assembly summaries ("Total tests: 70", "     Passed: 68", "     Failed: 1", "    Skipped: 2")
 # into one closing line.
 awk '
