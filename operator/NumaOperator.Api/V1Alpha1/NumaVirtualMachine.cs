@@ -60,7 +60,7 @@ public sealed class NumaVirtualMachineList : IKubernetesObject<V1ListMeta>, IIte
     "!has(self.numa) || !has(self.numa.guestNodes) || self.numa.guestNodes <= self.cpu.cores",
     "must not exceed spec.cpu.cores: every guest node needs at least one vCPU",
     FieldPath = ".numa.guestNodes")]
-public sealed class NumaVirtualMachineSpec
+public sealed partial class NumaVirtualMachineSpec
 {
     /// <summary>Desired power state: false stops the VM and keeps the object.</summary>
     [JsonPropertyName("running")]
@@ -228,7 +228,7 @@ public sealed class DiskSpec
     public string? Format { get; set; }
 }
 
-public sealed class NumaVirtualMachineStatus
+public sealed partial class NumaVirtualMachineStatus
 {
     [JsonPropertyName("phase")]
     [EnumValues(VmConditions.PhasePending, VmConditions.PhaseScheduled, VmConditions.PhaseStarting, VmConditions.PhaseRunning, VmConditions.PhaseStopping, VmConditions.PhaseStopped, VmConditions.PhaseFailed)]
