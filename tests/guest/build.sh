@@ -15,7 +15,7 @@ busybox=$(initramfs_static_busybox) || exit 4
 kernel=$(initramfs_kernel) || exit 4
 command -v mke2fs >/dev/null || { log "mke2fs not found (apt-get install e2fsprogs)"; exit 4; }
 moddir=/lib/modules/${kernel#/boot/vmlinuz-}
-modules=(virtio_ring virtio virtio_pci virtio_net virtio_blk crc32c_generic crc16 ext4 isofs vfat nls_utf8 nls_cp437 nls_iso8859-1)
+modules=(virtio_ring virtio virtio_pci virtio_net virtio_blk crc32c_generic crc16 ext4 isofs vfat nls_utf8 nls_ascii nls_cp437 nls_iso8859-1)
 
 key=$( { cat "$here/build.sh" "$here/init.sh" "$here/udhcpc.sh" "$here/../tools/initramfs-lib.sh";
          echo "$kernel ${modules[*]}"; sha256sum "$kernel" "$busybox"; } | sha256sum | cut -c1-16)
