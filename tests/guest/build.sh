@@ -25,6 +25,7 @@ mkdir -p "$cache_root"
 exec 9>"$cache_root/.lock"
 flock 9
 if [ -f "$out/complete" ]; then
+  touch "$out/complete"
   echo "$out"
   exit 0
 fi
@@ -55,7 +56,9 @@ chmod 0644 "$work/out/"*
 touch "$work/out/complete"
 rm -rf "$out"
 mv "$work/out" "$out"
-# Older keys are builds of older inputs: keep the cache to one guest.
-find "$cache_root" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name '.build.*' -exec rm -rf {} +
+# Other keys are builds of other inputs (another checkout may still use one): drop those unused for two days.
+for old in "$cache_root"/*/complete; do
+  [ -e "$old" ] && [ -n "$(find "$old" -mtime +2)" ] && rm -rf "$(dirname "$old")"
+done
 log "built $out"
 echo "$out"
