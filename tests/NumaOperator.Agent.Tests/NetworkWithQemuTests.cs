@@ -26,18 +26,7 @@ public sealed class NetworkWithQemuTests(QemuHost host) : IDisposable
     private readonly List<Guid> uids = [];
     private bool netnsCreated;
 
-    private AgentOptions Options() => new()
-    {
-        NodeName = Node,
-        StateDirectory = stateDir,
-        ImageRoot = imageRoot,
-        SampleInterval = TimeSpan.FromSeconds(2),
-        LivenessInterval = TimeSpan.FromMilliseconds(500),
-        StopGrace = TimeSpan.FromSeconds(1),
-        TopologyPollInterval = TimeSpan.FromMilliseconds(500),
-        HeartbeatInterval = TimeSpan.FromSeconds(5),
-        PreflightRetryInterval = TimeSpan.FromMinutes(5),
-    };
+    private AgentOptions Options() => AgentTestVms.QemuAgentOptions(Node, stateDir, imageRoot) with { PreflightRetryInterval = TimeSpan.FromMinutes(5) };
 
     /// <summary>The test guest on 2Mi hugepages bound to host node 0, booted from kernel + initramfs (+ a disk).</summary>
     private NumaVirtualMachine GuestVm(string name, string? cmdline, string? disk, long pages, params InterfaceSpec[] interfaces)

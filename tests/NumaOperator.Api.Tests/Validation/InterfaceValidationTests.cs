@@ -134,4 +134,13 @@ public sealed class InterfaceValidationTests
         Assert.Equal("52:54:00:ab:cd:01", MacAddress.For(uid, "lan", "52:54:00:AB:cd:01"));
         Assert.Equal(MacAddress.Generate(uid, "lan"), MacAddress.For(uid, "lan", null));
     }
+
+    [Fact]
+    public void The_linux_web_example_is_valid()
+    {
+        var vm = k8s.KubernetesYaml.Deserialize<NumaVirtualMachine>(File.ReadAllText(NumaOperator.Tests.Shared.RepoPaths.Combine("examples", "vm-linux-web.yaml")));
+        var result = NumaVirtualMachineValidator.Validate(vm);
+        Assert.True(result.IsValid, result.Summary);
+        Assert.Equal(80, vm.Spec.Interfaces!.Single().UserNetwork!.PortForwards!.Single().GuestPort);
+    }
 }
