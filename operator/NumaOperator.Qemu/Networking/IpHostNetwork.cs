@@ -98,7 +98,17 @@ public sealed class IpHostNetwork(string? netns = null, string ipPath = "ip") : 
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start) ?? throw new IOException($"{ipPath} did not start");
+        Process? started;
+        try
+        {
+            started = Process.Start(start);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new IOException($"{ipPath} (iproute2) could not be run: {e.Message}", e);
+        }
+
+        using var process = started ?? throw new IOException($"{ipPath} did not start");
         var error = process.StandardError.ReadToEndAsync();
         var output = process.StandardOutput.ReadToEnd();
         process.WaitForExit();
