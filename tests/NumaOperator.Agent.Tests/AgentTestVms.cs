@@ -31,4 +31,17 @@ internal static class AgentTestVms
         && ConditionList.IsTrue(s.Conditions, AgentConditions.NumaAligned)
         && ConditionList.IsTrue(s.Conditions, AgentConditions.Ready)
         && s.ObservedGeneration == vm.Metadata.Generation;
+
+    /// <summary>An agent of the real-QEMU tests: fast sampling, liveness and topology polls, a short stop grace.</summary>
+    public static AgentOptions QemuAgentOptions(string node, string stateDir, string imageRoot) => new()
+    {
+        NodeName = node,
+        StateDirectory = stateDir,
+        ImageRoot = imageRoot,
+        SampleInterval = TimeSpan.FromSeconds(2),
+        LivenessInterval = TimeSpan.FromMilliseconds(500),
+        StopGrace = TimeSpan.FromSeconds(1),
+        TopologyPollInterval = TimeSpan.FromMilliseconds(500),
+        HeartbeatInterval = TimeSpan.FromSeconds(5),
+    };
 }

@@ -114,6 +114,8 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             runtime.ClearStateDirectory(uid);
             hugepagesChanged();
         }
+
+        runtime.RemoveOrphanNetworkDevices();
     }
 
     /// <summary>Lets go of every QEMU (QMP closed, locks released) without stopping any: VMs survive the agent.</summary>
@@ -208,7 +210,10 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             // Everything but the boot files comes from status.placement (accelerator, CPU model, policy included), so
             // the spec is not parsed again here and SpecDrift sees every field that changes the argv.
             var (capabilities, problem) = qemu();
-            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem));
+            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem)
+            {
+                Interfaces = SpecInterfaces.Of(managed.Uid, vm.Spec.Interfaces),
+            });
         }
         catch (LaunchRefusedException e)
         {
@@ -250,7 +255,14 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         log.LogInformation(
             "VM {Key} started: QEMU pid {Pid} ({Strategy}), daemonized {Daemonized} ms, running {Running} ms",
             vm.Key, process.Pid, options.LaunchStrategy.Name, (int?)timings?.Daemonized.TotalMilliseconds, (int?)timings?.Running.TotalMilliseconds);
-        var written = await status.WriteAsync(current, d => AgentConditions.SetRunning(d, held.RunningMessage(options.NodeName, options.LaunchStrategy.Name), status.Now()), ct);
+        var written = await status.WriteAsync(
+            current,
+            d =>
+            {
+                AgentConditions.SetRunning(d, held.RunningMessage(options.NodeName, options.LaunchStrategy.Name), status.Now());
+                d.Status!.Interfaces = SpecInterfaces.Status(process.Nics);
+            },
+            ct);
         await status.Events.NormalAsync(vm, EventStarted, $"QEMU pid {process.Pid} started on {options.NodeName} and pinned", ct);
         return written is null ? ReconcileResult.Done : await sampling.SampleIfDueAsync(written, held, ct);
     }
