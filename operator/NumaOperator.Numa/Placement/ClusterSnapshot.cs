@@ -9,8 +9,8 @@ namespace NumaOperator.Numa.Placement;
 /// The mutable half (what is placed) is the <see cref="PlacementLedger"/>.
 /// </summary>
 /// <remarks>
-/// Capacity per host NUMA node and page size: a hugepage pool offers its <c>Total</c> pages (nr_hugepages;
-/// <c>Free</c> is ignored because the ledger, not the kernel's current use, decides what is promised).
+/// Capacity per host NUMA node and page size: a hugepage pool offers its <c>Schedulable</c> pages when set (the
+/// controller: free pages plus those its running VMs hold), else its <c>Total</c> (nr_hugepages), never more than Total.
 /// Ordinary (4Ki) pages offer MemTotal minus the memory reserved in every hugepage pool of that node; the host's
 /// own use of ordinary memory is not subtracted, so ordinary-page VMs are bounded, not guaranteed.
 /// </remarks>
@@ -265,7 +265,7 @@ internal sealed class SnapshotNumaNode
             var slot = Array.IndexOf(slotPageBytes, pool.PageSize.Bytes);
             if (slot > 0)
             {
-                CapacityPages[slot] += Math.Max(0, pool.Total);
+                CapacityPages[slot] += Math.Max(0, Math.Min(pool.Total, pool.Schedulable ?? pool.Total));
             }
         }
 
