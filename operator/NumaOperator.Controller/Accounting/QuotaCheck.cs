@@ -57,7 +57,7 @@ public static class QuotaCheck
             var limitsTracked = hard.Keys.Where(k => k.StartsWith("limits.", StringComparison.Ordinal) && !requested.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
             if (limitsTracked.Count > 0)
             {
-                return $"failed quota: {name}: must specify {string.Join(",", limitsTracked)} (a VM's placeholder pod sets no cpu limit; see docs/api.md)";
+                return $"failed quota: {name}: must specify {string.Join(",", limitsTracked)} (a VM's placeholder pod sets no such limit; see docs/api.md)";
             }
 
             var over = hard.Keys.Where(requested.ContainsKey).Order(StringComparer.Ordinal)
