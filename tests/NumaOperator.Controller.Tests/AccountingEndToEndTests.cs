@@ -27,7 +27,7 @@ public sealed class AccountingEndToEndTests
 
     private static string Where(NumaVirtualMachine vm) => $"{vm.Status!.NodeName}/{vm.Status.Placement!.GuestNodes[0].HostNode}";
 
-    private static Task<V1EventList> EventsAsync(ControllerFixture fixture, string vm, string reason) =>
+    private static Task<Corev1EventList> EventsAsync(ControllerFixture fixture, string vm, string reason) =>
         Eventually.LastReadingAsync(
             () => fixture.Client.CoreV1.ListNamespacedEventAsync("default"),
             list => list.Items.Any(e => e.InvolvedObject.Name == vm && e.Reason == reason),
@@ -156,7 +156,7 @@ public sealed class AccountingEndToEndTests
         var placeholder = Assert.Single(pod.Items);
         Assert.Equal(("numavm-db", "worker-1"), (placeholder.Metadata.Name, placeholder.Spec.NodeName));
         var owner = Assert.Single(placeholder.Metadata.OwnerReferences);
-        Assert.Equal((NumaVirtualMachine.KubeKind, "db", vm.Metadata.Uid, true), (owner.Kind, owner.Name, owner.Uid, owner.Controller));
+        Assert.Equal((NumaVirtualMachine.KubeKind, "db", vm.Metadata.Uid, (bool?)true), (owner.Kind, owner.Name, owner.Uid, owner.Controller));
         var resources = Assert.Single(placeholder.Spec.Containers).Resources;
         Assert.Equal(
             new Dictionary<string, decimal> { ["cpu"] = 3, ["hugepages-2Mi"] = 1L << 30, ["memory"] = PlaceholderResources.SmallMemoryBytes },

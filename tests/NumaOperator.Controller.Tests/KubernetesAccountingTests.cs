@@ -47,7 +47,7 @@ public sealed class KubernetesAccountingTests
                     Name = "app",
                     Resources = new V1ResourceRequirements
                     {
-                        Requests = new[] { ("cpu", cpu), ("memory", memory) }.Where(r => r.Item2 is not null).ToDictionary(r => r.Item1, r => new ResourceQuantity(r.Item2)),
+                        Requests = new[] { ("cpu", cpu), ("memory", memory) }.Where(r => r.Item2 is not null).ToDictionary(r => r.Item1, r => new ResourceQuantity(r.Item2!)),
                     },
                 },
             ],
@@ -62,7 +62,7 @@ public sealed class KubernetesAccountingTests
 
         SnapshotFile.AssertMatches(
             RepoPaths.Combine("tests", "NumaOperator.Controller.Tests", "Snapshots", "placeholder-pod.json"),
-            KubernetesJson.Serialize(pod, new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+            System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(pod))!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
         var resources = pod.Spec.Containers[0].Resources;
         Assert.Equal(4m, resources.Requests["cpu"].ToDecimal());
         Assert.Equal(2m * (1L << 30), resources.Requests["hugepages-2Mi"].ToDecimal());
@@ -78,7 +78,7 @@ public sealed class KubernetesAccountingTests
     {
         var resources = PlaceholderResources.Of(2, 3L << 30, PageSize.Normal);
 
-        Assert.Equal(new Dictionary<string, decimal> { ["cpu"] = 2, ["memory"] = 3L << 30 }, resources.Requests);
+        Assert.Equal(new Dictionary<string, decimal> { ["cpu"] = 2, ["memory"] = 3L << 30 }, resources.Requests.ToDictionary());
         Assert.Empty(resources.Limits);
         Assert.Equal("numavm-db", PlaceholderPod.NameOf("db"));
         Assert.True(PlaceholderPod.NameOf(new string('a', 300)).Length <= 253);
@@ -87,7 +87,7 @@ public sealed class KubernetesAccountingTests
     [Fact]
     public void A_vm_within_every_quota_is_admitted()
     {
-        var quota = Quota("vm-budget", new() { ["requests.cpu"] = "8", ["requests.hugepages-2Mi"] = "4Gi", ["pods"] = "10" });
+        var quota = Quota("vm-budget", new() { ["requests.cpu"] = "9", ["requests.hugepages-2Mi"] = "4Gi", ["pods"] = "10" }); // 1 + 4 + 4 CPUs, 2Gi + 2Gi
 
         Assert.Null(QuotaCheck.Refusal([quota], [Pod("web", "1", "1Gi")], [PlaceholderResources.Of(TwoGuestNodes)], PlaceholderResources.Of(TwoGuestNodes)));
     }
@@ -95,12 +95,12 @@ public sealed class KubernetesAccountingTests
     [Fact]
     public void Over_quota_names_the_quota_and_each_resource_as_kube_apiserver_does()
     {
-        var quota = Quota("vm-budget", new() { ["requests.cpu"] = "6", ["requests.hugepages-2Mi"] = "3Gi", ["requests.memory"] = "100Gi" });
+        var quota = Quota("vm-budget", new() { ["requests.cpu"] = "5", ["requests.hugepages-2Mi"] = "2Gi", ["requests.memory"] = "100Gi" });
 
         var refusal = QuotaCheck.Refusal([quota], [Pod("web", "1", "1Gi")], [PlaceholderResources.Of(1, 1L << 30, PageSize.Huge2Mi)], PlaceholderResources.Of(TwoGuestNodes));
 
         Assert.Equal(
-            "exceeded quota: vm-budget, requested: requests.cpu=4,requests.hugepages-2Mi=2Gi, used: requests.cpu=2,requests.hugepages-2Mi=1Gi, limited: requests.cpu=6,requests.hugepages-2Mi=3Gi",
+            "exceeded quota: vm-budget, requested: requests.cpu=4,requests.hugepages-2Mi=2Gi, used: requests.cpu=2,requests.hugepages-2Mi=1Gi, limited: requests.cpu=5,requests.hugepages-2Mi=2Gi",
             refusal);
     }
 

@@ -258,6 +258,7 @@ internal sealed class SnapshotNumaNode
         Cores = [.. cores.OrderBy(c => Cpus[c.Min()])];
 
         CapacityPages = new long[slotPageBytes.Length];
+        TotalPages = new long[slotPageBytes.Length];
         long hugeBytes = 0;
         foreach (var pool in node.Hugepages)
         {
@@ -266,10 +267,12 @@ internal sealed class SnapshotNumaNode
             if (slot > 0)
             {
                 CapacityPages[slot] += Math.Max(0, Math.Min(pool.Total, pool.Schedulable ?? pool.Total));
+                TotalPages[slot] += Math.Max(0, pool.Total);
             }
         }
 
         CapacityPages[0] = Math.Max(0, node.MemoryBytes - hugeBytes) / slotPageBytes[0];
+        TotalPages[0] = CapacityPages[0];
     }
 
     public int Local { get; }
@@ -289,6 +292,9 @@ internal sealed class SnapshotNumaNode
     public int[][] Cores { get; }
 
     public long[] CapacityPages { get; }
+
+    /// <summary>Per slot, the pools' totals (nr_hugepages): what recorded placements together may never exceed.</summary>
+    public long[] TotalPages { get; }
 
     public int LocalCpuIndex(int cpu) => Array.BinarySearch(Cpus, cpu);
 }

@@ -73,7 +73,8 @@ public sealed class PlacementLedger
     /// </summary>
     /// <param name="pagesMayExceedCapacity">
     /// True when capacity is what the host has free now (the controller): a recorded placement whose pages were taken
-    /// since it was decided is still recorded (its pool then shows no free page); the node's pre-flight judges it.
+    /// since it was decided is still recorded (its pool then shows no free page; the node's pre-flight judges it), as
+    /// long as the placements together fit the pool's total.
     /// </param>
     public static PlacementLedger Rebuild(
         ClusterSnapshot snapshot,
@@ -104,8 +105,10 @@ public sealed class PlacementLedger
     public bool TryPlace(string key, VmPlacement placement, out string reason) => Add(key, placement, checkPages: true, out reason);
 
     /// <summary>
-    /// Records a placement decided earlier (status.placement) that may hold more pages than are free now, or says why
-    /// it cannot be recorded (a CPU pinned twice or reserved, a node, NUMA node or page size the snapshot lacks).
+    /// Records a placement decided earlier (status.placement) that may hold more pages than are free now (a pod took
+    /// them since), though never more than the pool's total beside the other placements; or says why it cannot be
+    /// recorded (pages of the pool placed twice, a CPU pinned twice or reserved, a node, NUMA node or page size the
+    /// snapshot lacks).
     /// </summary>
     public bool TryRecord(string key, VmPlacement placement, out string reason) => Add(key, placement, checkPages: false, out reason);
 
@@ -187,6 +190,12 @@ public sealed class PlacementLedger
         if (checkPages && pages[g] > FreePagesAt(numa.Rank, slot))
         {
             return $"host NUMA node {guest.HostNode} of {node.Name} has {FreePagesAt(numa.Rank, slot)} free {placement.PageSize} pages, {pages[g]} asked";
+        }
+
+        var unpromised = numa.TotalPages[slot] - _usedPages[numa.Rank][slot];
+        if (!checkPages && pages[g] > unpromised)
+        {
+            return $"host NUMA node {guest.HostNode} of {node.Name} has {Math.Max(0, unpromised)} of its {numa.TotalPages[slot]} {placement.PageSize} pages not placed, {pages[g]} asked";
         }
 
         return ResolveCpus(guest, node, numa, out cpus[g]);
