@@ -133,6 +133,19 @@ public sealed class PureRulesTests
     }
 
     [Fact]
+    public void A_refused_launch_names_its_reason_and_too_few_free_hugepages_is_not_terminal()
+    {
+        Assert.Equal(AgentConditions.ReasonBadBootFile, AgentConditions.RefusalReason(Runtime.LaunchRefusal.BadBootFile));
+        Assert.Equal(AgentConditions.ReasonPreflightFailed, AgentConditions.RefusalReason(Runtime.LaunchRefusal.HostNotReady));
+        Assert.Equal(AgentConditions.ReasonInsufficientHugepages, AgentConditions.RefusalReason(Runtime.LaunchRefusal.InsufficientHugepages));
+
+        // The controller places it again; until it does, the agent tries again like any host problem.
+        var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 1 } };
+        AgentConditions.SetFailed(vm, AgentConditions.ReasonInsufficientHugepages, "pre-flight: host NUMA node 0 has 3 free 2Mi hugepages", T0);
+        Assert.False(AgentConditions.FailedForThisGeneration(vm));
+    }
+
+    [Fact]
     public void Topology_status_keeps_the_last_numa_nodes_when_discovery_fails_and_only_the_heartbeat_does_not_count_as_a_change()
     {
         var facts = new Topology.HostFacts(

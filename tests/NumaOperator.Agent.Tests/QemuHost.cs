@@ -51,6 +51,28 @@ public sealed class QemuHost : IDisposable
         });
     }
 
+    /// <summary>
+    /// Takes <paramref name="pages"/> free pages for real, as a pod using hugepages would: a file on this host's
+    /// hugetlbfs mount, mapped and every page touched (faulted in, so free_hugepages drops). The handle unmaps and deletes it.
+    /// </summary>
+    public IDisposable Hold(long pages)
+    {
+        var path = Path.Combine(mountedByUs!, "held-" + Guid.NewGuid().ToString("N"));
+        var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(path, FileMode.CreateNew, null, pages * PageBytes);
+        var view = map.CreateViewAccessor();
+        for (long page = 0; page < pages; page++)
+        {
+            view.Write(page * PageBytes, (byte)1);
+        }
+
+        return new Release(() =>
+        {
+            view.Dispose();
+            map.Dispose();
+            File.Delete(path);
+        });
+    }
+
     /// <summary>Live processes whose argv carries "-uuid UUID" (how the agent recognises a VM's QEMU).</summary>
     public static IReadOnlyList<int> QemuPids(Guid uuid)
     {

@@ -43,16 +43,24 @@ internal sealed class ControllerFixture : IAsyncDisposable
         }));
 
     /// <summary>A Node and its NumaNodeTopology: one host NUMA node per entry of <paramref name="hugepagesPerNuma"/> (2Mi pages), 8 CPUs each.</summary>
-    public async Task AddNodeAsync(string name, params long[] hugepagesPerNuma)
+    public Task AddNodeAsync(string name, params long[] hugepagesPerNuma) => AddNodeAsync(name, hugepagesPerNuma, hugepagesPerNuma);
+
+    /// <summary>As above with pages already in use: <paramref name="free"/> of <paramref name="totals"/> free per host NUMA node.</summary>
+    public async Task AddNodeAsync(string name, long[] totals, long[] free)
     {
         await Client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = name, Labels = new Dictionary<string, string> { ["kubernetes.io/hostname"] = name } } });
         var topologies = new GenericClient(Client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, disposeClient: false);
         await topologies.CreateAsync(new NumaNodeTopology { Metadata = new V1ObjectMeta { Name = name } });
-        await SetHugepagesAsync(name, hugepagesPerNuma);
+        await SetHugepagesAsync(name, totals, free);
     }
 
-    public async Task SetHugepagesAsync(string name, params long[] hugepagesPerNuma)
+    /// <summary>Publishes idle pools: every page of <paramref name="hugepagesPerNuma"/> free.</summary>
+    public Task SetHugepagesAsync(string name, params long[] hugepagesPerNuma) => SetHugepagesAsync(name, hugepagesPerNuma, hugepagesPerNuma);
+
+    /// <summary>Publishes pools as an agent reads them: <paramref name="totals"/> (nr_hugepages) and <paramref name="free"/> (free_hugepages) per host NUMA node.</summary>
+    public async Task SetHugepagesAsync(string name, long[] totals, long[] free)
     {
+        var hugepagesPerNuma = totals;
         var status = new NumaNodeTopologyStatus
         {
             NumaNodes = [.. hugepagesPerNuma.Select((pages, id) => new NumaNodeStatus
@@ -60,7 +68,7 @@ internal sealed class ControllerFixture : IAsyncDisposable
                 Id = id,
                 Cpus = $"{id * 8}-{(id * 8) + 7}",
                 MemoryBytes = 64L << 30,
-                Hugepages = [new HugepagePoolStatus { PageSize = "2Mi", Total = pages }],
+                Hugepages = [new HugepagePoolStatus { PageSize = "2Mi", Total = pages, Free = free[id] }],
                 Distances = [.. hugepagesPerNuma.Select((_, other) => other == id ? 10 : 21)],
             })],
         };

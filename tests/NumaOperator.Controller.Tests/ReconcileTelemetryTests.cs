@@ -83,7 +83,7 @@ public sealed class ReconcileTelemetryTests
     }
 
     [Fact]
-    public async Task Heartbeats_and_free_page_updates_do_not_retry_unschedulable_vms_but_a_total_change_does()
+    public async Task Heartbeats_do_not_retry_unschedulable_vms_but_a_capacity_change_does()
     {
         var spans = new List<Activity>();
         using var tracing = Sdk.CreateTracerProviderBuilder().AddSource(ControllerTelemetry.Name).AddInMemoryExporter(spans).Build()!;
@@ -95,10 +95,10 @@ public sealed class ReconcileTelemetryTests
         await Task.Delay(300);
         var before = Attempts(tracing, spans);
 
-        // What the agent writes every 30 s and as VMs start: heartbeat and free pages. Not capacity.
+        // What the agent writes every 30 s: a heartbeat with the same facts. Not capacity (free counts are: FreePageCapacity).
         for (var beat = 1; beat <= 3; beat++)
         {
-            var patch = $$$"""{"status":{"heartbeatTime":"2030-01-01T00:00:0{{{beat}}}Z","numaNodes":[{"id":0,"cpus":"0-7","memoryBytes":{{{64L << 30}}},"distances":[10],"hugepages":[{"pageSize":"2Mi","total":256,"free":{{{256 - beat}}}}]}]}}""";
+            var patch = $$$"""{"status":{"heartbeatTime":"2030-01-01T00:00:0{{{beat}}}Z","numaNodes":[{"id":0,"cpus":"0-7","memoryBytes":{{{64L << 30}}},"distances":[10],"hugepages":[{"pageSize":"2Mi","total":256,"free":256}]}]}}""";
             await fixture.Client.CustomObjects.PatchClusterCustomObjectStatusAsync(
                 new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, "worker-1");
         }

@@ -52,6 +52,9 @@ public class ChartRbacTests
             "numaoperator.io numavirtualmachines/status patch", // CustomResourceWriter.PatchStatusAsync
             "numaoperator.io numanodetopologies list", "numaoperator.io numanodetopologies watch", // Informer
             " nodes list", " nodes watch", // Informer (NodeApi)
+            " pods create", " pods delete", // PlaceholderPodWriter
+            " pods list", " pods watch", // Informer (PodApi): placeholders and quota usage
+            " resourcequotas list", " resourcequotas watch", // Informer (ResourceQuotaApi)
             " events create", " events patch", // EventRecorder (core/v1 only)
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), grants.Order(StringComparer.Ordinal));

@@ -31,6 +31,7 @@ public static class AgentConditions
     public const string ReasonStopped = VmConditions.ReasonStopped;
     public const string ReasonPreflightFailed = VmConditions.ReasonPreflightFailed;
     public const string ReasonBadBootFile = VmConditions.ReasonBadBootFile;
+    public const string ReasonInsufficientHugepages = VmConditions.ReasonInsufficientHugepages;
     public const string ReasonStartFailed = VmConditions.ReasonStartFailed;
     public const string ReasonProcessExited = VmConditions.ReasonProcessExited;
     public const string ReasonReady = ReadyRule.ReasonReady;
@@ -46,6 +47,14 @@ public static class AgentConditions
     /// phase Failed with a terminal Running=False reason recorded for metadata.generation (then it is Stalled).
     /// </summary>
     public static bool FailedForThisGeneration(NumaVirtualMachine vm) => ProgressConditions.IsFailedForThisGeneration(vm);
+
+    /// <summary>The Running=False reason of a refused launch.</summary>
+    public static string RefusalReason(LaunchRefusal refusal) => refusal switch
+    {
+        LaunchRefusal.BadBootFile => ReasonBadBootFile,
+        LaunchRefusal.InsufficientHugepages => ReasonInsufficientHugepages,
+        _ => ReasonPreflightFailed,
+    };
 
     public static void SetStarting(NumaVirtualMachine vm, DateTime now) =>
         SetNotRunning(vm, PhaseStarting, ReasonStarting, "pre-flight passed; starting QEMU, pinning its threads", now);

@@ -77,7 +77,7 @@ public sealed class QemuVmRuntime : IVmRuntime
         }
         catch (PreflightException e)
         {
-            throw new LaunchRefusedException(LaunchRefusal.HostNotReady, e.Message, e);
+            throw new LaunchRefusedException(e.IsHugepageShortage ? LaunchRefusal.InsufficientHugepages : LaunchRefusal.HostNotReady, e.Message, e);
         }
     }
 

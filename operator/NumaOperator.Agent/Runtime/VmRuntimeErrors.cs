@@ -8,6 +8,9 @@ public enum LaunchRefusal
 
     /// <summary>This host cannot run the VM now (pages, hugetlbfs, QEMU, ...): worth trying again.</summary>
     HostNotReady,
+
+    /// <summary>A placed host NUMA node has fewer free hugepages than the VM needs: the controller places it again.</summary>
+    InsufficientHugepages,
 }
 
 /// <summary>A launch refused by pre-flight; nothing was started or created.</summary>

@@ -219,7 +219,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         {
             activity?.SetStatus(ActivityStatusCode.Error, e.Message);
             var badBoot = e.Refusal == LaunchRefusal.BadBootFile;
-            await status.FailAsync(vm, badBoot ? AgentConditions.ReasonBadBootFile : AgentConditions.ReasonPreflightFailed, "pre-flight: " + e.Message, ct);
+            await status.FailAsync(vm, AgentConditions.RefusalReason(e.Refusal), "pre-flight: " + e.Message, ct);
             return badBoot ? ReconcileResult.Done : ReconcileResult.After(options.PreflightRetryInterval);
         }
 

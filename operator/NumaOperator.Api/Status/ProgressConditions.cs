@@ -117,6 +117,8 @@ public static class ProgressConditions
                 (ReasonWaitingForAgent, $"generation {generation} is not yet acted on by the agent on {status?.NodeName}"),
             (_, { Status: VmConditions.False, Reason: VmConditions.ReasonPreflightFailed }) =>
                 (VmConditions.ReasonPreflightFailed, Message(running) + "; the agent tries again every 30s"),
+            (_, { Status: VmConditions.False, Reason: VmConditions.ReasonInsufficientHugepages }) =>
+                (VmConditions.ReasonInsufficientHugepages, Message(running) + "; the controller places the VM again"),
             (_, { Status: VmConditions.False }) => (running.Reason ?? ReasonProgressing, Message(running)),
             _ when ready is { Status: not VmConditions.True } => (ready.Reason ?? ReasonProgressing, Message(ready)),
             _ => (ReasonProgressing, "waiting for the agent to report the VM Ready"),

@@ -33,6 +33,13 @@ public static class VmConditions
     public const string ReasonStopping = "Stopping";
     public const string ReasonStopped = "Stopped";
     public const string ReasonPreflightFailed = "PreflightFailed";
+
+    /// <summary>
+    /// Running=False: pre-flight found fewer free hugepages on a placed host NUMA node than the VM needs (a pod or
+    /// another process holds them). Not terminal for the agent; the controller releases the placement and places the
+    /// VM again elsewhere (status.placementFailures).
+    /// </summary>
+    public const string ReasonInsufficientHugepages = "InsufficientHugepages";
     public const string ReasonBadBootFile = "BadBootFile";
     public const string ReasonStartFailed = "StartFailed";
     public const string ReasonProcessExited = "ProcessExited";

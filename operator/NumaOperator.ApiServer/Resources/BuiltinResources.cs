@@ -79,5 +79,33 @@ public static class BuiltinResources
         PrinterColumns = [new("Created At", "string", ".metadata.creationTimestamp")],
     };
 
-    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions];
+    /// <summary>The controller's per-VM placeholder pods (and any other pod a ResourceQuota counts); stored, never run.</summary>
+    public static ResourceKind Pods { get; } = new()
+    {
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "Pod",
+        Plural = "pods",
+        Singular = "pod",
+        Namespaced = true,
+        ShortNames = ["po"],
+        Categories = ["all"],
+        HasStatusSubresource = true,
+        PrinterColumns = [new("Node", "string", ".spec.nodeName"), new("Status", "string", ".status.phase"), Age],
+    };
+
+    public static ResourceKind ResourceQuotas { get; } = new()
+    {
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "ResourceQuota",
+        Plural = "resourcequotas",
+        Singular = "resourcequota",
+        Namespaced = true,
+        ShortNames = ["quota"],
+        HasStatusSubresource = true,
+        PrinterColumns = [Age],
+    };
+
+    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions, Pods, ResourceQuotas];
 }

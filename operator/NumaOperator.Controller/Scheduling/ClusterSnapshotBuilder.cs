@@ -11,9 +11,25 @@ namespace NumaOperator.Controller.Scheduling;
 /// </summary>
 public static class ClusterSnapshotBuilder
 {
-    /// <summary>The snapshot, and per skipped topology the reason (malformed agent status).</summary>
-    public static ClusterSnapshot Build(IEnumerable<NumaNodeTopology> topologies, IEnumerable<V1Node> nodes, out IReadOnlyList<string> skipped)
+    /// <summary>The snapshot, and per skipped topology the reason (malformed agent status); hugepage pools offer their total.</summary>
+    public static ClusterSnapshot Build(IEnumerable<NumaNodeTopology> topologies, IEnumerable<V1Node> nodes, out IReadOnlyList<string> skipped) =>
+        Build(topologies, nodes, null, out skipped, out _);
+
+    /// <summary>
+    /// The controller's snapshot: hugepage pools offer what their agent saw free plus what the placed VMs in
+    /// <paramref name="vms"/> hold there (<see cref="FreePageCapacity"/>); null <paramref name="vms"/>: their total.
+    /// <paramref name="awaitingFreshCount"/> names the nodes with a VM running since their free count was read.
+    /// </summary>
+    public static ClusterSnapshot Build(
+        IEnumerable<NumaNodeTopology> topologies,
+        IEnumerable<V1Node> nodes,
+        IEnumerable<NumaVirtualMachine>? vms,
+        out IReadOnlyList<string> skipped,
+        out IReadOnlySet<string> awaitingFreshCount)
     {
+        var awaiting = new HashSet<string>(StringComparer.Ordinal);
+        var vmsByNode = vms?.Where(vm => !string.IsNullOrEmpty(vm.Status?.NodeName) && vm.Status.Placement is not null)
+            .ToLookup(vm => vm.Status!.NodeName!, StringComparer.Ordinal);
         var nodeByName = nodes.ToDictionary(n => n.Metadata.Name, StringComparer.Ordinal);
         var usable = new List<ClusterNode>();
         var problems = new List<string>();
@@ -28,7 +44,19 @@ public static class ClusterSnapshotBuilder
             {
                 var labels = (IReadOnlyDictionary<string, string>?)node.Metadata.Labels?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal)
                     ?? new Dictionary<string, string>(StringComparer.Ordinal);
-                usable.Add(TopologyConversion.ToClusterNode(topology, labels));
+                var clusterNode = TopologyConversion.ToClusterNode(topology, labels);
+                if (vmsByNode is not null)
+                {
+                    var placedThere = vmsByNode[topology.Metadata.Name].ToList();
+                    var observedAt = topology.Status!.HeartbeatTime;
+                    clusterNode = FreePageCapacity.Apply(clusterNode, observedAt, FreePageCapacity.Held(placedThere, observedAt));
+                    if (placedThere.Any(vm => FreePageCapacity.AwaitsFreshCount(vm, observedAt)))
+                    {
+                        awaiting.Add(topology.Metadata.Name);
+                    }
+                }
+
+                usable.Add(clusterNode);
             }
             catch (FormatException e)
             {
@@ -37,6 +65,7 @@ public static class ClusterSnapshotBuilder
         }
 
         skipped = problems;
+        awaitingFreshCount = awaiting;
         return new ClusterSnapshot(usable);
     }
 }

@@ -2,7 +2,9 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Accounting;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
@@ -29,6 +31,12 @@ public sealed record SchedulingControllerOptions
     /// Stalled) with a Warning Event, until the heartbeat is fresh again (`controller --node-lost-after`).
     /// </summary>
     public TimeSpan NodeLostAfter { get; init; } = DefaultNodeLostAfter;
+
+    /// <summary>Image of the per-VM placeholder pod's only container (`controller --placeholder-image`).</summary>
+    public string PlaceholderImage { get; init; } = PlaceholderPod.DefaultImage;
+
+    /// <summary>How a VM whose agent refused its placement for lack of hugepages is placed again.</summary>
+    public PlacementRetryPolicy PlacementRetry { get; init; } = PlacementRetryPolicy.Default;
 }
 
 /// <summary>
@@ -58,13 +66,26 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             new CustomResourceApi<NumaNodeTopology, NumaNodeTopologyList>(client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural),
             settings.Informers, logs.CreateLogger("informer.nnt"));
         var nodeInformer = new Informer<V1Node>(new NodeApi(client), settings.Informers, logs.CreateLogger("informer.node"));
+        var podInformer = new Informer<V1Pod>(new PodApi(client), settings.Informers, logs.CreateLogger("informer.pod"));
+        var quotaInformer = new Informer<V1ResourceQuota>(new ResourceQuotaApi(client), settings.Informers, logs.CreateLogger("informer.quota"));
+        var accounting = new KubernetesAccounting(
+            podInformer.Cache, quotaInformer.Cache, new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")), settings.PlaceholderImage, settings.PlacementRetry);
         using var queue = new WorkQueue(settings.Clock);
         using var reconciler = new SchedulingReconciler(
             vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events")),
-            queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter, settings.Packing);
-        vmInformer.Changed += change => queue.Add(change.Item.Key);
+            queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter, settings.Packing, accounting);
+        vmInformer.Changed += change =>
+        {
+            queue.Add(change.Item.Key);
+            if (RunningFlipped(change.Previous, change.Item))
+            {
+                reconciler.OnRunningChanged();
+            }
+        };
+        podInformer.Changed += change => OnPodChanged(change, queue, reconciler);
+        quotaInformer.Changed += _ => reconciler.OnQuotaChanged();
         topologyInformer.Changed += change =>
         {
             // Heartbeats and free page counts do not change what fits: only capacity changes rebuild and retry.
@@ -72,15 +93,25 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             {
                 reconciler.OnCapacityChanged();
             }
+            else if (change.Previous?.Status?.HeartbeatTime != change.Item.Status?.HeartbeatTime)
+            {
+                reconciler.OnHeartbeat(change.Item.Metadata.Name);
+            }
         };
         nodeInformer.Changed += change => OnNodeChanged(change, vmInformer.Cache, queue, reconciler);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var informers = new[] { vmInformer.RunAsync(stop.Token), topologyInformer.RunAsync(stop.Token), nodeInformer.RunAsync(stop.Token) };
+        var informers = new[]
+        {
+            vmInformer.RunAsync(stop.Token), topologyInformer.RunAsync(stop.Token), nodeInformer.RunAsync(stop.Token),
+            podInformer.RunAsync(stop.Token), quotaInformer.RunAsync(stop.Token),
+        };
         var liveness = Task.CompletedTask;
         try
         {
-            await Task.WhenAll(vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct));
+            await Task.WhenAll(
+                vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct),
+                podInformer.WaitForSyncAsync(ct), quotaInformer.WaitForSyncAsync(ct));
             reconciler.Initialize();
             using var gauges = ControllerTelemetry.TrackScheduling(new SchedulingGauges(reconciler, vmInformer.Cache, topologyInformer.Cache, settings.Clock));
             Reconciler = reconciler;
@@ -132,6 +163,27 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>Running=True came or went: whether the node's free count includes the VM's pages changed.</summary>
+    private static bool RunningFlipped(NumaVirtualMachine? before, NumaVirtualMachine now) =>
+        (ConditionList.Find(before?.Status?.Conditions, VmConditions.Running)?.Status == VmConditions.True)
+        != (ConditionList.Find(now.Status?.Conditions, VmConditions.Running)?.Status == VmConditions.True);
+
+    /// <summary>A placeholder's change queues its VM (recreated when deleted or changed by someone else); any other pod's change moves quota usage.</summary>
+    private static void OnPodChanged(CacheChange<V1Pod> change, WorkQueue queue, SchedulingReconciler reconciler)
+    {
+        var pod = change.Item;
+        if (PlaceholderPod.IsPlaceholder(pod))
+        {
+            var owner = pod.Metadata.OwnerReferences.First(o => o.Controller == true);
+            queue.Add(ObjectKeys.Of(pod.Metadata.NamespaceProperty, owner.Name, clusterScoped: false));
+        }
+
+        if (change.Type == WatchEventType.Deleted || pod.Status?.Phase is "Succeeded" or "Failed")
+        {
+            reconciler.OnQuotaChanged();
         }
     }
 

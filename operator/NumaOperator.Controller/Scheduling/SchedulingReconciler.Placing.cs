@@ -21,7 +21,13 @@ public sealed partial class SchedulingReconciler
         SchedulingEdits.AddFinalizer(desired.Metadata); // written with the node label, before any agent acts on the VM
         var status = desired.Status ??= new NumaVirtualMachineStatus();
         var validation = NumaVirtualMachineValidator.Validate(vm);
-        if (RecordedPlacement(vm, status) is { } recorded && KeepRecorded(vm, desired, recorded, validation, now) is { } kept)
+        var recorded = RecordedPlacement(vm, status);
+        if (recorded is not null && PlacementFailures.Refusal(vm) is { } refusal && validation.Request is { } again)
+        {
+            return Replace(vm, desired, recorded, refusal, again, now);
+        }
+
+        if (recorded is not null && KeepRecorded(vm, desired, recorded, validation, now) is { } kept)
         {
             return kept;
         }
@@ -47,7 +53,7 @@ public sealed partial class SchedulingReconciler
     private WritePlan? KeepRecorded(NumaVirtualMachine vm, NumaVirtualMachine desired, VmPlacement recorded, VmValidationResult validation, DateTime now)
     {
         var status = desired.Status!;
-        if (!ledger.Contains(vm.Key) && !ledger.TryPlace(vm.Key, recorded, out var refused))
+        if (!ledger.Contains(vm.Key) && !ledger.TryRecord(vm.Key, recorded, out var refused))
         {
             Attempted(ResultConflict);
             SchedulingEdits.SetStalled(desired, ReasonPlacementConflict, $"the recorded placement cannot be honoured without double-booking: {refused}", now);
@@ -94,7 +100,22 @@ public sealed partial class SchedulingReconciler
 
         if (pending is null)
         {
-            switch (PlacementEngine.Decide(ledger, wanted, packing))
+            var recent = PlacementFailures.Recent(desired.Status!.PlacementFailures, now, retry.AvoidFor);
+            if (recent.Count >= retry.MaxTries)
+            {
+                return GiveUp(vm, desired, recent, now);
+            }
+
+            if (QuotaRefusal(vm, wanted) is { } overQuota)
+            {
+                Attempted(ResultUnschedulable);
+                unschedulable[vm.Key] = 0;
+                SchedulingStatus.ApplyUnschedulable(desired, overQuota, now);
+                SchedulingEdits.ClearStalled(desired);
+                return new WritePlan(vm, desired, SchedulingEdits.Warning(ReasonQuotaExceeded, overQuota));
+            }
+
+            switch (AvoidingPlacement.Decide(ledger, wanted, packing, recent))
             {
                 case PlacementDecision.Placed placed:
                     Attempted(ResultPlaced);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Accounting;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
@@ -46,8 +47,14 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     private readonly SemaphoreSlim decisions = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> unschedulable = new(StringComparer.Ordinal);
     private readonly PackingPolicy packing;
+    private readonly ObjectCache<V1Pod> pods;
+    private readonly ObjectCache<V1ResourceQuota> quotas;
+    private readonly PlaceholderPodWriter podWriter;
+    private readonly string placeholderImage;
+    private readonly PlacementRetryPolicy retry;
     private PlacementLedger ledger = new(new ClusterSnapshot([]));
     private volatile bool capacityChanged;
+    private IReadOnlySet<string> awaitingFreshCount = new HashSet<string>();
 
     public SchedulingReconciler(
         ObjectCache<NumaVirtualMachine> vms,
@@ -59,8 +66,15 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         TimeProvider? clock = null,
         ILogger? logger = null,
         TimeSpan? nodeLostAfter = null,
-        PackingPolicy packing = PackingPolicies.Default)
+        PackingPolicy packing = PackingPolicies.Default,
+        KubernetesAccounting? accounting = null)
     {
+        var counted = accounting ?? throw new ArgumentNullException(nameof(accounting));
+        pods = counted.Pods;
+        quotas = counted.Quotas;
+        podWriter = counted.Writer;
+        placeholderImage = counted.PlaceholderImage;
+        retry = counted.Retry;
         this.packing = packing;
         this.vms = vms;
         this.topologies = topologies;
@@ -112,7 +126,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
                 .ThenBy(vm => vm.Key, StringComparer.Ordinal)
                 .Select(vm => TryReadPlacement(vm, out var p) ? new KeyValuePair<string, VmPlacement>?(new(vm.Key, p)) : null)
                 .OfType<KeyValuePair<string, VmPlacement>>();
-            ledger = PlacementLedger.Rebuild(Snapshot(), recorded, out var conflicts);
+            ledger = PlacementLedger.Rebuild(Snapshot(), recorded, out var conflicts, pagesMayExceedCapacity: true);
             Conflicts = conflicts;
             capacityChanged = false;
             foreach (var conflict in conflicts)
@@ -133,6 +147,27 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         RetryUnschedulable();
     }
 
+    /// <summary>
+    /// A placed VM started or stopped running: whether the free count includes its pages changes, so the next decision
+    /// uses a new snapshot (<see cref="FreePageCapacity"/>). Nothing new fits because of it alone: no retry.
+    /// </summary>
+    public void OnRunningChanged() => capacityChanged = true;
+
+    /// <summary>
+    /// A topology's heartbeat moved: when a VM there runs since its free count was read, that count now includes the
+    /// VM's pages, which then count once, not twice (<see cref="FreePageCapacity.AwaitsFreshCount"/>).
+    /// </summary>
+    public void OnHeartbeat(string nodeName)
+    {
+        if (awaitingFreshCount.Contains(nodeName))
+        {
+            OnCapacityChanged();
+        }
+    }
+
+    /// <summary>A ResourceQuota or a namespace's pods changed: VMs waiting for capacity (or for quota) are tried again.</summary>
+    public void OnQuotaChanged() => RetryUnschedulable();
+
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
         // Decisions (ledger reads and writes) run one at a time; API writes run outside the lock, in parallel.
@@ -140,7 +175,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         await decisions.WaitAsync(ct);
         try
         {
-            plan = Decide(key);
+            plan = DecideWithPod(key);
         }
         finally
         {
@@ -155,12 +190,18 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         return ReconcileResult.Done;
     }
 
+    private WritePlan? DecideWithPod(string key)
+    {
+        var plan = Decide(key);
+        return plan is null ? null : plan with { Pod = PodPlan(plan.Current, plan.Desired) };
+    }
+
     private WritePlan? Decide(string key)
     {
         if (capacityChanged)
         {
             capacityChanged = false;
-            ledger = PlacementLedger.Rebuild(Snapshot(), [.. ledger.Placements], out var conflicts);
+            ledger = PlacementLedger.Rebuild(Snapshot(), [.. ledger.Placements], out var conflicts, pagesMayExceedCapacity: true);
             Conflicts = conflicts;
         }
 
@@ -220,6 +261,11 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     {
         if (plan.Desired is null)
         {
+            if (plan.Pod is { } podGone)
+            {
+                await podWriter.ApplyAsync(podGone, ct); // before the finalizer goes: without a garbage collector (the embedded server) nothing else deletes it
+            }
+
             var released = await writer.UpdateMetadataAsync(plan.Current, m => m.Finalizers?.Remove(ApiGroup.Finalizer), ct);
             if (released is not null)
             {
@@ -244,10 +290,19 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         {
             vms.Upsert(labelled, out _);
         }
+
+        if (plan.Pod is { } pod)
+        {
+            await podWriter.ApplyAsync(pod, ct); // after the placement is recorded: the pod never names a node the VM is not on
+        }
     }
 
     /// <summary>What one decision writes: the desired VM, or (Desired null) the removal of the finalizer; the Event recorded once the status is written.</summary>
-    private sealed record WritePlan(NumaVirtualMachine Current, NumaVirtualMachine? Desired, (string Type, string Reason, string Message)? Event);
+    private sealed record WritePlan(NumaVirtualMachine Current, NumaVirtualMachine? Desired, (string Type, string Reason, string Message)? Event)
+    {
+        /// <summary>The placeholder pod's creation or deletion, after the VM is written.</summary>
+        public PodAction? Pod { get; init; }
+    }
 
     public void Dispose() => decisions.Dispose();
 
@@ -277,7 +332,8 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
 
     private ClusterSnapshot Snapshot()
     {
-        var snapshot = ClusterSnapshotBuilder.Build(topologies.List(), nodes.List(), out var skipped);
+        var snapshot = ClusterSnapshotBuilder.Build(topologies.List(), nodes.List(), vms.List(), out var skipped, out var awaiting);
+        awaitingFreshCount = awaiting;
         foreach (var problem in skipped)
         {
             log.LogWarning("node skipped: {Problem}", problem);

@@ -4,11 +4,12 @@ using NumaOperator.Api.V1Alpha1;
 namespace NumaOperator.Controller.Scheduling;
 
 /// <summary>
-/// Whether a NumaNodeTopology change matters to placement. The agent renews status.heartbeatTime every 30 s and its
-/// free page counts move as VMs start; neither changes what the scheduler may promise (the ledger, not the kernel's
-/// current use, decides; <see cref="ClusterSnapshotBuilder"/> does not read conditions), so neither should rebuild the
-/// ledger and retry every unschedulable VM. Counted: whether a status exists, per NUMA node its id, cpus, cores,
-/// memoryBytes, distances and hugepage pools (page size and total), spec.reservedCpus, and which accelerators are
+/// Whether a NumaNodeTopology change matters to placement. The agent renews status.heartbeatTime every 30 s; that alone
+/// does not change what the scheduler may promise (<see cref="ClusterSnapshotBuilder"/> does not read conditions), so it
+/// should not rebuild the ledger and retry every unschedulable VM (the controller does when a VM on the node runs since
+/// the last count: <see cref="FreePageCapacity.AwaitsFreshCount"/>). Free page counts do count: capacity is what is
+/// free (<see cref="FreePageCapacity"/>). Counted: whether a status exists, per NUMA node its id, cpus, cores,
+/// memoryBytes, distances and hugepage pools (page size, total and free), spec.reservedCpus, and which accelerators are
 /// usable with which CPU models (a node whose KVM starts working can take VMs that need it). The QEMU version is not. Pure.
 /// </summary>
 public static class TopologyCapacity
@@ -57,7 +58,7 @@ public static class TopologyCapacity
         && a.MemoryBytes == b.MemoryBytes
         && SameList(a.Cores, b.Cores, (x, y) => SameList(x, y, (i, j) => i == j))
         && SameList(a.Distances, b.Distances, (x, y) => x == y)
-        && SameList(a.Hugepages, b.Hugepages, (x, y) => string.Equals(x.PageSize, y.PageSize, StringComparison.Ordinal) && x.Total == y.Total);
+        && SameList(a.Hugepages, b.Hugepages, (x, y) => string.Equals(x.PageSize, y.PageSize, StringComparison.Ordinal) && x.Total == y.Total && x.Free == y.Free);
 
     private static bool SameList<T>(IList<T>? a, IList<T>? b, Func<T, T, bool> same)
     {

@@ -9,8 +9,8 @@ namespace NumaOperator.Numa.Placement;
 /// The mutable half (what is placed) is the <see cref="PlacementLedger"/>.
 /// </summary>
 /// <remarks>
-/// Capacity per host NUMA node and page size: a hugepage pool offers its <c>Total</c> pages (nr_hugepages;
-/// <c>Free</c> is ignored because the ledger, not the kernel's current use, decides what is promised).
+/// Capacity per host NUMA node and page size: a hugepage pool offers its <c>Schedulable</c> pages when set (the
+/// controller: free pages plus those its running VMs hold), else its <c>Total</c> (nr_hugepages), never more than Total.
 /// Ordinary (4Ki) pages offer MemTotal minus the memory reserved in every hugepage pool of that node; the host's
 /// own use of ordinary memory is not subtracted, so ordinary-page VMs are bounded, not guaranteed.
 /// </remarks>
@@ -258,6 +258,7 @@ internal sealed class SnapshotNumaNode
         Cores = [.. cores.OrderBy(c => Cpus[c.Min()])];
 
         CapacityPages = new long[slotPageBytes.Length];
+        TotalPages = new long[slotPageBytes.Length];
         long hugeBytes = 0;
         foreach (var pool in node.Hugepages)
         {
@@ -265,11 +266,13 @@ internal sealed class SnapshotNumaNode
             var slot = Array.IndexOf(slotPageBytes, pool.PageSize.Bytes);
             if (slot > 0)
             {
-                CapacityPages[slot] += Math.Max(0, pool.Total);
+                CapacityPages[slot] += Math.Max(0, Math.Min(pool.Total, pool.Schedulable ?? pool.Total));
+                TotalPages[slot] += Math.Max(0, pool.Total);
             }
         }
 
         CapacityPages[0] = Math.Max(0, node.MemoryBytes - hugeBytes) / slotPageBytes[0];
+        TotalPages[0] = CapacityPages[0];
     }
 
     public int Local { get; }
@@ -289,6 +292,9 @@ internal sealed class SnapshotNumaNode
     public int[][] Cores { get; }
 
     public long[] CapacityPages { get; }
+
+    /// <summary>Per slot, the pools' totals (nr_hugepages): what recorded placements together may never exceed.</summary>
+    public long[] TotalPages { get; }
 
     public int LocalCpuIndex(int cpu) => Array.BinarySearch(Cpus, cpu);
 }

@@ -71,17 +71,23 @@ public sealed class PlacementLedger
     /// A ledger holding the recorded placements, in the given order. A placement that would double-book (or names a
     /// node, NUMA node, page size or CPU the snapshot does not have) is left out and reported in <paramref name="conflicts"/>.
     /// </summary>
+    /// <param name="pagesMayExceedCapacity">
+    /// True when capacity is what the host has free now (the controller): a recorded placement whose pages were taken
+    /// since it was decided is still recorded (its pool then shows no free page; the node's pre-flight judges it), as
+    /// long as the placements together fit the pool's total.
+    /// </param>
     public static PlacementLedger Rebuild(
         ClusterSnapshot snapshot,
         IEnumerable<KeyValuePair<string, VmPlacement>> existing,
-        out IReadOnlyList<LedgerConflict> conflicts)
+        out IReadOnlyList<LedgerConflict> conflicts,
+        bool pagesMayExceedCapacity = false)
     {
         ArgumentNullException.ThrowIfNull(existing);
         var ledger = new PlacementLedger(snapshot);
         var refused = new List<LedgerConflict>();
         foreach (var (key, placement) in existing)
         {
-            if (!ledger.TryPlace(key, placement, out var reason))
+            if (!ledger.Add(key, placement, checkPages: !pagesMayExceedCapacity, out var reason))
             {
                 refused.Add(new LedgerConflict(key, reason));
             }
@@ -96,12 +102,22 @@ public sealed class PlacementLedger
     public VmPlacement? PlacementOf(string key) => _placements.TryGetValue(key, out var r) ? r.Placement : null;
 
     /// <summary>Records a placement, or says why it cannot be recorded without double-booking (and records nothing).</summary>
-    public bool TryPlace(string key, VmPlacement placement, out string reason)
+    public bool TryPlace(string key, VmPlacement placement, out string reason) => Add(key, placement, checkPages: true, out reason);
+
+    /// <summary>
+    /// Records a placement decided earlier (status.placement) that may hold more pages than are free now (a pod took
+    /// them since), though never more than the pool's total beside the other placements; or says why it cannot be
+    /// recorded (pages of the pool placed twice, a CPU pinned twice or reserved, a node, NUMA node or page size the
+    /// snapshot lacks).
+    /// </summary>
+    public bool TryRecord(string key, VmPlacement placement, out string reason) => Add(key, placement, checkPages: false, out reason);
+
+    private bool Add(string key, VmPlacement placement, bool checkPages, out string reason)
     {
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(placement);
         Recorded? recorded = null;
-        var refusal = _placements.ContainsKey(key) ? $"{key} is already placed" : Resolve(placement, out recorded);
+        var refusal = _placements.ContainsKey(key) ? $"{key} is already placed" : Resolve(placement, checkPages, out recorded);
         if (refusal is not null)
         {
             reason = refusal;
@@ -115,7 +131,7 @@ public sealed class PlacementLedger
     }
 
     /// <summary>The placement in the snapshot's terms (node, slot, ranks, pages, local CPUs), or why it cannot be recorded.</summary>
-    private string? Resolve(VmPlacement placement, out Recorded? recorded)
+    private string? Resolve(VmPlacement placement, bool checkPages, out Recorded? recorded)
     {
         recorded = null;
         var nodeIndex = Snapshot.IndexOf(placement.NodeName);
@@ -137,7 +153,7 @@ public sealed class PlacementLedger
         var cpus = new int[count][];
         for (var g = 0; g < count; g++)
         {
-            if (ResolveGuestNode(placement, node, slot, g, ranks, pages, cpus) is { } refusal)
+            if (ResolveGuestNode(placement, node, slot, g, checkPages, ranks, pages, cpus) is { } refusal)
             {
                 return refusal;
             }
@@ -148,7 +164,7 @@ public sealed class PlacementLedger
     }
 
     /// <summary>Fills guest node <paramref name="g"/>'s rank, pages and local CPUs, or says why its host NUMA node cannot take it.</summary>
-    private string? ResolveGuestNode(VmPlacement placement, SnapshotNode node, int slot, int g, int[] ranks, long[] pages, int[][] cpus)
+    private string? ResolveGuestNode(VmPlacement placement, SnapshotNode node, int slot, int g, bool checkPages, int[] ranks, long[] pages, int[][] cpus)
     {
         var guest = placement.GuestNodes[g];
         var local = node.LocalIndexOf(guest.HostNode);
@@ -171,9 +187,15 @@ public sealed class PlacementLedger
         }
 
         pages[g] = guest.MemoryBytes / pageBytes;
-        if (pages[g] > FreePagesAt(numa.Rank, slot))
+        if (checkPages && pages[g] > FreePagesAt(numa.Rank, slot))
         {
             return $"host NUMA node {guest.HostNode} of {node.Name} has {FreePagesAt(numa.Rank, slot)} free {placement.PageSize} pages, {pages[g]} asked";
+        }
+
+        var unpromised = numa.TotalPages[slot] - _usedPages[numa.Rank][slot];
+        if (!checkPages && pages[g] > unpromised)
+        {
+            return $"host NUMA node {guest.HostNode} of {node.Name} has {Math.Max(0, unpromised)} of its {numa.TotalPages[slot]} {placement.PageSize} pages not placed, {pages[g]} asked";
         }
 
         return ResolveCpus(guest, node, numa, out cpus[g]);
@@ -265,7 +287,8 @@ public sealed class PlacementLedger
 
     internal SortedKeyIndex IndexOf(int slot) => _index[slot];
 
-    internal long FreePagesAt(int rank, int slot) => NumaAt(rank).CapacityPages[slot] - _usedPages[rank][slot];
+    /// <summary>Never negative: recorded placements may hold more than a pool offers now (<see cref="TryRecord"/>).</summary>
+    internal long FreePagesAt(int rank, int slot) => Math.Max(0, NumaAt(rank).CapacityPages[slot] - _usedPages[rank][slot]);
 
     internal int FreeCpusAt(int rank) => _freeCpus[rank];
 

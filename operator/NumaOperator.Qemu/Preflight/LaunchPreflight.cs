@@ -80,7 +80,7 @@ public static class LaunchPreflight
                 var free = host.Counters.FreePages(guest.HostNode, pageSize.Bytes);
                 if (free < needed)
                 {
-                    throw new PreflightException($"host NUMA node {guest.HostNode} has {free} free {pageSize} hugepages, guest node {guest.GuestNode} needs {needed} ({ByteQuantity.Human(guest.MemoryBytes)}); reserve more in {host.Counters.TotalPagesPath(guest.HostNode, pageSize.Bytes)} (hugetlbfs at {mount.MountPoint})", isBadInput: false);
+                    throw new PreflightException($"host NUMA node {guest.HostNode} has {free} free {pageSize} hugepages, guest node {guest.GuestNode} needs {needed} ({ByteQuantity.Human(guest.MemoryBytes)}); reserve more in {host.Counters.TotalPagesPath(guest.HostNode, pageSize.Bytes)} (hugetlbfs at {mount.MountPoint})", isBadInput: false) { IsHugepageShortage = true };
                 }
             }
         }

@@ -24,4 +24,7 @@ public sealed class PreflightException : Exception
     }
 
     public bool IsBadInput { get; }
+
+    /// <summary>The host has fewer free hugepages on a placed host NUMA node than the VM needs (the scheduler may place it elsewhere).</summary>
+    public bool IsHugepageShortage { get; init; }
 }

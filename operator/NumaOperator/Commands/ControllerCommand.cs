@@ -5,6 +5,7 @@ using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Standalone;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
+using NumaOperator.Controller.Accounting;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
@@ -35,6 +36,11 @@ public sealed class ControllerCommand : ICliCommand
             Description = "How VMs are spread over the nodes that fit: consolidate (default: nodes in use before idle ones, the least allocated of them), pack (MostAllocated), spread (LeastAllocated) or numa-best-fit; docs/architecture.md",
             DefaultValueFactory = _ => PackingPolicies.NameOf(PackingPolicies.Default),
         };
+        var placeholderImage = new Option<string>("--placeholder-image")
+        {
+            Description = "Image of the per-VM placeholder pod that accounts a placed VM's CPUs and hugepages to the kubelet, kube-scheduler and ResourceQuota (default " + PlaceholderPod.DefaultImage + ")",
+            DefaultValueFactory = _ => PlaceholderPod.DefaultImage,
+        };
         var command = new Command("controller", "Run the scheduling controller: place NumaVirtualMachines on nodes and host NUMA nodes, never double-booked.");
         command.Options.Add(kubeconfig);
         command.Options.Add(leaderElect);
@@ -44,6 +50,7 @@ public sealed class ControllerCommand : ICliCommand
         command.Options.Add(workers);
         command.Options.Add(nodeLostAfter);
         command.Options.Add(packing);
+        command.Options.Add(placeholderImage);
         command.SetAction(async (parseResult, ct) =>
         {
             var workerCount = parseResult.GetValue(workers);
@@ -60,6 +67,12 @@ public sealed class ControllerCommand : ICliCommand
             {
                 throw new BadInputException($"--packing: unsupported value \"{packingName}\"; supported values: {string.Join(", ", PackingPolicies.Names)}");
             }
+            var image = parseResult.GetValue(placeholderImage);
+            if (string.IsNullOrWhiteSpace(image) || image.Any(char.IsWhiteSpace))
+            {
+                throw new BadInputException($"--placeholder-image: \"{image}\" is not an image reference (e.g. {PlaceholderPod.DefaultImage})");
+            }
+
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
@@ -72,7 +85,7 @@ public sealed class ControllerCommand : ICliCommand
                 LeaderElection = parseResult.GetValue(leaderElect)
                     ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}")
                     : null,
-                Scheduling = new() { Workers = workerCount, NodeLostAfter = lostAfter, Packing = packingPolicy },
+                Scheduling = new() { Workers = workerCount, NodeLostAfter = lostAfter, Packing = packingPolicy, PlaceholderImage = image },
             };
             await new ControllerHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;

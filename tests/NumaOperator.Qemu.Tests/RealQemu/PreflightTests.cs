@@ -25,6 +25,7 @@ public sealed class PreflightTests : IDisposable
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Huge2Mi, 64L << 20), State, Host([], FakeSysfs(1000))));
         Assert.False(e.IsBadInput);
         Assert.Contains("no hugetlbfs is mounted with pagesize=2M", e.Message, StringComparison.Ordinal);
+        Assert.False(e.IsHugepageShortage);
         Assert.False(Directory.Exists(State.Directory));
     }
 
@@ -35,6 +36,7 @@ public sealed class PreflightTests : IDisposable
         var e = Assert.Throws<PreflightException>(() => LaunchPreflight.Check(Placement(PageSize.Huge2Mi, 64L << 20), State, Host([new HugetlbfsMount("/dev/hugepages", 2L << 20)], FakeSysfs(3))));
         Assert.False(e.IsBadInput);
         Assert.Contains("host NUMA node 0 has 3 free 2Mi hugepages, guest node 0 needs 32", e.Message, StringComparison.Ordinal);
+        Assert.True(e.IsHugepageShortage); // the agent's InsufficientHugepages: the controller places the VM again
     }
 
     [SkippableFact]

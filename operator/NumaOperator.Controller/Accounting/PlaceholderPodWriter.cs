@@ -1,0 +1,48 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+
+namespace NumaOperator.Controller.Accounting;
+
+/// <summary>What the scheduling reconciler does with a VM's placeholder pod after writing the VM.</summary>
+public abstract record PodAction
+{
+    private PodAction()
+    {
+    }
+
+    /// <summary>Create <paramref name="Pod"/> (it does not exist yet).</summary>
+    public sealed record Create(V1Pod Pod) : PodAction;
+
+    /// <summary>Delete the pod (the VM released its placement, or the pod no longer matches it).</summary>
+    public sealed record Delete(string Namespace, string Name) : PodAction;
+}
+
+/// <summary>Creates and deletes placeholder pods; an existing pod on create and a missing one on delete are not errors (level-triggered).</summary>
+public sealed class PlaceholderPodWriter(IKubernetes client, ILogger logger)
+{
+    public async Task ApplyAsync(PodAction action, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        try
+        {
+            switch (action)
+            {
+                case PodAction.Create create:
+                    await client.CoreV1.CreateNamespacedPodAsync(create.Pod, create.Pod.Metadata.NamespaceProperty, cancellationToken: ct);
+                    logger.LogInformation("placeholder pod {Namespace}/{Pod} created on {Node}", create.Pod.Metadata.NamespaceProperty, create.Pod.Metadata.Name, create.Pod.Spec.NodeName);
+                    break;
+                case PodAction.Delete delete:
+                    await client.CoreV1.DeleteNamespacedPodAsync(delete.Name, delete.Namespace, gracePeriodSeconds: 0, cancellationToken: ct);
+                    logger.LogInformation("placeholder pod {Namespace}/{Pod} deleted", delete.Namespace, delete.Name);
+                    break;
+            }
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
+        {
+            // Already there (its watch event queues the VM, which judges it) or already gone.
+        }
+    }
+}
