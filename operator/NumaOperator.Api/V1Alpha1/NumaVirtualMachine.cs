@@ -64,8 +64,7 @@ public sealed partial class NumaVirtualMachineSpec
 {
     /// <summary>Desired power state: false stops the VM and keeps the object.</summary>
     [JsonPropertyName("running")]
-    [DefaultValue(true)]
-    [Description("Desired power state. true (default) keeps the VM running; false stops its QEMU and keeps the object and its placement.")]
+    [Description("Shorthand for spec.runStrategy (no default, so the two cannot both be set): true is Always, false is Halted (stops its QEMU and keeps the object and its placement). Both omitted: Always.")]
     public bool? Running { get; set; }
 
     [JsonPropertyName("cpu")]
