@@ -145,6 +145,10 @@ public static class VmRuntimeDecision
         };
     }
 
+    /// <summary>A restart (numa-operator restart) was requested after the held QEMU was started or adopted at <paramref name="heldSince"/>.</summary>
+    public static bool RestartRequested(NumaVirtualMachine vm, DateTime heldSince) =>
+        PowerRequest.Of(vm) is { Action: PowerAction.Restart } request && request.At > heldSince;
+
     /// <summary>Why QEMU does not run although the VM is placed here (the Running=False message of phase Stopped).</summary>
     public static string StopReason(NumaVirtualMachine vm)
     {

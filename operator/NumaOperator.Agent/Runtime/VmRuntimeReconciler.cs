@@ -190,6 +190,10 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
                     continue;
                 case VmAction.WaitToRestart wait:
                     return ReconcileResult.After(Max(wait.Until - status.Now(), TimeSpan.FromSeconds(1)));
+                case VmAction.ConfirmRunning when VmRuntimeDecision.RestartRequested(vm, held!.TrackedSince):
+                    await StopAsync(vm, uid, held, $"QEMU stopped: restart requested at {PowerRequest.Of(vm)!.At:yyyy-MM-dd'T'HH:mm:ss'Z'}", ct);
+                    vm = cache.Get(vm.Key) ?? vm;
+                    continue;
                 case VmAction.ConfirmRunning:
                     var written = await ConfirmRunningAsync(vm, held!, ct);
                     return written is null ? ReconcileResult.Done : await sampling.SampleIfDueAsync(written, held!, ct);

@@ -231,7 +231,7 @@ public sealed partial class NumaVirtualMachineStatus
 {
     [JsonPropertyName("phase")]
     [EnumValues(VmConditions.PhasePending, VmConditions.PhaseScheduled, VmConditions.PhaseStarting, VmConditions.PhaseRunning, VmConditions.PhaseStopping, VmConditions.PhaseStopped, VmConditions.PhaseFailed)]
-    [Description("Lifecycle phase: Pending (not placed yet), Scheduled (placed on a node), Starting, Running, Stopping, Stopped (spec.running false) or Failed (see conditions).")]
+    [Description("Lifecycle phase: Pending (not placed yet), Scheduled (placed on a node), Starting, Running, Stopping, Stopped (not wanted running by spec.runStrategy or spec.running, or waiting for a restart: see the Running condition) or Failed (see conditions).")]
     public string? Phase { get; set; }
 
     [JsonPropertyName("observedGeneration")]

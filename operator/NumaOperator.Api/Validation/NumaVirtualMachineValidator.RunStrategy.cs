@@ -16,9 +16,9 @@ public static partial class NumaVirtualMachineValidator
                 errors.Add(FieldError.NotSupported("spec.runStrategy", strategy, RunStrategies.All));
             }
 
-            if (spec.Running is { } running)
+            if (spec.Running is not null)
             {
-                errors.Add(FieldError.Invalid("spec.running", running, "spec.running and spec.runStrategy are mutually exclusive: set only spec.runStrategy (running true is runStrategy Always, false is Halted)"));
+                errors.Add(new FieldError("spec.running", FieldErrorType.Forbidden, null, "spec.running and spec.runStrategy are mutually exclusive: set only spec.runStrategy (running true is runStrategy Always, false is Halted)"));
             }
         }
 

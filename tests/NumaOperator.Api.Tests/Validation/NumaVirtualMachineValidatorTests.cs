@@ -153,7 +153,7 @@ public class NumaVirtualMachineValidatorTests
         var result = NumaVirtualMachineValidator.Validate(Vm(s => (s.RunStrategy, s.Running) = ("Always", true)));
         Assert.False(result.IsValid);
         var error = Assert.Single(result.Errors).ToString();
-        Assert.StartsWith("spec.running: Invalid value: true: spec.running and spec.runStrategy are mutually exclusive", error, StringComparison.Ordinal);
+        Assert.StartsWith("spec.running: Forbidden: spec.running and spec.runStrategy are mutually exclusive", error, StringComparison.Ordinal);
     }
 
     [Fact]
