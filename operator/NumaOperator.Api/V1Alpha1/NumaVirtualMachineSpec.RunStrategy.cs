@@ -4,6 +4,10 @@ using NumaOperator.Api.Status;
 
 namespace NumaOperator.Api.V1Alpha1;
 
+[XValidation(
+    "!has(self.running) || !has(self.runStrategy)",
+    "spec.running and spec.runStrategy are mutually exclusive: set only spec.runStrategy (running true is runStrategy Always, false is Halted)",
+    FieldPath = ".running")]
 public sealed partial class NumaVirtualMachineSpec
 {
     /// <summary>KubeVirt's run strategies; see <see cref="RunStrategies"/>.</summary>

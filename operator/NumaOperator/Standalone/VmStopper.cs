@@ -23,7 +23,13 @@ public static class VmStopper
         foreach (var vm in targets)
         {
             var patch = PowerPatch.For(vm, PowerAction.Stop, DateTime.UtcNow);
-            await output.WriteLineAsync($"stopping {vm.Key} ({patch})");
+            var how = vm.Spec.RunStrategy switch
+            {
+                null => "spec.running=false",
+                RunStrategies.Manual => PowerRequest.Annotation + " Stop",
+                _ => "spec.runStrategy=Halted",
+            };
+            await output.WriteLineAsync($"stopping {vm.Key} ({how})");
             try
             {
                 await client.CustomObjects.PatchNamespacedCustomObjectAsync(
