@@ -1,3 +1,4 @@
+using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Launch;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.Capabilities;
@@ -85,6 +86,9 @@ public sealed record AgentOptions
 
     /// <summary>A VM refused by a host-side pre-flight check (pages, hugetlbfs, QEMU) is tried again this often.</summary>
     public TimeSpan PreflightRetryInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Delays before a VM whose QEMU exited on its own is started again (spec.runStrategy Always, RerunOnFailure).</summary>
+    public RestartBackoff RestartBackoff { get; init; } = RestartBackoff.Default;
 
     /// <summary>Grace after ACPI powerdown before QMP quit, then SIGKILL, when a VM is stopped.</summary>
     public TimeSpan StopGrace { get; init; } = TimeSpan.FromSeconds(30);

@@ -1,4 +1,5 @@
 using NumaOperator.Agent.Runtime;
+using NumaOperator.Api.Status;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
@@ -21,6 +22,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
     private readonly Dictionary<Guid, int> alive = [];
     private readonly HashSet<Guid> stateDirs = [];
     private readonly Dictionary<Guid, int> starts = [];
+    private readonly Dictionary<Guid, string> exitReasons = [];
     private int nextPid = 70000;
 
     /// <summary>What the capability probe reports: emulation with its host-model CPU, as on a host without /dev/kvm.</summary>
@@ -71,13 +73,10 @@ internal sealed class FakeVmRuntime : IVmRuntime
     }
 
     /// <summary>A QEMU that dies by itself (SIGKILL, guest crash): its state dir stays behind.</summary>
-    public void Kill(Guid uid)
-    {
-        lock (gate)
-        {
-            alive.Remove(uid);
-        }
-    }
+    public void Kill(Guid uid) => Exit(uid, ExitReasons.Crashed);
+
+    /// <summary>The guest powers off: QEMU reports SHUTDOWN (guest-shutdown) and exits; its state dir stays behind.</summary>
+    public void PowerOff(Guid uid) => Exit(uid, ExitReasons.GuestShutdown);
 
     /// <summary>A QEMU running with its state dir, as a previous agent left it (to be adopted).</summary>
     public int LeaveRunning(Guid uid)
@@ -161,6 +160,14 @@ internal sealed class FakeVmRuntime : IVmRuntime
 
     public bool IsAlive(IVmProcess process) => RunningPid(process.Uid) == process.Pid;
 
+    public Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            return Task.FromResult(exitReasons.GetValueOrDefault(process.Uid, ExitReasons.Crashed));
+        }
+    }
+
     public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) => [];
 
     public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
@@ -213,6 +220,15 @@ internal sealed class FakeVmRuntime : IVmRuntime
         return [.. request.Interfaces.Select(r => new VmNic(r.Name, r.MacAddress, r.Bridge is { } bridge
             ? new NicBackend.Tap(TapNames.For(request.Uid, r.Name), bridge, Vhost: false)
             : new NicBackend.UserNetwork([.. (r.Forwards ?? []).Select(f => new HostForward(f.Name, f.Protocol, f.GuestPort, f.HostAddress, f.HostPort ?? port++))])))];
+    }
+
+    private void Exit(Guid uid, string reason)
+    {
+        lock (gate)
+        {
+            alive.Remove(uid);
+            exitReasons[uid] = reason;
+        }
     }
 
     private sealed record Launch(Guid Uid, IReadOnlyList<VmNic> Nics) : IPreparedLaunch;

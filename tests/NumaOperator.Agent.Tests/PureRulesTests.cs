@@ -120,7 +120,7 @@ public sealed class PureRulesTests
     public void Failed_stays_for_its_generation_only()
     {
         var vm = new NumaVirtualMachine { Metadata = new V1ObjectMeta { Name = "a", Generation = 2 } };
-        AgentConditions.SetFailed(vm, AgentConditions.ReasonProcessExited, "QEMU pid 9 exited", T0);
+        AgentConditions.SetFailed(vm, AgentConditions.ReasonStartFailed, "QEMU pid 9 exited during start", T0);
         Assert.True(AgentConditions.FailedForThisGeneration(vm));
         vm.Metadata.Generation = 3;
         Assert.False(AgentConditions.FailedForThisGeneration(vm));

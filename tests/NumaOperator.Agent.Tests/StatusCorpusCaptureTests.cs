@@ -97,7 +97,7 @@ public sealed class StatusCorpusCaptureTests(QemuHost host) : IDisposable
         var notAligned = await RecordedAsync("unbound", v => StalledReason(v) == VmConditions.ReasonNotAligned, seconds: 90);
         Capture("not-aligned", notAligned);
         QemuHost.Kill(Assert.Single(QemuHost.QemuPids(Guid.Parse(notAligned.Metadata.Uid))));
-        Capture("failed", await RecordedAsync("unbound", v => StalledReason(v) == VmConditions.ReasonProcessExited));
+        Capture("restart-backoff", await RecordedAsync("unbound", v => ReconcilingReason(v) == VmConditions.ReasonRestartBackoff));
 
         // The bound node's agent stops (QEMU keeps running): the controller's verdict, then its return.
         await fixture.StopAsync(boundIndex);

@@ -20,7 +20,7 @@ public sealed class VmLifecycleWithoutQemuTests
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
     private readonly FakeVmRuntime runtime = new();
 
-    private static AgentOptions Options() => new()
+    internal static AgentOptions Options() => new()
     {
         NodeName = Node,
         SysfsRoot = RepoPaths.Fixture("sysfs", "intel-2s-smt"),
@@ -30,9 +30,10 @@ public sealed class VmLifecycleWithoutQemuTests
         PreflightRetryInterval = TimeSpan.FromMilliseconds(300),
         TopologyPollInterval = TimeSpan.FromMilliseconds(200),
         HeartbeatInterval = TimeSpan.FromSeconds(1),
+        RestartBackoff = new RestartBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(4), TimeSpan.FromMinutes(10)),
     };
 
-    private static NumaVirtualMachine Vm(string name, string? kernel = null) => AgentTestVms.Vm(name, kernel);
+    internal static NumaVirtualMachine Vm(string name, string? kernel = null) => AgentTestVms.Vm(name, kernel);
 
     private static bool IsReady(NumaVirtualMachine? vm) => AgentTestVms.IsReady(vm);
 
@@ -131,47 +132,6 @@ public sealed class VmLifecycleWithoutQemuTests
         Assert.Equal(pid, second.RunningVms[uid]);
         Assert.Equal(1, runtime.Starts(uid));
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventAdopted);
-    }
-
-    [Fact]
-    public async Task A_qemu_that_dies_by_itself_fails_the_vm_with_process_exited_and_is_not_restarted_until_running_is_toggled()
-    {
-        var (fixture, _, _) = await StartAsync(runtime);
-        await using var _fixture = fixture;
-        var uid = await CreateAsync(fixture, Vm("vm1"));
-        await UntilAsync(fixture, "vm1", IsReady, "vm1 Ready");
-        var pid = runtime.Alive[uid];
-
-        runtime.Kill(uid);
-        var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonProcessExited), "vm1 Failed (ProcessExited)");
-        var message = ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message!;
-        Assert.Contains($"QEMU pid {pid} exited on its own; last serial output: fake console", message, StringComparison.Ordinal);
-        await WarningAsync(fixture, "vm1", AgentConditions.ReasonProcessExited);
-        Assert.False(runtime.HasStateDirectory(uid));
-        await Eventually.ConsistentlyAsync(() => fixture.VmAsync("vm1"), v => v?.Status?.Phase == AgentConditions.PhaseFailed && !runtime.Alive.ContainsKey(uid), TimeSpan.FromSeconds(1), "vm1 stays Failed, no QEMU", Describe);
-
-        await fixture.PatchVmAsync("vm1", """{"spec":{"running":false}}""");
-        await UntilAsync(fixture, "vm1", v => v?.Status?.Phase == AgentConditions.PhaseStopped, "vm1 Stopped");
-        await fixture.PatchVmAsync("vm1", """{"spec":{"running":true}}""");
-        await UntilAsync(fixture, "vm1", IsReady, "vm1 running again");
-        Assert.Equal(2, runtime.Starts(uid));
-    }
-
-    [Fact]
-    public async Task A_qemu_that_died_while_no_agent_ran_is_reported_by_the_next_agent_and_its_state_dir_cleared()
-    {
-        var (fixture, _, index) = await StartAsync(runtime);
-        await using var _fixture = fixture;
-        var uid = await CreateAsync(fixture, Vm("vm1"));
-        await UntilAsync(fixture, "vm1", IsReady, "vm1 Ready");
-        await fixture.StopAsync(index);
-        runtime.Kill(uid);
-
-        fixture.StartAgent(Options(), runtime);
-        var vm = await UntilAsync(fixture, "vm1", v => FailedWith(v, AgentConditions.ReasonProcessExited), "vm1 Failed (ProcessExited)");
-        Assert.Contains("no longer running (found only its state dir", ConditionList.Find(vm!.Status!.Conditions, AgentConditions.Running)!.Message, StringComparison.Ordinal);
-        Assert.False(runtime.HasStateDirectory(uid));
-        Assert.Equal(1, runtime.Starts(uid));
     }
 
     [Fact]

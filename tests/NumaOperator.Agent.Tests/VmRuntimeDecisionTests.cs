@@ -92,13 +92,13 @@ public sealed class VmRuntimeDecisionTests
 
     [Fact]
     public void Nothing_held_and_no_state_dir_starts_it() =>
-        Assert.Equal(new VmAction.Start(), VmRuntimeDecision.Decide(Vm(), wantRunning: true, HeldProcess.None, Leftover.None));
+        Assert.Equal(new VmAction.Start(), VmRuntimeDecision.Decide(Vm(), wantRunning: true, HeldProcess.None, Leftover.None, T0));
 
     [Fact]
     public void A_live_qemu_left_by_a_previous_agent_is_adopted_whatever_the_spec_says()
     {
-        Assert.Equal(new VmAction.Adopt(ReportDiedIfFails: true), VmRuntimeDecision.Decide(Vm("Running"), wantRunning: true, HeldProcess.None, Leftover.QemuRuns));
-        Assert.Equal(new VmAction.Adopt(ReportDiedIfFails: false), VmRuntimeDecision.Decide(Vm("Running", running: false), wantRunning: false, HeldProcess.None, Leftover.QemuRuns));
+        Assert.Equal(new VmAction.Adopt(ReportDiedIfFails: true), VmRuntimeDecision.Decide(Vm("Running"), wantRunning: true, HeldProcess.None, Leftover.QemuRuns, T0));
+        Assert.Equal(new VmAction.Adopt(ReportDiedIfFails: false), VmRuntimeDecision.Decide(Vm("Running", running: false), wantRunning: false, HeldProcess.None, Leftover.QemuRuns, T0));
     }
 
     [Theory]
@@ -109,42 +109,41 @@ public sealed class VmRuntimeDecisionTests
     [InlineData("Failed", false)]
     [InlineData(null, false)]
     public void A_dead_qemus_state_dir_is_cleared_and_reported_as_exited_only_when_status_said_it_ran(string? phase, bool reported) =>
-        Assert.Equal(new VmAction.ClearLeftovers(reported), VmRuntimeDecision.Decide(Vm(phase), wantRunning: true, HeldProcess.None, Leftover.NothingRuns));
+        Assert.Equal(new VmAction.ClearLeftovers(reported), VmRuntimeDecision.Decide(Vm(phase), wantRunning: true, HeldProcess.None, Leftover.NothingRuns, T0));
 
     [Fact]
     public void A_dead_qemus_state_dir_is_not_reported_when_the_vm_should_not_run() =>
-        Assert.Equal(new VmAction.ClearLeftovers(false), VmRuntimeDecision.Decide(Vm("Running", running: false), wantRunning: false, HeldProcess.None, Leftover.NothingRuns));
+        Assert.Equal(new VmAction.ClearLeftovers(false), VmRuntimeDecision.Decide(Vm("Running", running: false), wantRunning: false, HeldProcess.None, Leftover.NothingRuns, T0));
 
     [Fact]
     public void Running_false_stops_the_held_qemu_and_says_why()
     {
-        Assert.Equal(new VmAction.Stop(true, "QEMU stopped: spec.running is false"), VmRuntimeDecision.Decide(Vm(running: false), wantRunning: false, HeldProcess.Alive, Leftover.None));
-        Assert.Equal(new VmAction.Stop(false, "QEMU stopped: spec.running is false"), VmRuntimeDecision.Decide(Vm(running: false), wantRunning: false, HeldProcess.None, Leftover.None));
+        Assert.Equal(new VmAction.Stop(true, "QEMU stopped: spec.running is false"), VmRuntimeDecision.Decide(Vm(running: false), wantRunning: false, HeldProcess.Alive, Leftover.None, T0));
+        Assert.Equal(new VmAction.Stop(false, "QEMU stopped: spec.running is false"), VmRuntimeDecision.Decide(Vm(running: false), wantRunning: false, HeldProcess.None, Leftover.None, T0));
     }
 
     [Fact]
     public void A_vm_being_deleted_is_stopped_with_that_reason() =>
-        Assert.Equal(new VmAction.Stop(true, "QEMU stopped: the VM is being deleted"), VmRuntimeDecision.Decide(Deleting(Vm()), wantRunning: false, HeldProcess.Dead, Leftover.None));
+        Assert.Equal(new VmAction.Stop(true, "QEMU stopped: the VM is being deleted"), VmRuntimeDecision.Decide(Deleting(Vm()), wantRunning: false, HeldProcess.Dead, Leftover.None, T0));
 
     [Fact]
     public void A_held_qemu_that_runs_is_confirmed_and_one_that_died_is_reported()
     {
-        Assert.Equal(new VmAction.ConfirmRunning(), VmRuntimeDecision.Decide(Vm("Running"), wantRunning: true, HeldProcess.Alive, Leftover.None));
-        Assert.Equal(new VmAction.ReportExited(), VmRuntimeDecision.Decide(Vm("Running"), wantRunning: true, HeldProcess.Dead, Leftover.None));
+        Assert.Equal(new VmAction.ConfirmRunning(), VmRuntimeDecision.Decide(Vm("Running"), wantRunning: true, HeldProcess.Alive, Leftover.None, T0));
+        Assert.Equal(new VmAction.ReportExited(), VmRuntimeDecision.Decide(Vm("Running"), wantRunning: true, HeldProcess.Dead, Leftover.None, T0));
     }
 
     [Theory]
     [InlineData(AgentConditions.ReasonBadBootFile)]
-    [InlineData(AgentConditions.ReasonProcessExited)]
     [InlineData(AgentConditions.ReasonStartFailed)]
     public void A_vm_failed_for_this_generation_stays_failed(string reason) =>
-        Assert.Equal(new VmAction.StayFailed(), VmRuntimeDecision.Decide(Failed(Vm(), reason), wantRunning: true, HeldProcess.None, Leftover.None));
+        Assert.Equal(new VmAction.StayFailed(), VmRuntimeDecision.Decide(Failed(Vm(), reason), wantRunning: true, HeldProcess.None, Leftover.None, T0));
 
     [Fact]
     public void A_vm_failed_for_an_older_generation_is_started_again()
     {
-        var vm = Failed(Vm(), AgentConditions.ReasonProcessExited);
+        var vm = Failed(Vm(), AgentConditions.ReasonStartFailed);
         vm.Metadata.Generation = 4;
-        Assert.Equal(new VmAction.Start(), VmRuntimeDecision.Decide(vm, wantRunning: true, HeldProcess.None, Leftover.None));
+        Assert.Equal(new VmAction.Start(), VmRuntimeDecision.Decide(vm, wantRunning: true, HeldProcess.None, Leftover.None, T0));
     }
 }

@@ -66,6 +66,16 @@ public class ArgoHealthCheckTests
             "Degraded"
         },
         {
+            "QEMU exited, waiting for its restart backoff",
+            """{"metadata":{"generation":2},"spec":{"runStrategy":"Always"},"status":{"observedGeneration":2,"phase":"Stopped","conditions":[{"type":"Running","status":"False","reason":"RestartBackoff"},{"type":"Reconciling","status":"True","reason":"RestartBackoff","message":"QEMU pid 7 exited on its own"}]}}""",
+            "Progressing"
+        },
+        {
+            "a guest that powered off under RerunOnFailure",
+            """{"metadata":{"generation":2},"spec":{"runStrategy":"RerunOnFailure"},"status":{"observedGeneration":2,"phase":"Stopped","conditions":[{"type":"Running","status":"False","reason":"Stopped","message":"QEMU exited on its own (GuestShutdown at 2026-12-04T23:50:00Z)"}]}}""",
+            "Suspended"
+        },
+        {
             "stopped on purpose",
             """{"metadata":{"generation":5},"spec":{"running":false},"status":{"observedGeneration":5,"phase":"Stopped","conditions":[{"type":"Ready","status":"False","reason":"Stopped"}]}}""",
             "Suspended"

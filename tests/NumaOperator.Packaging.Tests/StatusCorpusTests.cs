@@ -12,7 +12,7 @@ public class StatusCorpusTests
 {
     /// <summary>The states the GitOps contract must cover, whatever else the corpus holds.</summary>
     private static readonly string[] RequiredStates =
-        ["unschedulable", "starting", "running-aligned", "not-aligned", "failed", "stalled-invalid-spec", "stalled-bad-boot-file", "node-lost", "deleting"];
+        ["unschedulable", "starting", "running-aligned", "not-aligned", "restart-backoff", "stalled-invalid-spec", "stalled-bad-boot-file", "node-lost", "deleting"];
 
     public sealed record DocumentedState(string File, string Phase, string Kstatus, string Argo, string ArgoMessagePrefix);
 

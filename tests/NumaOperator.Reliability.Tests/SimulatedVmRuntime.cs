@@ -42,6 +42,9 @@ internal sealed class SimulatedVmRuntime(SimulatedHost host, Func<Guid, NumaVirt
 
     public bool IsAlive(IVmProcess process) => Of(process.Uid)?.Pid == process.Pid;
 
+    /// <summary>A simulated QEMU only ends by a kill or a host crash, never by a guest poweroff.</summary>
+    public Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct) => Task.FromResult(NumaOperator.Api.Status.ExitReasons.Crashed);
+
     public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology topology) => [];
 
     public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct) =>

@@ -4,10 +4,12 @@
 -- gopher-lua, a Lua 5.1) and Lua 5.4 on VM statuses captured from real runs (tests/fixtures/status-corpus).
 -- It reads what kstatus (Flux, kubectl wait) reads, in kstatus's order, so both tools tell the same story:
 --   Progressing: being deleted; no status yet; status.observedGeneration behind metadata.generation;
---                Reconciling=True (placing, waiting for capacity, starting, stopping, measuring, a restart due).
---   Degraded:    Stalled=True: it cannot progress without a change (invalid spec, bad boot file, QEMU exited or
---                did not start, guest memory measured off its NUMA nodes, its node's agent lost).
---   Suspended:   spec.running is false and the VM is stopped.
+--                Reconciling=True (placing, waiting for capacity, starting, stopping, measuring, a restart due,
+--                QEMU exited and waiting for its restart backoff).
+--   Degraded:    Stalled=True: it cannot progress without a change (invalid spec, bad boot file, QEMU did not
+--                start, guest memory measured off its NUMA nodes, its node's agent lost).
+--   Suspended:   stopped as its run strategy asks (Halted, spec.running false, Manual, a guest poweroff under
+--                RerunOnFailure).
 --   Healthy:     Ready=True (running, and its measured memory is on the placed NUMA nodes).
 local hs = {}
 
@@ -67,9 +69,17 @@ if ready ~= nil and ready.status == "True" then
   return hs
 end
 
-if obj.spec ~= nil and obj.spec.running == false and status.phase == "Stopped" then
+-- Stopped with neither Reconciling nor Stalled: stopped as its run strategy asks (Halted or spec.running false,
+-- Manual without a start, a guest that powered off under RerunOnFailure). A VM waiting for a restart is Reconciling.
+if status.phase == "Stopped" then
+  local running = nil
+  for _, c in ipairs(status.conditions or {}) do
+    if c.type == "Running" then
+      running = c
+    end
+  end
   hs.status = "Suspended"
-  hs.message = "Stopped (spec.running is false)"
+  hs.message = describe(running, "Stopped")
   return hs
 end
 

@@ -80,6 +80,10 @@ public static class AgentConditions
     public static void SetStopped(NumaVirtualMachine vm, string message, DateTime now) =>
         SetNotRunning(vm, PhaseStopped, ReasonStopped, message, now);
 
+    /// <summary>Phase Stopped, Running=False RestartBackoff: QEMU exited on its own and is started again at status.restarts.nextRestartAt.</summary>
+    public static void SetRestartBackoff(NumaVirtualMachine vm, string message, DateTime now) =>
+        SetNotRunning(vm, PhaseStopped, VmConditions.ReasonRestartBackoff, message, now);
+
     /// <summary>Phase Failed, Running=False with <paramref name="reason"/> (one of <see cref="TerminalFailures"/>).</summary>
     public static void SetFailed(NumaVirtualMachine vm, string reason, string message, DateTime now) =>
         SetNotRunning(vm, PhaseFailed, reason, message, now);

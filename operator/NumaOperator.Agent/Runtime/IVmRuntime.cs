@@ -45,6 +45,12 @@ public interface IVmRuntime
     /// <summary>The process runs and is still the QEMU of its VM (the pid was not reused).</summary>
     bool IsAlive(IVmProcess process);
 
+    /// <summary>
+    /// Why a process found dead exited: <see cref="Api.Status.ExitReasons.GuestShutdown"/> when QEMU reported the
+    /// guest's own poweroff (QMP SHUTDOWN, reason guest-shutdown) before it went, else <see cref="Api.Status.ExitReasons.Crashed"/>.
+    /// </summary>
+    Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct);
+
     /// <summary>Where the vCPU threads of an adopted QEMU run that they should not (empty: as planned).</summary>
     IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host);
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NumaOperator.Api.Status;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
@@ -124,6 +125,13 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public bool IsAlive(IVmProcess process) =>
         ProcFs.IsAlive(process.Pid) && VmSupervisor.RunningPid(StatePaths(process.Uid), process.Uid) == process.Pid;
+
+    public async Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct)
+    {
+        var qmp = Held(process).Vm.Qmp;
+        await qmp.DrainEventsAsync(TimeSpan.FromSeconds(2));
+        return QmpClient.HasGuestShutdown(qmp.Events) ? ExitReasons.GuestShutdown : ExitReasons.Crashed;
+    }
 
     public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) =>
         VmSupervisor.VerifyPinning(process.Pid, Held(process).Vm.VcpuThreads, PinningPlan.For(placement, host));

@@ -1,4 +1,5 @@
 using NumaOperator.Api.Conversion;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
 
@@ -51,7 +52,7 @@ public abstract record VmAction
     {
     }
 
-    /// <summary>Clear a dead QEMU's state dir; <paramref name="ReportDied"/>: status said it ran, so the VM is Failed (ProcessExited).</summary>
+    /// <summary>Clear a dead QEMU's state dir; <paramref name="ReportDied"/>: status said it ran, so its exit is recorded (Lost) and the run strategy decides.</summary>
     public sealed record ClearLeftovers(bool ReportDied) : VmAction;
 
     /// <summary>Take over a running QEMU; when that fails, its state dir is cleared as in <see cref="ClearLeftovers"/>.</summary>
@@ -60,8 +61,11 @@ public abstract record VmAction
     /// <summary>Stop the held QEMU (Stopping first) when <paramref name="HeldProcess"/>, then Stopped with <paramref name="Why"/>.</summary>
     public sealed record Stop(bool HeldProcess, string Why) : VmAction;
 
-    /// <summary>The held QEMU exited by itself: Failed (ProcessExited), not restarted.</summary>
+    /// <summary>The held QEMU exited by itself: status.restarts records it, the run strategy decides whether it restarts.</summary>
     public sealed record ReportExited : VmAction;
+
+    /// <summary>Its QEMU exited and the restart backoff runs until <paramref name="Until"/>: nothing to do before then.</summary>
+    public sealed record WaitToRestart(DateTime Until) : VmAction;
 
     /// <summary>The held QEMU runs: status says Running, numa_maps is sampled when due.</summary>
     public sealed record ConfirmRunning : VmAction;
@@ -108,7 +112,7 @@ public static class VmRuntimeDecision
         try
         {
             var placement = PlacementConversion.FromStatus(status.NodeName, status.Placement);
-            return new VmAdmission.Managed(uid, placement, vm.Spec.Running != false && vm.Metadata.DeletionTimestamp is null);
+            return new VmAdmission.Managed(uid, placement, RunStrategies.WantsRunning(vm));
         }
         catch (FormatException e)
         {
@@ -116,7 +120,8 @@ public static class VmRuntimeDecision
         }
     }
 
-    public static VmAction Decide(NumaVirtualMachine vm, bool wantRunning, HeldProcess held, Leftover leftover)
+    /// <summary><paramref name="now"/>: the agent's clock, against status.restarts.nextRestartAt.</summary>
+    public static VmAction Decide(NumaVirtualMachine vm, bool wantRunning, HeldProcess held, Leftover leftover, DateTime now)
     {
         ArgumentNullException.ThrowIfNull(vm);
         if (held == HeldProcess.None && leftover != Leftover.None)
@@ -127,8 +132,7 @@ public static class VmRuntimeDecision
 
         if (!wantRunning)
         {
-            var why = vm.Metadata.DeletionTimestamp is not null ? "QEMU stopped: the VM is being deleted" : "QEMU stopped: spec.running is false";
-            return new VmAction.Stop(held != HeldProcess.None, why);
+            return new VmAction.Stop(held != HeldProcess.None, StopReason(vm));
         }
 
         return held switch
@@ -136,7 +140,34 @@ public static class VmRuntimeDecision
             HeldProcess.Dead => new VmAction.ReportExited(),
             HeldProcess.Alive => new VmAction.ConfirmRunning(),
             _ when AgentConditions.FailedForThisGeneration(vm) => new VmAction.StayFailed(),
+            _ when vm.Status?.Restarts?.NextRestartAt is { } at && at > now => new VmAction.WaitToRestart(at),
             _ => new VmAction.Start(),
+        };
+    }
+
+    /// <summary>A restart (numa-operator restart) was requested after the held QEMU was started or adopted at <paramref name="heldSince"/>.</summary>
+    public static bool RestartRequested(NumaVirtualMachine vm, DateTime heldSince) =>
+        PowerRequest.Of(vm) is { Action: PowerAction.Restart } request && request.At > heldSince;
+
+    /// <summary>Why QEMU does not run although the VM is placed here (the Running=False message of phase Stopped).</summary>
+    public static string StopReason(NumaVirtualMachine vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        if (vm.Metadata.DeletionTimestamp is not null)
+        {
+            return "QEMU stopped: the VM is being deleted";
+        }
+
+        var exit = vm.Status?.Restarts;
+        var exited = exit?.LastExitTime is { } t ? $"QEMU exited on its own ({exit.LastExitReason} at {t:yyyy-MM-dd'T'HH:mm:ss'Z'})" : null;
+        return RunStrategies.Of(vm.Spec) switch
+        {
+            RunStrategies.Halted when vm.Spec.RunStrategy is null => "QEMU stopped: spec.running is false",
+            RunStrategies.Halted => "QEMU stopped: spec.runStrategy is Halted",
+            RunStrategies.Manual when PowerRequest.Of(vm) is { Action: PowerAction.Stop } stop => $"QEMU stopped: runStrategy Manual, stop requested at {stop.At:yyyy-MM-dd'T'HH:mm:ss'Z'}",
+            RunStrategies.Manual when exited is not null && PowerRequest.Of(vm) is not null => exited + "; runStrategy Manual does not restart it: numa-operator start",
+            RunStrategies.Manual => "QEMU not started: runStrategy Manual and no start requested (numa-operator start)",
+            _ => (exited ?? "QEMU exited on its own") + $"; runStrategy {RunStrategies.Of(vm.Spec)} does not restart a guest that powered off: numa-operator start",
         };
     }
 

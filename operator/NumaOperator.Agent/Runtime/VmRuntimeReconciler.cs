@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Launch;
+using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Topology;
@@ -12,13 +13,13 @@ namespace NumaOperator.Agent.Runtime;
 
 /// <summary>
 /// Drives this node's QEMU processes from its VMs (level-triggered, one key at a time per VM): placed here,
-/// spec.running not false and not deleting → adopt the running QEMU of metadata.uid or pre-flight, launch, pin, cont;
-/// running false or deleting → stop; a QEMU that died by itself → Failed (no restart until the spec changes or running
-/// is toggled). While a VM runs, its key comes back every LivenessInterval (is QEMU alive?) and its numa_maps is
+/// its run strategy wants it running (<see cref="Api.Status.RunStrategies"/>) → adopt the running QEMU of metadata.uid or
+/// pre-flight, launch, pin, cont; not wanted or deleting → stop; a QEMU that exited by itself → status.restarts records
+/// why, and the run strategy restarts it after a backoff or leaves it Stopped (VmRuntimeReconciler.Restarts.cs). While a VM runs, its key comes back every LivenessInterval (is QEMU alive?) and its numa_maps is
 /// sampled every SampleInterval; status is written only when it changed. What to do is decided by
 /// <see cref="VmRuntimeDecision"/> (pure); the processes are reached through <see cref="IVmRuntime"/>.
 /// </summary>
-public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
+public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
 {
     public const string EventStarted = "Started";
     public const string EventAdopted = "Adopted";
@@ -146,20 +147,22 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         var leftoversHandled = false;
         while (true)
         {
+            var wantRunning = RunStrategies.WantsRunning(vm); // a recorded exit changes it (Manual, RerunOnFailure)
             var held = tracked.GetValueOrDefault(uid);
             var process = held is null ? HeldProcess.None : runtime.IsAlive(held.Process) ? HeldProcess.Alive : HeldProcess.Dead;
             var leftover = held is not null || leftoversHandled || !runtime.HasStateDirectory(uid)
                 ? Leftover.None
                 : runtime.RunningPid(uid) is null ? Leftover.NothingRuns : Leftover.QemuRuns;
-            switch (VmRuntimeDecision.Decide(vm, managed.WantRunning, process, leftover))
+            switch (VmRuntimeDecision.Decide(vm, wantRunning, process, leftover, status.Now()))
             {
                 case VmAction.Adopt adopt:
                     leftoversHandled = true;
-                    if (!await AdoptAsync(vm, managed, adopt.ReportDiedIfFails, ct))
+                    if (await AdoptAsync(vm, managed, adopt.ReportDiedIfFails, ct) is not { } adoptedOrRecorded)
                     {
                         return ReconcileResult.Done;
                     }
 
+                    vm = adoptedOrRecorded;
                     continue;
                 case VmAction.ClearLeftovers clear:
                     leftoversHandled = true;
@@ -167,8 +170,12 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
                     runtime.ClearStateDirectory(uid);
                     if (clear.ReportDied)
                     {
-                        await status.FailAsync(vm, AgentConditions.ReasonProcessExited, evidence, ct);
-                        return ReconcileResult.Done;
+                        if (await RecordExitAsync(vm, ExitReasons.Lost, evidence, ranFor: null, ct) is not { } recorded)
+                        {
+                            return ReconcileResult.Done;
+                        }
+
+                        vm = recorded;
                     }
 
                     continue;
@@ -176,8 +183,19 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
                     await StopAsync(vm, uid, held, stop.Why, ct);
                     return ReconcileResult.Done;
                 case VmAction.ReportExited:
-                    await OnExitedAsync(vm, uid, held!, ct);
-                    return ReconcileResult.Done;
+                    if (await OnExitedAsync(vm, uid, held!, ct) is not { } exited)
+                    {
+                        return ReconcileResult.Done;
+                    }
+
+                    vm = exited;
+                    continue;
+                case VmAction.WaitToRestart wait:
+                    return ReconcileResult.After(Max(wait.Until - status.Now(), TimeSpan.FromSeconds(1)));
+                case VmAction.ConfirmRunning when VmRuntimeDecision.RestartRequested(vm, held!.TrackedSince):
+                    await StopAsync(vm, uid, held, $"QEMU stopped: restart requested at {PowerRequest.Of(vm)!.At:yyyy-MM-dd'T'HH:mm:ss'Z'}", ct);
+                    vm = cache.Get(vm.Key) ?? vm;
+                    continue;
                 case VmAction.ConfirmRunning:
                     var written = await ConfirmRunningAsync(vm, held!, ct);
                     return written is null ? ReconcileResult.Done : await sampling.SampleIfDueAsync(written, held!, ct);
@@ -223,7 +241,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             return badBoot ? ReconcileResult.Done : ReconcileResult.After(options.PreflightRetryInterval);
         }
 
-        var current = await status.WriteAsync(vm, d => AgentConditions.SetStarting(d, status.Now()), ct);
+        var current = await status.WriteAsync(vm, d => SetStarting(d, status.Now()), ct);
         if (current is null)
         {
             return ReconcileResult.Done;
@@ -264,11 +282,12 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             },
             ct);
         await status.Events.NormalAsync(vm, EventStarted, $"QEMU pid {process.Pid} started on {options.NodeName} and pinned", ct);
+        await ReportRestartAsync(vm, current, process.Pid, ct);
         return written is null ? ReconcileResult.Done : await sampling.SampleIfDueAsync(written, held, ct);
     }
 
-    /// <summary>Takes over the QEMU a previous agent left running; false when the reconcile ends here (it failed and status said it ran).</summary>
-    private async Task<bool> AdoptAsync(NumaVirtualMachine vm, VmAdmission.Managed managed, bool reportDiedIfFails, CancellationToken ct)
+    /// <summary>Takes over the QEMU a previous agent left running; null when the reconcile ends here (the VM is gone).</summary>
+    private async Task<NumaVirtualMachine?> AdoptAsync(NumaVirtualMachine vm, VmAdmission.Managed managed, bool reportDiedIfFails, CancellationToken ct)
     {
         IVmProcess adopted;
         try
@@ -279,13 +298,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         {
             var evidence = "QEMU of this VM could not be adopted: " + e.Message + runtime.SerialTail(managed.Uid);
             runtime.ClearStateDirectory(managed.Uid);
-            if (reportDiedIfFails)
-            {
-                await status.FailAsync(vm, AgentConditions.ReasonProcessExited, evidence, ct);
-                return false;
-            }
-
-            return true;
+            return reportDiedIfFails ? await RecordExitAsync(vm, ExitReasons.Lost, evidence, ranFor: null, ct) : vm;
         }
 
         tracked[managed.Uid] = new TrackedVm(vm.Key, adopted, managed.Placement, adopted: true) { TrackedSince = status.Now() };
@@ -299,7 +312,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             await status.Events.WarningAsync(vm, EventPinningDrift, message, ct);
         }
 
-        return true;
+        return vm;
     }
 
     /// <summary>Status says Running for the QEMU held; skipped when this very object version was already confirmed.</summary>
@@ -326,18 +339,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             await status.Events.NormalAsync(vm, EventStopped, $"QEMU pid {held.Process.Pid} stopped", ct);
         }
 
-        await status.WriteAsync(vm, d => AgentConditions.SetStopped(d, why, status.Now()), ct);
-    }
-
-    private async Task OnExitedAsync(NumaVirtualMachine vm, Guid uid, TrackedVm held, CancellationToken ct)
-    {
-        var evidence = $"QEMU pid {held.Process.Pid} exited on its own" + runtime.SerialTail(uid);
-        log.LogWarning("VM {Key}: {Evidence}", vm.Key, evidence);
-        tracked.TryRemove(uid, out _);
-        await runtime.ReleaseAsync(held.Process);
-        runtime.ClearStateDirectory(uid);
-        hugepagesChanged();
-        await status.FailAsync(vm, AgentConditions.ReasonProcessExited, evidence + "; not restarted: toggle spec.running or change the spec to start it again", ct);
+        await status.WriteAsync(vm, d => SetStopped(d, why, status.Now()), ct);
     }
 
     private async Task StopTrackedAsync(Guid uid, TrackedVm held, CancellationToken ct)

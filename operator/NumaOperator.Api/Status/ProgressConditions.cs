@@ -138,11 +138,14 @@ public static class ProgressConditions
             && VmConditions.TerminalFailures.Contains(running.Reason ?? string.Empty);
     }
 
-    /// <summary>spec.running is false and the agent reported QEMU stopped for this generation: the spec is honoured.</summary>
+    /// <summary>
+    /// The run strategy does not want QEMU running now (Halted, spec.running false, Manual without a start, a guest
+    /// that powered off under RerunOnFailure) and the agent reported it stopped for this generation: the spec is honoured.
+    /// </summary>
     public static bool IsStoppedAsAsked(NumaVirtualMachine vm)
     {
         ArgumentNullException.ThrowIfNull(vm);
-        return vm.Spec?.Running == false
+        return vm.Spec is not null && !RunStrategies.WantsRunning(vm)
             && vm.Status?.Phase == VmConditions.PhaseStopped
             && ConditionList.FindFor(vm.Status.Conditions, VmConditions.Running, VmConditions.False, vm.Metadata.Generation) is { Reason: VmConditions.ReasonStopped };
     }

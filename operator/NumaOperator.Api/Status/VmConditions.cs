@@ -44,6 +44,9 @@ public static class VmConditions
     public const string ReasonStartFailed = "StartFailed";
     public const string ReasonProcessExited = "ProcessExited";
 
+    /// <summary>Running=False while QEMU exited on its own and the run strategy restarts it once status.restarts.nextRestartAt passes (Reconciling).</summary>
+    public const string ReasonRestartBackoff = "RestartBackoff";
+
     /// <summary>status.phase values (the enum of the CRD's status.phase): the controller writes Pending and Scheduled, the agent the rest.</summary>
     public const string PhasePending = "Pending";
     public const string PhaseScheduled = "Scheduled";
@@ -56,11 +59,12 @@ public static class VmConditions
     /// <summary>
     /// Running=False reasons that stay until the spec changes (generation moves) or running is toggled: the agent does
     /// not retry them, so they make the VM Stalled. PreflightFailed (the host is not ready: pages, hugetlbfs, QEMU) is
-    /// not among them: the agent tries again every PreflightRetryInterval, so fixing the host starts the VM.
+    /// not among them: the agent tries again every PreflightRetryInterval, so fixing the host starts the VM. Nor is
+    /// ProcessExited (written by agents before spec.runStrategy): an exit is now the run strategy's to decide.
     /// </summary>
     public static IReadOnlySet<string> TerminalFailures { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
-        ReasonBadBootFile, ReasonStartFailed, ReasonProcessExited,
+        ReasonBadBootFile, ReasonStartFailed,
     };
 
     public static IReadOnlySet<string> ControllerStalledReasons { get; } = new HashSet<string>(StringComparer.Ordinal)

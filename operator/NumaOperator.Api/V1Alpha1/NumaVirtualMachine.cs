@@ -64,8 +64,7 @@ public sealed partial class NumaVirtualMachineSpec
 {
     /// <summary>Desired power state: false stops the VM and keeps the object.</summary>
     [JsonPropertyName("running")]
-    [DefaultValue(true)]
-    [Description("Desired power state. true (default) keeps the VM running; false stops its QEMU and keeps the object and its placement.")]
+    [Description("Shorthand for spec.runStrategy (no default, so the two cannot both be set): true is Always, false is Halted (stops its QEMU and keeps the object and its placement). Both omitted: Always.")]
     public bool? Running { get; set; }
 
     [JsonPropertyName("cpu")]
@@ -232,7 +231,7 @@ public sealed partial class NumaVirtualMachineStatus
 {
     [JsonPropertyName("phase")]
     [EnumValues(VmConditions.PhasePending, VmConditions.PhaseScheduled, VmConditions.PhaseStarting, VmConditions.PhaseRunning, VmConditions.PhaseStopping, VmConditions.PhaseStopped, VmConditions.PhaseFailed)]
-    [Description("Lifecycle phase: Pending (not placed yet), Scheduled (placed on a node), Starting, Running, Stopping, Stopped (spec.running false) or Failed (see conditions).")]
+    [Description("Lifecycle phase: Pending (not placed yet), Scheduled (placed on a node), Starting, Running, Stopping, Stopped (not wanted running by spec.runStrategy or spec.running, or waiting for a restart: see the Running condition) or Failed (see conditions).")]
     public string? Phase { get; set; }
 
     [JsonPropertyName("observedGeneration")]

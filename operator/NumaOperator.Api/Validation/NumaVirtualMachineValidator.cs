@@ -67,6 +67,7 @@ public static partial class NumaVirtualMachineValidator
         ValidateBoot(spec.Boot, errors);
         ValidateInterfaces(spec.Interfaces, errors);
         var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
+        ValidateRunStrategy(vm, errors);
         if (errors.Count > 0)
         {
             return new VmValidationResult(errors, null);

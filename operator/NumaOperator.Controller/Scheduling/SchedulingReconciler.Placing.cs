@@ -61,7 +61,7 @@ public sealed partial class SchedulingReconciler
         }
 
         var drift = validation.Request is { } request ? SpecDrift.Describe(request, recorded) : null;
-        if (drift is not null && vm.Spec.Running == false && QemuGoneSignal.IsGone(vm, NodeExists(status.NodeName)))
+        if (drift is not null && !RunStrategies.WantsRunning(vm) && QemuGoneSignal.IsGone(vm, NodeExists(status.NodeName)))
         {
             // Stopped with a changed spec: give the old placement back and place the new spec now.
             ledger.Release(vm.Key);

@@ -111,6 +111,35 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// After QEMU exited: reads what it sent before it went (buffered in the socket) until the socket closes or
+    /// <paramref name="timeout"/> passes, keeping the events in <see cref="Events"/>. A QEMU that exits after a guest
+    /// poweroff sends SHUTDOWN first; one killed by a signal sends nothing.
+    /// </summary>
+    public async Task DrainEventsAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            while (true)
+            {
+                var message = await ReadMessageAsync(cts.Token);
+                if (message.ContainsKey("event"))
+                {
+                    _events.Add(message);
+                }
+            }
+        }
+        catch (Exception e) when (e is QmpException or OperationCanceledException or IOException or ObjectDisposedException or System.Text.Json.JsonException)
+        {
+            // closed, timed out or already disposed: the events read so far are all there is
+        }
+    }
+
+    /// <summary>Whether the events hold QEMU's SHUTDOWN for the guest's own poweroff (reason guest-shutdown).</summary>
+    public static bool HasGuestShutdown(IEnumerable<JsonObject> events) =>
+        events.Any(e => e["event"]?.GetValue<string>() == "SHUTDOWN" && e["data"]?["reason"]?.GetValue<string>() == "guest-shutdown");
+
     /// <summary>Closes the socket; streams handed to <see cref="OpenAsync"/> belong to their process and are left open.</summary>
     public void Dispose()
     {

@@ -7,7 +7,7 @@ using NumaOperator.Api.V1Alpha1;
 
 namespace NumaOperator.Cli.Standalone;
 
-/// <summary>--stop-vms-on-exit: sets spec.running=false on the VMs of this host and waits until their QEMU is gone.</summary>
+/// <summary>--stop-vms-on-exit: stops (PowerPatch: runStrategy Halted, running false or a Manual stop request) the VMs of this host and waits until their QEMU is gone.</summary>
 public static class VmStopper
 {
     /// <summary>Phases in which a QEMU of the VM may be alive.</summary>
@@ -19,14 +19,21 @@ public static class VmStopper
 
     public static async Task StopAsync(IKubernetes client, VmWatch watch, string nodeName, TextWriter output, CancellationToken ct)
     {
-        var targets = Ours(watch.Snapshot().Values, nodeName).Where(v => v.Spec.Running != false).ToList();
+        var targets = Ours(watch.Snapshot().Values, nodeName).Where(RunStrategies.WantsRunning).ToList();
         foreach (var vm in targets)
         {
-            await output.WriteLineAsync($"stopping {vm.Key} (spec.running=false)");
+            var patch = PowerPatch.For(vm, PowerAction.Stop, DateTime.UtcNow);
+            var how = vm.Spec.RunStrategy switch
+            {
+                null => "spec.running=false",
+                RunStrategies.Manual => PowerRequest.Annotation + " Stop",
+                _ => "spec.runStrategy=Halted",
+            };
+            await output.WriteLineAsync($"stopping {vm.Key} ({how})");
             try
             {
                 await client.CustomObjects.PatchNamespacedCustomObjectAsync(
-                    new V1Patch("""{"spec":{"running":false}}""", V1Patch.PatchType.MergePatch),
+                    new V1Patch(patch, V1Patch.PatchType.MergePatch),
                     ApiGroup.Group, ApiGroup.Version, vm.Metadata.NamespaceProperty, NumaVirtualMachine.Plural, vm.Metadata.Name, cancellationToken: ct);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)

@@ -103,7 +103,6 @@ public class ProgressConditionsTests
     }
 
     [Theory]
-    [InlineData(VmConditions.ReasonProcessExited)]
     [InlineData(VmConditions.ReasonBadBootFile)]
     [InlineData(VmConditions.ReasonStartFailed)]
     public void A_failure_the_agent_does_not_retry_is_stalled_for_its_generation_only(string reason)

@@ -146,4 +146,28 @@ public class NumaVirtualMachineValidatorTests
         Assert.Equal("3-4", r.VcpuIndexesOf(1).ToString());
         Assert.Equal(2L << 30, r.MemoryPerGuestNode);
     }
+
+    [Fact]
+    public void Run_strategy_and_running_together_are_rejected_naming_both_fields()
+    {
+        var result = NumaVirtualMachineValidator.Validate(Vm(s => (s.RunStrategy, s.Running) = ("Always", true)));
+        Assert.False(result.IsValid);
+        var error = Assert.Single(result.Errors).ToString();
+        Assert.StartsWith("spec.running: Forbidden: spec.running and spec.runStrategy are mutually exclusive", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_run_strategy_is_rejected_with_the_allowed_values() =>
+        Assert.Equal(
+            "spec.runStrategy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"RerunOnFailure\", \"Manual\", \"Halted\"",
+            Assert.Single(NumaVirtualMachineValidator.Validate(Vm(s => s.RunStrategy = "Sometimes")).Errors).ToString());
+
+    [Fact]
+    public void An_unreadable_power_request_annotation_is_rejected_naming_the_annotation()
+    {
+        var vm = Vm(s => s.RunStrategy = "Manual");
+        vm.Metadata.Annotations = new Dictionary<string, string> { ["numaoperator.io/power-request"] = "Start now" };
+        var error = Assert.Single(NumaVirtualMachineValidator.Validate(vm).Errors).ToString();
+        Assert.StartsWith("metadata.annotations[numaoperator.io/power-request]: Invalid value: \"Start now\": must be \"ACTION TIME\"", error, StringComparison.Ordinal);
+    }
 }

@@ -76,7 +76,7 @@ public class SchemaAdmissionTests
         var vm = Vm("""{"cpu": {"cores": 2}, "memory": {"size": "1Gi"}, "numa": {}}""");
         var result = CustomResourceSchemaAdmission.Admit(NvmSchema, vm);
         Assert.Empty(result.Errors);
-        Assert.True(vm["spec"]!["running"]!.GetValue<bool>());
+        Assert.Null(vm["spec"]!["running"]); // no default: spec.runStrategy and spec.running exclude each other
         Assert.False(vm["spec"]!["cpu"]!["dedicated"]!.GetValue<bool>());
         Assert.Equal(1, vm["spec"]!["numa"]!["guestNodes"]!.GetValue<int>());
         Assert.Equal("Strict", vm["spec"]!["numa"]!["policy"]!.GetValue<string>());
@@ -97,10 +97,10 @@ public class SchemaAdmissionTests
     [Fact]
     public void Null_becomes_the_default_or_disappears()
     {
-        var vm = Vm("""{"running": null, "cpu": {"cores": 2}, "memory": {"size": "1Gi", "hugepages": null}}""");
+        var vm = Vm("""{"cpu": {"cores": 2, "dedicated": null}, "memory": {"size": "1Gi", "hugepages": null}}""");
         var result = CustomResourceSchemaAdmission.Admit(NvmSchema, vm);
         Assert.Empty(result.Errors);
-        Assert.True(vm["spec"]!["running"]!.GetValue<bool>());
+        Assert.False(vm["spec"]!["cpu"]!["dedicated"]!.GetValue<bool>());
         Assert.False(vm["spec"]!["memory"]!.AsObject().ContainsKey("hugepages"));
     }
 
