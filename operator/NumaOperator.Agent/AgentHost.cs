@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using NumaOperator.Agent.Console;
+using NumaOperator.Agent.SerialConsole;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Topology;
 using NumaOperator.Api.V1Alpha1;

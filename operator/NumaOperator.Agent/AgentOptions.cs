@@ -97,7 +97,7 @@ public sealed record AgentOptions
     public string? ConsoleAdvertiseAddress { get; init; }
 
     /// <summary>A VM's serial log past this size is rotated (the newest part kept in serial.log.1).</summary>
-    public long SerialLogMaxBytes { get; init; } = Console.SerialLogBound.DefaultMaxBytes;
+    public long SerialLogMaxBytes { get; init; } = SerialConsole.SerialLogBound.DefaultMaxBytes;
 
     /// <summary>How often the serial logs are checked against <see cref="SerialLogMaxBytes"/>.</summary>
     public TimeSpan SerialLogCheckInterval { get; init; } = TimeSpan.FromSeconds(10);

@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>How a console session ended.</summary>
 public enum ConsoleSessionEnd

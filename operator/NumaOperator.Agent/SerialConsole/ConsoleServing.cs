@@ -3,7 +3,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>The agent's console endpoint as it runs, with what the node's NumaNodeTopology publishes about it.</summary>
 internal sealed class ConsoleServing(ConsoleEndpoint endpoint, ConsoleEndpointStatus status) : IAsyncDisposable

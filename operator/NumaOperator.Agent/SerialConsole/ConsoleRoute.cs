@@ -1,6 +1,6 @@
 using NumaOperator.Api.V1Alpha1;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>What a caller of the agent's console endpoint asks for: a VM's serial console or its serial log.</summary>
 public enum ConsoleSubresource

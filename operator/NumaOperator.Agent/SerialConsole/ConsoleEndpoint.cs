@@ -12,7 +12,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NumaOperator.ApiServer;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>
 /// The agent's HTTPS endpoint for VM serial consoles (websocket) and serial logs (text), one per node, as the kubelet

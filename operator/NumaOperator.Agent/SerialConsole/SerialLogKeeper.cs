@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Runtime;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>Every <c>interval</c>, bounds the serial log of each running VM (<see cref="SerialLogBound"/>).</summary>
 public sealed class SerialLogKeeper(Func<IEnumerable<Guid>> runningVms, IVmRuntime runtime, AgentOptions options, ILogger log)

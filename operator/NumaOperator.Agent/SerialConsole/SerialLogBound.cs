@@ -1,7 +1,7 @@
 using System.Text;
 using NumaOperator.Qemu.CommandLine;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>
 /// Keeps a VM's serial log bounded on the host. QEMU appends to serial.log (O_APPEND, logappend=on) for the VM's whole

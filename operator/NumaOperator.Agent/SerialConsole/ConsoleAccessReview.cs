@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>The verdict on one request to the console endpoint: allowed, or the HTTP status and message to answer.</summary>
 public sealed record AccessVerdict(HttpStatusCode Status, string Message, string? User)

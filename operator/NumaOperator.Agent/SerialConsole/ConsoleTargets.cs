@@ -5,7 +5,7 @@ using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Qemu.CommandLine;
 
-namespace NumaOperator.Agent.Console;
+namespace NumaOperator.Agent.SerialConsole;
 
 /// <summary>A VM of this node the endpoint serves, or why it cannot (status and message to answer).</summary>
 public sealed record ConsoleTarget(Guid Uid, VmStatePaths State, HttpStatusCode Status, string Message)
