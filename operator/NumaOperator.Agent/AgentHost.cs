@@ -62,7 +62,6 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, labelSelector: $"{ApiGroup.NodeLabel}={Options.NodeName}"),
             Options.Informers, logs.CreateLogger("informer.vm"));
         await using var console = await ConsoleServing.StartAsync(this, informer.Cache, processes, logs.CreateLogger("console"), stop.Token);
-        topology.Console = console?.Status;
         ConsoleAddress = console?.Endpoint.BaseAddress;
         var keeping = new SerialLogKeeper(() => RunningVms.Keys, processes, Options, logs.CreateLogger("serial-log")).RunAsync(stop.Token);
         using var queue = new WorkQueue(Options.Clock);
@@ -70,7 +69,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             informer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(Client, Component, Options.Clock, logs.CreateLogger("events")),
-            Options,
+            Options with { PublishedConsole = console?.Status },
             () => topology.Topology,
             () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,

@@ -96,6 +96,9 @@ public sealed record AgentOptions
     /// <summary>The host clients reach the console endpoint at (published in status.console.url); null: the listen address.</summary>
     public string? ConsoleAdvertiseAddress { get; init; }
 
+    /// <summary>The console endpoint as it listens (set by <see cref="AgentHost"/> once it does): written into each VM's status.console.</summary>
+    public Api.V1Alpha1.ConsoleEndpointStatus? PublishedConsole { get; init; }
+
     /// <summary>A VM's serial log past this size is rotated (the newest part kept in serial.log.1).</summary>
     public long SerialLogMaxBytes { get; init; } = SerialConsole.SerialLogBound.DefaultMaxBytes;
 

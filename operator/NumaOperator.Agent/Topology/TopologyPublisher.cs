@@ -38,9 +38,6 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
 
     public bool HasPublished => published.Task.IsCompleted;
 
-    /// <summary>This agent's console endpoint, published in status.console (null: none).</summary>
-    public ConsoleEndpointStatus? Console { get; set; }
-
     public Task WaitPublishedAsync(CancellationToken ct) => published.Task.WaitAsync(ct);
 
     /// <summary>Read sysfs again now (hugepages were just taken or given back).</summary>
@@ -90,7 +87,6 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
         var now = options.Clock.GetUtcNow().UtcDateTime;
         var facts = await ReadHostAsync(ct);
         var status = TopologyStatusBuilder.Build(facts, last, now);
-        status.Console = Console;
         var key = TopologyStatusBuilder.ChangeKey(status);
         if (key == lastKey && now - lastWrite < options.HeartbeatInterval)
         {

@@ -56,7 +56,7 @@ public sealed class NumaNodeTopologySpec
     public string? ReservedCpus { get; set; }
 }
 
-public sealed partial class NumaNodeTopologyStatus
+public sealed class NumaNodeTopologyStatus
 {
     [JsonPropertyName("heartbeatTime")]
     [Description("When the agent last published this status (RFC 3339); a stale heartbeat means the agent is gone.")]

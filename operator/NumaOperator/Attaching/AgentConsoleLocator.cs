@@ -11,8 +11,8 @@ namespace NumaOperator.Cli.Attaching;
 public sealed record AgentConsoleAddress(Uri BaseUrl, X509Certificate2 Authority, string BearerToken, string NodeName, string? Phase);
 
 /// <summary>
-/// Finds the agent that runs a VM through the API server, with the caller's kubeconfig: the VM's status.nodeName,
-/// then that node's NumaNodeTopology status.console (URL and CA). The caller's token goes to the agent, which asks
+/// Finds the agent that runs a VM through the API server, with the caller's kubeconfig: the VM's status.nodeName and
+/// status.console (URL and CA, written by that agent), so reading the VM is all it takes. The caller's token goes to the agent, which asks
 /// the API server whether this user may get numavirtualmachines/console (or /log) in the VM's namespace.
 /// </summary>
 public static class AgentConsoleLocator
@@ -22,17 +22,15 @@ public static class AgentConsoleLocator
         var token = await BearerTokenAsync(configuration);
         using var client = new Kubernetes(configuration);
         using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
-        using var topologies = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, disposeClient: false);
         var vm = await ReadAsync(() => vms.ReadNamespacedAsync<NumaVirtualMachine>(reference.Namespace, reference.Name, ct), $"NumaVirtualMachine \"{reference.Name}\" in namespace \"{reference.Namespace}\"", configuration.Host);
         if (vm.Status?.NodeName is not { Length: > 0 } node)
         {
             throw new AttachFailedException($"NumaVirtualMachine {reference} is not placed on a node (phase {vm.Status?.Phase ?? "Pending"}): it has no console or serial log yet; `numa-operator explain {reference}` says why");
         }
 
-        var topology = await ReadAsync(() => topologies.ReadAsync<NumaNodeTopology>(node, ct), $"NumaNodeTopology \"{node}\" (the agent of the VM's node)", configuration.Host);
-        if (topology.Status?.Console is not { Url.Length: > 0, CertificateAuthority.Length: > 0 } console)
+        if (vm.Status.Console is not { Url.Length: > 0, CertificateAuthority.Length: > 0 } console)
         {
-            throw new AttachFailedException($"the agent of node {node} publishes no console endpoint (NumaNodeTopology {node} status.console is empty): it runs with --console-listen none or is an older agent");
+            throw new AttachFailedException($"NumaVirtualMachine {reference} has no status.console: the agent of node {node} serves no console endpoint (it runs with --console-listen none, is an older agent, or has not written this VM's status since it started)");
         }
 
         return new AgentConsoleAddress(new Uri(console.Url), X509Certificate2.CreateFromPem(console.CertificateAuthority), token, node, vm.Status.Phase);

@@ -4,14 +4,14 @@ using NumaOperator.Api.Crds;
 
 namespace NumaOperator.Api.V1Alpha1;
 
-public sealed partial class NumaNodeTopologyStatus
+public sealed partial class NumaVirtualMachineStatus
 {
     [JsonPropertyName("console")]
-    [Description("Where this node's agent serves VM serial consoles and serial logs (numa-operator console / logs); absent when the agent serves none.")]
+    [Description("Where the agent of the VM's node serves its serial console and serial log (numa-operator console / logs), written by that agent; absent when it serves none. Readers of the VM can find it; RBAC on numavirtualmachines/console and /log decides who may use it.")]
     public ConsoleEndpointStatus? Console { get; set; }
 }
 
-/// <summary>The agent's console endpoint: clients trust exactly the CA the agent published here, through the API server.</summary>
+/// <summary>An agent's console endpoint: clients trust exactly the CA the agent published here, through the API server.</summary>
 public sealed class ConsoleEndpointStatus
 {
     [JsonPropertyName("url")]
