@@ -53,6 +53,7 @@ public sealed class ConsoleEndToEndTests(ITestOutputHelper output)
             "--reserve-hugepages", "2Mi:" + Pages, "--sample-interval", "1s", "--stop-grace", "2s");
         try
         {
+            await standalone.WaitForOutputAsync($"numavirtualmachine/default/{Vm} created", TimeSpan.FromMinutes(2));
             var vm = await kubectl.WaitVmAsync(Vm, v => Kubectl.Condition(v, "Ready") == "True", BootTimeout, standalone);
             Assert.Equal("True", Kubectl.Condition(vm, "NumaAligned"));
             Assert.Equal("1.000", (string?)vm!["status"]!["numastat"]!["localRatio"]);
