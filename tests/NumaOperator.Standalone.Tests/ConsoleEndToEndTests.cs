@@ -93,6 +93,14 @@ public sealed class ConsoleEndToEndTests(ITestOutputHelper output)
 
             vm = await kubectl.GetVmAsync(Vm);
             Assert.Equal("True", Kubectl.Condition(vm, "NumaAligned"));
+
+            // A stopped VM has no console: the agent says so (409) and the CLI exits 1.
+            var (patched, _, patchError) = await kubectl.RunAsync("patch", "nvm", Vm, "--type", "merge", "-p", "{\"spec\":{\"running\":false}}");
+            Assert.True(patched == 0, patchError);
+            await kubectl.WaitVmAsync(Vm, v => (string?)v?["status"]?["phase"] == "Stopped", Quick, standalone);
+            var stopped = await CliProcess.RunAsync(Quick, "console", $"default/{Vm}", "--kubeconfig", run.Kubeconfig);
+            Assert.Equal(1, stopped.ExitCode);
+            Assert.Contains($"NumaVirtualMachine default/{Vm} is not running on node", stopped.Stderr, StringComparison.Ordinal);
         }
         finally
         {
