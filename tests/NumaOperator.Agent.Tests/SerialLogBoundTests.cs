@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using NumaOperator.Agent.SerialConsole;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -36,23 +37,29 @@ public sealed class SerialLogBoundTests
             var state = new VmStatePaths(dir.FullName);
             const long max = 4096;
 
-            // QEMU opens the log with O_APPEND (logappend=on); so does the shell's >>. It writes in bursts, so rotations
-            // happen while it writes.
+            // QEMU opens the log with O_APPEND (logappend=on) once and keeps writing through the same descriptor; so
+            // does this cat (the shell's >>). 30 bursts of 100 lines; the bound is enforced after each one has landed.
             await File.WriteAllTextAsync(state.SerialLog, string.Empty);
-            using var writer = Process.Start(new ProcessStartInfo("sh", ["-c", $"exec >>'{state.SerialLog}'; i=0; while [ $i -lt 3000 ]; do echo \"line $i\"; i=$((i+1)); [ $((i % 100)) -eq 0 ] && sleep 0.02; done; true"]))!;
+            using var writer = Process.Start(new ProcessStartInfo("sh", ["-c", $"exec cat >>'{state.SerialLog}'"]) { RedirectStandardInput = true })!;
             var rotations = 0;
-            long largest = 0;
-            while (!writer.HasExited)
+            for (var burst = 0; burst < 30; burst++)
             {
+                var last = $"line {(burst * 100) + 99}\n";
+                for (var line = burst * 100; line < (burst + 1) * 100; line++)
+                {
+                    await writer.StandardInput.WriteAsync($"line {line}\n");
+                }
+
+                await writer.StandardInput.FlushAsync();
+                await Eventually.UntilAsync(() => Task.FromResult(File.ReadAllText(state.SerialLog)), text => text.EndsWith(last, StringComparison.Ordinal), TimeSpan.FromSeconds(10), $"burst {burst} in the log");
                 rotations += SerialLogBound.Enforce(state, max) ? 1 : 0;
-                largest = Math.Max(largest, new FileInfo(state.SerialLog).Length);
-                await Task.Delay(5);
+                Assert.InRange(new FileInfo(state.SerialLog).Length, 0, max);
             }
 
+            writer.StandardInput.Close();
             await writer.WaitForExitAsync();
-            rotations += SerialLogBound.Enforce(state, max) ? 1 : 0;
 
-            Assert.True(rotations > 1, "3000 lines (~30 KB) written in 30 bursts must pass a 4 KiB bound several times");
+            Assert.True(rotations > 3, $"3000 lines (~30 KB) must pass a 4 KiB bound several times, not {rotations}");
             Assert.InRange(new FileInfo(state.SerialLogPrevious).Length, 1, max);
             Assert.InRange(new FileInfo(state.SerialLog).Length, 0, max);
             var text = SerialLogBound.Tail(state, lines: null);
