@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NumaOperator.Agent.SerialConsole;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Topology;
 using NumaOperator.Api.V1Alpha1;
@@ -40,6 +41,9 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
     /// <summary>uid → pid of the QEMU processes this agent holds now (empty when not running).</summary>
     public IReadOnlyDictionary<Guid, int> RunningVms => reconciler?.RunningPids ?? new Dictionary<Guid, int>();
 
+    /// <summary>The console endpoint's base URL while it serves (null: none).</summary>
+    public Uri? ConsoleAddress { get; private set; }
+
     /// <summary>Completes when <see cref="IsReady"/> first becomes true.</summary>
     public Task WaitReadyAsync(CancellationToken ct) => ready.Task.WaitAsync(ct);
 
@@ -57,12 +61,15 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         var informer = new Informer<NumaVirtualMachine>(
             new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, labelSelector: $"{ApiGroup.NodeLabel}={Options.NodeName}"),
             Options.Informers, logs.CreateLogger("informer.vm"));
+        await using var console = await ConsoleServing.StartAsync(this, informer.Cache, processes, logs.CreateLogger("console"), stop.Token);
+        ConsoleAddress = console?.Endpoint.BaseAddress;
+        var keeping = new SerialLogKeeper(() => RunningVms.Keys, processes, Options, logs.CreateLogger("serial-log")).RunAsync(stop.Token);
         using var queue = new WorkQueue(Options.Clock);
         await using var vms = new VmRuntimeReconciler(
             informer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(Client, Component, Options.Clock, logs.CreateLogger("events")),
-            Options,
+            Options with { PublishedConsole = console?.Status },
             () => topology.Topology,
             () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,
@@ -97,7 +104,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         {
             IsReady = false;
             await stop.CancelAsync();
-            await Task.WhenAll(publishing, informing, working, serving).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(publishing, informing, working, serving, keeping).ContinueWith(_ => { }, TaskScheduler.Default);
             reconciler = null;
             log.LogInformation("agent for node {Node} stopped; its VMs keep running", Options.NodeName);
         }

@@ -100,5 +100,20 @@ public sealed record AgentOptions
 
     public InformerOptions Informers { get; init; } = new();
 
+    /// <summary>Where the console endpoint (VM serial consoles and logs, HTTPS) listens; null serves none.</summary>
+    public System.Net.IPEndPoint? ConsoleListen { get; init; }
+
+    /// <summary>The host clients reach the console endpoint at (published in status.console.url); null: the listen address.</summary>
+    public string? ConsoleAdvertiseAddress { get; init; }
+
+    /// <summary>The console endpoint as it listens (set by <see cref="AgentHost"/> once it does): written into each VM's status.console.</summary>
+    public Api.V1Alpha1.ConsoleEndpointStatus? PublishedConsole { get; init; }
+
+    /// <summary>A VM's serial log past this size is rotated (the newest part kept in serial.log.1).</summary>
+    public long SerialLogMaxBytes { get; init; } = SerialConsole.SerialLogBound.DefaultMaxBytes;
+
+    /// <summary>How often the serial logs are checked against <see cref="SerialLogMaxBytes"/>.</summary>
+    public TimeSpan SerialLogCheckInterval { get; init; } = TimeSpan.FromSeconds(10);
+
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

@@ -36,6 +36,12 @@ public sealed class ApiServerOptions
     /// <summary>Bearer token clients must send; null: a random one (kept in DataDir/token when there is a DataDir).</summary>
     public string? Token { get; init; }
 
+    /// <summary>
+    /// More token users, known to TokenReview only (a node agent authenticating its callers); they are not system:masters
+    /// unless their groups say so, and the server itself serves only its kubeconfig and loopback tokens.
+    /// </summary>
+    public IReadOnlyList<Http.Authentication.StaticTokenUser> Users { get; init; } = [];
+
     /// <summary>The CRDs to serve; null: NumaVirtualMachine and NumaNodeTopology.</summary>
     public IReadOnlyList<V1CustomResourceDefinition>? CustomResourceDefinitions { get; init; }
 

@@ -16,6 +16,7 @@ using NumaOperator.ApiServer.Http;
 using NumaOperator.ApiServer.Http.Authentication;
 using NumaOperator.ApiServer.Http.Decoding;
 using NumaOperator.ApiServer.Http.FlowControl;
+using NumaOperator.ApiServer.Http.Handlers;
 using NumaOperator.ApiServer.Resources;
 using NumaOperator.ApiServer.State;
 using NumaOperator.ApiServer.Storage;
@@ -108,7 +109,8 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
                 flow,
                 new FaultInjector(),
                 options.BookmarkInterval);
-            var router = new ApiRouter(registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, crds), new ResourceRoutes(scope));
+            var reviews = new AccessReviews(StaticTokenUsers.Of(tokens.Kubeconfig, tokens.Loopback, options.Users), options.Limits);
+            var router = new ApiRouter(registry, new DiscoveryDocuments(registry), new OpenApiDocuments(registry, crds), new ResourceRoutes(scope), reviews);
             var handler = new ApiRequestHandler(new BearerTokenAuthenticator(tokens.Kubeconfig, tokens.Loopback), scope.Faults, router, flow);
             var app = BuildApp(address, options, certificates.Serving, handler);
             await app.StartAsync(ct);

@@ -6,7 +6,7 @@ namespace NumaOperator.ApiServer;
 /// The server lives inside someone else's process: it must not take over SIGINT/SIGTERM as the default console
 /// lifetime does; the host process decides when to stop it.
 /// </summary>
-internal sealed class EmbeddedHostLifetime : IHostLifetime
+public sealed class EmbeddedHostLifetime : IHostLifetime
 {
     public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -16,6 +16,8 @@ public sealed class AgentCommandTests
     [InlineData("--health-listen", "8081", "http://+:8081/")]
     [InlineData("--metrics-listen", "localhost:9464", "http://+:9464/")]
     [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "does not exist")]
+    [InlineData("--console-listen", "localhost:10260", "expected IP:PORT")]
+    [InlineData("--serial-log-max-bytes", "100", "at least 4096")]
     public async Task Bad_flags_exit_two_naming_the_flag_and_the_allowed_values(string flag, string value, string hint)
     {
         var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "agent", "--node-name", "n1", flag, value);
@@ -51,7 +53,7 @@ public sealed class AgentCommandTests
         {
             RepoPaths.CliDll, "agent", "--node-name", "cli-node", "--kubeconfig", kubeconfig, "--state-dir", Path.Combine(dir, "state"),
             "--sysfs-root", RepoPaths.Fixture("sysfs", "amd-epyc-nps4"), "--launch-strategy", "systemd-run", "--sample-interval", "2s",
-            "--health-listen", $"http://127.0.0.1:{port}/",
+            "--health-listen", $"http://127.0.0.1:{port}/", "--console-listen", "127.0.0.1:0",
         })
         {
             start.ArgumentList.Add(arg);

@@ -38,6 +38,9 @@ internal sealed class AgentFixture : IAsyncDisposable
     public static async Task<AgentFixture> StartAsync() =>
         new(await EmbeddedApiServer.StartAsync(new ApiServerOptions { BookmarkInterval = TimeSpan.FromSeconds(1) }));
 
+    /// <summary>Against a server started with <paramref name="options"/> (e.g. more token users).</summary>
+    public static async Task<AgentFixture> StartAsync(ApiServerOptions options) => new(await EmbeddedApiServer.StartAsync(options));
+
     /// <summary>Starts an agent; <see cref="StopAsync"/> with the returned index cancels it (VMs keep running).</summary>
     /// <param name="runtime">The agent's VM processes; default real QEMU.</param>
     public (AgentHost Host, int Index) StartAgent(AgentOptions options, Runtime.IVmRuntime? runtime = null)

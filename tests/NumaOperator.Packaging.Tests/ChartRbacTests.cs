@@ -94,6 +94,7 @@ public class ChartRbacTests
             "numaoperator.io numanodetopologies create", // TopologyPublisher.EnsureExistsAsync
             "numaoperator.io numanodetopologies/status patch", // TopologyPublisher: facts and heartbeat
             " events create", " events patch", // EventRecorder (core/v1 only)
+            "authentication.k8s.io tokenreviews create", "authorization.k8s.io subjectaccessreviews create", // ConsoleAccessReview
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), grants.Order(StringComparer.Ordinal));
     }
@@ -122,15 +123,17 @@ public class ChartRbacTests
         var view = chart.Get("ClusterRole", "numa-numa-operator-vm-view");
         var edit = chart.Get("ClusterRole", "numa-numa-operator-vm-edit");
         Assert.Equal(
-            ["numaoperator.io numavirtualmachines get", "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch"],
+            ["numaoperator.io numavirtualmachines get", "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch",
+             "numaoperator.io numavirtualmachines/log get"],
             Grants(view).Order(StringComparer.Ordinal));
         Assert.Equal(
             ["numaoperator.io numavirtualmachines create", "numaoperator.io numavirtualmachines delete", "numaoperator.io numavirtualmachines deletecollection",
-             "numaoperator.io numavirtualmachines patch", "numaoperator.io numavirtualmachines update"],
+             "numaoperator.io numavirtualmachines patch", "numaoperator.io numavirtualmachines update", "numaoperator.io numavirtualmachines/console get"],
             Grants(edit).Order(StringComparer.Ordinal));
         Assert.Equal(["admin", "edit", "view"], AggregatedInto(view));
         Assert.Equal(["admin", "edit"], AggregatedInto(edit));
         Assert.DoesNotContain(Grants(view).Concat(Grants(edit)), g => g.Contains("/status", StringComparison.Ordinal));
+        Assert.DoesNotContain(Grants(view), g => g.Contains("/console", StringComparison.Ordinal)); // input to the guest: edit, like pods/exec
 
         Assert.DoesNotContain(RenderedChart.Render("--set", "vmUserRoles.enabled=false").OfKind("ClusterRole"), r => r.Name.Contains("-vm-", StringComparison.Ordinal));
     }

@@ -154,8 +154,12 @@ public class ChartWorkloadTests
         Assert.Equal("spec.nodeName", Yaml.Scalar(nodeName, "valueFrom", "fieldRef", "fieldPath"));
         var args = Yaml.Strings(container, "args");
         Assert.Equal(
-            ["agent", "--node-name", "$(NODE_NAME)", "--state-dir", "/var/lib/numa-operator", "--image-root", "/var/lib/numa-operator/images", "--launch-strategy", "systemd-run", "--qemu-user", "65531:65531"],
+            ["agent", "--node-name", "$(NODE_NAME)", "--state-dir", "/var/lib/numa-operator", "--image-root", "/var/lib/numa-operator/images", "--launch-strategy", "systemd-run", "--qemu-user", "65531:65531", "--console-listen", "0.0.0.0:10260"],
             args);
+        var nodeIp = Yaml.Sequence(container, "env").Single(e => Yaml.Scalar(e, "name") == "NODE_IP");
+        Assert.Equal("status.hostIP", Yaml.Scalar(nodeIp, "valueFrom", "fieldRef", "fieldPath"));
+        var console = Yaml.Sequence(container, "ports").Single(p => Yaml.Scalar(p, "name") == "console");
+        Assert.Equal(["10260", "10260"], [Yaml.Scalar(console, "containerPort")!, Yaml.Scalar(console, "hostPort")!]);
         Assert.True(Yaml.IsTrue(container, "securityContext", "readOnlyRootFilesystem"));
     }
 

@@ -8,6 +8,7 @@ namespace NumaOperator.Standalone.Tests;
 /// `numa-operator standalone` as a user runs it: the built CLI in the background with real QEMU, real hugepages and the
 /// real kubectl. One class, so its VMs never run at the same time (two cores, TCG).
 /// </summary>
+[Collection(StandaloneSerial.Name)]
 public sealed class StandaloneEndToEndTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromMinutes(3);

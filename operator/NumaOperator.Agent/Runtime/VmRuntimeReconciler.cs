@@ -56,7 +56,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         this.hugepagesChanged = hugepagesChanged;
         this.runtime = runtime;
         this.log = log;
-        status = new VmStatusWriter(cache, writer, events, options.Clock);
+        status = new VmStatusWriter(cache, writer, events, options.Clock, options.PublishedConsole);
         sampling = new NumaSampling(runtime, status, options, topology, log);
     }
 

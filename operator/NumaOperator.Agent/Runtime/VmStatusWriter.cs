@@ -10,7 +10,8 @@ namespace NumaOperator.Agent.Runtime;
 /// it reads the object again and recomputes (the controller writes status too). What was written goes into the
 /// cache, so the next reconcile starts from it.
 /// </summary>
-internal sealed class VmStatusWriter(ObjectCache<NumaVirtualMachine> cache, CustomResourceWriter<NumaVirtualMachine> writer, EventRecorder events, TimeProvider clock)
+/// <param name="console">This agent's console endpoint, kept in every status it writes (null: none, and removed).</param>
+internal sealed class VmStatusWriter(ObjectCache<NumaVirtualMachine> cache, CustomResourceWriter<NumaVirtualMachine> writer, EventRecorder events, TimeProvider clock, ConsoleEndpointStatus? console = null)
 {
     public EventRecorder Events { get; } = events;
 
@@ -21,6 +22,11 @@ internal sealed class VmStatusWriter(ObjectCache<NumaVirtualMachine> cache, Cust
         {
             var desired = ObjectKey.Clone(current);
             mutate(desired);
+            if (desired.Status is { } desiredStatus)
+            {
+                desiredStatus.Console = console;
+            }
+
             try
             {
                 var written = await writer.PatchStatusAsync(current, desired, ct);

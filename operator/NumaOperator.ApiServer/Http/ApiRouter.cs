@@ -7,7 +7,7 @@ namespace NumaOperator.ApiServer.Http;
 /// Maps a path to its route: /version, the health checks, discovery (/api, /apis, ...), /openapi/v2 and v3, and the resource
 /// URLs, which <see cref="ResourceRoutes"/> hands to the verb handlers. An unknown path is 404.
 /// </summary>
-public sealed class ApiRouter(ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceRoutes resources)
+public sealed class ApiRouter(ResourceRegistry registry, DiscoveryDocuments discovery, OpenApiDocuments openApi, ResourceRoutes resources, Handlers.AccessReviews? reviews = null)
 {
     public ApiRoute Resolve(HttpContext context, ClientIdentity identity)
     {
@@ -25,6 +25,8 @@ public sealed class ApiRouter(ResourceRegistry registry, DiscoveryDocuments disc
             ["openapi", "v2"] when get => OpenApiV2(context),
             ["openapi", "v3"] when get => Json(context, openApi.Index()),
             ["openapi", "v3", ..] when get => OpenApiDocument(context, string.Join('/', segments[2..])),
+            ["apis", "authentication.k8s.io", "v1", "tokenreviews"] when reviews is not null && HttpMethods.IsPost(context.Request.Method) => new ApiRoute(_ => reviews.TokenReviewAsync(context), true),
+            ["apis", "authorization.k8s.io", "v1", "subjectaccessreviews"] when reviews is not null && HttpMethods.IsPost(context.Request.Method) => new ApiRoute(_ => reviews.SubjectAccessReviewAsync(context), true),
             ["api", var version, ..] => resources.Resolve(context, identity, RequestTarget.Resolve(registry, string.Empty, version, segments.AsSpan(2))),
             ["apis", var group, var version, ..] => resources.Resolve(context, identity, RequestTarget.Resolve(registry, group, version, segments.AsSpan(3))),
             _ => throw ApiStatusException.NotFoundPath(),

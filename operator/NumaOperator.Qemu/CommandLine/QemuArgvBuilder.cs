@@ -66,7 +66,9 @@ public static class QemuArgvBuilder
 
         var state = spec.State;
         argv.AddRange([
-            "-chardev", $"file,id=serial0,path={QemuOptionValue.Escape(state.SerialLog)}",
+            // The serial port on a socket a console client attaches to (one at a time), every byte also appended to
+            // the serial log whether a client is attached or not; O_APPEND (logappend=on) so the agent can truncate it.
+            "-chardev", $"socket,id=serial0,path={QemuOptionValue.Escape(state.ConsoleSocket)},server=on,wait=off,logfile={QemuOptionValue.Escape(state.SerialLog)},logappend=on",
             "-serial", "chardev:serial0",
             "-chardev", $"socket,id=qmp,path={QemuOptionValue.Escape(state.QmpSocket)},server=on,wait=off",
             "-mon", "chardev=qmp,mode=control",

@@ -63,9 +63,10 @@ public static class LaunchPreflight
             }
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(state.QmpSocket) > VmStatePaths.MaxSocketPathBytes)
+        // The console socket's name is the longest of the VM's sockets.
+        if (System.Text.Encoding.UTF8.GetByteCount(state.ConsoleSocket) > VmStatePaths.MaxSocketPathBytes)
         {
-            throw new PreflightException($"--state-dir {state.Directory}: the QMP socket path {state.QmpSocket} is longer than the {VmStatePaths.MaxSocketPathBytes} bytes a unix socket path may have; use a shorter state directory", isBadInput: true);
+            throw new PreflightException($"--state-dir {state.Directory}: the console socket path {state.ConsoleSocket} is longer than the {VmStatePaths.MaxSocketPathBytes} bytes a unix socket path may have; use a shorter state directory", isBadInput: true);
         }
 
         var capabilities = host.Capabilities ?? throw new PreflightException(host.QemuProblem ?? $"QEMU binary {host.QemuPath} was not probed", isBadInput: false);

@@ -39,6 +39,7 @@ public sealed class VmSupervisor
             }
 
             File.Delete(state.QmpSocket);
+            File.Delete(state.ConsoleSocket);
             File.Delete(state.PidFile);
             await File.WriteAllTextAsync(state.UuidFile, spec.Uuid.ToString("D") + "\n", ct);
             await File.WriteAllLinesAsync(state.ArgvFile, argv, ct);

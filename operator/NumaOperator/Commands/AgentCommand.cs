@@ -4,7 +4,9 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent;
 using NumaOperator.Agent.Launch;
+using NumaOperator.Agent.SerialConsole;
 using NumaOperator.Cli.Hosting;
+using NumaOperator.Cli.Standalone;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Qemu.Host;
 
@@ -32,12 +34,22 @@ public sealed class AgentCommand : ICliCommand
         var sysfsRoot = new Option<string>("--sysfs-root") { Description = "Root under which sys/devices/system/node is read (tests)", DefaultValueFactory = _ => "/", Hidden = true };
         var qemu = new Option<string>("--qemu") { Description = "QEMU executable", DefaultValueFactory = _ => QemuBinary.DefaultPath, Hidden = true };
         var omitBinding = new Option<bool>("--omit-binding-for-test") { Description = "Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run)", Hidden = true };
+        var consoleListen = new Option<string>("--console-listen") { Description = "IP:PORT of the HTTPS endpoint serving VM serial consoles and logs to `numa-operator console`/`logs` (callers authorized by the API server: TokenReview + SubjectAccessReview), or none (default 0.0.0.0:10260)", DefaultValueFactory = _ => "0.0.0.0:10260" };
+        var consoleAdvertise = new Option<string?>("--console-advertise") { Description = "Host or IP clients reach the console endpoint at, published in NumaNodeTopology status.console.url (default: $NODE_IP, else the --console-listen address)", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("NODE_IP") };
+        var serialLogMax = new Option<long>("--serial-log-max-bytes") { Description = $"A VM's serial log past this size is rotated: its newest part kept in serial.log.1 (default {SerialLogBound.DefaultMaxBytes})", DefaultValueFactory = _ => SerialLogBound.DefaultMaxBytes };
+        serialLogMax.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<long>() < 4096)
+            {
+                r.AddError("--serial-log-max-bytes: must be at least 4096");
+            }
+        });
         var qemuUser = QemuUserOption.Create();
         var forceTcg = AcceleratorOptions.ForceTcg();
         var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
 
         var command = new Command("agent", "Run the node agent: publish this node's NUMA topology, run the QEMU of the VMs placed here, measure where their memory is.");
-        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel })
+        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel, consoleListen, consoleAdvertise, serialLogMax })
         {
             command.Options.Add(option);
         }
@@ -76,6 +88,9 @@ public sealed class AgentCommand : ICliCommand
                 ForceEmulation = parseResult.GetValue(forceTcg),
                 BootProbeKernel = AcceleratorOptions.ParseBootProbeKernel(parseResult.GetValue(bootProbeKernel)),
                 HealthPrefix = healthPrefix,
+                ConsoleListen = parseResult.GetValue(consoleListen) is "none" ? null : ListenAddress.Parse(parseResult.GetValue(consoleListen)!, "--console-listen").EndPoint,
+                ConsoleAdvertiseAddress = parseResult.GetValue(consoleAdvertise) is { Length: > 0 } advertise ? advertise : null,
+                SerialLogMaxBytes = parseResult.GetValue(serialLogMax),
             };
 
             using var client = new Kubernetes(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));

@@ -137,6 +137,9 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
             StopGrace = options.StopGrace,
             ForceEmulation = options.ForceEmulation,
             BootProbeKernel = options.BootProbeKernel,
+
+            // The console endpoint on loopback: `numa-operator console` with the standalone kubeconfig reaches it.
+            ConsoleListen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
         }, loggers);
         var agentTask = Guard(agent.RunAsync(background), "agent", log);
         tasks.Add(agentTask);
