@@ -1,5 +1,6 @@
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -20,6 +21,8 @@ internal sealed class FakeVmRuntime : IVmRuntime
     private readonly Dictionary<Guid, int> alive = [];
     private readonly HashSet<Guid> stateDirs = [];
     private readonly Dictionary<Guid, int> starts = [];
+    private readonly List<(int Pid, PinningPlan Plan)> repins = [];
+    private readonly List<CpuSet> confinements = [];
     private int nextPid = 70000;
 
     /// <summary>What the capability probe reports: emulation with its host-model CPU, as on a host without /dev/kvm.</summary>
@@ -160,7 +163,51 @@ internal sealed class FakeVmRuntime : IVmRuntime
 
     public bool IsAlive(IVmProcess process) => RunningPid(process.Uid) == process.Pid;
 
-    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) => [];
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan) => [];
+
+    /// <summary>Every mask the reconciler asked for, in order: pid and plan.</summary>
+    public IReadOnlyList<(int Pid, PinningPlan Plan)> Repins
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. repins];
+            }
+        }
+    }
+
+    /// <summary>Every dedicated set the agent was asked to leave, in order.</summary>
+    public IReadOnlyList<CpuSet> AgentConfinements
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. confinements];
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan)
+    {
+        lock (gate)
+        {
+            repins.Add((process.Pid, plan));
+        }
+
+        return [];
+    }
+
+    public IReadOnlyList<string> ConfineAgent(CpuSet dedicated)
+    {
+        lock (gate)
+        {
+            confinements.Add(dedicated);
+        }
+
+        return [];
+    }
 
     public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
     {

@@ -2,6 +2,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Tests;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -42,7 +43,11 @@ internal sealed class SimulatedVmRuntime(SimulatedHost host, Func<Guid, NumaVirt
 
     public bool IsAlive(IVmProcess process) => Of(process.Uid)?.Pid == process.Pid;
 
-    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology topology) => [];
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan) => [];
+
+    public IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan) => [];
+
+    public IReadOnlyList<string> ConfineAgent(CpuSet dedicated) => [];
 
     public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct) =>
         Task.FromResult(IsAlive(process) ? PlacedNumaMaps.Sample(placement) : new VmSample.Unreadable($"simulated pid {process.Pid} is gone"));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -23,6 +24,9 @@ public sealed class QemuVmRuntime : IVmRuntime
     private readonly AgentOptions options;
     private readonly ILogger log;
     private readonly VmSupervisor supervisor;
+
+    /// <summary>Where the agent process was allowed to run when it started (its cpuset or taskset); it never widens that.</summary>
+    private readonly CpuSet agentCpus = ProcFs.AllowedCpus(Environment.ProcessId, Environment.ProcessId);
 
     public QemuVmRuntime(AgentOptions options, ILogger log)
     {
@@ -69,7 +73,7 @@ public sealed class QemuVmRuntime : IVmRuntime
             var prepared = LaunchPreparation.Prepare(
                 request.Name, request.Uid, request.Placement, request.Boot, imageRoot, StatePaths(request.Uid),
                 host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced);
-            return new QemuLaunch(request.Uid, prepared, request.Host);
+            return new QemuLaunch(request.Uid, prepared, request.Pinning ?? PinningPlan.For(request.Placement, request.Host));
         }
         catch (PreflightException e)
         {
@@ -79,11 +83,11 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public async Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
     {
-        var (uid, prepared, host) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
+        var (uid, prepared, pinning) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
         var argv = options.LaunchStrategy.Wrap(prepared.QemuArgv, prepared.Spec);
         try
         {
-            var running = await supervisor.StartAsync(argv, prepared.Spec, host, ct);
+            var running = await supervisor.StartAsync(argv, prepared.Spec, pinning, ct);
             return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or QmpException or System.ComponentModel.Win32Exception)
@@ -114,8 +118,34 @@ public sealed class QemuVmRuntime : IVmRuntime
     public bool IsAlive(IVmProcess process) =>
         ProcFs.IsAlive(process.Pid) && VmSupervisor.RunningPid(StatePaths(process.Uid), process.Uid) == process.Pid;
 
-    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) =>
-        VmSupervisor.VerifyPinning(process.Pid, Held(process).Vm.VcpuThreads, PinningPlan.For(placement, host));
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan) =>
+        ThreadPinner.Kernel.Verify(process.Pid, Held(process).Vm.VcpuThreads, plan);
+
+    public IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan)
+    {
+        try
+        {
+            return ThreadPinner.Kernel.Apply(process.Pid, Held(process).Vm.VcpuThreads, plan);
+        }
+        catch (IOException e)
+        {
+            return [e.Message];
+        }
+    }
+
+    public IReadOnlyList<string> ConfineAgent(CpuSet dedicated)
+    {
+        ArgumentNullException.ThrowIfNull(dedicated);
+        var allowed = agentCpus.Except(dedicated);
+        try
+        {
+            return allowed.IsEmpty ? [$"every CPU the agent may use ({agentCpus}) is dedicated to a VM; the agent stays where it is"] : ThreadPinner.Kernel.Confine(Environment.ProcessId, allowed);
+        }
+        catch (IOException e)
+        {
+            return [e.Message];
+        }
+    }
 
     public async Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
     {
@@ -210,7 +240,7 @@ public sealed class QemuVmRuntime : IVmRuntime
     private static QemuProcess Held(IVmProcess process) =>
         process as QemuProcess ?? throw new ArgumentException("not a process of this runtime", nameof(process));
 
-    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, HostTopology Host) : IPreparedLaunch;
+    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, PinningPlan Pinning) : IPreparedLaunch;
 
     /// <summary>A QEMU under <see cref="VmSupervisor"/>, with what its sampling needs.</summary>
     private sealed class QemuProcess(RunningVm vm, IReadOnlyList<HugetlbfsMount> mounts, QemuCpu? cpu) : IVmProcess

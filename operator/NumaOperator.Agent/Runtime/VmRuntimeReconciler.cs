@@ -5,8 +5,10 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Launch;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
 
@@ -36,6 +38,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     private readonly NumaSampling sampling;
     private readonly ILogger log;
     private readonly ConcurrentDictionary<Guid, TrackedVm> tracked = new();
+    private readonly HostCpuEnforcement cpus;
 
     internal VmRuntimeReconciler(
         ObjectCache<NumaVirtualMachine> cache,
@@ -46,7 +49,8 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         Func<(QemuCapabilities? Qemu, string? Problem)> qemu,
         Action hugepagesChanged,
         IVmRuntime runtime,
-        ILogger log)
+        ILogger log,
+        Func<CpuSet>? reservedCpus = null)
     {
         this.cache = cache;
         this.options = options;
@@ -57,12 +61,26 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         this.log = log;
         status = new VmStatusWriter(cache, writer, events, options.Clock);
         sampling = new NumaSampling(runtime, status, options, topology, log);
+        cpus = new HostCpuEnforcement(runtime, topology, reservedCpus ?? (() => CpuSet.Empty), log);
     }
 
     /// <summary>uid → pid of every QEMU this agent holds now.</summary>
     public IReadOnlyDictionary<Guid, int> RunningPids => tracked.ToDictionary(kv => kv.Key, kv => kv.Value.Process.Pid);
 
+    /// <summary>Reconciles one VM; then, when what runs here changed, every QEMU is masked by the new host CPU pools.</summary>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            return await ReconcileKeyAsync(key, ct);
+        }
+        finally
+        {
+            cpus.Enforce(tracked.Values);
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileKeyAsync(string key, CancellationToken ct)
     {
         var vm = cache.Get(key);
         switch (VmRuntimeDecision.Admit(vm, options.NodeName))
@@ -202,13 +220,26 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         using var activity = AgentTelemetry.Source.StartActivity("start vm");
         activity?.SetTag("vm", vm.Key);
         var host = topology() ?? throw new InvalidOperationException("host topology not read yet; retrying");
+        var pinning = cpus.PlanStart(managed.Uid, managed.Placement, host, tracked.Values);
+        try
+        {
+            return await StartPlannedAsync(vm, managed, host, pinning, activity, ct);
+        }
+        finally
+        {
+            cpus.StartEnded(managed.Uid);
+        }
+    }
+
+    private async Task<ReconcileResult> StartPlannedAsync(NumaVirtualMachine vm, VmAdmission.Managed managed, HostTopology host, PinningPlan pinning, Activity? activity, CancellationToken ct)
+    {
         IPreparedLaunch prepared;
         try
         {
             // Everything but the boot files comes from status.placement (accelerator, CPU model, policy included), so
             // the spec is not parsed again here and SpecDrift sees every field that changes the argv.
             var (capabilities, problem) = qemu();
-            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem));
+            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem) { Pinning = pinning });
         }
         catch (LaunchRefusedException e)
         {
@@ -280,7 +311,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         AgentTelemetry.CountStart(vm.Key, options.NodeName, restart: false);
         log.LogInformation("VM {Key}: adopted running QEMU pid {Pid}", vm.Key, adopted.Pid);
         await status.Events.NormalAsync(vm, EventAdopted, $"QEMU pid {adopted.Pid} adopted; not restarted", ct);
-        if (topology() is { } host && runtime.VerifyPinning(adopted, managed.Placement, host) is { Count: > 0 } problems)
+        if (cpus.PlanOf(managed.Placement, tracked.Values) is { } plan && runtime.VerifyPinning(adopted, plan) is { Count: > 0 } problems)
         {
             var message = "adopted QEMU's pinning drifted: " + string.Join("; ", problems);
             log.LogWarning("VM {Key}: {Message}", vm.Key, message);
