@@ -24,6 +24,19 @@ internal static class AgentTestVms
         },
     };
 
+    /// <summary>An agent on real QEMU with short intervals: samples every 2 s, liveness every 500 ms, 1 s stop grace.</summary>
+    public static AgentOptions RealQemuOptions(string node, string stateDir, string imageRoot) => new()
+    {
+        NodeName = node,
+        StateDirectory = stateDir,
+        ImageRoot = imageRoot,
+        SampleInterval = TimeSpan.FromSeconds(2),
+        LivenessInterval = TimeSpan.FromMilliseconds(500),
+        StopGrace = TimeSpan.FromSeconds(1),
+        TopologyPollInterval = TimeSpan.FromMilliseconds(500),
+        HeartbeatInterval = TimeSpan.FromSeconds(5),
+    };
+
     /// <summary>Running, NumaAligned and Ready, for the current generation.</summary>
     public static bool IsReady(NumaVirtualMachine? vm) =>
         vm?.Status is { Phase: AgentConditions.PhaseRunning } s

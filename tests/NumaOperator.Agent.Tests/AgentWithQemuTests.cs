@@ -24,17 +24,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     private readonly string imageRoot = Directory.CreateTempSubdirectory("numaop-agent-images-").FullName;
     private readonly List<Guid> uids = [];
 
-    private AgentOptions Options() => new()
-    {
-        NodeName = Node,
-        StateDirectory = stateDir,
-        ImageRoot = imageRoot,
-        SampleInterval = TimeSpan.FromSeconds(2),
-        LivenessInterval = TimeSpan.FromMilliseconds(500),
-        StopGrace = TimeSpan.FromSeconds(1),
-        TopologyPollInterval = TimeSpan.FromMilliseconds(500),
-        HeartbeatInterval = TimeSpan.FromSeconds(5),
-    };
+    private AgentOptions Options() => AgentTestVms.RealQemuOptions(Node, stateDir, imageRoot);
 
     private static NumaVirtualMachine Vm(string name, string? kernel = null) => AgentTestVms.Vm(name, kernel);
 

@@ -22,17 +22,7 @@ public sealed class DedicatedCpusWithQemuTests(QemuHost host) : IDisposable
     private readonly string imageRoot = Directory.CreateTempSubdirectory("numaop-agent-images-").FullName;
     private readonly List<Guid> uids = [];
 
-    private AgentOptions Options() => new()
-    {
-        NodeName = Node,
-        StateDirectory = stateDir,
-        ImageRoot = imageRoot,
-        SampleInterval = TimeSpan.FromSeconds(2),
-        LivenessInterval = TimeSpan.FromMilliseconds(500),
-        StopGrace = TimeSpan.FromSeconds(1),
-        TopologyPollInterval = TimeSpan.FromMilliseconds(500),
-        HeartbeatInterval = TimeSpan.FromSeconds(5),
-    };
+    private AgentOptions Options() => AgentTestVms.RealQemuOptions(Node, stateDir, imageRoot);
 
     /// <summary>Thread id → (name, Cpus_allowed_list) of every thread of <paramref name="pid"/>.</summary>
     private static Dictionary<int, (string Name, CpuSet Allowed)> Threads(int pid) =>
