@@ -76,4 +76,27 @@ public sealed class DedicatedCpuExclusivityTests
         await Eventually.HoldsAsync(() => Everywhere(LastPlanOf(floatingPid)).Equals(HostNodeZero.Except(Reserved)), Within, "floating may use the deleted VM's CPUs again");
         await Eventually.HoldsAsync(() => runtime.AgentConfinements[^1].IsEmpty, Within, "the agent may use every CPU again");
     }
+
+    [Fact]
+    public async Task After_an_agent_restart_no_vm_is_masked_onto_the_cpus_of_a_dedicated_vm_not_adopted_yet()
+    {
+        await using var fixture = await AgentFixture.StartAsync();
+        await fixture.AddNodeAsync(Node);
+        var (agent, index) = fixture.StartAgent(Options(), runtime);
+        fixture.StartController();
+        await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(Within);
+        var floatingUid = Guid.Parse((await fixture.CreateVmAsync(AgentTestVms.Vm("floating"), new List<Guid>())).Metadata.Uid);
+        await fixture.CreateVmAsync(Dedicated("pinned"), new List<Guid>());
+        await Eventually.UntilAsync(() => fixture.VmAsync("floating"), AgentTestVms.IsReady, Within, "floating Ready", context: () => fixture.Log);
+        var pinned = await Eventually.UntilAsync(() => fixture.VmAsync("pinned"), AgentTestVms.IsReady, Within, "pinned Ready", context: () => fixture.Log);
+        var dedicated = CpuSet.Parse(pinned!.Status!.Placement!.GuestNodes.Single().HostCpus);
+        var floatingPid = runtime.Alive[floatingUid];
+
+        await fixture.StopAsync(index);
+        var before = runtime.Repins.Count;
+        var (second, _) = fixture.StartAgent(Options(), runtime);
+        await second.WaitReadyAsync(CancellationToken.None).WaitAsync(Within);
+        await Eventually.HoldsAsync(() => second.RunningVms.Count == 2 && runtime.Repins.Skip(before).Any(r => r.Pid == floatingPid), Within, "both VMs adopted and the floating one masked");
+        Assert.All(runtime.Repins.Skip(before).Where(r => r.Pid == floatingPid), r => Assert.False(Everywhere(r.Plan).Overlaps(dedicated), $"floating masked onto {Everywhere(r.Plan)}, which holds the dedicated CPUs {dedicated}"));
+    }
 }

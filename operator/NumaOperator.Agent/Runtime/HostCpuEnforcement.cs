@@ -17,6 +17,7 @@ namespace NumaOperator.Agent.Runtime;
 internal sealed class HostCpuEnforcement(IVmRuntime runtime, Func<HostTopology?> topology, Func<CpuSet> reservedCpus, ILogger log)
 {
     private readonly ConcurrentDictionary<Guid, VmPlacement> starting = new();
+    private readonly ConcurrentDictionary<string, VmPlacement> awaitingAdoption = new();
     private readonly Lock gate = new();
     private string? applied;
 
@@ -34,6 +35,15 @@ internal sealed class HostCpuEnforcement(IVmRuntime runtime, Func<HostTopology?>
 
     /// <summary>The start of <paramref name="uid"/> is over (tracked as running now, or failed).</summary>
     public void StartEnded(Guid uid) => starting.TryRemove(uid, out _);
+
+    /// <summary>
+    /// A QEMU a previous agent left running for VM <paramref name="key"/>: its dedicated CPUs count until the VM was
+    /// reconciled once (adopted, or found dead or unwanted), so a VM adopted first is not masked onto them meanwhile.
+    /// </summary>
+    public void AwaitAdoption(string key, VmPlacement placement) => awaitingAdoption[key] = placement;
+
+    /// <summary>VM <paramref name="key"/> was reconciled: from now on it counts only if this agent holds its QEMU.</summary>
+    public void Reconciled(string key) => awaitingAdoption.TryRemove(key, out _);
 
     /// <summary>The plan <paramref name="vm"/> runs by in the current pools (null before the topology was read).</summary>
     public PinningPlan? PlanOf(VmPlacement vm, IEnumerable<TrackedVm> running) =>
@@ -77,5 +87,5 @@ internal sealed class HostCpuEnforcement(IVmRuntime runtime, Func<HostTopology?>
     }
 
     private HostCpuPools Pools(HostTopology host, IEnumerable<TrackedVm> running) =>
-        HostCpuPools.Of(host, reservedCpus(), running.Select(v => v.Placement).Concat(starting.Values));
+        HostCpuPools.Of(host, reservedCpus(), running.Select(v => v.Placement).Concat(starting.Values).Concat(awaitingAdoption.Values));
 }

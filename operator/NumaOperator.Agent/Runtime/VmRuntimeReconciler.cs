@@ -76,6 +76,7 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         }
         finally
         {
+            cpus.Reconciled(key);
             cpus.Enforce(tracked.Values);
         }
     }
@@ -105,7 +106,8 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
 
     /// <summary>
     /// After the informer synced: state dirs of VMs this node no longer has (deleted while the agent was away) are
-    /// stopped and removed. There is no object left to attach an Event to, so this is logged.
+    /// stopped and removed. There is no object left to attach an Event to, so this is logged. The QEMUs still running
+    /// for known VMs keep their dedicated CPUs out of the shared pool until each is adopted.
     /// </summary>
     public async Task CleanOrphansAsync(IReadOnlySet<Guid> known, CancellationToken ct)
     {
@@ -131,6 +133,15 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
 
             runtime.ClearStateDirectory(uid);
             hugepagesChanged();
+        }
+
+        // The QEMUs left running for known VMs hold their dedicated CPUs until each is adopted.
+        foreach (var vm in cache.List())
+        {
+            if (VmRuntimeDecision.Admit(vm, options.NodeName) is VmAdmission.Managed managed && !tracked.ContainsKey(managed.Uid) && runtime.RunningPid(managed.Uid) is not null)
+            {
+                cpus.AwaitAdoption(vm.Key, managed.Placement);
+            }
         }
     }
 
