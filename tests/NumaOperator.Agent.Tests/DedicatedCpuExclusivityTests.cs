@@ -94,9 +94,11 @@ public sealed class DedicatedCpuExclusivityTests
 
         await fixture.StopAsync(index);
         var before = runtime.Repins.Count;
-        var (second, _) = fixture.StartAgent(Options(), runtime);
+        // One worker: the VMs are adopted one after the other, the floating one first (keys in list order, by name).
+        var (second, _) = fixture.StartAgent(Options() with { Workers = 1 }, runtime);
         await second.WaitReadyAsync(CancellationToken.None).WaitAsync(Within);
         await Eventually.HoldsAsync(() => second.RunningVms.Count == 2 && runtime.Repins.Skip(before).Any(r => r.Pid == floatingPid), Within, "both VMs adopted and the floating one masked");
+        Assert.True(runtime.Adoptions[0] == floatingUid, "precondition: the floating VM is adopted before the dedicated one");
         Assert.All(runtime.Repins.Skip(before).Where(r => r.Pid == floatingPid), r => Assert.False(Everywhere(r.Plan).Overlaps(dedicated), $"floating masked onto {Everywhere(r.Plan)}, which holds the dedicated CPUs {dedicated}"));
     }
 }

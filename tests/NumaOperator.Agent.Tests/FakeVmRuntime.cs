@@ -23,6 +23,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
     private readonly Dictionary<Guid, int> starts = [];
     private readonly List<(int Pid, PinningPlan Plan)> repins = [];
     private readonly List<CpuSet> confinements = [];
+    private readonly List<Guid> adoptions = [];
     private int nextPid = 70000;
 
     /// <summary>What the capability probe reports: emulation with its host-model CPU, as on a host without /dev/kvm.</summary>
@@ -155,9 +156,13 @@ internal sealed class FakeVmRuntime : IVmRuntime
     {
         lock (gate)
         {
-            return RunningPid(uid) is { } pid
-                ? Task.FromResult<IVmProcess>(new Process(uid, pid, null))
-                : throw new VmAdoptFailedException($"no QEMU runs for {uid}");
+            if (RunningPid(uid) is not { } pid)
+            {
+                throw new VmAdoptFailedException($"no QEMU runs for {uid}");
+            }
+
+            adoptions.Add(uid);
+            return Task.FromResult<IVmProcess>(new Process(uid, pid, null));
         }
     }
 
@@ -173,6 +178,18 @@ internal sealed class FakeVmRuntime : IVmRuntime
             lock (gate)
             {
                 return [.. repins];
+            }
+        }
+    }
+
+    /// <summary>The uids of every adopted QEMU, in adoption order.</summary>
+    public IReadOnlyList<Guid> Adoptions
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. adoptions];
             }
         }
     }
