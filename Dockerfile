@@ -22,9 +22,10 @@ FROM ${RUNTIME_IMAGE} AS runtime
 # qemu-system-x86: the agent launches QEMU inside its container (guest RAM bound with host-nodes=).
 # ca-certificates + libssl3: TLS to the Kubernetes API and the OTLP collector.
 # numactl: `numastat`/`numactl --hardware` for troubleshooting from `kubectl exec`.
+# iproute2: `ip`, with which the agent creates and removes the taps of spec.interfaces[].bridge.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      qemu-system-x86 ca-certificates libssl3 numactl \
+      qemu-system-x86 ca-certificates libssl3 numactl iproute2 \
  && rm -rf /var/lib/apt/lists/*
 # A fixed non-root uid/gid for the controller (the chart's runAsUser matches it).
 RUN groupadd --system --gid 65532 numa-operator \

@@ -71,6 +71,12 @@ public sealed record AgentOptions
         CacheDirectory = Path.Combine(StateDirectory, "probe"),
     };
 
+    /// <summary>
+    /// Named network namespace (ip netns) the VMs' taps are created and their QEMU run in; null: the agent's own.
+    /// Host-port checks of user-mode forwards still run in the agent's namespace. For isolated test networks.
+    /// </summary>
+    public string? NetworkNamespace { get; init; }
+
     /// <summary>Test only: launch without host-nodes/policy in the memory backends (the NUMA lab's control run).</summary>
     public bool OmitBindingForTest { get; init; }
 

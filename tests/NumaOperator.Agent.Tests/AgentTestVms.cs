@@ -24,8 +24,16 @@ internal static class AgentTestVms
         },
     };
 
-    /// <summary>An agent on real QEMU with short intervals: samples every 2 s, liveness every 500 ms, 1 s stop grace.</summary>
-    public static AgentOptions RealQemuOptions(string node, string stateDir, string imageRoot) => new()
+    /// <summary>Running, NumaAligned and Ready, for the current generation.</summary>
+    public static bool IsReady(NumaVirtualMachine? vm) =>
+        vm?.Status is { Phase: AgentConditions.PhaseRunning } s
+        && ConditionList.IsTrue(s.Conditions, AgentConditions.Running)
+        && ConditionList.IsTrue(s.Conditions, AgentConditions.NumaAligned)
+        && ConditionList.IsTrue(s.Conditions, AgentConditions.Ready)
+        && s.ObservedGeneration == vm.Metadata.Generation;
+
+    /// <summary>An agent of the real-QEMU tests: fast sampling, liveness and topology polls, a short stop grace.</summary>
+    public static AgentOptions QemuAgentOptions(string node, string stateDir, string imageRoot) => new()
     {
         NodeName = node,
         StateDirectory = stateDir,
@@ -36,12 +44,4 @@ internal static class AgentTestVms
         TopologyPollInterval = TimeSpan.FromMilliseconds(500),
         HeartbeatInterval = TimeSpan.FromSeconds(5),
     };
-
-    /// <summary>Running, NumaAligned and Ready, for the current generation.</summary>
-    public static bool IsReady(NumaVirtualMachine? vm) =>
-        vm?.Status is { Phase: AgentConditions.PhaseRunning } s
-        && ConditionList.IsTrue(s.Conditions, AgentConditions.Running)
-        && ConditionList.IsTrue(s.Conditions, AgentConditions.NumaAligned)
-        && ConditionList.IsTrue(s.Conditions, AgentConditions.Ready)
-        && s.ObservedGeneration == vm.Metadata.Generation;
 }

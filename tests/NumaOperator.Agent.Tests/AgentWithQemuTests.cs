@@ -24,7 +24,7 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
     private readonly string imageRoot = Directory.CreateTempSubdirectory("numaop-agent-images-").FullName;
     private readonly List<Guid> uids = [];
 
-    private AgentOptions Options() => AgentTestVms.RealQemuOptions(Node, stateDir, imageRoot);
+    private AgentOptions Options() => AgentTestVms.QemuAgentOptions(Node, stateDir, imageRoot);
 
     private static NumaVirtualMachine Vm(string name, string? kernel = null) => AgentTestVms.Vm(name, kernel);
 

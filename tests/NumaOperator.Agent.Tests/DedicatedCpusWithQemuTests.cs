@@ -22,7 +22,7 @@ public sealed class DedicatedCpusWithQemuTests(QemuHost host) : IDisposable
     private readonly string imageRoot = Directory.CreateTempSubdirectory("numaop-agent-images-").FullName;
     private readonly List<Guid> uids = [];
 
-    private AgentOptions Options() => AgentTestVms.RealQemuOptions(Node, stateDir, imageRoot);
+    private AgentOptions Options() => AgentTestVms.QemuAgentOptions(Node, stateDir, imageRoot);
 
     /// <summary>Thread id → (name, Cpus_allowed_list) of every thread of <paramref name="pid"/>.</summary>
     private static Dictionary<int, (string Name, CpuSet Allowed)> Threads(int pid) =>

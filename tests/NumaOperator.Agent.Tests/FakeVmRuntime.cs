@@ -4,6 +4,7 @@ using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Networking;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Tests;
@@ -132,7 +133,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
 
         return HostProblem is { } problem
             ? throw new LaunchRefusedException(LaunchRefusal.HostNotReady, problem)
-            : new Launch(request.Uid);
+            : new Launch(request.Uid, FakeNics(request));
     }
 
     public Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
@@ -148,7 +149,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
             stateDirs.Add(launch.Uid);
             alive[launch.Uid] = ++nextPid;
             starts[launch.Uid] = starts.GetValueOrDefault(launch.Uid) + 1;
-            return Task.FromResult<IVmProcess>(new Process(launch.Uid, nextPid, new QemuCpu(Accelerator.Emulation, "host-model", "max")));
+            return Task.FromResult<IVmProcess>(new Process(launch.Uid, nextPid, new QemuCpu(Accelerator.Emulation, "host-model", "max")) { Nics = ((Launch)launch).Nics });
         }
     }
 
@@ -269,10 +270,21 @@ internal sealed class FakeVmRuntime : IVmRuntime
         }
     }
 
-    private sealed record Launch(Guid Uid) : IPreparedLaunch;
+    /// <summary>The NICs a real pre-flight would resolve on a host that has every bridge and picks ports from 40000 up.</summary>
+    private static IReadOnlyList<VmNic> FakeNics(VmLaunchRequest request)
+    {
+        var port = 40000;
+        return [.. request.Interfaces.Select(r => new VmNic(r.Name, r.MacAddress, r.Bridge is { } bridge
+            ? new NicBackend.Tap(TapNames.For(request.Uid, r.Name), bridge, Vhost: false)
+            : new NicBackend.UserNetwork([.. (r.Forwards ?? []).Select(f => new HostForward(f.Name, f.Protocol, f.GuestPort, f.HostAddress, f.HostPort ?? port++))])))];
+    }
+
+    private sealed record Launch(Guid Uid, IReadOnlyList<VmNic> Nics) : IPreparedLaunch;
 
     private sealed record Process(Guid Uid, int Pid, QemuCpu? Cpu) : IVmProcess
     {
         public LaunchTimings? Timings => null;
+
+        public IReadOnlyList<VmNic> Nics { get; init; } = [];
     }
 }

@@ -235,4 +235,32 @@ public sealed class VmLifecycleWithoutQemuTests
         Assert.False(runtime.HasStateDirectory(orphan));
         Assert.False(runtime.HasStateDirectory(leftover));
     }
+
+    [Fact]
+    public async Task Status_interfaces_show_macs_taps_and_forwards_while_the_vm_runs_and_are_gone_once_it_stops()
+    {
+        var (fixture, _, _) = await StartAsync(runtime);
+        await using var _fixture = fixture;
+        var vm = Vm("net");
+        vm.Spec.Interfaces =
+        [
+            new InterfaceSpec { Name = "default", UserNetwork = new UserNetworkSpec { PortForwards = [new PortForwardSpec { Name = "http", GuestPort = 80 }, new PortForwardSpec { GuestPort = 53, Protocol = "UDP", HostPort = 5353, HostAddress = "0.0.0.0" }] } },
+            new InterfaceSpec { Name = "lan", MacAddress = "52:54:00:AB:CD:EF", Bridge = new BridgeSpec { Name = "br0" } },
+        ];
+        var uid = await CreateAsync(fixture, vm);
+
+        var running = await UntilAsync(fixture, "net", IsReady, "net Ready");
+        var nics = running!.Status!.Interfaces!;
+        Assert.Equal(["default", "lan"], nics.Select(n => n.Name));
+        Assert.Equal(NumaOperator.Api.Networking.MacAddress.Generate(uid, "default"), nics[0].MacAddress);
+        Assert.Equal(
+            [("http", "TCP", 80, "127.0.0.1", 40000), (null, "UDP", 53, "0.0.0.0", 5353)],
+            nics[0].PortForwards!.Select(f => (f.Name, f.Protocol, f.GuestPort, f.HostAddress, f.HostPort)));
+        Assert.Equal(("52:54:00:ab:cd:ef", NumaOperator.Qemu.Networking.TapNames.For(uid, "lan"), "br0"), (nics[1].MacAddress, nics[1].Tap, nics[1].Bridge));
+        Assert.Null(nics[1].PortForwards);
+
+        await fixture.PatchVmAsync("net", """{"spec":{"running":false}}""");
+        var stopped = await UntilAsync(fixture, "net", v => v?.Status?.Phase == AgentConditions.PhaseStopped, "net Stopped");
+        Assert.Null(stopped!.Status!.Interfaces);
+    }
 }

@@ -133,6 +133,7 @@ public static class AgentConditions
         var status = vm.Status ??= new NumaVirtualMachineStatus();
         status.Phase = phase;
         status.Numastat = null; // a measurement describes a running QEMU only
+        status.Interfaces = null; // taps and forwarded ports exist only while QEMU runs
         status.Conditions = ConditionList.Set(status.Conditions, Running, false, reason, message, vm.Metadata.Generation, now);
         ConditionList.Remove(status.Conditions, NumaAligned);
         UpdateReady(vm, now);

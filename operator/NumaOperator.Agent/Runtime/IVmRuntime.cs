@@ -3,6 +3,7 @@ using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Networking;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Supervision;
 
@@ -75,6 +76,11 @@ public interface IVmRuntime
 
     /// <summary>Removes the VM's state dir (nothing runs for it any more).</summary>
     void ClearStateDirectory(Guid uid);
+
+    /// <summary>Removes network devices this agent created for VMs that have no state dir any more (agent start).</summary>
+    void RemoveOrphanNetworkDevices()
+    {
+    }
 }
 
 /// <summary>A running QEMU the runtime started or adopted.</summary>
@@ -89,6 +95,9 @@ public interface IVmProcess
 
     /// <summary>How long each launch step took, when this agent started it.</summary>
     LaunchTimings? Timings { get; }
+
+    /// <summary>The NICs it was started with (status.interfaces); empty when adopted or without network.</summary>
+    IReadOnlyList<VmNic> Nics => [];
 }
 
 /// <summary>A launch that passed pre-flight, to be started by the runtime that prepared it.</summary>
@@ -102,6 +111,9 @@ public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placemen
 {
     /// <summary>Where the new QEMU's threads go, given the VMs already running (null: as if it were alone on the host).</summary>
     public PinningPlan? Pinning { get; init; }
+
+    /// <summary>spec.interfaces, MACs chosen (<see cref="Launch.SpecInterfaces"/>).</summary>
+    public IReadOnlyList<NicRequest> Interfaces { get; init; } = [];
 }
 
 /// <summary>What happened to an orphan's QEMU.</summary>

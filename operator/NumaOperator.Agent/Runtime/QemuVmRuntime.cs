@@ -7,6 +7,7 @@ using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Launching;
 using NumaOperator.Qemu.Measurement;
+using NumaOperator.Qemu.Networking;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Qmp;
 using NumaOperator.Qemu.Supervision;
@@ -24,6 +25,7 @@ public sealed class QemuVmRuntime : IVmRuntime
     private readonly AgentOptions options;
     private readonly ILogger log;
     private readonly VmSupervisor supervisor;
+    private readonly VmNetworkDevices network;
 
     /// <summary>Where the agent process was allowed to run when it started (its cpuset or taskset); it never widens that.</summary>
     private readonly CpuSet agentCpus = ProcFs.AllowedCpus(Environment.ProcessId, Environment.ProcessId);
@@ -34,6 +36,7 @@ public sealed class QemuVmRuntime : IVmRuntime
         this.options = options;
         this.log = log;
         supervisor = new VmSupervisor { PowerdownGrace = options.StopGrace };
+        network = new VmNetworkDevices(new IpHostNetwork(options.NetworkNamespace), new SocketHostPorts(), log);
     }
 
     /// <summary>The cache answers from memory until the binary, /dev/kvm or the probe kernel changes (an upgrade shows up).</summary>
@@ -69,10 +72,11 @@ public sealed class QemuVmRuntime : IVmRuntime
 
         try
         {
+            var nics = network.Resolve(request.Uid, request.Interfaces);
             var host = new PreflightHost(options.QemuPath, HugetlbfsMounts.Discover(), new HugepageCounters(), request.Qemu, request.QemuProblem);
             var prepared = LaunchPreparation.Prepare(
                 request.Name, request.Uid, request.Placement, request.Boot, imageRoot, StatePaths(request.Uid),
-                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced);
+                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced, nics);
             return new QemuLaunch(request.Uid, prepared, request.Pinning ?? PinningPlan.For(request.Placement, request.Host));
         }
         catch (PreflightException e)
@@ -84,11 +88,18 @@ public sealed class QemuVmRuntime : IVmRuntime
     public async Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
     {
         var (uid, prepared, pinning) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
-        var argv = options.LaunchStrategy.Wrap(prepared.QemuArgv, prepared.Spec);
+        // QEMU opens its taps by name in its own network namespace: with one configured, it runs there.
+        var qemuArgv = options.NetworkNamespace is { } netns ? ["ip", "netns", "exec", netns, .. prepared.QemuArgv] : prepared.QemuArgv;
+        var argv = options.LaunchStrategy.Wrap(qemuArgv, prepared.Spec);
+        var nics = prepared.Spec.Nics;
         try
         {
+            // The state dir first: the orphan sweep removes only taps of VMs without one.
+            Directory.CreateDirectory(prepared.Spec.State.Directory);
+            network.CreateTaps(uid, nics);
             var running = await supervisor.StartAsync(argv, prepared.Spec, pinning, ct);
-            return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu);
+            network.PinVhostWorkers(running.Pid, pinning.EmulatorCpus, nics);
+            return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu) { Nics = nics };
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or QmpException or System.ComponentModel.Win32Exception)
         {
@@ -223,6 +234,7 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public void ClearStateDirectory(Guid uid)
     {
+        network.RemoveTaps(uid);
         var state = StatePaths(uid);
         try
         {
@@ -236,6 +248,8 @@ public sealed class QemuVmRuntime : IVmRuntime
             log.LogWarning("could not remove state dir {Dir}: {Message}", state.Directory, e.Message);
         }
     }
+
+    public void RemoveOrphanNetworkDevices() => network.RemoveOrphans(HasStateDirectory);
 
     private static QemuProcess Held(IVmProcess process) =>
         process as QemuProcess ?? throw new ArgumentException("not a process of this runtime", nameof(process));
@@ -259,5 +273,7 @@ public sealed class QemuVmRuntime : IVmRuntime
         public QemuCpu? Cpu { get; } = cpu;
 
         public LaunchTimings? Timings => Vm.Timings;
+
+        public IReadOnlyList<VmNic> Nics { get; init; } = [];
     }
 }

@@ -135,6 +135,8 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             hugepagesChanged();
         }
 
+        runtime.RemoveOrphanNetworkDevices();
+
         // The QEMUs left running for known VMs hold their dedicated CPUs until each is adopted.
         foreach (var vm in cache.List())
         {
@@ -250,7 +252,11 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             // Everything but the boot files comes from status.placement (accelerator, CPU model, policy included), so
             // the spec is not parsed again here and SpecDrift sees every field that changes the argv.
             var (capabilities, problem) = qemu();
-            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem) { Pinning = pinning });
+            prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem)
+            {
+                Interfaces = SpecInterfaces.Of(managed.Uid, vm.Spec.Interfaces),
+                Pinning = pinning,
+            });
         }
         catch (LaunchRefusedException e)
         {
@@ -292,7 +298,14 @@ public sealed class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         log.LogInformation(
             "VM {Key} started: QEMU pid {Pid} ({Strategy}), daemonized {Daemonized} ms, running {Running} ms",
             vm.Key, process.Pid, options.LaunchStrategy.Name, (int?)timings?.Daemonized.TotalMilliseconds, (int?)timings?.Running.TotalMilliseconds);
-        var written = await status.WriteAsync(current, d => AgentConditions.SetRunning(d, held.RunningMessage(options.NodeName, options.LaunchStrategy.Name), status.Now()), ct);
+        var written = await status.WriteAsync(
+            current,
+            d =>
+            {
+                AgentConditions.SetRunning(d, held.RunningMessage(options.NodeName, options.LaunchStrategy.Name), status.Now());
+                d.Status!.Interfaces = SpecInterfaces.Status(process.Nics);
+            },
+            ct);
         await status.Events.NormalAsync(vm, EventStarted, $"QEMU pid {process.Pid} started on {options.NodeName} and pinned", ct);
         return written is null ? ReconcileResult.Done : await sampling.SampleIfDueAsync(written, held, ct);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Networking;
 
 namespace NumaOperator.Qemu.CommandLine;
 
@@ -73,6 +74,7 @@ public static class QemuArgvBuilder
         ]);
 
         AddBoot(argv, spec.Boot);
+        argv.AddRange(NetworkArgv.For(spec.Nics));
         AddConfinement(argv, spec, host);
         argv.AddRange(["-daemonize", "-S"]);
         return argv;

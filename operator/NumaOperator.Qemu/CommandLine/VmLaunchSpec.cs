@@ -1,5 +1,6 @@
 using NumaOperator.Numa.Placement;
 using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.Networking;
 
 namespace NumaOperator.Qemu.CommandLine;
 
@@ -29,4 +30,7 @@ public sealed record VmLaunchSpec(
 
     /// <summary>The guest's SLIT from the host's (<see cref="GuestNumaDistances"/>): empty for one guest node.</summary>
     public IReadOnlyList<GuestNumaDistance> Distances { get; init; } = [];
+
+    /// <summary>The VM's virtio-net NICs, resolved by the network pre-flight (spec.interfaces order); empty: no network.</summary>
+    public IReadOnlyList<VmNic> Nics { get; init; } = [];
 }

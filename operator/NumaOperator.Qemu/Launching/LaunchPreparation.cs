@@ -2,6 +2,7 @@ using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Host;
+using NumaOperator.Qemu.Networking;
 using NumaOperator.Qemu.Preflight;
 
 namespace NumaOperator.Qemu.Launching;
@@ -22,6 +23,7 @@ public static class LaunchPreparation
     /// </param>
     /// <param name="topology">This host's NUMA facts: the guest of a spanning VM gets their distances (-numa dist).</param>
     /// <param name="binding">How the backends are bound; anything but AsPlaced only for the NUMA lab's control runs.</param>
+    /// <param name="nics">The VM's NICs as the network pre-flight resolved them (<see cref="NetworkPreflight"/>); null: no network.</param>
     /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
     public static PreparedLaunch Prepare(
         string name,
@@ -33,7 +35,8 @@ public static class LaunchPreparation
         PreflightHost host,
         QemuUser? qemuUser,
         HostTopology topology,
-        BindingForTest binding = BindingForTest.AsPlaced)
+        BindingForTest binding = BindingForTest.AsPlaced,
+        IReadOnlyList<VmNic>? nics = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
@@ -43,6 +46,7 @@ public static class LaunchPreparation
         var spec = new VmLaunchSpec(name, uuid, placement, cpu, resolved, state, binding, runAs)
         {
             Distances = GuestNumaDistances.Of(placement, topology),
+            Nics = nics ?? [],
         };
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }

@@ -18,7 +18,11 @@ public sealed record Explanation(
     SchedulingView? Scheduling,
     PlacementView? Placement,
     NumastatView? Numastat,
-    IReadOnlyList<EventView> Warnings);
+    IReadOnlyList<EventView> Warnings)
+{
+    /// <summary>status.interfaces: each NIC and where its forwards listen on the host; empty without network or while stopped.</summary>
+    public IReadOnlyList<InterfaceView> Interfaces { get; init; } = [];
+}
 
 /// <param name="Stale">The condition was written for an older metadata.generation than the current one.</param>
 public sealed record ConditionView(string Type, string Status, string? Reason, string? Message, DateTime? LastTransitionTime, string Age, long? ObservedGeneration, bool Stale);

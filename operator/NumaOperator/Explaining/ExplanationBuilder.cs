@@ -75,7 +75,10 @@ public static class ExplanationBuilder
             scheduling,
             placement,
             numastat,
-            warnings);
+            warnings)
+        {
+            Interfaces = InterfaceViews.Of(status?.Interfaces),
+        };
     }
 
     private static List<ConditionView> Conditions(IList<V1Condition>? conditions, long? generation, DateTime now)

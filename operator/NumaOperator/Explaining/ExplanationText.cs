@@ -36,6 +36,13 @@ public static class ExplanationText
             WriteNumastat(m, o);
         }
 
+        if (e.Interfaces.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Interfaces:");
+            Table(o, ["NAME", "MAC", "ATTACHED TO", "FORWARDS (HOST -> GUEST)"], e.Interfaces.Select(InterfaceViews.Row));
+        }
+
         WriteWarnings(e, o);
     }
 
