@@ -74,7 +74,8 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,
             processes,
-            logs.CreateLogger("vm-runtime"));
+            logs.CreateLogger("vm-runtime"),
+            () => topology.ReservedCpus);
         reconciler = vms;
         informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
         using var gauges = AgentTelemetry.Register(this);

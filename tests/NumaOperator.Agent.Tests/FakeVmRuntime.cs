@@ -1,6 +1,7 @@
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.Status;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -23,6 +24,9 @@ internal sealed class FakeVmRuntime : IVmRuntime
     private readonly HashSet<Guid> stateDirs = [];
     private readonly Dictionary<Guid, int> starts = [];
     private readonly Dictionary<Guid, string> exitReasons = [];
+    private readonly List<(int Pid, PinningPlan Plan)> repins = [];
+    private readonly List<CpuSet> confinements = [];
+    private readonly List<Guid> adoptions = [];
     private int nextPid = 70000;
 
     /// <summary>What the capability probe reports: emulation with its host-model CPU, as on a host without /dev/kvm.</summary>
@@ -152,9 +156,13 @@ internal sealed class FakeVmRuntime : IVmRuntime
     {
         lock (gate)
         {
-            return RunningPid(uid) is { } pid
-                ? Task.FromResult<IVmProcess>(new Process(uid, pid, null))
-                : throw new VmAdoptFailedException($"no QEMU runs for {uid}");
+            if (RunningPid(uid) is not { } pid)
+            {
+                throw new VmAdoptFailedException($"no QEMU runs for {uid}");
+            }
+
+            adoptions.Add(uid);
+            return Task.FromResult<IVmProcess>(new Process(uid, pid, null));
         }
     }
 
@@ -168,7 +176,63 @@ internal sealed class FakeVmRuntime : IVmRuntime
         }
     }
 
-    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) => [];
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan) => [];
+
+    /// <summary>Every mask the reconciler asked for, in order: pid and plan.</summary>
+    public IReadOnlyList<(int Pid, PinningPlan Plan)> Repins
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. repins];
+            }
+        }
+    }
+
+    /// <summary>The uids of every adopted QEMU, in adoption order.</summary>
+    public IReadOnlyList<Guid> Adoptions
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. adoptions];
+            }
+        }
+    }
+
+    /// <summary>Every dedicated set the agent was asked to leave, in order.</summary>
+    public IReadOnlyList<CpuSet> AgentConfinements
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. confinements];
+            }
+        }
+    }
+
+    public IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan)
+    {
+        lock (gate)
+        {
+            repins.Add((process.Pid, plan));
+        }
+
+        return [];
+    }
+
+    public IReadOnlyList<string> ConfineAgent(CpuSet dedicated)
+    {
+        lock (gate)
+        {
+            confinements.Add(dedicated);
+        }
+
+        return [];
+    }
 
     public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
     {

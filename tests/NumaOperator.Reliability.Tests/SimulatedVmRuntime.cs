@@ -2,6 +2,7 @@ using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Tests;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -45,7 +46,11 @@ internal sealed class SimulatedVmRuntime(SimulatedHost host, Func<Guid, NumaVirt
     /// <summary>A simulated QEMU only ends by a kill or a host crash, never by a guest poweroff.</summary>
     public Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct) => Task.FromResult(NumaOperator.Api.Status.ExitReasons.Crashed);
 
-    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology topology) => [];
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan) => [];
+
+    public IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan) => [];
+
+    public IReadOnlyList<string> ConfineAgent(CpuSet dedicated) => [];
 
     public Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct) =>
         Task.FromResult(IsAlive(process) ? PlacedNumaMaps.Sample(placement) : new VmSample.Unreadable($"simulated pid {process.Pid} is gone"));

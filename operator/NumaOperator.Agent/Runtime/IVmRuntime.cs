@@ -1,4 +1,5 @@
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -51,8 +52,18 @@ public interface IVmRuntime
     /// </summary>
     Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct);
 
-    /// <summary>Where the vCPU threads of an adopted QEMU run that they should not (empty: as planned).</summary>
-    IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host);
+    /// <summary>Where the threads of an adopted QEMU run that they should not by <paramref name="plan"/> (empty: as planned).</summary>
+    IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan);
+
+    /// <summary>Masks every thread of a running QEMU by <paramref name="plan"/> (the host's CPU pools changed); returns where it did not hold.</summary>
+    IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan);
+
+    /// <summary>
+    /// Keeps the agent's own threads, and so whatever it starts from now on (QEMU before pinning, qemu-img, probes),
+    /// off <paramref name="dedicated"/>: the agent runs where it was allowed to at start minus those CPUs. Returns
+    /// where that did not hold.
+    /// </summary>
+    IReadOnlyList<string> ConfineAgent(CpuSet dedicated);
 
     /// <summary>Reads where the guest RAM of the process is (numa_maps) and judges it against the placement.</summary>
     Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct);
@@ -104,6 +115,9 @@ public interface IPreparedLaunch
 /// <summary>What a launch is prepared from: everything but the boot files (spec.boot) comes from status.placement.</summary>
 public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placement, BootFiles? Boot, HostTopology Host, QemuCapabilities? Qemu, string? QemuProblem)
 {
+    /// <summary>Where the new QEMU's threads go, given the VMs already running (null: as if it were alone on the host).</summary>
+    public PinningPlan? Pinning { get; init; }
+
     /// <summary>spec.interfaces, MACs chosen (<see cref="Launch.SpecInterfaces"/>).</summary>
     public IReadOnlyList<NicRequest> Interfaces { get; init; } = [];
 }

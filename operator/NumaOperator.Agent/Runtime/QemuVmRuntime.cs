@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NumaOperator.Api.Status;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
@@ -26,6 +27,9 @@ public sealed class QemuVmRuntime : IVmRuntime
     private readonly ILogger log;
     private readonly VmSupervisor supervisor;
     private readonly VmNetworkDevices network;
+
+    /// <summary>Where the agent process was allowed to run when it started (its cpuset or taskset); it never widens that.</summary>
+    private readonly CpuSet agentCpus = ProcFs.AllowedCpus(Environment.ProcessId, Environment.ProcessId);
 
     public QemuVmRuntime(AgentOptions options, ILogger log)
     {
@@ -74,7 +78,7 @@ public sealed class QemuVmRuntime : IVmRuntime
             var prepared = LaunchPreparation.Prepare(
                 request.Name, request.Uid, request.Placement, request.Boot, imageRoot, StatePaths(request.Uid),
                 host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced, nics);
-            return new QemuLaunch(request.Uid, prepared, request.Host);
+            return new QemuLaunch(request.Uid, prepared, request.Pinning ?? PinningPlan.For(request.Placement, request.Host));
         }
         catch (PreflightException e)
         {
@@ -84,7 +88,7 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public async Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
     {
-        var (uid, prepared, host) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
+        var (uid, prepared, pinning) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
         // QEMU opens its taps by name in its own network namespace: with one configured, it runs there.
         var qemuArgv = options.NetworkNamespace is { } netns ? ["ip", "netns", "exec", netns, .. prepared.QemuArgv] : prepared.QemuArgv;
         var argv = options.LaunchStrategy.Wrap(qemuArgv, prepared.Spec);
@@ -94,8 +98,8 @@ public sealed class QemuVmRuntime : IVmRuntime
             // The state dir first: the orphan sweep removes only taps of VMs without one.
             Directory.CreateDirectory(prepared.Spec.State.Directory);
             network.CreateTaps(uid, nics);
-            var running = await supervisor.StartAsync(argv, prepared.Spec, host, ct);
-            network.PinVhostWorkers(running.Pid, prepared.Spec.Placement, host, nics);
+            var running = await supervisor.StartAsync(argv, prepared.Spec, pinning, ct);
+            network.PinVhostWorkers(running.Pid, pinning.EmulatorCpus, nics);
             return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu) { Nics = nics };
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or QmpException or System.ComponentModel.Win32Exception)
@@ -133,8 +137,34 @@ public sealed class QemuVmRuntime : IVmRuntime
         return QmpClient.HasGuestShutdown(qmp.Events) ? ExitReasons.GuestShutdown : ExitReasons.Crashed;
     }
 
-    public IReadOnlyList<string> VerifyPinning(IVmProcess process, VmPlacement placement, HostTopology host) =>
-        VmSupervisor.VerifyPinning(process.Pid, Held(process).Vm.VcpuThreads, PinningPlan.For(placement, host));
+    public IReadOnlyList<string> VerifyPinning(IVmProcess process, PinningPlan plan) =>
+        ThreadPinner.Kernel.Verify(process.Pid, Held(process).Vm.VcpuThreads, plan);
+
+    public IReadOnlyList<string> Repin(IVmProcess process, PinningPlan plan)
+    {
+        try
+        {
+            return ThreadPinner.Kernel.Apply(process.Pid, Held(process).Vm.VcpuThreads, plan);
+        }
+        catch (IOException e)
+        {
+            return [e.Message];
+        }
+    }
+
+    public IReadOnlyList<string> ConfineAgent(CpuSet dedicated)
+    {
+        ArgumentNullException.ThrowIfNull(dedicated);
+        var allowed = agentCpus.Except(dedicated);
+        try
+        {
+            return allowed.IsEmpty ? [$"every CPU the agent may use ({agentCpus}) is dedicated to a VM; the agent stays where it is"] : ThreadPinner.Kernel.Confine(Environment.ProcessId, allowed);
+        }
+        catch (IOException e)
+        {
+            return [e.Message];
+        }
+    }
 
     public async Task<VmSample> SampleAsync(IVmProcess process, VmPlacement placement, CancellationToken ct)
     {
@@ -232,7 +262,7 @@ public sealed class QemuVmRuntime : IVmRuntime
     private static QemuProcess Held(IVmProcess process) =>
         process as QemuProcess ?? throw new ArgumentException("not a process of this runtime", nameof(process));
 
-    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, HostTopology Host) : IPreparedLaunch;
+    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, PinningPlan Pinning) : IPreparedLaunch;
 
     /// <summary>A QEMU under <see cref="VmSupervisor"/>, with what its sampling needs.</summary>
     private sealed class QemuProcess(RunningVm vm, IReadOnlyList<HugetlbfsMount> mounts, QemuCpu? cpu) : IVmProcess

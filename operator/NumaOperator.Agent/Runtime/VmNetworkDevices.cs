@@ -46,17 +46,17 @@ internal sealed class VmNetworkDevices(IHostNetwork network, IHostPorts ports, I
     public void RemoveOrphans(Func<Guid, bool> runs) => Remove(owner => !runs(owner));
 
     /// <summary>
-    /// Keeps the kernel's vhost-net workers of the QEMU on the CPUs of the VM's host NUMA node(s), where its memory is:
-    /// they copy every packet to and from guest RAM.
+    /// Keeps the kernel's vhost-net workers of the QEMU on <paramref name="cpus"/>, the VM's emulator CPUs: the shared
+    /// CPUs of its host NUMA node(s), where its memory is (they copy every packet to and from guest RAM), never another
+    /// VM's dedicated CPU. Set once at start: a later change of the host's CPU pools does not reach these kernel threads.
     /// </summary>
-    public void PinVhostWorkers(int pid, VmPlacement placement, HostTopology host, IReadOnlyList<VmNic> nics)
+    public void PinVhostWorkers(int pid, CpuSet cpus, IReadOnlyList<VmNic> nics)
     {
         if (!nics.Any(n => n.Backend is NicBackend.Tap { Vhost: true }))
         {
             return;
         }
 
-        var cpus = placement.GuestNodes.Aggregate(CpuSet.Empty, (acc, g) => acc.Union(host.Node(g.HostNode)?.Cpus ?? CpuSet.Empty));
         try
         {
             var pinned = VhostWorkers.Pin(pid, cpus);

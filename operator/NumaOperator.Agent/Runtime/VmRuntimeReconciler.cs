@@ -6,8 +6,10 @@ using NumaOperator.Agent.Launch;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
+using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
 
@@ -37,6 +39,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     private readonly NumaSampling sampling;
     private readonly ILogger log;
     private readonly ConcurrentDictionary<Guid, TrackedVm> tracked = new();
+    private readonly HostCpuEnforcement cpus;
 
     internal VmRuntimeReconciler(
         ObjectCache<NumaVirtualMachine> cache,
@@ -47,7 +50,8 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         Func<(QemuCapabilities? Qemu, string? Problem)> qemu,
         Action hugepagesChanged,
         IVmRuntime runtime,
-        ILogger log)
+        ILogger log,
+        Func<CpuSet>? reservedCpus = null)
     {
         this.cache = cache;
         this.options = options;
@@ -58,12 +62,27 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         this.log = log;
         status = new VmStatusWriter(cache, writer, events, options.Clock, options.PublishedConsole);
         sampling = new NumaSampling(runtime, status, options, topology, log);
+        cpus = new HostCpuEnforcement(runtime, topology, reservedCpus ?? (() => CpuSet.Empty), log);
     }
 
     /// <summary>uid → pid of every QEMU this agent holds now.</summary>
     public IReadOnlyDictionary<Guid, int> RunningPids => tracked.ToDictionary(kv => kv.Key, kv => kv.Value.Process.Pid);
 
+    /// <summary>Reconciles one VM; then, when what runs here changed, every QEMU is masked by the new host CPU pools.</summary>
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
+    {
+        try
+        {
+            return await ReconcileKeyAsync(key, ct);
+        }
+        finally
+        {
+            cpus.Reconciled(key);
+            cpus.Enforce(tracked.Values);
+        }
+    }
+
+    private async Task<ReconcileResult> ReconcileKeyAsync(string key, CancellationToken ct)
     {
         var vm = cache.Get(key);
         switch (VmRuntimeDecision.Admit(vm, options.NodeName))
@@ -88,7 +107,8 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
 
     /// <summary>
     /// After the informer synced: state dirs of VMs this node no longer has (deleted while the agent was away) are
-    /// stopped and removed. There is no object left to attach an Event to, so this is logged.
+    /// stopped and removed. There is no object left to attach an Event to, so this is logged. The QEMUs still running
+    /// for known VMs keep their dedicated CPUs out of the shared pool until each is adopted.
     /// </summary>
     public async Task CleanOrphansAsync(IReadOnlySet<Guid> known, CancellationToken ct)
     {
@@ -117,6 +137,15 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         }
 
         runtime.RemoveOrphanNetworkDevices();
+
+        // The QEMUs left running for known VMs hold their dedicated CPUs until each is adopted.
+        foreach (var vm in cache.List())
+        {
+            if (VmRuntimeDecision.Admit(vm, options.NodeName) is VmAdmission.Managed managed && !tracked.ContainsKey(managed.Uid) && runtime.RunningPid(managed.Uid) is not null)
+            {
+                cpus.AwaitAdoption(vm.Key, managed.Placement);
+            }
+        }
     }
 
     /// <summary>Lets go of every QEMU (QMP closed, locks released) without stopping any: VMs survive the agent.</summary>
@@ -222,6 +251,19 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         using var activity = AgentTelemetry.Source.StartActivity("start vm");
         activity?.SetTag("vm", vm.Key);
         var host = topology() ?? throw new InvalidOperationException("host topology not read yet; retrying");
+        var pinning = cpus.PlanStart(managed.Uid, managed.Placement, host, tracked.Values);
+        try
+        {
+            return await StartPlannedAsync(vm, managed, host, pinning, activity, ct);
+        }
+        finally
+        {
+            cpus.StartEnded(managed.Uid);
+        }
+    }
+
+    private async Task<ReconcileResult> StartPlannedAsync(NumaVirtualMachine vm, VmAdmission.Managed managed, HostTopology host, PinningPlan pinning, Activity? activity, CancellationToken ct)
+    {
         IPreparedLaunch prepared;
         try
         {
@@ -231,6 +273,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem)
             {
                 Interfaces = SpecInterfaces.Of(managed.Uid, vm.Spec.Interfaces),
+                Pinning = pinning,
             });
         }
         catch (LaunchRefusedException e)
@@ -305,7 +348,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         AgentTelemetry.CountStart(vm.Key, options.NodeName, restart: false);
         log.LogInformation("VM {Key}: adopted running QEMU pid {Pid}", vm.Key, adopted.Pid);
         await status.Events.NormalAsync(vm, EventAdopted, $"QEMU pid {adopted.Pid} adopted; not restarted", ct);
-        if (topology() is { } host && runtime.VerifyPinning(adopted, managed.Placement, host) is { Count: > 0 } problems)
+        if (cpus.PlanOf(managed.Placement, tracked.Values) is { } plan && runtime.VerifyPinning(adopted, plan) is { Count: > 0 } problems)
         {
             var message = "adopted QEMU's pinning drifted: " + string.Join("; ", problems);
             log.LogWarning("VM {Key}: {Message}", vm.Key, message);

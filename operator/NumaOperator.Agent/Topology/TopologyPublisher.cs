@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Numa.Discovery;
+using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 
@@ -35,6 +37,12 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
 
     /// <summary>Why QEMU is not usable, when <see cref="Qemu"/> is null after a probe.</summary>
     public string? QemuProblem { get; private set; } = "QEMU not probed yet";
+
+    /// <summary>
+    /// spec.reservedCpus of this node's NumaNodeTopology as last read back (from each status write's answer, so a
+    /// change shows within a HeartbeatInterval): CPUs left to the host, never a VM's shared CPUs.
+    /// </summary>
+    public CpuSet ReservedCpus { get; private set; } = CpuSet.Empty;
 
     public bool HasPublished => published.Task.IsCompleted;
 
@@ -97,8 +105,9 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
         var patch = new JsonObject { ["status"] = JsonNode.Parse(KubernetesJson.Serialize(status)) };
         try
         {
-            await client.CustomObjects.PatchClusterCustomObjectStatusAsync(
+            var written = await client.CustomObjects.PatchClusterCustomObjectStatusAsync(
                 new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, options.NodeName, cancellationToken: ct);
+            ReadReservedCpus(written);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -159,6 +168,24 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
         }
 
         exists = true;
+    }
+
+    private void ReadReservedCpus(object written)
+    {
+        var text = JsonSerializer.SerializeToNode(written)?["spec"]?["reservedCpus"]?.GetValue<string>();
+        var reserved = CpuSet.Empty;
+        if (text is not null && !CpuSet.TryParse(text, out reserved, out var error))
+        {
+            logger.LogWarning("NumaNodeTopology {Node} spec.reservedCpus \"{Text}\" is not a CPU list ({Error}); treating it as none reserved", options.NodeName, text, error);
+            reserved = CpuSet.Empty;
+        }
+
+        if (!reserved.Equals(ReservedCpus))
+        {
+            logger.LogInformation("NumaNodeTopology {Node} spec.reservedCpus is now \"{Reserved}\"", options.NodeName, reserved);
+        }
+
+        ReservedCpus = reserved;
     }
 
     public void Dispose() => poked.Dispose();

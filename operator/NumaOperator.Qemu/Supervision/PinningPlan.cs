@@ -9,28 +9,49 @@ namespace NumaOperator.Qemu.Supervision;
 /// <param name="EmulatorCpus">Every other QEMU thread (main loop, I/O, RCU, TCG helpers).</param>
 public sealed record PinningPlan(IReadOnlyDictionary<int, CpuSet> VcpuCpus, CpuSet EmulatorCpus)
 {
-    /// <summary>
-    /// Dedicated vCPUs get their placed host CPU each; floating vCPUs get their guest node's host-node CPUs. The
-    /// emulator threads get the placed nodes' CPUs that no vCPU of this VM holds, or, when the vCPUs took them all,
-    /// the placed nodes' CPUs (sharing beats running on another node).
-    /// </summary>
+    /// <summary>The plan of a VM alone on <paramref name="topology"/> (no other VM, nothing reserved): `numa-operator launch`.</summary>
     public static PinningPlan For(VmPlacement placement, HostTopology topology)
     {
         ArgumentNullException.ThrowIfNull(placement);
-        ArgumentNullException.ThrowIfNull(topology);
+        return For(placement, HostCpuPools.Of(topology, CpuSet.Empty, [placement]));
+    }
+
+    /// <summary>
+    /// Dedicated vCPUs get their placed host CPU each. Floating vCPUs get the shared CPUs of their guest node's host
+    /// node (<see cref="HostCpuPools.NotDedicatedNear"/>; the placement engine keeps one there), and so do a floating
+    /// VM's emulator threads. A dedicated VM's emulator threads get the shared CPUs of its placed nodes; when every CPU
+    /// there is dedicated or reserved, its own dedicated CPUs (sharing with its own vCPUs beats another VM's CPU, the
+    /// host's, or another node). Only when no CPU at all is left does a floating VM get every CPU (the placement engine
+    /// never places that). <paramref name="pools"/> must count this VM's placement as running.
+    /// </summary>
+    public static PinningPlan For(VmPlacement placement, HostCpuPools pools)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        ArgumentNullException.ThrowIfNull(pools);
         var vcpus = new Dictionary<int, CpuSet>();
-        var nodeCpus = CpuSet.Empty;
         foreach (var guest in placement.GuestNodes)
         {
-            var hostCpus = topology.Node(guest.HostNode)?.Cpus ?? CpuSet.Empty;
-            nodeCpus = nodeCpus.Union(hostCpus);
+            var floating = guest.HostCpus.Count == guest.Vcpus.Count ? null : Floating(pools, guest.HostNode);
             for (var i = 0; i < guest.Vcpus.Count; i++)
             {
-                vcpus[guest.Vcpus[i]] = guest.HostCpus.Count == guest.Vcpus.Count ? CpuSet.Of(guest.HostCpus[i]) : hostCpus;
+                vcpus[guest.Vcpus[i]] = floating ?? CpuSet.Of(guest.HostCpus[i]);
             }
         }
 
-        var emulator = nodeCpus.Except(placement.PinnedCpus);
-        return new PinningPlan(vcpus, emulator.IsEmpty ? nodeCpus : emulator);
+        var emulator = placement.PinnedCpus.IsEmpty
+            ? pools.NotDedicatedNear(placement.HostNodes)
+            : placement.HostNodes.Aggregate(CpuSet.Empty, (acc, n) => acc.Union(pools.SharedOn(n)));
+        if (emulator.IsEmpty)
+        {
+            emulator = placement.PinnedCpus.IsEmpty ? pools.All : placement.PinnedCpus;
+        }
+
+        return new PinningPlan(vcpus, emulator);
+    }
+
+    private static CpuSet Floating(HostCpuPools pools, int hostNode)
+    {
+        var cpus = pools.NotDedicatedNear(CpuSet.Of(hostNode));
+        return cpus.IsEmpty ? pools.All : cpus;
     }
 }

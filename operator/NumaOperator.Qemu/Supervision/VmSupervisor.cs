@@ -24,7 +24,15 @@ public sealed class VmSupervisor
     /// <summary>Grace after ACPI powerdown before QMP quit, then SIGKILL.</summary>
     public TimeSpan PowerdownGrace { get; init; } = TimeSpan.FromSeconds(30);
 
-    public async Task<RunningVm> StartAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, HostTopology topology, CancellationToken ct)
+    /// <summary>Starts a VM pinned as if it were alone on the host (`numa-operator launch`).</summary>
+    public Task<RunningVm> StartAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, HostTopology topology, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return StartAsync(argv, spec, PinningPlan.For(spec.Placement, topology), ct);
+    }
+
+    /// <summary>Starts a VM and masks its threads by <paramref name="pinning"/> (the agent's plan, which knows the other VMs) before the guest runs.</summary>
+    public async Task<RunningVm> StartAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, PinningPlan pinning, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(argv);
         ArgumentNullException.ThrowIfNull(spec);
@@ -53,7 +61,7 @@ public sealed class VmSupervisor
                 var qmp = await QmpClient.ConnectAsync(state.QmpSocket, ct);
                 var qmpReady = clock.Elapsed;
                 var threads = await QueryVcpuThreadsAsync(qmp, ct);
-                Pin(pid, threads, PinningPlan.For(spec.Placement, topology));
+                Pin(pid, threads, pinning);
                 var pinned = clock.Elapsed;
                 await qmp.ExecuteAsync("cont", null, ct);
                 var running = clock.Elapsed;
@@ -138,56 +146,12 @@ public sealed class VmSupervisor
     }
 
     /// <summary>Reads back every thread's Cpus_allowed_list; returns the mismatches (empty when pinning holds).</summary>
-    public static IReadOnlyList<string> VerifyPinning(int pid, IReadOnlyDictionary<int, int> vcpuThreads, PinningPlan plan)
-    {
-        ArgumentNullException.ThrowIfNull(vcpuThreads);
-        ArgumentNullException.ThrowIfNull(plan);
-        var problems = new List<string>();
-        var vcpuByThread = vcpuThreads.ToDictionary(kv => kv.Value, kv => kv.Key);
-        foreach (var tid in ProcFs.ThreadIds(pid))
-        {
-            CpuSet actual;
-            try
-            {
-                actual = ProcFs.AllowedCpus(pid, tid);
-            }
-            catch (IOException)
-            {
-                continue; // the thread ended between listing and reading
-            }
-
-            var expected = vcpuByThread.TryGetValue(tid, out var vcpu) ? plan.VcpuCpus[vcpu] : plan.EmulatorCpus;
-            if (!actual.Equals(expected))
-            {
-                var what = vcpuByThread.ContainsKey(tid) ? $"vCPU {vcpu} thread {tid}" : $"QEMU thread {tid}";
-                problems.Add($"{what} may run on CPUs {actual}, expected {expected}");
-            }
-        }
-
-        return problems;
-    }
+    public static IReadOnlyList<string> VerifyPinning(int pid, IReadOnlyDictionary<int, int> vcpuThreads, PinningPlan plan) =>
+        ThreadPinner.Kernel.Verify(pid, vcpuThreads, plan);
 
     private static void Pin(int pid, IReadOnlyDictionary<int, int> vcpuThreads, PinningPlan plan)
     {
-        var vcpuByThread = vcpuThreads.ToDictionary(kv => kv.Value, kv => kv.Key);
-        foreach (var (vcpu, tid) in vcpuThreads)
-        {
-            LibC.SetAffinity(tid, plan.VcpuCpus[vcpu]);
-        }
-
-        foreach (var tid in ProcFs.ThreadIds(pid).Where(t => !vcpuByThread.ContainsKey(t)))
-        {
-            try
-            {
-                LibC.SetAffinity(tid, plan.EmulatorCpus);
-            }
-            catch (IOException) when (!Directory.Exists($"/proc/{pid}/task/{tid}"))
-            {
-                // a short-lived worker thread ended meanwhile
-            }
-        }
-
-        var problems = VerifyPinning(pid, vcpuThreads, plan);
+        var problems = ThreadPinner.Kernel.Apply(pid, vcpuThreads, plan);
         if (problems.Count > 0)
         {
             throw new InvalidOperationException("pinning did not hold: " + string.Join("; ", problems));
