@@ -67,7 +67,8 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             () => (topology.Qemu, topology.QemuProblem),
             topology.Poke,
             processes,
-            logs.CreateLogger("vm-runtime"));
+            logs.CreateLogger("vm-runtime"),
+            new KubernetesSecretReader(Client));
         reconciler = vms;
         informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
         using var gauges = AgentTelemetry.Register(this);

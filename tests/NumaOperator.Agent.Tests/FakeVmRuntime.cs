@@ -3,6 +3,7 @@ using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Tests;
@@ -19,6 +20,8 @@ internal sealed class FakeVmRuntime : IVmRuntime
     private readonly object gate = new();
     private readonly Dictionary<Guid, int> alive = [];
     private readonly HashSet<Guid> stateDirs = [];
+    private readonly HashSet<Guid> diskDirs = [];
+    private readonly Dictionary<Guid, VmDiskRequest?> diskRequests = [];
     private readonly Dictionary<Guid, int> starts = [];
     private int nextPid = 70000;
 
@@ -126,9 +129,17 @@ internal sealed class FakeVmRuntime : IVmRuntime
             throw new LaunchRefusedException(LaunchRefusal.BadBootFile, $"spec.boot.kernel \"{kernel}\": no such file in the image root");
         }
 
-        return HostProblem is { } problem
-            ? throw new LaunchRefusedException(LaunchRefusal.HostNotReady, problem)
-            : new Launch(request.Uid);
+        if (HostProblem is { } problem)
+        {
+            throw new LaunchRefusedException(LaunchRefusal.HostNotReady, problem);
+        }
+
+        lock (gate)
+        {
+            diskRequests[request.Uid] = request.Disks;
+        }
+
+        return new Launch(request.Uid);
     }
 
     public Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
@@ -142,6 +153,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
             }
 
             stateDirs.Add(launch.Uid);
+            diskDirs.Add(launch.Uid);
             alive[launch.Uid] = ++nextPid;
             starts[launch.Uid] = starts.GetValueOrDefault(launch.Uid) + 1;
             return Task.FromResult<IVmProcess>(new Process(launch.Uid, nextPid, new QemuCpu(Accelerator.Emulation, "host-model", "max")));
@@ -202,6 +214,40 @@ internal sealed class FakeVmRuntime : IVmRuntime
         lock (gate)
         {
             stateDirs.Remove(uid);
+        }
+    }
+
+    public IReadOnlyList<Guid> DiskDirectories()
+    {
+        lock (gate)
+        {
+            return [.. diskDirs];
+        }
+    }
+
+    public void RemoveDisks(Guid uid)
+    {
+        lock (gate)
+        {
+            diskDirs.Remove(uid);
+        }
+    }
+
+    /// <summary>The disks the last launch of <paramref name="uid"/> asked for (namespace, data disks, seed files).</summary>
+    public VmDiskRequest? DiskRequest(Guid uid)
+    {
+        lock (gate)
+        {
+            return diskRequests.GetValueOrDefault(uid);
+        }
+    }
+
+    /// <summary>Whether <paramref name="uid"/> has disks on this fake node (created at its first start, removed with the VM).</summary>
+    public bool HasDisks(Guid uid)
+    {
+        lock (gate)
+        {
+            return diskDirs.Contains(uid);
         }
     }
 

@@ -2,6 +2,7 @@ using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Supervision;
 
@@ -64,6 +65,12 @@ public interface IVmRuntime
 
     /// <summary>Removes the VM's state dir (nothing runs for it any more).</summary>
     void ClearStateDirectory(Guid uid);
+
+    /// <summary>The uids of every disk dir on this node (STATE/disks/UID: root overlay, data disks, seed).</summary>
+    IReadOnlyList<Guid> DiskDirectories();
+
+    /// <summary>Removes the VM's disk dir: only when the VM is deleted (or no longer this node's), never on stop.</summary>
+    void RemoveDisks(Guid uid);
 }
 
 /// <summary>A running QEMU the runtime started or adopted.</summary>
@@ -87,7 +94,11 @@ public interface IPreparedLaunch
 }
 
 /// <summary>What a launch is prepared from: everything but the boot files (spec.boot) comes from status.placement.</summary>
-public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placement, BootFiles? Boot, HostTopology Host, QemuCapabilities? Qemu, string? QemuProblem);
+public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placement, BootFiles? Boot, HostTopology Host, QemuCapabilities? Qemu, string? QemuProblem)
+{
+    /// <summary>The VM's namespace, data disks and cloud-init seed; null: the boot disk is attached as is (no overlay).</summary>
+    public VmDiskRequest? Disks { get; init; }
+}
 
 /// <summary>What happened to an orphan's QEMU.</summary>
 public enum OrphanStopKind

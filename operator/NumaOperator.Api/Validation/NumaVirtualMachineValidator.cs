@@ -65,6 +65,7 @@ public static partial class NumaVirtualMachineValidator
         var policy = ValidatePolicy(spec.Numa, errors);
         var selector = ValidateNodeSelector(spec.NodeSelector, errors);
         ValidateBoot(spec.Boot, errors);
+        ValidateStorage(spec, errors);
         var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
         if (errors.Count > 0)
         {

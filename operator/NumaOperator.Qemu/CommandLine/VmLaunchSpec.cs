@@ -29,4 +29,7 @@ public sealed record VmLaunchSpec(
 
     /// <summary>The guest's SLIT from the host's (<see cref="GuestNumaDistances"/>): empty for one guest node.</summary>
     public IReadOnlyList<GuestNumaDistance> Distances { get; init; } = [];
+
+    /// <summary>Virtio block devices after the root disk: data disks, then the cloud-init seed.</summary>
+    public IReadOnlyList<VmDrive> ExtraDrives { get; init; } = [];
 }

@@ -1,6 +1,7 @@
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Preflight;
 
@@ -22,6 +23,7 @@ public static class LaunchPreparation
     /// </param>
     /// <param name="topology">This host's NUMA facts: the guest of a spanning VM gets their distances (-numa dist).</param>
     /// <param name="binding">How the backends are bound; anything but AsPlaced only for the NUMA lab's control runs.</param>
+    /// <param name="disks">The VM's own disks (the agent): the root overlay replaces spec.boot.disk's base image, data disks and the seed follow.</param>
     /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
     public static PreparedLaunch Prepare(
         string name,
@@ -33,16 +35,23 @@ public static class LaunchPreparation
         PreflightHost host,
         QemuUser? qemuUser,
         HostTopology topology,
-        BindingForTest binding = BindingForTest.AsPlaced)
+        BindingForTest binding = BindingForTest.AsPlaced,
+        VmDiskPlan? disks = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
+        if (disks is not null)
+        {
+            resolved = disks.AttachTo(resolved);
+        }
+
         var facts = LaunchPreflight.Check(placement, state, host);
         var cpu = LaunchPreflight.ResolveCpu(placement, host);
         var runAs = Environment.IsPrivilegedProcess ? qemuUser : null;
         var spec = new VmLaunchSpec(name, uuid, placement, cpu, resolved, state, binding, runAs)
         {
             Distances = GuestNumaDistances.Of(placement, topology),
+            ExtraDrives = disks?.Drives ?? [],
         };
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }
