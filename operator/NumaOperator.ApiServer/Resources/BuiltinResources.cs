@@ -79,5 +79,17 @@ public static class BuiltinResources
         PrinterColumns = [new("Created At", "string", ".metadata.creationTimestamp")],
     };
 
-    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions];
+    /// <summary>core/v1 Secrets: spec.cloudInit's userDataSecretRef/networkDataSecretRef (the agent reads them). Stored as sent: use data (base64), stringData is not merged.</summary>
+    public static ResourceKind Secrets { get; } = new()
+    {
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "Secret",
+        Plural = "secrets",
+        Singular = "secret",
+        Namespaced = true,
+        PrinterColumns = [new("Type", "string", ".type"), Age],
+    };
+
+    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions, Secrets];
 }
