@@ -71,20 +71,23 @@ public sealed class Qcow2ImageWriterTests : IDisposable
 
         Run("qemu-io", "-f", "qcow2", "-c", "write -P 0xab 65536 65536", first);
         Run("qemu-img", "check", first);
-        Run("qemu-io", "-f", "qcow2", "-c", "read -P 0xab 65536 65536", first);
-        Assert.Equal(Convert.ToHexString(SHA256.HashData(content.AsSpan(65536, 65536))), Convert.ToHexString(SHA256.HashData(Read(second, 65536, 65536))));
+
+        var expected = (byte[])content.Clone();
+        expected.AsSpan(65536, 65536).Fill(0xab);
+        Assert.Equal(SHA256.HashData(expected), SHA256.HashData(GuestView(first)));
+        Assert.Equal(before, SHA256.HashData(GuestView(second)));
         Assert.Equal(before, SHA256.HashData(File.ReadAllBytes(baseImage)));
         var info = JsonNode.Parse(Run("qemu-img", "info", "--output=json", first))!;
         Assert.Equal(baseImage, info["backing-filename"]!.GetValue<string>());
         Assert.Equal("raw", info["backing-filename-format"]!.GetValue<string>());
     }
 
-    /// <summary>Guest bytes as QEMU reads them through the image (qemu-img dd), so overlay and base are both consulted.</summary>
-    private byte[] Read(string image, long offset, int length)
+    /// <summary>The disk as the guest sees it, as QEMU reads it through the image (qemu-img convert), so overlay and base are both consulted.</summary>
+    private byte[] GuestView(string image)
     {
-        var output = Path.Combine(dir, "read-" + Guid.NewGuid().ToString("N") + ".raw");
-        Run("qemu-img", "dd", "-f", "qcow2", "-O", "raw", "bs=" + length, "skip=" + (offset / length), "count=1", "if=" + image, "of=" + output);
-        return File.ReadAllBytes(output)[..length];
+        var output = Path.Combine(dir, "view-" + Guid.NewGuid().ToString("N") + ".raw");
+        Run("qemu-img", "convert", "-f", "qcow2", "-O", "raw", image, output);
+        return File.ReadAllBytes(output);
     }
 
     private static string Run(string program, params string[] args)
