@@ -67,16 +67,10 @@ for e in ${envs[@]+"${envs[@]}"}; do [[ "$e" =~ ^[A-Za-z_][A-Za-z0-9_]*= ]] || d
 
 # --- prerequisites (the test project skips with this reason when one is missing) ---
 qemu=$(command -v qemu-system-x86_64) || missing "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
-busybox=""
-for b in /bin/busybox /usr/bin/busybox; do
-  # static: no ELF interpreter (a dynamic busybox cannot run inside the initramfs, which has no libc)
-  if [ -x "$b" ] && ! grep -qa '/ld-linux' "$b"; then busybox=$b; break; fi
-done
-[ -n "$busybox" ] || missing "no static busybox found (apt-get install busybox-static)"
+. "$here/../tools/initramfs-lib.sh"
+busybox=$(initramfs_static_busybox 2>/dev/null) || missing "no static busybox found (apt-get install busybox-static)"
 if [ -z "$kernel" ]; then
-  for k in $(ls -1v /boot/vmlinuz-* 2>/dev/null | sort -rV); do
-    [ -d "/lib/modules/${k#/boot/vmlinuz-}" ] && { kernel=$k; break; }
-  done
+  kernel=$(initramfs_kernel 2>/dev/null) || true
 fi
 [ -n "$kernel" ] && [ -r "$kernel" ] || missing "no readable kernel /boot/vmlinuz-* with modules (apt-get install linux-image-amd64)"
 kver=${kernel#/boot/vmlinuz-}
@@ -107,40 +101,9 @@ cp "$busybox" "$root/bin/busybox"
 cp "$here/init.sh" "$root/init"
 chmod +x "$root/init" "$root/bin/busybox"
 
-# Dependencies first, each module once (modules.dep lists "mod.ko: dep1.ko dep2.ko" with deps needing loading first).
-declare -A seen=()
-order=()
-add_module() {
-  local path=$1 line deps dep
-  [ -n "${seen[$path]:-}" ] && return 0
-  seen[$path]=1
-  line=$(grep -m1 "^$path:" "$moddir/modules.dep") || die "module $path not in $moddir/modules.dep"
-  deps=${line#*:}
-  # modules.dep lists the deepest dependency last: load in reverse.
-  local arr=($deps) i
-  for ((i = ${#arr[@]} - 1; i >= 0; i--)); do add_module "${arr[$i]}"; done
-  order+=("$path")
-}
-for name in virtio_ring virtio virtio_pci 9pnet 9pnet_virtio 9p; do
-  path=$(grep -m1 -oE "^[^:]*/$name\.ko(\.[a-z]+)?:" "$moddir/modules.dep" | tr -d :) || true
-  if [ -z "$path" ]; then
-    # built into the kernel: nothing to load
-    grep -qE "/$name\.ko" "$moddir/modules.builtin" 2>/dev/null || die "module $name neither in modules.dep nor built in"
-    continue
-  fi
-  add_module "$path"
-done
-: > "$root/lab/modules.order"
-for path in "${order[@]}"; do
-  base=$(basename "$path")
-  case "$base" in
-    *.ko) cp "$moddir/$path" "$root/lab/modules/$base" ;;
-    *.ko.xz) xz -dc "$moddir/$path" > "$root/lab/modules/${base%.xz}"; base=${base%.xz} ;;
-    *.ko.zst) zstd -qdc "$moddir/$path" > "$root/lab/modules/${base%.zst}"; base=${base%.zst} ;;
-    *.ko.gz) gzip -dc "$moddir/$path" > "$root/lab/modules/${base%.gz}"; base=${base%.gz} ;;
-  esac
-  echo "$base" >> "$root/lab/modules.order"
-done
+# The virtio-9p modules and their dependencies, in load order.
+initramfs_copy_modules "$moddir" "$root/lab/modules" "$root/lab/modules.order" \
+  virtio_ring virtio virtio_pci 9pnet 9pnet_virtio 9p || die "cannot copy the kernel modules from $moddir"
 echo "$hugepages" > "$root/lab/hugepages-per-node"
 echo "$gigantic_pages" > "$root/lab/gigantic-pages-node1"
 cp "$here/guest-lib.sh" "$root/lab/guest-lib.sh"
