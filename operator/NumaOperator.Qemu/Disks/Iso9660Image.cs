@@ -27,6 +27,12 @@ public static class Iso9660Image
     private const int PathTableBytes = 10;
     private const int MaxVolumeIdChars = 16;
 
+    /// <summary>
+    /// Zero sectors after the last file, as genisoimage's default -pad adds: readers probe past the descriptors
+    /// (busybox findfs reads 68 KiB and finds nothing on a shorter device; Linux CD read-ahead).
+    /// </summary>
+    private const int PaddingSectors = 150;
+
     /// <summary>The image of <paramref name="files"/> (name → content) under the volume label <paramref name="volumeId"/>.</summary>
     /// <param name="volumeId">At most 16 characters of [a-z0-9_-] (Joliet holds 16 UCS-2 characters).</param>
     /// <param name="files">Root directory entries: names of [a-z0-9._-], at most 64 characters, unique.</param>
@@ -53,6 +59,7 @@ public static class Iso9660Image
             next += Math.Max(1, (sorted[i].Content.Length + SectorBytes - 1) / SectorBytes);
         }
 
+        next += PaddingSectors;
         var image = new byte[(long)next * SectorBytes];
         var primaryNames = PrimaryNames(sorted.Select(f => f.Name).ToArray());
         WriteDescriptor(Sector(image, PrimaryDescriptor), joliet: false, volumeId, next);
