@@ -72,7 +72,7 @@ public sealed class VmDisksWithoutQemuTests
         Assert.Equal(0, runtime.Starts(uid));
 
         await fixture.Client.CoreV1.PatchNamespacedSecretAsync(
-            new V1Patch("""{"data":{"userdata":"I2Nsb3VkLWNvbmZpZwpob3N0bmFtZTogdm0xCg=="}}""", V1Patch.PatchType.MergePatch), "vm1-init", "default");
+            new V1Patch("""{"stringData":{"userdata":"#cloud-config\nhostname: vm1\n"}}""", V1Patch.PatchType.MergePatch), "vm1-init", "default");
         await UntilAsync(fixture, "vm1", AgentTestVms.IsReady, "vm1 Ready once its Secret has the key");
         Assert.Equal("#cloud-config\nhostname: vm1\n", runtime.DiskRequest(uid)!.Seed!.UserData);
     }

@@ -21,7 +21,15 @@ public sealed class KubernetesSecretReader(IKubernetes client) : ISecretReader
         try
         {
             var secret = await client.CoreV1.ReadNamespacedSecretAsync(name, ns, cancellationToken: ct);
-            return secret.Data ?? new Dictionary<string, byte[]>();
+            var data = new Dictionary<string, byte[]>(secret.Data ?? new Dictionary<string, byte[]>(), StringComparer.Ordinal);
+
+            // A real API server folds stringData into data and never returns it; the embedded one stores it as sent.
+            foreach (var (key, value) in secret.StringData ?? new Dictionary<string, string>())
+            {
+                data.TryAdd(key, System.Text.Encoding.UTF8.GetBytes(value));
+            }
+
+            return data;
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {

@@ -79,7 +79,7 @@ public static class BuiltinResources
         PrinterColumns = [new("Created At", "string", ".metadata.creationTimestamp")],
     };
 
-    /// <summary>core/v1 Secrets: spec.cloudInit's userDataSecretRef/networkDataSecretRef (the agent reads them). Stored as sent: use data (base64), stringData is not merged.</summary>
+    /// <summary>core/v1 Secrets: spec.cloudInit's userDataSecretRef/networkDataSecretRef (the agent reads them). Stored as sent (stringData is not folded into data; the agent reads both).</summary>
     public static ResourceKind Secrets { get; } = new()
     {
         Group = string.Empty,
