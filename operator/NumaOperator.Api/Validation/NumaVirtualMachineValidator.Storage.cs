@@ -58,7 +58,8 @@ public static partial class NumaVirtualMachineValidator
             }
             else if (!seen.Add(disk.Name))
             {
-                errors.Add(FieldError.Invalid(path + ".name", disk.Name, "must be unique among spec.disks (duplicate name)"));
+                // Reported on the list, where the CRD's CEL rule reports it (x-kubernetes-validations on spec.disks).
+                errors.Add(FieldError.Invalid("spec.disks", disk.Name, $"disk names must be unique: spec.disks[{i.ToString(CultureInfo.InvariantCulture)}] repeats \"{disk.Name}\""));
             }
 
             ValidateDataDiskSize(path + ".size", disk.Size, errors);

@@ -54,7 +54,7 @@ public sealed class StorageValidationTests
     public void Duplicate_disk_names_and_too_many_disks_are_refused()
     {
         var duplicate = Validate(s => s.Disks = [new DataDiskSpec { Name = "data", Size = "1Gi" }, new DataDiskSpec { Name = "data", Size = "2Gi" }]);
-        Assert.Contains("spec.disks[1].name: Invalid value: \"data\": must be unique among spec.disks (duplicate name)", duplicate.Summary, StringComparison.Ordinal);
+        Assert.Contains("spec.disks: Invalid value: \"data\": disk names must be unique: spec.disks[1] repeats \"data\"", duplicate.Summary, StringComparison.Ordinal);
 
         var many = Validate(s => s.Disks = [.. Enumerable.Range(0, 9).Select(i => new DataDiskSpec { Name = "d" + i, Size = "1Gi" })]);
         Assert.Contains("spec.disks: Too many: 9: must have at most 8 items", many.Summary, StringComparison.Ordinal);
