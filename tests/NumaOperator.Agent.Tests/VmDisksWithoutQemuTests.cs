@@ -15,21 +15,10 @@ namespace NumaOperator.Agent.Tests;
 /// </summary>
 public sealed class VmDisksWithoutQemuTests
 {
-    private const string Node = "fake-node";
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
     private readonly FakeVmRuntime runtime = new();
 
-    private static AgentOptions Options() => new()
-    {
-        NodeName = Node,
-        SysfsRoot = RepoPaths.Fixture("sysfs", "intel-2s-smt"),
-        StateDirectory = "/nonexistent/numaop-fake-agent",
-        SampleInterval = TimeSpan.FromMilliseconds(500),
-        LivenessInterval = TimeSpan.FromMilliseconds(100),
-        PreflightRetryInterval = TimeSpan.FromMilliseconds(300),
-        TopologyPollInterval = TimeSpan.FromMilliseconds(200),
-        HeartbeatInterval = TimeSpan.FromSeconds(1),
-    };
+    private static AgentOptions Options() => VmLifecycleWithoutQemuTests.Options();
 
     private static string Describe(NumaVirtualMachine? vm) => vm is null ? "no such VM" : KubernetesJson.Serialize(vm.Status);
 
@@ -39,7 +28,7 @@ public sealed class VmDisksWithoutQemuTests
     private static async Task<AgentFixture> StartAsync(FakeVmRuntime runtime)
     {
         var fixture = await AgentFixture.StartAsync();
-        await fixture.AddNodeAsync(Node);
+        await fixture.AddNodeAsync(VmLifecycleWithoutQemuTests.Options().NodeName);
         var (agent, _) = fixture.StartAgent(Options(), runtime);
         fixture.StartController();
         await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(Within);

@@ -20,7 +20,8 @@ public sealed class VmLifecycleWithoutQemuTests
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
     private readonly FakeVmRuntime runtime = new();
 
-    private static AgentOptions Options() => new()
+    /// <summary>A fake node's agent with short intervals (shared with VmDisksWithoutQemuTests).</summary>
+    internal static AgentOptions Options() => new()
     {
         NodeName = Node,
         SysfsRoot = RepoPaths.Fixture("sysfs", "intel-2s-smt"),
