@@ -16,6 +16,7 @@ public sealed class AgentCommandTests
     [InlineData("--health-listen", "8081", "http://+:8081/")]
     [InlineData("--metrics-listen", "localhost:9464", "http://+:9464/")]
     [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "does not exist")]
+    [InlineData("--image-access", "team-a=/etc", "NAMESPACE=DIR[,DIR...]")]
     public async Task Bad_flags_exit_two_naming_the_flag_and_the_allowed_values(string flag, string value, string hint)
     {
         var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "agent", "--node-name", "n1", flag, value);
