@@ -75,7 +75,8 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             topology.Poke,
             processes,
             logs.CreateLogger("vm-runtime"),
-            () => topology.ReservedCpus);
+            () => topology.ReservedCpus,
+            new KubernetesSecretReader(Client));
         reconciler = vms;
         informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
         using var gauges = AgentTelemetry.Register(this);

@@ -21,6 +21,12 @@ public sealed record AgentOptions
     /// <summary>spec.boot file names resolve under this directory, never outside it.</summary>
     public string ImageRoot { get; init; } = Qemu.Host.ImageRoot.DefaultPath;
 
+    /// <summary>Which namespaces may boot which files of the image root (--image-access); default: every namespace, every file.</summary>
+    public ImageAccess ImageAccess { get; init; } = ImageAccess.Everyone;
+
+    /// <summary>STATE/disks: one directory per VM uid with its root overlay, data disks and cloud-init seed.</summary>
+    public string DisksDirectory => Path.Combine(StateDirectory, "disks");
+
     /// <summary>Root of /sys for topology discovery ("/" on a real host; a fixture tree in tests).</summary>
     public string SysfsRoot { get; init; } = "/";
 

@@ -18,6 +18,7 @@ public sealed class AgentCommandTests
     [InlineData("--kubeconfig", "/nonexistent/kubeconfig", "does not exist")]
     [InlineData("--console-listen", "localhost:10260", "expected IP:PORT")]
     [InlineData("--serial-log-max-bytes", "100", "at least 4096")]
+    [InlineData("--image-access", "team-a=/etc", "NAMESPACE=DIR[,DIR...]")]
     public async Task Bad_flags_exit_two_naming_the_flag_and_the_allowed_values(string flag, string value, string hint)
     {
         var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "agent", "--node-name", "n1", flag, value);

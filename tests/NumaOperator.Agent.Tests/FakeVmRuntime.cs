@@ -6,6 +6,7 @@ using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Networking;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Tests;
@@ -22,6 +23,8 @@ internal sealed class FakeVmRuntime : IVmRuntime
     private readonly object gate = new();
     private readonly Dictionary<Guid, int> alive = [];
     private readonly HashSet<Guid> stateDirs = [];
+    private readonly HashSet<Guid> diskDirs = [];
+    private readonly Dictionary<Guid, VmDiskRequest?> diskRequests = [];
     private readonly Dictionary<Guid, int> starts = [];
     private readonly Dictionary<Guid, string> exitReasons = [];
     private readonly List<(int Pid, PinningPlan Plan)> repins = [];
@@ -130,9 +133,17 @@ internal sealed class FakeVmRuntime : IVmRuntime
             throw new LaunchRefusedException(LaunchRefusal.BadBootFile, $"spec.boot.kernel \"{kernel}\": no such file in the image root");
         }
 
-        return HostProblem is { } problem
-            ? throw new LaunchRefusedException(LaunchRefusal.HostNotReady, problem)
-            : new Launch(request.Uid, FakeNics(request));
+        if (HostProblem is { } problem)
+        {
+            throw new LaunchRefusedException(LaunchRefusal.HostNotReady, problem);
+        }
+
+        lock (gate)
+        {
+            diskRequests[request.Uid] = request.Disks;
+        }
+
+        return new Launch(request.Uid, FakeNics(request));
     }
 
     public Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
@@ -146,6 +157,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
             }
 
             stateDirs.Add(launch.Uid);
+            diskDirs.Add(launch.Uid);
             alive[launch.Uid] = ++nextPid;
             starts[launch.Uid] = starts.GetValueOrDefault(launch.Uid) + 1;
             return Task.FromResult<IVmProcess>(new Process(launch.Uid, nextPid, new QemuCpu(Accelerator.Emulation, "host-model", "max")) { Nics = ((Launch)launch).Nics });
@@ -292,6 +304,40 @@ internal sealed class FakeVmRuntime : IVmRuntime
         {
             alive.Remove(uid);
             exitReasons[uid] = reason;
+        }
+    }
+
+    public IReadOnlyList<Guid> DiskDirectories()
+    {
+        lock (gate)
+        {
+            return [.. diskDirs];
+        }
+    }
+
+    public void RemoveDisks(Guid uid)
+    {
+        lock (gate)
+        {
+            diskDirs.Remove(uid);
+        }
+    }
+
+    /// <summary>The disks the last launch of <paramref name="uid"/> asked for (namespace, data disks, seed files).</summary>
+    public VmDiskRequest? DiskRequest(Guid uid)
+    {
+        lock (gate)
+        {
+            return diskRequests.GetValueOrDefault(uid);
+        }
+    }
+
+    /// <summary>Whether <paramref name="uid"/> has disks on this fake node (created at its first start, removed with the VM).</summary>
+    public bool HasDisks(Guid uid)
+    {
+        lock (gate)
+        {
+            return diskDirs.Contains(uid);
         }
     }
 

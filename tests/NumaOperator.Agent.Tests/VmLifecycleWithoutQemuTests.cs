@@ -20,6 +20,7 @@ public sealed class VmLifecycleWithoutQemuTests
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(20);
     private readonly FakeVmRuntime runtime = new();
 
+    /// <summary>A fake node's agent with short intervals (shared with VmDisksWithoutQemuTests).</summary>
     internal static AgentOptions Options() => new()
     {
         NodeName = Node,

@@ -85,6 +85,13 @@ internal sealed class SimulatedVmRuntime(SimulatedHost host, Func<Guid, NumaVirt
     {
     }
 
+    /// <summary>The simulation keeps no disks.</summary>
+    public IReadOnlyList<Guid> DiskDirectories() => [];
+
+    public void RemoveDisks(Guid uid)
+    {
+    }
+
     private SimulatedProcess? Of(Guid uid) => host.Processes().FirstOrDefault(p => Guid.TryParse(p.Uid, out var u) && u == uid);
 
     private sealed record Launch(Guid Uid) : IPreparedLaunch;

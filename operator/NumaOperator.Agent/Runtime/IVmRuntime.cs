@@ -4,6 +4,7 @@ using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
 using NumaOperator.Qemu.Networking;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Qemu.Supervision;
 
@@ -87,6 +88,11 @@ public interface IVmRuntime
     void RemoveOrphanNetworkDevices()
     {
     }
+    /// <summary>The uids of every disk dir on this node (STATE/disks/UID: root overlay, data disks, seed).</summary>
+    IReadOnlyList<Guid> DiskDirectories();
+
+    /// <summary>Removes the VM's disk dir: only when the VM is deleted (or no longer this node's), never on stop.</summary>
+    void RemoveDisks(Guid uid);
 }
 
 /// <summary>A running QEMU the runtime started or adopted.</summary>
@@ -120,6 +126,8 @@ public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placemen
 
     /// <summary>spec.interfaces, MACs chosen (<see cref="Launch.SpecInterfaces"/>).</summary>
     public IReadOnlyList<NicRequest> Interfaces { get; init; } = [];
+    /// <summary>The VM's namespace, data disks and cloud-init seed; null: the boot disk is attached as is (no overlay).</summary>
+    public VmDiskRequest? Disks { get; init; }
 }
 
 /// <summary>What happened to an orphan's QEMU.</summary>

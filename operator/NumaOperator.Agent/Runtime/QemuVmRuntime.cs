@@ -5,6 +5,7 @@ using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Launching;
 using NumaOperator.Qemu.Measurement;
@@ -60,11 +61,13 @@ public sealed class QemuVmRuntime : IVmRuntime
     {
         ArgumentNullException.ThrowIfNull(request);
         var imageRoot = new ImageRoot(options.ImageRoot);
+        VmDiskPlan? disks;
         try
         {
             // Boot files first and on their own: a refusal there is the spec's fault (BadBootFile, not retried);
             // every other pre-flight refusal is the host's (retried).
-            LaunchPreflight.ResolveBoot(request.Boot, imageRoot);
+            var resolved = LaunchPreflight.ResolveBoot(request.Boot, imageRoot);
+            disks = PlanDisks(request, resolved, imageRoot);
         }
         catch (PreflightException e)
         {
@@ -77,8 +80,8 @@ public sealed class QemuVmRuntime : IVmRuntime
             var host = new PreflightHost(options.QemuPath, HugetlbfsMounts.Discover(), new HugepageCounters(), request.Qemu, request.QemuProblem);
             var prepared = LaunchPreparation.Prepare(
                 request.Name, request.Uid, request.Placement, request.Boot, imageRoot, StatePaths(request.Uid),
-                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced, nics);
-            return new QemuLaunch(request.Uid, prepared, request.Pinning ?? PinningPlan.For(request.Placement, request.Host));
+                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced, nics, disks);
+            return new QemuLaunch(request.Uid, prepared, request.Pinning ?? PinningPlan.For(request.Placement, request.Host), disks);
         }
         catch (PreflightException e)
         {
@@ -88,19 +91,31 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public async Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
     {
-        var (uid, prepared, pinning) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
+        var (uid, prepared, pinning, disks) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
         // QEMU opens its taps by name in its own network namespace: with one configured, it runs there.
         var qemuArgv = options.NetworkNamespace is { } netns ? ["ip", "netns", "exec", netns, .. prepared.QemuArgv] : prepared.QemuArgv;
         var argv = options.LaunchStrategy.Wrap(qemuArgv, prepared.Spec);
         var nics = prepared.Spec.Nics;
         try
         {
+            if (disks is not null)
+            {
+                foreach (var disk in VmDiskStore.Materialize(disks))
+                {
+                    log.LogInformation("VM {Name} disk {Role}: {Action} {Path} ({Bytes} bytes)", prepared.Spec.Name, disk.Role, disk.Action, disk.Path, disk.SizeBytes);
+                }
+            }
+
             // The state dir first: the orphan sweep removes only taps of VMs without one.
             Directory.CreateDirectory(prepared.Spec.State.Directory);
             network.CreateTaps(uid, nics);
             var running = await supervisor.StartAsync(argv, prepared.Spec, pinning, ct);
             network.PinVhostWorkers(running.Pid, pinning.EmulatorCpus, nics);
             return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu) { Nics = nics };
+        }
+        catch (VmDiskException e)
+        {
+            throw new VmStartFailedException("disks: " + e.Message, e);
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or QmpException or System.ComponentModel.Win32Exception)
         {
@@ -259,10 +274,57 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public void RemoveOrphanNetworkDevices() => network.RemoveOrphans(HasStateDirectory);
 
+    public VmDiskPaths DiskPaths(Guid uid) => new(Path.Combine(options.DisksDirectory, uid.ToString("D")));
+
+    public IReadOnlyList<Guid> DiskDirectories() => !Directory.Exists(options.DisksDirectory)
+        ? []
+        : [.. Directory.EnumerateDirectories(options.DisksDirectory).Select(d => Guid.TryParse(Path.GetFileName(d), out var uid) ? uid : Guid.Empty).Where(u => u != Guid.Empty)];
+
+    public void RemoveDisks(Guid uid)
+    {
+        var paths = DiskPaths(uid);
+        try
+        {
+            VmDiskStore.Remove(paths);
+            log.LogInformation("removed disk dir {Dir}", paths.Directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.LogWarning("could not remove disk dir {Dir}: {Message}", paths.Directory, e.Message);
+        }
+    }
+
+    /// <summary>
+    /// The VM's disks when the agent asked for them: boot files checked against the namespace's image access, the
+    /// base image's size read for the overlay. A refusal is the spec's (bad input).
+    /// </summary>
+    private VmDiskPlan? PlanDisks(VmLaunchRequest request, ResolvedBoot resolved, ImageRoot imageRoot)
+    {
+        if (request.Disks is not { } wanted)
+        {
+            return null;
+        }
+
+        try
+        {
+            options.ImageAccess.CheckBoot(request.Boot, resolved, wanted.Namespace, imageRoot);
+            var baseSize = resolved.DiskPath is null ? 0 : VmDiskStore.BaseSize(resolved.DiskPath, resolved.DiskFormat ?? "raw");
+            return VmDiskPlan.For(resolved, wanted, request.Uid, request.Name, DiskPaths(request.Uid), baseSize);
+        }
+        catch (BootFileException e)
+        {
+            throw new PreflightException(e.Message, isBadInput: true);
+        }
+        catch (VmDiskException e)
+        {
+            throw new PreflightException("spec.boot.disk.image: " + e.Message, isBadInput: true);
+        }
+    }
+
     private static QemuProcess Held(IVmProcess process) =>
         process as QemuProcess ?? throw new ArgumentException("not a process of this runtime", nameof(process));
 
-    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, PinningPlan Pinning) : IPreparedLaunch;
+    private sealed record QemuLaunch(Guid Uid, PreparedLaunch Prepared, PinningPlan Pinning, VmDiskPlan? Disks) : IPreparedLaunch;
 
     /// <summary>A QEMU under <see cref="VmSupervisor"/>, with what its sampling needs.</summary>
     private sealed class QemuProcess(RunningVm vm, IReadOnlyList<HugetlbfsMount> mounts, QemuCpu? cpu) : IVmProcess

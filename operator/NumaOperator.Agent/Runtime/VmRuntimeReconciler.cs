@@ -35,6 +35,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     private readonly Func<(QemuCapabilities? Qemu, string? Problem)> qemu;
     private readonly Action hugepagesChanged;
     private readonly IVmRuntime runtime;
+    private readonly ISecretReader? secrets;
     private readonly VmStatusWriter status;
     private readonly NumaSampling sampling;
     private readonly ILogger log;
@@ -51,8 +52,10 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         Action hugepagesChanged,
         IVmRuntime runtime,
         ILogger log,
-        Func<CpuSet>? reservedCpus = null)
+        Func<CpuSet>? reservedCpus = null,
+        ISecretReader? secrets = null)
     {
+        this.secrets = secrets;
         this.cache = cache;
         this.options = options;
         this.topology = topology;
@@ -146,6 +149,8 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
                 cpus.AwaitAdoption(vm.Key, managed.Placement);
             }
         }
+
+        RemoveDisksOfUnknownVms(known);
     }
 
     /// <summary>Lets go of every QEMU (QMP closed, locks released) without stopping any: VMs survive the agent.</summary>
@@ -244,6 +249,18 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             log.LogWarning("VM {Key} is gone; stopping its QEMU pid {Pid}", key, orphan.Process.Pid);
             await StopTrackedAsync(uid, orphan, ct);
         }
+
+        RemoveDisksOfUnknownVms(cache.List().Select(v => Guid.TryParse(v.Metadata.Uid, out var u) ? u : Guid.Empty).ToHashSet());
+    }
+
+    /// <summary>The disks of a VM are removed with it: disk dirs of uids this node no longer has a VM for (and runs nothing for).</summary>
+    private void RemoveDisksOfUnknownVms(IReadOnlySet<Guid> known)
+    {
+        foreach (var uid in runtime.DiskDirectories().Where(u => !known.Contains(u) && !tracked.ContainsKey(u) && !runtime.HasStateDirectory(u)))
+        {
+            log.LogInformation("VM uid {Uid} is gone from node {Node}; removing its disks", uid, options.NodeName);
+            runtime.RemoveDisks(uid);
+        }
     }
 
     private async Task<ReconcileResult> StartAsync(NumaVirtualMachine vm, VmAdmission.Managed managed, CancellationToken ct)
@@ -270,11 +287,19 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             // Everything but the boot files comes from status.placement (accelerator, CPU model, policy included), so
             // the spec is not parsed again here and SpecDrift sees every field that changes the argv.
             var (capabilities, problem) = qemu();
+            var seed = await CloudInitSources.ResolveAsync(vm, secrets, ct);
             prepared = runtime.Prepare(new VmLaunchRequest(vm.Metadata.Name, managed.Uid, managed.Placement, SpecBootFiles.Of(vm.Spec.Boot), host, capabilities, problem)
             {
                 Interfaces = SpecInterfaces.Of(managed.Uid, vm.Spec.Interfaces),
                 Pinning = pinning,
+                Disks = SpecDisks.Of(vm, seed),
             });
+        }
+        catch (CloudInitUnavailableException e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            await status.FailAsync(vm, CloudInitSources.ReasonCloudInitUnavailable, e.Message, ct);
+            return ReconcileResult.After(options.PreflightRetryInterval);
         }
         catch (LaunchRefusedException e)
         {
@@ -380,6 +405,11 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
             vm = await status.WriteAsync(vm, d => AgentConditions.SetStopping(d, $"stopping QEMU pid {held.Process.Pid}", status.Now()), ct) ?? vm;
             await StopTrackedAsync(uid, held, ct);
             await status.Events.NormalAsync(vm, EventStopped, $"QEMU pid {held.Process.Pid} stopped", ct);
+        }
+
+        if (vm.Metadata.DeletionTimestamp is not null)
+        {
+            runtime.RemoveDisks(uid);
         }
 
         await status.WriteAsync(vm, d => SetStopped(d, why, status.Now()), ct);

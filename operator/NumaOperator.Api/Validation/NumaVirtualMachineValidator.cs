@@ -66,6 +66,7 @@ public static partial class NumaVirtualMachineValidator
         var selector = ValidateNodeSelector(spec.NodeSelector, errors);
         ValidateBoot(spec.Boot, errors);
         ValidateInterfaces(spec.Interfaces, errors);
+        ValidateStorage(spec, errors);
         var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
         ValidateRunStrategy(vm, errors);
         if (errors.Count > 0)

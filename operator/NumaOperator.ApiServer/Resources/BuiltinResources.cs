@@ -107,5 +107,17 @@ public static class BuiltinResources
         PrinterColumns = [Age],
     };
 
-    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions, Pods, ResourceQuotas];
+    /// <summary>core/v1 Secrets: spec.cloudInit's userDataSecretRef/networkDataSecretRef (the agent reads them). Stored as sent (stringData is not folded into data; the agent reads both).</summary>
+    public static ResourceKind Secrets { get; } = new()
+    {
+        Group = string.Empty,
+        Version = "v1",
+        Kind = "Secret",
+        Plural = "secrets",
+        Singular = "secret",
+        Namespaced = true,
+        PrinterColumns = [new("Type", "string", ".type"), Age],
+    };
+
+    public static IReadOnlyList<ResourceKind> All { get; } = [Namespaces, Nodes, CoreEvents, Events, Leases, CustomResourceDefinitions, Pods, ResourceQuotas, Secrets];
 }

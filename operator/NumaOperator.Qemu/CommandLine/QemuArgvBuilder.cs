@@ -77,6 +77,7 @@ public static class QemuArgvBuilder
 
         AddBoot(argv, spec.Boot);
         argv.AddRange(NetworkArgv.For(spec.Nics));
+        AddDrives(argv, spec.ExtraDrives);
         AddConfinement(argv, spec, host);
         argv.AddRange(["-daemonize", "-S"]);
         return argv;
@@ -138,6 +139,15 @@ public static class QemuArgvBuilder
         if (boot.DiskPath is not null)
         {
             argv.AddRange(["-drive", $"file={QemuOptionValue.Escape(boot.DiskPath)},format={boot.DiskFormat ?? "raw"},if=virtio"]);
+        }
+    }
+
+    /// <summary>Data disks and the seed, in order after the root disk (vdb, vdc, ...); the seed is read-only.</summary>
+    private static void AddDrives(List<string> argv, IReadOnlyList<VmDrive> drives)
+    {
+        foreach (var drive in drives)
+        {
+            argv.AddRange(["-drive", $"file={QemuOptionValue.Escape(drive.Path)},format={drive.Format},if=virtio{(drive.ReadOnly ? ",readonly=on" : string.Empty)}"]);
         }
     }
 

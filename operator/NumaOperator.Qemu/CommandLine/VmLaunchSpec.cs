@@ -33,4 +33,7 @@ public sealed record VmLaunchSpec(
 
     /// <summary>The VM's virtio-net NICs, resolved by the network pre-flight (spec.interfaces order); empty: no network.</summary>
     public IReadOnlyList<VmNic> Nics { get; init; } = [];
+
+    /// <summary>Virtio block devices after the root disk: data disks, then the cloud-init seed.</summary>
+    public IReadOnlyList<VmDrive> ExtraDrives { get; init; } = [];
 }

@@ -95,6 +95,9 @@ public sealed class ImageRoot
         return true;
     }
 
+    /// <summary>realpath(3) of <paramref name="path"/> (symlinks followed), or null where open(2) would fail on a component.</summary>
+    public static string? RealPathOf(string path) => RealPath(System.IO.Path.GetFullPath(path));
+
     private static bool IsInside(string root, string real) =>
         real.StartsWith(root.EndsWith('/') ? root : root + "/", StringComparison.Ordinal);
 

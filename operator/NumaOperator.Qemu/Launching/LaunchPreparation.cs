@@ -1,6 +1,7 @@
 using NumaOperator.Numa.Placement;
 using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.CommandLine;
+using NumaOperator.Qemu.Disks;
 using NumaOperator.Qemu.Host;
 using NumaOperator.Qemu.Networking;
 using NumaOperator.Qemu.Preflight;
@@ -24,6 +25,7 @@ public static class LaunchPreparation
     /// <param name="topology">This host's NUMA facts: the guest of a spanning VM gets their distances (-numa dist).</param>
     /// <param name="binding">How the backends are bound; anything but AsPlaced only for the NUMA lab's control runs.</param>
     /// <param name="nics">The VM's NICs as the network pre-flight resolved them (<see cref="NetworkPreflight"/>); null: no network.</param>
+    /// <param name="disks">The VM's own disks (the agent): the root overlay replaces spec.boot.disk's base image, data disks and the seed follow.</param>
     /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
     public static PreparedLaunch Prepare(
         string name,
@@ -36,10 +38,16 @@ public static class LaunchPreparation
         QemuUser? qemuUser,
         HostTopology topology,
         BindingForTest binding = BindingForTest.AsPlaced,
-        IReadOnlyList<VmNic>? nics = null)
+        IReadOnlyList<VmNic>? nics = null,
+        VmDiskPlan? disks = null)
     {
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
+        if (disks is not null)
+        {
+            resolved = disks.AttachTo(resolved);
+        }
+
         var facts = LaunchPreflight.Check(placement, state, host);
         var cpu = LaunchPreflight.ResolveCpu(placement, host);
         var runAs = Environment.IsPrivilegedProcess ? qemuUser : null;
@@ -47,6 +55,7 @@ public static class LaunchPreparation
         {
             Distances = GuestNumaDistances.Of(placement, topology),
             Nics = nics ?? [],
+            ExtraDrives = disks?.Drives ?? [],
         };
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }

@@ -27,6 +27,7 @@ public sealed class AgentCommand : ICliCommand
         var kubeconfig = new Option<string>("--kubeconfig") { Description = "Kubeconfig file; default: in-cluster service account, then $KUBECONFIG or ~/.kube/config" };
         var stateDir = new Option<string>("--state-dir") { Description = $"Agent state; each VM's QMP socket, pid file, serial log and lock live in STATE/vms/UID (default {AgentOptions.DefaultStateDirectory}); keep it short: a socket path has at most 107 bytes", DefaultValueFactory = _ => AgentOptions.DefaultStateDirectory };
         var imageRoot = new Option<string>("--image-root") { Description = $"Directory spec.boot files resolve under, never outside (default {ImageRoot.DefaultPath})", DefaultValueFactory = _ => ImageRoot.DefaultPath };
+        var imageAccess = new Option<string[]>(ImageAccess.FlagName) { Description = $"Which namespaces may boot which files of the image root, repeatable: {ImageAccess.RuleForm}. Default: every namespace, every file", AllowMultipleArgumentsPerToken = false };
         var strategy = new Option<string>("--launch-strategy") { Description = $"How QEMU is started so it outlives the agent: {string.Join(" | ", LaunchStrategies.Names)} (default direct; systemd-run in a pod, see docs/architecture.md)", DefaultValueFactory = _ => "direct" };
         var sample = new Option<string>("--sample-interval") { Description = "How often each running VM's numa_maps is read (default 15s)", DefaultValueFactory = _ => "15s" };
         var health = new Option<string?>("--health-listen") { Description = "HttpListener prefix serving /healthz and /readyz, e.g. http://+:8081/ (default: http://+:$NUMAOPERATOR_HEALTH_PORT/ when set, else none)", DefaultValueFactory = _ => ClusterProcess.PrefixFromPort("NUMAOPERATOR_HEALTH_PORT") };
@@ -49,7 +50,7 @@ public sealed class AgentCommand : ICliCommand
         var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
 
         var command = new Command("agent", "Run the node agent: publish this node's NUMA topology, run the QEMU of the VMs placed here, measure where their memory is.");
-        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel, consoleListen, consoleAdvertise, serialLogMax })
+        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, imageAccess, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel, consoleListen, consoleAdvertise, serialLogMax })
         {
             command.Options.Add(option);
         }
@@ -71,6 +72,12 @@ public sealed class AgentCommand : ICliCommand
                 throw new BadInputException($"--sample-interval: \"{sampleText}\" is not {DurationText.Allowed}");
             }
 
+            var access = ImageAccess.Parse(parseResult.GetValue(imageAccess) ?? [], out var accessProblems);
+            if (accessProblems.Count > 0)
+            {
+                throw new BadInputException(string.Join("; ", accessProblems));
+            }
+
             var runAs = QemuUserOption.Parse(parseResult.GetValue(qemuUser));
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
@@ -79,6 +86,7 @@ public sealed class AgentCommand : ICliCommand
                 NodeName = node,
                 StateDirectory = Path.GetFullPath(parseResult.GetValue(stateDir)!),
                 ImageRoot = Path.GetFullPath(parseResult.GetValue(imageRoot)!),
+                ImageAccess = access,
                 SysfsRoot = parseResult.GetValue(sysfsRoot)!,
                 QemuPath = parseResult.GetValue(qemu)!,
                 QemuUser = runAs,

@@ -61,6 +61,10 @@ public class ValidatorAgreementTests
         { "cmdline with a newline", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "boot": {"kernel": "k", "cmdline": "quiet\ninit=/bin/sh"}}""", "spec.boot.cmdline", Enforcer.Schema },
         { "cmdline too long", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "boot": {"kernel": "k", "cmdline": "LONGCMDLINE"}}""", "spec.boot.cmdline", Enforcer.Schema },
         { "disk without image", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "boot": {"disk": {"format": "raw"}}}""", "spec.boot.disk.image", Enforcer.Schema },
+        { "data disk names repeated", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "disks": [{"name": "a", "size": "1Gi"}, {"name": "a", "size": "2Gi"}]}""", "spec.disks", Enforcer.Cel },
+        { "data disk name upper case", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "disks": [{"name": "A", "size": "1Gi"}]}""", "spec.disks[0].name", Enforcer.Schema },
+        { "user data inline and from a secret", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "cloudInit": {"userData": "x", "userDataSecretRef": {"name": "s"}}}""", "spec.cloudInit.userData", Enforcer.Cel },
+        { "network data inline and from a secret", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "cloudInit": {"networkData": "x", "networkDataSecretRef": {"name": "s"}}}""", "spec.cloudInit.networkData", Enforcer.Cel },
         { "disk format unknown", """{"cpu": {"cores": 1}, "memory": {"size": "1Gi"}, "boot": {"disk": {"image": "d.img", "format": "vmdk"}}}""", "spec.boot.disk.format", Enforcer.Schema },
     };
 
