@@ -45,7 +45,7 @@ public sealed class SpecFuzzTests
         ["-smp"] = ["<flag>:*", "sockets", "cores", "threads"],
         ["-object"] = ["<flag>:memory-backend-file", "<flag>:memory-backend-ram", "<flag>:thread-context", "id", "size", "mem-path", "share", "prealloc", "host-nodes", "policy", "prealloc-threads", "prealloc-context", "node-affinity"],
         ["-numa"] = ["<flag>:node", "nodeid", "cpus", "memdev"],
-        ["-chardev"] = ["<flag>:file", "<flag>:socket", "id", "path", "server", "wait"],
+        ["-chardev"] = ["<flag>:file", "<flag>:socket", "id", "path", "server", "wait", "logfile", "logappend"],
         ["-mon"] = ["chardev", "mode"],
         ["-drive"] = ["file", "format", "if"],
         ["-sandbox"] = ["<flag>:on", "obsolete", "resourcecontrol"],
