@@ -7,7 +7,8 @@ namespace NumaOperator.Api.V1Alpha1;
 [XValidation(
     "!has(self.running) || !has(self.runStrategy)",
     "spec.running and spec.runStrategy are mutually exclusive: set only spec.runStrategy (running true is runStrategy Always, false is Halted)",
-    FieldPath = ".running")]
+    FieldPath = ".running",
+    Reason = "FieldValueForbidden")]
 public sealed partial class NumaVirtualMachineSpec
 {
     /// <summary>KubeVirt's run strategies; see <see cref="RunStrategies"/>.</summary>
