@@ -94,6 +94,7 @@ public class ChartRbacTests
             "numaoperator.io numanodetopologies create", // TopologyPublisher.EnsureExistsAsync
             "numaoperator.io numanodetopologies/status patch", // TopologyPublisher: facts and heartbeat
             " events create", " events patch", // EventRecorder (core/v1 only)
+            " secrets get", // spec.cloudInit secret references, read when a VM starts
             "authentication.k8s.io tokenreviews create", "authorization.k8s.io subjectaccessreviews create", // ConsoleAccessReview
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), grants.Order(StringComparer.Ordinal));
