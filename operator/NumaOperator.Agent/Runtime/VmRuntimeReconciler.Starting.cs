@@ -1,14 +1,9 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Launch;
-using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
-using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
-using NumaOperator.Qemu.Capabilities;
 using NumaOperator.Qemu.Supervision;
 
 namespace NumaOperator.Agent.Runtime;
