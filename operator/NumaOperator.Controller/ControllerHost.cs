@@ -18,7 +18,10 @@ public sealed record ControllerHostOptions
     public SchedulingControllerOptions Scheduling { get; init; } = new();
 }
 
-/// <summary>The controller process: leader election around the scheduling controller, health endpoints beside it.</summary>
+/// <summary>
+/// The controller process: leader election around the scheduling controller (whose term also runs the live-migration
+/// reconciler on the same ledger, <see cref="Migration.MigrationReconciler"/>), health endpoints beside it.
+/// </summary>
 public sealed class ControllerHost
 {
     private readonly ControllerHostOptions options;
