@@ -7,7 +7,8 @@ namespace NumaOperator.Controller.Scheduling;
 
 /// <summary>
 /// Which nodes the scheduler may use: a node needs both its Node object (labels for nodeSelector; not cordoned) and
-/// its NumaNodeTopology with a status from the agent. Pure.
+/// its NumaNodeTopology with a status from the agent, not being evacuated (spec.evacuate). Cordoned and evacuating
+/// nodes are left out with their reason (<see cref="ClusterSnapshot.Excluded"/>). Pure.
 /// </summary>
 public static class ClusterSnapshotBuilder
 {
@@ -33,10 +34,17 @@ public static class ClusterSnapshotBuilder
         var nodeByName = nodes.ToDictionary(n => n.Metadata.Name, StringComparer.Ordinal);
         var usable = new List<ClusterNode>();
         var problems = new List<string>();
+        var excluded = new List<NodeRejection>();
         foreach (var topology in topologies.Where(t => t.Status is not null))
         {
-            if (!nodeByName.TryGetValue(topology.Metadata.Name, out var node) || node.Spec?.Unschedulable == true)
+            if (!nodeByName.TryGetValue(topology.Metadata.Name, out var node))
             {
+                continue;
+            }
+
+            if (ExclusionReason(topology, node) is { } reason)
+            {
+                excluded.Add(new NodeRejection(topology.Metadata.Name, reason));
                 continue;
             }
 
@@ -66,6 +74,19 @@ public static class ClusterSnapshotBuilder
 
         skipped = problems;
         awaitingFreshCount = awaiting;
-        return new ClusterSnapshot(usable);
+        return new ClusterSnapshot(usable) { Excluded = excluded };
     }
+
+    /// <summary>Why a node takes no new VM and no migration target: being evacuated (spec.evacuate) or cordoned (Node spec.unschedulable).</summary>
+    public static string? ExclusionReason(NumaNodeTopology topology, V1Node node)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(node);
+        return topology.Spec?.Evacuate == true ? EvacuatingReason
+            : node.Spec?.Unschedulable == true ? CordonedReason
+            : null;
+    }
+
+    public const string EvacuatingReason = "node is being evacuated";
+    public const string CordonedReason = "node is cordoned";
 }

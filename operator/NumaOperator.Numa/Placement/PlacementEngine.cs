@@ -70,7 +70,8 @@ public static partial class PlacementEngine
             rejections.Add(new NodeRejection(node.Name, reason));
         }
 
-        return new PlacementDecision.NotSchedulable(rejections, UnschedulableSummary.Format(snapshot.Nodes.Length, rejections));
+        rejections.AddRange(snapshot.Excluded);
+        return new PlacementDecision.NotSchedulable(rejections, UnschedulableSummary.Format(snapshot.Nodes.Length + snapshot.Excluded.Count, rejections));
     }
 
     /// <summary>
