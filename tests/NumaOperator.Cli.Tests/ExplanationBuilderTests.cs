@@ -19,7 +19,7 @@ public sealed class ExplanationBuilderTests
         vm.Status = new NumaVirtualMachineStatus
         {
             Phase = "Pending",
-            Conditions = [Condition("Scheduled", "False", "Unschedulable", "0/2 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages", Now.AddMinutes(-3))],
+            Conditions = [Condition("Scheduled", "False", "Unschedulable", "0/3 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages, 1 node is cordoned", Now.AddMinutes(-3))],
         };
         var holder = Vm("holder", size: "200Mi");
         holder.Status = new NumaVirtualMachineStatus
@@ -35,7 +35,7 @@ public sealed class ExplanationBuilderTests
         var e = ExplanationBuilder.Build(input);
 
         var s = Assert.IsType<SchedulingView>(e.Scheduling);
-        Assert.Equal("0/2 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages", s.Summary);
+        Assert.Equal("0/3 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages, 1 node is cordoned", s.Summary);
         Assert.Equal("not scheduled: " + s.Summary, e.Verdict);
         Assert.Equal(("Unschedulable", s.Summary), (s.RecordedReason, s.RecordedMessage)); // explain agrees with what the controller wrote
         Assert.Null(s.FitsNowOn);
