@@ -6,9 +6,10 @@ using NumaOperator.Numa.Placement;
 namespace NumaOperator.Controller.Scheduling;
 
 /// <summary>
-/// Which nodes the scheduler may use: a node needs both its Node object (labels for nodeSelector; not cordoned) and
-/// its NumaNodeTopology with a status from the agent, not being evacuated (spec.evacuate). Cordoned and evacuating
-/// nodes are left out with their reason (<see cref="ClusterSnapshot.Excluded"/>). Pure.
+/// Which nodes the scheduler knows: a node needs both its Node object (labels for nodeSelector) and its
+/// NumaNodeTopology with a status from the agent. A cordoned node (Node spec.unschedulable) or one being evacuated
+/// (NumaNodeTopology spec.evacuate) stays in the snapshot, so the ledger keeps holding its VMs' placements, but is
+/// marked <see cref="ClusterNode.Unschedulable"/> with the reason: the engine places nothing new there. Pure.
 /// </summary>
 public static class ClusterSnapshotBuilder
 {
@@ -34,7 +35,6 @@ public static class ClusterSnapshotBuilder
         var nodeByName = nodes.ToDictionary(n => n.Metadata.Name, StringComparer.Ordinal);
         var usable = new List<ClusterNode>();
         var problems = new List<string>();
-        var excluded = new List<NodeRejection>();
         foreach (var topology in topologies.Where(t => t.Status is not null))
         {
             if (!nodeByName.TryGetValue(topology.Metadata.Name, out var node))
@@ -42,17 +42,12 @@ public static class ClusterSnapshotBuilder
                 continue;
             }
 
-            if (ExclusionReason(topology, node) is { } reason)
-            {
-                excluded.Add(new NodeRejection(topology.Metadata.Name, reason));
-                continue;
-            }
 
             try
             {
                 var labels = (IReadOnlyDictionary<string, string>?)node.Metadata.Labels?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal)
                     ?? new Dictionary<string, string>(StringComparer.Ordinal);
-                var clusterNode = TopologyConversion.ToClusterNode(topology, labels);
+                var clusterNode = TopologyConversion.ToClusterNode(topology, labels) with { Unschedulable = UnschedulableReason(topology, node) };
                 if (vmsByNode is not null)
                 {
                     var placedThere = vmsByNode[topology.Metadata.Name].ToList();
@@ -74,11 +69,11 @@ public static class ClusterSnapshotBuilder
 
         skipped = problems;
         awaitingFreshCount = awaiting;
-        return new ClusterSnapshot(usable) { Excluded = excluded };
+        return new ClusterSnapshot(usable);
     }
 
-    /// <summary>Why a node takes no new VM and no migration target: being evacuated (spec.evacuate) or cordoned (Node spec.unschedulable).</summary>
-    public static string? ExclusionReason(NumaNodeTopology topology, V1Node node)
+    /// <summary>Why a node takes no new VM and no migration target: being evacuated (spec.evacuate) or cordoned (Node spec.unschedulable); null when it may.</summary>
+    public static string? UnschedulableReason(NumaNodeTopology topology, V1Node node)
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(node);

@@ -92,13 +92,6 @@ public sealed class ClusterSnapshot
 
     public int NodeCount => Nodes.Length;
 
-    /// <summary>
-    /// Nodes the cluster has but the scheduler must not use (cordoned, being evacuated), each with its reason: they
-    /// are not in the snapshot, and the engine counts them in its kube-scheduler-style summary ("0/3 nodes fit: 1 node
-    /// is cordoned, ...") so a user sees why they were passed over.
-    /// </summary>
-    public IReadOnlyList<NodeRejection> Excluded { get; init; } = [];
-
     public int NumaNodeCount => NumaByRank.Length;
 
     public IEnumerable<ClusterNode> ClusterNodes => Nodes.Select(n => n.Source);

@@ -70,8 +70,7 @@ public static partial class PlacementEngine
             rejections.Add(new NodeRejection(node.Name, reason));
         }
 
-        rejections.AddRange(snapshot.Excluded);
-        return new PlacementDecision.NotSchedulable(rejections, UnschedulableSummary.Format(snapshot.Nodes.Length + snapshot.Excluded.Count, rejections));
+        return new PlacementDecision.NotSchedulable(rejections, UnschedulableSummary.Format(snapshot.Nodes.Length, rejections));
     }
 
     /// <summary>
@@ -111,6 +110,11 @@ public static partial class PlacementEngine
     private static string? Evaluate(PlacementLedger ledger, Demand demand, SnapshotNode node, out NodeChoice? choice)
     {
         choice = null;
+        if (node.Source.Unschedulable is { } unschedulable)
+        {
+            return unschedulable;
+        }
+
         if (demand.Selector.Count > 0 && !node.Matches(demand.Selector))
         {
             return "did not match nodeSelector";

@@ -36,7 +36,13 @@ public sealed class EvacuationControllerTests
         await SetEvacuateAsync(fixture.Client, Source);
 
         // Two migrations (the per-cluster limit), and no third while both are unfinished.
-        await Eventually.HoldsAsync(async () => (await EvacuationMigrationsAsync(fixture.Client)).Count == 2, TimeSpan.FromSeconds(15), "two evacuation migrations");
+        await Eventually.UntilAsync(
+            () => EvacuationMigrationsAsync(fixture.Client),
+            m => m.Count == 2,
+            TimeSpan.FromSeconds(15),
+            "two evacuation migrations",
+            m => $"{m.Count} migration(s)",
+            () => "status.evacuation: " + KubernetesJson.Serialize(ReadEvacuationAsync(fixture.Client, Source).GetAwaiter().GetResult()));
         await Eventually.ConsistentlyAsync(() => EvacuationMigrationsAsync(fixture.Client), m => m.Count == 2, TimeSpan.FromSeconds(1.5), "no more than the limit");
 
         // Complete them one at a time, as the migration controller would; never more than 2 unfinished at once.

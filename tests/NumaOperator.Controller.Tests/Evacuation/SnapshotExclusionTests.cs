@@ -6,7 +6,7 @@ using NumaOperator.Numa.Quantities;
 
 namespace NumaOperator.Controller.Tests.Evacuation;
 
-/// <summary>An evacuating or cordoned node takes no new VM, and the kube-scheduler-style summary says why.</summary>
+/// <summary>An evacuating or cordoned node takes no new VM (the summary says why) and keeps its VMs' placements in the ledger.</summary>
 public sealed class SnapshotExclusionTests
 {
     private static NumaNodeTopology Topology(string name, bool evacuate = false) => new()
@@ -25,13 +25,21 @@ public sealed class SnapshotExclusionTests
     private static readonly VmRequest Small = new("default/db1", 1, false, 1L << 30, PageSize.Normal, null, 1, NumaPolicy.Strict, new Dictionary<string, string>());
 
     [Fact]
-    public void Evacuating_and_cordoned_nodes_are_left_out_with_their_reasons()
+    public void Evacuating_and_cordoned_nodes_stay_in_the_snapshot_marked_with_their_reasons()
     {
         var snapshot = ClusterSnapshotBuilder.Build([Topology("a", evacuate: true), Topology("b"), Topology("c")], [Node("a"), Node("b", cordoned: true), Node("c")], out _);
-        Assert.Equal(["c"], snapshot.ClusterNodes.Select(n => n.Name));
         Assert.Equal(
-            [new NodeRejection("a", "node is being evacuated"), new NodeRejection("b", "node is cordoned")],
-            snapshot.Excluded);
+            [("a", "node is being evacuated"), ("b", "node is cordoned"), ("c", null)],
+            snapshot.ClusterNodes.Select(n => (n.Name, n.Unschedulable)));
+    }
+
+    [Fact]
+    public void The_ledger_keeps_holding_the_placements_on_an_evacuating_node()
+    {
+        var snapshot = ClusterSnapshotBuilder.Build([Topology("a", evacuate: true)], [Node("a")], out _);
+        var ledger = new PlacementLedger(snapshot);
+        var placement = new VmPlacement("a", PageSize.Normal, [new GuestNodePlacement(0, 0, CpuSet.Of(0), CpuSet.Empty, 1L << 30)]);
+        Assert.True(ledger.TryRecord("default/db1", placement, out var refused), refused);
     }
 
     [Fact]
