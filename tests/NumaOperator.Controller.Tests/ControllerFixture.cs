@@ -30,6 +30,9 @@ internal sealed class ControllerFixture : IAsyncDisposable
 
     public GenericClient Vms { get; }
 
+    /// <summary>What the controllers logged (the latest lines), for failure messages.</summary>
+    public string LogText => string.Join('\n', logs.Lines);
+
     /// <param name="admission">false: the server admits anything (to reach the controller's own validation); true: schema and validation core.</param>
     /// <param name="watchHistory">Events the server keeps for resuming watches; older resourceVersions get 410 Gone.</param>
     /// <param name="flowControl">Seats and queues of the kubeconfig identity; null: the defaults.</param>

@@ -37,7 +37,7 @@ public sealed class EvacuationReconciler(
         foreach (var topology in nodes)
         {
             var desired = decision.StatusByNode.GetValueOrDefault(topology.Metadata.Name);
-            if (KubernetesJson.Serialize(desired) != KubernetesJson.Serialize(topology.Status?.Evacuation))
+            if (JsonOf(desired) != JsonOf(topology.Status?.Evacuation))
             {
                 await WriteStatusAsync(topology.Metadata.Name, desired, ct);
             }
@@ -55,6 +55,9 @@ public sealed class EvacuationReconciler(
 
         return ReconcileResult.After(decision.RecheckAfter is { } soon && soon < Resync ? soon : Resync);
     }
+
+    /// <summary>The status as JSON, for comparison (KubernetesJson cannot serialize a null object).</summary>
+    private static string? JsonOf(NodeEvacuationStatus? evacuation) => evacuation is null ? null : KubernetesJson.Serialize(evacuation);
 
     private async Task WriteStatusAsync(string node, NodeEvacuationStatus? evacuation, CancellationToken ct)
     {

@@ -42,7 +42,7 @@ public sealed class EvacuationControllerTests
             TimeSpan.FromSeconds(15),
             "two evacuation migrations",
             m => $"{m.Count} migration(s)",
-            () => "status.evacuation: " + KubernetesJson.Serialize(ReadEvacuationAsync(fixture.Client, Source).GetAwaiter().GetResult()));
+            () => $"status.evacuation: {(ReadEvacuationAsync(fixture.Client, Source).GetAwaiter().GetResult() is { } e ? KubernetesJson.Serialize(e) : "none")}\ncontroller log:\n{fixture.LogText}");
         await Eventually.ConsistentlyAsync(() => EvacuationMigrationsAsync(fixture.Client), m => m.Count == 2, TimeSpan.FromSeconds(1.5), "no more than the limit");
 
         // Complete them one at a time, as the migration controller would; never more than 2 unfinished at once.
