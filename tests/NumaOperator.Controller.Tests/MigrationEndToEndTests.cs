@@ -218,6 +218,9 @@ public sealed class MigrationEndToEndTests
         var nobody = await WaitForMigrationAsync(fixture, "nobody", m => InPhase(m, MigrationPhases.Failed));
         Assert.Equal(MigrationReasons.InvalidRequest, nobody.Status!.Reason);
         Assert.StartsWith("spec.vmName: Not found: \"ghost\"", nobody.Status.Message, StringComparison.Ordinal);
+        var vm = await fixture.GetAsync("db");
+        Assert.Equal("first", vm.Status!.Migration!.Name); // the refused second one does not take the VM's mirror
+        Assert.Null(vm.Status.Migration.Failed);
     }
 
     [Fact]

@@ -218,7 +218,9 @@ public sealed partial class MigrationReconciler(
 
         var mirror = MigrationStatusEdits.Mirror(migration);
         var current = vm.Status.Migration;
-        var newer = current?.Name is null || current.Name == migration.Metadata.Name || (current.StartTime ?? DateTime.MinValue) <= (mirror.StartTime ?? Now());
+        // Another move of this VM that has not ended keeps the mirror (a second migration refused as AlreadyMigrating does not take it).
+        var other = current?.Name is { } name && name != migration.Metadata.Name;
+        var newer = !other || (MigrationPhases.IsTerminal(current!.Phase) && (current.StartTime ?? DateTime.MinValue) <= (mirror.StartTime ?? Now()));
         if (!newer || MigrationStatusEdits.SameMirror(current, mirror))
         {
             return;
