@@ -50,7 +50,8 @@ public sealed class AgentCommand : ICliCommand
         var bootProbeKernel = AcceleratorOptions.BootProbeKernel();
 
         var command = new Command("agent", "Run the node agent: publish this node's NUMA topology, run the QEMU of the VMs placed here, measure where their memory is.");
-        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, imageAccess, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel, consoleListen, consoleAdvertise, serialLogMax })
+        var migrationAddress = new Option<string?>("--migration-address") { Description = "Host or IP other nodes reach this node's incoming QEMU at in a live migration (status.targetAddress; plain TCP) (default: the console's advertised address, else its listen address, else the host name)" };
+        foreach (var option in new Option[] { nodeName, kubeconfig, stateDir, imageRoot, imageAccess, strategy, sample, health, metrics, sysfsRoot, qemu, omitBinding, qemuUser, forceTcg, bootProbeKernel, consoleListen, consoleAdvertise, migrationAddress, serialLogMax })
         {
             command.Options.Add(option);
         }
@@ -98,6 +99,7 @@ public sealed class AgentCommand : ICliCommand
                 HealthPrefix = healthPrefix,
                 ConsoleListen = parseResult.GetValue(consoleListen) is "none" ? null : ListenAddress.Parse(parseResult.GetValue(consoleListen)!, "--console-listen").EndPoint,
                 ConsoleAdvertiseAddress = parseResult.GetValue(consoleAdvertise) is { Length: > 0 } advertise ? advertise : null,
+                MigrationAdvertiseAddress = parseResult.GetValue(migrationAddress) is { Length: > 0 } migrationHost ? migrationHost : null,
                 SerialLogMaxBytes = parseResult.GetValue(serialLogMax),
             };
 
