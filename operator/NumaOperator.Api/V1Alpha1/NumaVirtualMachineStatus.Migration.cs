@@ -16,6 +16,7 @@ public sealed partial class NumaVirtualMachineStatus
 public sealed class VmMigrationState
 {
     [JsonPropertyName("name")]
+    [MaxLength(253)]
     [Description("metadata.name of the NumaVirtualMachineMigration.")]
     public string? Name { get; set; }
 
@@ -25,10 +26,12 @@ public sealed class VmMigrationState
     public string? Phase { get; set; }
 
     [JsonPropertyName("sourceNode")]
+    [MaxLength(253)]
     [Description("The node the VM ran on when the move started.")]
     public string? SourceNode { get; set; }
 
     [JsonPropertyName("targetNode")]
+    [MaxLength(253)]
     [Description("The node the move goes (or went) to.")]
     public string? TargetNode { get; set; }
 
