@@ -18,7 +18,7 @@ public static class CountingVm
     public static string Manifest(TwoAgentCluster cluster, string name, string node)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        var boot = TestGuest.CopyInto(cluster.Images);
+        var boot = TestGuest.CopyInto(cluster.Images, uncompressedKernel: true);
         return $"""
             apiVersion: numaoperator.io/v1alpha1
             kind: NumaVirtualMachine

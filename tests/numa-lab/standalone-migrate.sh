@@ -13,12 +13,17 @@
 #   NUMALAB_GUEST_DIR  the test guest's directory (tests/guest/build.sh's output) as the guest sees it (required)
 #   NUMALAB_MIGRATE    1 (default): also move and refuse; 0: only boot and count
 #   NUMALAB_COUNTS     the count to wait for before anything else (default 3)
+#   NUMALAB_CPU_MODEL  the nested VM's spec.cpu.model (default qemu64: boots faster nested than host-model's -cpu max)
+#   NUMALAB_AGENT_CPU  the guest CPU standalone runs on (default 1, node 1's: the nested VM's vCPU on node 0's CPU 0 then
+#                      competes with no .NET thread; the target on node 1 proves its binding by its policy, bind:1)
 #   NUMALAB_LIMIT      seconds each wait may take (default 420)
 #   NUMALAB_KUBECTL    kubectl (default: kubectl on PATH)
 : "${NUMALAB_CLI:?set NUMALAB_CLI}"
 : "${NUMALAB_GUEST_DIR:?set NUMALAB_GUEST_DIR (tests/guest/build.sh output, as the lab sees it)}"
 migrate=${NUMALAB_MIGRATE:-1}
 counts_wanted=${NUMALAB_COUNTS:-3}
+cpu_model=${NUMALAB_CPU_MODEL:-qemu64}
+agent_cpu=${NUMALAB_AGENT_CPU:-1}
 limit=${NUMALAB_LIMIT:-420}
 kubectl_bin=${NUMALAB_KUBECTL:-kubectl}
 vm_name=counting-vm
@@ -73,15 +78,17 @@ metadata: {name: $vm_name, namespace: default}
 spec:
   running: true
   accelerator: Any
-  cpu: {cores: 1}
+  cpu: {cores: 1, model: $cpu_model}
   memory: {size: 128Mi, hugepages: {pageSize: 2Mi}}
   numa: {nodes: "0"}
-  boot: {kernel: vmlinuz, initrd: initramfs.cpio, cmdline: "console=ttyS0 quiet numaguest.count=1"}
+  # vmlinux: the uncompressed kernel, booted directly (PVH), in less than half the time of vmlinuz under TCG.
+  # no_timer_check: a TCG guest starved of host CPU can fail the kernel's IO-APIC timer check and panic.
+  boot: {kernel: vmlinux, initrd: initramfs.cpio, cmdline: "console=ttyS0 quiet no_timer_check numaguest.count=1"}
 YAML
 
 value free-before "$(free_pages)"
 started=$(now)
-taskset -c 0 "$(numalab_cli_runner)" "$NUMALAB_CLI" standalone --data-dir "$sa_dir" --node-name numalab --apply counting-vm.yaml \
+taskset -c "$agent_cpu" "$(numalab_cli_runner)" "$NUMALAB_CLI" standalone --data-dir "$sa_dir" --node-name numalab --apply counting-vm.yaml \
   --image-root "$NUMALAB_GUEST_DIR" --sample-interval 2s --stop-grace 2s --stop-vms-on-exit \
   >/tmp/numalab.counting.out 2>/tmp/numalab.counting.err </dev/null &
 sa_pid=$!

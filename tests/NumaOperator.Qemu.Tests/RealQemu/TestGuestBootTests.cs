@@ -31,10 +31,11 @@ public sealed class TestGuestBootTests(HugepageHost host) : IDisposable
     }
 
     [SkippableFact]
-    public async Task With_the_counter_on_the_guest_prints_a_count_every_second_going_up_by_one_from_1()
+    public async Task With_the_counter_on_the_guest_booted_from_its_uncompressed_kernel_prints_a_count_every_second_going_up_by_one_from_1()
     {
         Skip.IfNot(host.Available, HugepageHost.SkipReason);
-        var boot = TestGuest.CopyInto(_images);
+        var boot = TestGuest.CopyInto(_images, uncompressedKernel: true);
+        Assert.EndsWith("/vmlinux", boot.Kernel, StringComparison.Ordinal);
         var resolved = new ResolvedBoot(
             Path.Combine(_images, boot.Kernel), Path.Combine(_images, boot.Initrd), TestGuest.Cmdline(GuestCounter.Option), null, null);
         await using var vm = new QemuTestVm(PageSize.Normal, null, resolved, memoryBytes: 192L << 20);
