@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using NumaOperator.Agent.Migration;
 using NumaOperator.Agent.SerialConsole;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Agent.Topology;
@@ -23,6 +24,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
 {
     public const string Component = "numa-operator-agent";
     public const string ReconcilerName = "agent";
+    public const string MigrationReconcilerName = "agent-migration";
 
     private readonly ILoggerFactory logs = loggers ?? NullLoggerFactory.Instance;
     private readonly TaskCompletionSource ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -79,11 +81,25 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             new KubernetesSecretReader(Client));
         reconciler = vms;
         informer.Changed += change => queue.Add(ObjectKey.Of(change.Item));
+
+        // Live migrations this node takes part in (source or target); see MigrationReconciler.
+        var migrationInformer = new Informer<NumaVirtualMachineMigration>(
+            new CustomResourceApi<NumaVirtualMachineMigration, NumaVirtualMachineMigrationList>(Client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
+            Options.Informers, logs.CreateLogger("informer.migration"));
+        using var migrationQueue = new WorkQueue(Options.Clock);
+        await using var migrations = new MigrationReconciler(
+            migrationInformer.Cache, new KubernetesMigrationStore(Client), Options, processes, vms,
+            () => topology.Topology, () => (topology.Qemu, topology.QemuProblem), logs.CreateLogger("migration"), new KubernetesSecretReader(Client));
+        vms.Receiving = migrations.Receives;
+        vms.Enqueue = queue.Add;
+        migrationInformer.Changed += change => migrationQueue.Add(ObjectKey.Of(change.Item));
         using var gauges = AgentTelemetry.Register(this);
 
         var publishing = topology.RunAsync(stop.Token);
         var informing = informer.RunAsync(stop.Token);
+        var migrationInforming = migrationInformer.RunAsync(stop.Token);
         Task working = Task.CompletedTask;
+        Task migrating = Task.CompletedTask;
         try
         {
             await Task.WhenAll(informer.WaitForSyncAsync(stop.Token), topology.WaitPublishedAsync(stop.Token));
@@ -96,6 +112,7 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
             IsReady = true;
             ready.TrySetResult();
             log.LogInformation("agent for node {Node} ready: {Vms} VM(s) labelled for it, launch strategy {Strategy}", Options.NodeName, informer.Cache.Count, Options.LaunchStrategy.Name);
+            migrating = RunMigrationsAsync(migrationInformer, migrationQueue, migrations, stop.Token);
             working = new ReconcileLoop(ReconcilerName, queue, vms, Options.Workers, Options.Clock, logs.CreateLogger("reconcile")).RunAsync(stop.Token);
             await working;
         }
@@ -106,10 +123,26 @@ public sealed class AgentHost(IKubernetes client, AgentOptions options, ILoggerF
         {
             IsReady = false;
             await stop.CancelAsync();
-            await Task.WhenAll(publishing, informing, working, serving, keeping).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll(publishing, informing, migrationInforming, working, migrating, serving, keeping).ContinueWith(_ => { }, TaskScheduler.Default);
             reconciler = null;
             log.LogInformation("agent for node {Node} stopped; its VMs keep running", Options.NodeName);
         }
+    }
+
+    /// <summary>
+    /// The migration loop starts once its informer synced, on its own: the agent is ready (and runs its VMs) even
+    /// while the migration kind is not served yet. Incoming dirs no migration explains are stopped first.
+    /// </summary>
+    private async Task RunMigrationsAsync(Informer<NumaVirtualMachineMigration> informer, WorkQueue queue, MigrationReconciler migrations, CancellationToken ct)
+    {
+        await informer.WaitForSyncAsync(ct);
+        await migrations.CleanOrphansAsync(ct);
+        foreach (var key in informer.Cache.Keys())
+        {
+            queue.Add(key);
+        }
+
+        await new ReconcileLoop(MigrationReconcilerName, queue, migrations, 1, Options.Clock, logs.CreateLogger("reconcile.migration")).RunAsync(ct);
     }
 
     IEnumerable<Measurement<double>> IAgentGaugeSource.LocalRatios() => reconciler?.LocalRatios() ?? [];

@@ -112,6 +112,12 @@ public sealed record AgentOptions
     /// <summary>The host clients reach the console endpoint at (published in status.console.url); null: the listen address.</summary>
     public string? ConsoleAdvertiseAddress { get; init; }
 
+    /// <summary>
+    /// The host other agents reach this node's incoming QEMU at (status.targetAddress of a live migration); null: the
+    /// console's advertised or listen address, else the host name. The stream is plain TCP (see docs/architecture.md).
+    /// </summary>
+    public string? MigrationAdvertiseAddress { get; init; }
+
     /// <summary>The console endpoint as it listens (set by <see cref="AgentHost"/> once it does): written into each VM's status.console.</summary>
     public Api.V1Alpha1.ConsoleEndpointStatus? PublishedConsole { get; init; }
 

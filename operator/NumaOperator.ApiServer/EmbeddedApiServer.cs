@@ -103,7 +103,7 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
             Seed(store, crds, options.Clock);
             var scope = new RequestScope(
                 store,
-                new ResourceOperations(store, options.Admission ?? new AdmissionChain(new CrdSchemaAdmission(), new NumaVirtualMachineAdmission()), options.Clock),
+                new ResourceOperations(store, options.Admission ?? new AdmissionChain(new CrdSchemaAdmission(), new NumaVirtualMachineAdmission(), new NumaVirtualMachineMigrationAdmission()), options.Clock),
                 new TableConverter(options.Clock),
                 new BodyDecoder(options.Limits),
                 flow,

@@ -19,6 +19,14 @@ public static class ControllerTelemetry
     public static Counter<long> SchedulingAttempts { get; } =
         ReconcileTelemetry.Meter.CreateCounter<long>("numaoperator.controller.scheduling.attempts", "{attempt}", "Scheduling attempts by result");
 
+    /// <summary>Live migrations that ended, by outcome: Succeeded or the failure reason (Unschedulable, TimedOut, ...).</summary>
+    public static Counter<long> Migrations { get; } =
+        ReconcileTelemetry.Meter.CreateCounter<long>("numaoperator.controller.migrations", "{migration}", "Live migrations that ended, by outcome (Succeeded or the failure reason)");
+
+    /// <summary>Seconds from Scheduled to the end of a live migration, by outcome.</summary>
+    public static Histogram<double> MigrationDuration { get; } =
+        ReconcileTelemetry.Meter.CreateHistogram<double>("numaoperator.controller.migration.duration", "s", "Live migration duration from Scheduled to Succeeded or Failed, by outcome");
+
     private static readonly GaugeSources<ISchedulingGaugeSource> Scheduling = new();
 
     static ControllerTelemetry()

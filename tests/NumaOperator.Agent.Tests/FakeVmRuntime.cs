@@ -18,7 +18,7 @@ namespace NumaOperator.Agent.Tests;
 /// is set (HostNotReady); numa_maps samples are built from the placement, bound as placed, and measured by the real
 /// measurer. Thread-safe: the agent reconciles on several workers while the test reads and kills.
 /// </summary>
-internal sealed class FakeVmRuntime : IVmRuntime
+internal sealed partial class FakeVmRuntime : IVmRuntime
 {
     private readonly object gate = new();
     private readonly Dictionary<Guid, int> alive = [];
@@ -143,7 +143,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
             diskRequests[request.Uid] = request.Disks;
         }
 
-        return new Launch(request.Uid, FakeNics(request));
+        return new Launch(request.Uid, FakeNics(request)) { Incoming = request.Incoming };
     }
 
     public Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
@@ -178,7 +178,7 @@ internal sealed class FakeVmRuntime : IVmRuntime
         }
     }
 
-    public bool IsAlive(IVmProcess process) => RunningPid(process.Uid) == process.Pid;
+    public bool IsAlive(IVmProcess process) => ((Process)process).Incoming ? IncomingPid(process.Uid) == process.Pid : RunningPid(process.Uid) == process.Pid;
 
     public Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct)
     {
@@ -253,11 +253,16 @@ internal sealed class FakeVmRuntime : IVmRuntime
             return Task.FromResult<VmSample>(new VmSample.Unreadable($"/proc/{process.Pid}/numa_maps: no such file"));
         }
 
-        return Task.FromResult<VmSample>(PlacedNumaMaps.Sample(placement));
+        return Task.FromResult(MisplacedSample(process, placement) ?? PlacedNumaMaps.Sample(placement));
     }
 
     public Task StopAsync(IVmProcess process, CancellationToken ct)
     {
+        if (((Process)process).Incoming)
+        {
+            return StopPausedAsync(process, ct);
+        }
+
         lock (gate)
         {
             alive.Remove(process.Uid);
@@ -341,10 +346,16 @@ internal sealed class FakeVmRuntime : IVmRuntime
         }
     }
 
-    private sealed record Launch(Guid Uid, IReadOnlyList<VmNic> Nics) : IPreparedLaunch;
+    private sealed record Launch(Guid Uid, IReadOnlyList<VmNic> Nics) : IPreparedLaunch
+    {
+        public bool Incoming { get; init; }
+    }
 
     private sealed record Process(Guid Uid, int Pid, QemuCpu? Cpu) : IVmProcess
     {
+        /// <summary>Runs from STATE/incoming/UID.</summary>
+        public bool Incoming { get; init; }
+
         public LaunchTimings? Timings => null;
 
         public IReadOnlyList<VmNic> Nics { get; init; } = [];

@@ -14,7 +14,8 @@ internal static class PlacedNumaMaps
 {
     private const string HugetlbfsMount = "/dev/hugepages";
 
-    public static VmSample Sample(VmPlacement placement)
+    /// <param name="residentOn">Test only: every page resident on this host node instead of the placed one (a misplaced VM).</param>
+    public static VmSample Sample(VmPlacement placement, int? residentOn = null)
     {
         var layout = GuestRamLayout.Of(placement, HugetlbfsMount);
         var numaMaps = new StringBuilder();
@@ -27,7 +28,7 @@ internal static class PlacedNumaMaps
             var end = start + (ulong)backend.Bytes;
             var file = $"{HugetlbfsMount}/qemu_back_mem.{backend.Id}.fake";
             var what = layout.IsHuge ? $"file={file} huge" : $"anon={pages}";
-            numaMaps.Append(CultureInfo.InvariantCulture, $"{start:x} {layout.ExpectedPolicyMode}:{backend.HostNode} {what} dirty={pages} N{backend.HostNode}={pages} kernelpagesize_kB={pageKb}\n");
+            numaMaps.Append(CultureInfo.InvariantCulture, $"{start:x} {layout.ExpectedPolicyMode}:{backend.HostNode} {what} dirty={pages} N{residentOn ?? backend.HostNode}={pages} kernelpagesize_kB={pageKb}\n");
             maps.Append(CultureInfo.InvariantCulture, $"{start:x}-{end:x} rw-{(layout.IsHuge ? 's' : 'p')} 00000000 00:2f 1234 {(layout.IsHuge ? file : string.Empty)}\n");
             start = end + 0x200000;
         }

@@ -50,6 +50,9 @@ public class ChartRbacTests
             "numaoperator.io numavirtualmachines get", // CustomResourceWriter.ReadAsync after a 409
             "numaoperator.io numavirtualmachines patch", // CustomResourceWriter.PatchMetadataAsync: node label, finalizer
             "numaoperator.io numavirtualmachines/status patch", // CustomResourceWriter.PatchStatusAsync
+            "numaoperator.io numavirtualmachinemigrations list", "numaoperator.io numavirtualmachinemigrations watch", // Informer (MigrationController)
+            "numaoperator.io numavirtualmachinemigrations get", // CustomResourceWriter.ReadAsync after a 409
+            "numaoperator.io numavirtualmachinemigrations/status patch", // MigrationReconciler: Scheduled, Succeeded, Failed
             "numaoperator.io numanodetopologies list", "numaoperator.io numanodetopologies watch", // Informer
             " nodes list", " nodes watch", // Informer (NodeApi)
             " pods create", " pods delete", // PlaceholderPodWriter
@@ -91,6 +94,9 @@ public class ChartRbacTests
             "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch", // CustomResourceApi with the node label selector
             "numaoperator.io numavirtualmachines get", // CustomResourceWriter.ReadAsync after a 409
             "numaoperator.io numavirtualmachines/status patch", // VmStatusWriter.WriteAsync
+            "numaoperator.io numavirtualmachinemigrations list", "numaoperator.io numavirtualmachinemigrations watch", // migrations from or to this node
+            "numaoperator.io numavirtualmachinemigrations get", // read again after a 409
+            "numaoperator.io numavirtualmachinemigrations/status patch", // TargetReady, Running (progress), TargetRunning, Failed
             "numaoperator.io numanodetopologies create", // TopologyPublisher.EnsureExistsAsync
             "numaoperator.io numanodetopologies/status patch", // TopologyPublisher: facts and heartbeat
             " events create", " events patch", // EventRecorder (core/v1 only)
@@ -124,11 +130,13 @@ public class ChartRbacTests
         var view = chart.Get("ClusterRole", "numa-numa-operator-vm-view");
         var edit = chart.Get("ClusterRole", "numa-numa-operator-vm-edit");
         Assert.Equal(
-            ["numaoperator.io numavirtualmachines get", "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch",
+            ["numaoperator.io numavirtualmachinemigrations get", "numaoperator.io numavirtualmachinemigrations list", "numaoperator.io numavirtualmachinemigrations watch",
+             "numaoperator.io numavirtualmachines get", "numaoperator.io numavirtualmachines list", "numaoperator.io numavirtualmachines watch",
              "numaoperator.io numavirtualmachines/log get"],
             Grants(view).Order(StringComparer.Ordinal));
         Assert.Equal(
-            ["numaoperator.io numavirtualmachines create", "numaoperator.io numavirtualmachines delete", "numaoperator.io numavirtualmachines deletecollection",
+            ["numaoperator.io numavirtualmachinemigrations create", "numaoperator.io numavirtualmachinemigrations delete",
+             "numaoperator.io numavirtualmachines create", "numaoperator.io numavirtualmachines delete", "numaoperator.io numavirtualmachines deletecollection",
              "numaoperator.io numavirtualmachines patch", "numaoperator.io numavirtualmachines update", "numaoperator.io numavirtualmachines/console get"],
             Grants(edit).Order(StringComparer.Ordinal));
         Assert.Equal(["admin", "edit", "view"], AggregatedInto(view));

@@ -17,7 +17,7 @@ namespace NumaOperator.Reliability.Tests;
 /// state dir is its process. <see cref="SimulatedFlaw.ReportsStoppedWithoutKilling"/> plants the bug the harness must
 /// catch: stops leave the process running.
 /// </summary>
-internal sealed class SimulatedVmRuntime(SimulatedHost host, Func<Guid, NumaVirtualMachine?> vmOf, SimulatedFlaw flaw) : IVmRuntime
+internal sealed partial class SimulatedVmRuntime(SimulatedHost host, Func<Guid, NumaVirtualMachine?> vmOf, SimulatedFlaw flaw) : IVmRuntime
 {
     public Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct) =>
         Task.FromResult<(QemuCapabilities?, string?)>((null, "a simulated host has no QEMU to probe"));

@@ -16,7 +16,7 @@ namespace NumaOperator.Agent.Runtime;
 /// liveness, numa_maps sampling, stop, and the per-VM state dirs (STATE/vms/UID) that outlive the agent. The
 /// reconciler decides; this carries it out. The topology publisher asks it what QEMU can do. <see cref="QemuVmRuntime"/> is real QEMU; tests use a fake.
 /// </summary>
-public interface IVmRuntime
+public partial interface IVmRuntime
 {
     /// <summary>What this node's QEMU can run (accelerators, CPU models), through the launch path; or why it cannot run at all.</summary>
     Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct);
@@ -128,6 +128,9 @@ public sealed record VmLaunchRequest(string Name, Guid Uid, VmPlacement Placemen
     public IReadOnlyList<NicRequest> Interfaces { get; init; } = [];
     /// <summary>The VM's namespace, data disks and cloud-init seed; null: the boot disk is attached as is (no overlay).</summary>
     public VmDiskRequest? Disks { get; init; }
+
+    /// <summary>The target of a live migration: prepared for STATE/incoming/UID, started paused with -incoming defer.</summary>
+    public bool Incoming { get; init; }
 }
 
 /// <summary>What happened to an orphan's QEMU.</summary>

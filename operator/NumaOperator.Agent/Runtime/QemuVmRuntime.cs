@@ -20,7 +20,7 @@ namespace NumaOperator.Agent.Runtime;
 /// The VM runtime of a real node: QEMU daemonized through the launch strategy and supervised by
 /// <see cref="VmSupervisor"/>, one state dir per VM uid under STATE/vms (QMP socket, pid file, lock, serial log).
 /// </summary>
-public sealed class QemuVmRuntime : IVmRuntime
+public sealed partial class QemuVmRuntime : IVmRuntime
 {
     private const int SerialTailLines = 5;
 
@@ -45,13 +45,11 @@ public sealed class QemuVmRuntime : IVmRuntime
     public Task<(QemuCapabilities? Capabilities, string? Problem)> ProbeQemuAsync(CancellationToken ct) => PreflightHost.ProbeAsync(options.ProbeOptions, ct);
 
     /// <summary>STATE/vms: one directory per VM uid.</summary>
-    public string VmsDirectory => Path.Combine(options.StateDirectory, "vms");
+    public string VmsDirectory => VmStatePaths.VmsRoot(options.StateDirectory);
 
-    public VmStatePaths StatePaths(Guid uid) => new(Path.Combine(VmsDirectory, uid.ToString("D")));
+    public VmStatePaths StatePaths(Guid uid) => VmStatePaths.ForVm(options.StateDirectory, uid);
 
-    public IReadOnlyList<Guid> StateDirectories() => !Directory.Exists(VmsDirectory)
-        ? []
-        : [.. Directory.EnumerateDirectories(VmsDirectory).Select(d => Guid.TryParse(Path.GetFileName(d), out var uid) ? uid : Guid.Empty).Where(u => u != Guid.Empty)];
+    public IReadOnlyList<Guid> StateDirectories() => VmStatePaths.UidsUnder(VmsDirectory);
 
     public bool HasStateDirectory(Guid uid) => Directory.Exists(StatePaths(uid).Directory);
 
@@ -77,10 +75,15 @@ public sealed class QemuVmRuntime : IVmRuntime
         try
         {
             var nics = network.Resolve(request.Uid, request.Interfaces);
+            if (request.Incoming)
+            {
+                RefuseSameNodeTaps(request.Uid, nics);
+            }
+
             var host = new PreflightHost(options.QemuPath, HugetlbfsMounts.Discover(), new HugepageCounters(), request.Qemu, request.QemuProblem);
             var prepared = LaunchPreparation.Prepare(
-                request.Name, request.Uid, request.Placement, request.Boot, imageRoot, StatePaths(request.Uid),
-                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced, nics, disks);
+                request.Name, request.Uid, request.Placement, request.Boot, imageRoot, request.Incoming ? IncomingStatePaths(request.Uid) : StatePaths(request.Uid),
+                host, options.QemuUser, request.Host, options.OmitBindingForTest ? BindingForTest.Omitted : BindingForTest.AsPlaced, nics, disks, request.Incoming);
             return new QemuLaunch(request.Uid, prepared, request.Pinning ?? PinningPlan.For(request.Placement, request.Host), disks);
         }
         catch (PreflightException e)
@@ -89,13 +92,17 @@ public sealed class QemuVmRuntime : IVmRuntime
         }
     }
 
-    public async Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct)
+    public Task<IVmProcess> StartAsync(IPreparedLaunch launch, CancellationToken ct) => LaunchAsync(launch, paused: false, ct);
+
+    /// <summary>Disks, taps, QEMU (daemonized, pinned) and, unless <paramref name="paused"/>, cont; on a failure whatever it left is gone.</summary>
+    private async Task<IVmProcess> LaunchAsync(IPreparedLaunch launch, bool paused, CancellationToken ct)
     {
         var (uid, prepared, pinning, disks) = launch as QemuLaunch ?? throw new ArgumentException("not prepared by this runtime", nameof(launch));
         // QEMU opens its taps by name in its own network namespace: with one configured, it runs there.
         var qemuArgv = options.NetworkNamespace is { } netns ? ["ip", "netns", "exec", netns, .. prepared.QemuArgv] : prepared.QemuArgv;
         var argv = options.LaunchStrategy.Wrap(qemuArgv, prepared.Spec);
         var nics = prepared.Spec.Nics;
+        var state = prepared.Spec.State;
         try
         {
             if (disks is not null)
@@ -107,9 +114,11 @@ public sealed class QemuVmRuntime : IVmRuntime
             }
 
             // The state dir first: the orphan sweep removes only taps of VMs without one.
-            Directory.CreateDirectory(prepared.Spec.State.Directory);
+            Directory.CreateDirectory(state.Directory);
             network.CreateTaps(uid, nics);
-            var running = await supervisor.StartAsync(argv, prepared.Spec, pinning, ct);
+            var running = paused
+                ? await supervisor.StartPausedAsync(argv, prepared.Spec, pinning, ct)
+                : await supervisor.StartAsync(argv, prepared.Spec, pinning, ct);
             network.PinVhostWorkers(running.Pid, pinning.EmulatorCpus, nics);
             return new QemuProcess(running, prepared.Facts.HugetlbfsMounts, prepared.Spec.Cpu) { Nics = nics };
         }
@@ -119,13 +128,13 @@ public sealed class QemuVmRuntime : IVmRuntime
         }
         catch (Exception e) when (e is InvalidOperationException or TimeoutException or IOException or QmpException or System.ComponentModel.Win32Exception)
         {
-            var evidence = SerialTail(uid);
-            if (RunningPid(uid) is { } pid)
+            var evidence = SerialTail(state);
+            if (VmSupervisor.RunningPid(state, uid) is { } pid)
             {
                 await VmSupervisor.KillAsync(pid);
             }
 
-            ClearStateDirectory(uid);
+            Clear(uid, state);
             throw new VmStartFailedException("QEMU did not start: " + e.Message + evidence, e);
         }
     }
@@ -143,7 +152,7 @@ public sealed class QemuVmRuntime : IVmRuntime
     }
 
     public bool IsAlive(IVmProcess process) =>
-        ProcFs.IsAlive(process.Pid) && VmSupervisor.RunningPid(StatePaths(process.Uid), process.Uid) == process.Pid;
+        ProcFs.IsAlive(process.Pid) && VmSupervisor.RunningPid(Held(process).Vm.State, process.Uid) == process.Pid;
 
     public async Task<string> ExitReasonAsync(IVmProcess process, CancellationToken ct)
     {
@@ -241,11 +250,13 @@ public sealed class QemuVmRuntime : IVmRuntime
 
     public ValueTask ReleaseAsync(IVmProcess process) => Held(process).Vm.DisposeAsync();
 
-    public string SerialTail(Guid uid)
+    public string SerialTail(Guid uid) => SerialTail(StatePaths(uid));
+
+    private static string SerialTail(VmStatePaths state)
     {
         try
         {
-            var lines = File.ReadAllLines(StatePaths(uid).SerialLog).Where(l => l.Trim().Length > 0).TakeLast(SerialTailLines).ToArray();
+            var lines = File.ReadAllLines(state.SerialLog).Where(l => l.Trim().Length > 0).TakeLast(SerialTailLines).ToArray();
             var text = string.Join(" | ", lines.Select(l => l.Trim()));
             return text.Length == 0 ? "; serial log empty" : "; last serial output: " + (text.Length > 400 ? text[^400..] : text);
         }
@@ -255,10 +266,12 @@ public sealed class QemuVmRuntime : IVmRuntime
         }
     }
 
-    public void ClearStateDirectory(Guid uid)
+    public void ClearStateDirectory(Guid uid) => Clear(uid, StatePaths(uid));
+
+    /// <summary>Removes the taps of <paramref name="uid"/> on this node and <paramref name="state"/>'s directory.</summary>
+    private void Clear(Guid uid, VmStatePaths state)
     {
         network.RemoveTaps(uid);
-        var state = StatePaths(uid);
         try
         {
             if (Directory.Exists(state.Directory))
@@ -272,7 +285,7 @@ public sealed class QemuVmRuntime : IVmRuntime
         }
     }
 
-    public void RemoveOrphanNetworkDevices() => network.RemoveOrphans(HasStateDirectory);
+    public void RemoveOrphanNetworkDevices() => network.RemoveOrphans(uid => HasStateDirectory(uid) || HasIncomingDirectory(uid));
 
     public VmDiskPaths DiskPaths(Guid uid) => new(Path.Combine(options.DisksDirectory, uid.ToString("D")));
 

@@ -183,6 +183,11 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         {
             var wantRunning = RunStrategies.WantsRunning(vm); // a recorded exit changes it (Manual, RerunOnFailure)
             var held = tracked.GetValueOrDefault(uid);
+            if (held is null && Receiving(uid))
+            {
+                return ReconcileResult.After(TimeSpan.FromSeconds(1)); // the migration driver hands its QEMU over first
+            }
+
             var process = held is null ? HeldProcess.None : runtime.IsAlive(held.Process) ? HeldProcess.Alive : HeldProcess.Dead;
             var leftover = held is not null || leftoversHandled || !runtime.HasStateDirectory(uid)
                 ? Leftover.None
@@ -256,7 +261,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
     /// <summary>The disks of a VM are removed with it: disk dirs of uids this node no longer has a VM for (and runs nothing for).</summary>
     private void RemoveDisksOfUnknownVms(IReadOnlySet<Guid> known)
     {
-        foreach (var uid in runtime.DiskDirectories().Where(u => !known.Contains(u) && !tracked.ContainsKey(u) && !runtime.HasStateDirectory(u)))
+        foreach (var uid in runtime.DiskDirectories().Where(u => !known.Contains(u) && !tracked.ContainsKey(u) && !runtime.HasStateDirectory(u) && !Receiving(u)))
         {
             log.LogInformation("VM uid {Uid} is gone from node {Node}; removing its disks", uid, options.NodeName);
             runtime.RemoveDisks(uid);
@@ -329,7 +334,7 @@ public sealed partial class VmRuntimeReconciler : IReconciler, IAsyncDisposable
         using var activity = AgentTelemetry.Source.StartActivity("stop vm");
         activity?.SetTag("vm", held.Key);
         tracked.TryRemove(uid, out _);
-        await runtime.StopAsync(held.Process, ct);
+        await StopProcessAsync(held.Process, ct);
         hugepagesChanged();
         log.LogInformation("VM {Key}: QEMU pid {Pid} stopped", held.Key, held.Process.Pid);
     }

@@ -11,8 +11,8 @@ public static class NumaOperatorCrds
 {
     public const string Category = "numa";
 
-    /// <summary>Both CRDs, ordered by name (numanodetopologies before numavirtualmachines).</summary>
-    public static IReadOnlyList<V1CustomResourceDefinition> All() => [NumaNodeTopologyCrd(), NumaVirtualMachineCrd()];
+    /// <summary>Every CRD, ordered by name (numanodetopologies, numavirtualmachinemigrations, numavirtualmachines).</summary>
+    public static IReadOnlyList<V1CustomResourceDefinition> All() => [NumaNodeTopologyCrd(), NumaVirtualMachineMigrationCrd(), NumaVirtualMachineCrd()];
 
     public static V1CustomResourceDefinition NumaVirtualMachineCrd() => Build(
         typeof(NumaVirtualMachine),
@@ -32,6 +32,24 @@ public static class NumaOperatorCrds
             Column("Age", "date", ".metadata.creationTimestamp", "Time since the object was created"),
             Column("Pages", "string", ".spec.memory.hugepages.pageSize", "Hugepage size backing guest RAM", priority: 1),
             Column("Ready", "string", ".status.conditions[?(@.type==\"Ready\")].status", "Ready condition", priority: 1),
+        ]);
+
+    public static V1CustomResourceDefinition NumaVirtualMachineMigrationCrd() => Build(
+        typeof(NumaVirtualMachineMigration),
+        NumaVirtualMachineMigration.KubeKind,
+        NumaVirtualMachineMigration.Plural,
+        "Namespaced",
+        ["nvmim", "numavmim"],
+        "NumaVirtualMachineMigration asks to move one running NumaVirtualMachine, live, to another node or to other host NUMA nodes of its node. "
+            + "The controller chooses and holds the target placement, the agents run QEMU's migration, and the target's numa_maps are measured before the VM is declared moved; any failure leaves the VM running on its source.",
+        [
+            Column("Phase", "string", ".status.phase", "Where the move stands"),
+            Column("VM", "string", ".spec.vmName", "The NumaVirtualMachine moved"),
+            Column("Source", "string", ".status.sourceNode", "Node the VM ran on when the move was scheduled"),
+            Column("Target", "string", ".status.targetNode", "Node the controller chose"),
+            Column("Age", "date", ".metadata.creationTimestamp", "Time since the object was created"),
+            Column("Reason", "string", ".status.reason", "Why the move failed", priority: 1),
+            Column("Remaining", "integer", ".status.progress.dataRemaining", "Bytes still to send in this pass", priority: 1),
         ]);
 
     public static V1CustomResourceDefinition NumaNodeTopologyCrd() => Build(

@@ -31,6 +31,7 @@ public sealed class NumaVirtualMachineMigration : IKubernetesObject<V1ObjectMeta
     public V1ObjectMeta Metadata { get; set; } = new();
 
     [JsonPropertyName("spec")]
+    [XValidation("self == oldSelf", "spec is immutable: delete this migration and create a new one", Reason = "FieldValueForbidden")]
     [Description("Which VM to move, and optionally where to.")]
     public NumaVirtualMachineMigrationSpec Spec { get; set; } = new();
 
@@ -60,7 +61,9 @@ public sealed class NumaVirtualMachineMigrationList : IKubernetesObject<V1ListMe
 public sealed class NumaVirtualMachineMigrationSpec
 {
     [JsonPropertyName("vmName")]
+    [RequiredField]
     [MaxLength(253)]
+    [Pattern("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     [Description("The NumaVirtualMachine to move, in the migration's namespace. It must be Running.")]
     public string VmName { get; set; } = string.Empty;
 
@@ -72,10 +75,16 @@ public sealed class NumaVirtualMachineMigrationSpec
     [JsonPropertyName("targetNumaNodes")]
     [MaxLength(4096)]
     [Pattern("^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$")]
+    [XValidation(
+        "self.split(',').all(r, r.split('-').all(n, int(n) <= 255) && (!r.contains('-') || int(r.split('-')[0]) <= int(r.split('-')[1])))",
+        "host NUMA node ids must be between 0 and 255 and every range must be ascending (\"0-3\", not \"3-0\")")]
     [Description("Host NUMA nodes of the target node the VM's memory may move to, cpuset syntax (e.g. \"1\"); overrides spec.numa.nodes of the VM for this move. Omitted: the VM's own spec.numa.nodes. The target placement always differs from the current one.")]
     public string? TargetNumaNodes { get; set; }
 
     [JsonPropertyName("bandwidth")]
+    [MaxLength(24)]
+    [Pattern("^[0-9]{1,19}(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")]
+    [XValidation("quantity(self).isInteger() && quantity(self).isGreaterThan(quantity('0'))", "must be a positive quantity of bytes per second (e.g. \"64Mi\")")]
     [Description("Upper bound of the migration stream, a quantity of bytes per second (e.g. \"64Mi\"). Omitted: QEMU's default (unlimited on a local link).")]
     public string? Bandwidth { get; set; }
 
@@ -93,10 +102,12 @@ public sealed class NumaVirtualMachineMigrationStatus
     public string? Phase { get; set; }
 
     [JsonPropertyName("vmUid")]
+    [MaxLength(128)]
     [Description("metadata.uid of the VM moved (the move is bound to that object, not to its name).")]
     public string? VmUid { get; set; }
 
     [JsonPropertyName("sourceNode")]
+    [MaxLength(253)]
     [Description("The node the VM ran on when the move was scheduled.")]
     public string? SourceNode { get; set; }
 
@@ -105,6 +116,7 @@ public sealed class NumaVirtualMachineMigrationStatus
     public PlacementStatus? SourcePlacement { get; set; }
 
     [JsonPropertyName("targetNode")]
+    [MaxLength(253)]
     [Description("The node the controller chose.")]
     public string? TargetNode { get; set; }
 
@@ -113,6 +125,7 @@ public sealed class NumaVirtualMachineMigrationStatus
     public PlacementStatus? TargetPlacement { get; set; }
 
     [JsonPropertyName("targetAddress")]
+    [MaxLength(512)]
     [Description("host:port where the target's QEMU listens for the migration stream (written by the target's agent).")]
     public string? TargetAddress { get; set; }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Controller.Accounting;
+using NumaOperator.Controller.Migration;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
@@ -47,6 +48,9 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
 {
     public const string Name = "scheduling";
 
+    /// <summary>The live-migration loop's name (logs, reconcile telemetry); it runs in the same term, on the same ledger.</summary>
+    public const string MigrationControllerName = "migration";
+
     private readonly SchedulingControllerOptions settings = options ?? new SchedulingControllerOptions();
     private readonly ILoggerFactory logs = loggers ?? NullLoggerFactory.Instance;
     private volatile bool synced;
@@ -56,6 +60,9 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
 
     /// <summary>The running term's reconciler (tests read its ledger counters); null between terms.</summary>
     public SchedulingReconciler? Reconciler { get; private set; }
+
+    /// <summary>The running term's live-migration reconciler (it shares the ledger); null between terms.</summary>
+    public MigrationReconciler? Migrations { get; private set; }
 
     public async Task RunAsync(CancellationToken ct)
     {
@@ -68,6 +75,9 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
         var nodeInformer = new Informer<V1Node>(new NodeApi(client), settings.Informers, logs.CreateLogger("informer.node"));
         var podInformer = new Informer<V1Pod>(new PodApi(client), settings.Informers, logs.CreateLogger("informer.pod"));
         var quotaInformer = new Informer<V1ResourceQuota>(new ResourceQuotaApi(client), settings.Informers, logs.CreateLogger("informer.quota"));
+        var migrationInformer = new Informer<NumaVirtualMachineMigration>(
+            new CustomResourceApi<NumaVirtualMachineMigration, NumaVirtualMachineMigrationList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
+            settings.Informers, logs.CreateLogger("informer.migration"));
         var accounting = new KubernetesAccounting(
             podInformer.Cache, quotaInformer.Cache, new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")), settings.PlaceholderImage, settings.PlacementRetry);
         using var queue = new WorkQueue(settings.Clock);
@@ -76,9 +86,33 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
             new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events")),
             queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter, settings.Packing, accounting);
+        reconciler.TrackMigrations(migrationInformer.Cache);
+        using var migrationQueue = new WorkQueue(settings.Clock);
+        var migrations = new MigrationReconciler(
+            new MigrationWorld(
+                migrationInformer.Cache, vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache, podInformer.Cache,
+                new CustomResourceWriter<NumaVirtualMachineMigration>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
+                new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
+                new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")),
+                new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events"))),
+            reconciler, settings.Clock, logs.CreateLogger(MigrationControllerName), settings.NodeLostAfter, settings.Packing);
+        migrationInformer.Changed += change =>
+        {
+            migrationQueue.Add(change.Item.Key);
+            if (change.Previous?.Status?.Phase != change.Item.Status?.Phase || change.Type == WatchEventType.Deleted)
+            {
+                // Whether the VM is left alone by the scheduler follows the migration's phase.
+                queue.Add(ObjectKeys.Of(change.Item.Metadata.NamespaceProperty, change.Item.Spec.VmName, clusterScoped: false));
+            }
+        };
         vmInformer.Changed += change =>
         {
             queue.Add(change.Item.Key);
+            foreach (var migration in migrations.ActiveMigrationsOf(change.Item.Key))
+            {
+                migrationQueue.Add(migration); // a VM deleted or stopped mid-move fails its migration
+            }
+
             if (RunningFlipped(change.Previous, change.Item))
             {
                 reconciler.OnRunningChanged();
@@ -104,25 +138,40 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
         var informers = new[]
         {
             vmInformer.RunAsync(stop.Token), topologyInformer.RunAsync(stop.Token), nodeInformer.RunAsync(stop.Token),
-            podInformer.RunAsync(stop.Token), quotaInformer.RunAsync(stop.Token),
+            podInformer.RunAsync(stop.Token), quotaInformer.RunAsync(stop.Token), migrationInformer.RunAsync(stop.Token),
         };
         var liveness = Task.CompletedTask;
         try
         {
             await Task.WhenAll(
                 vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct),
-                podInformer.WaitForSyncAsync(ct), quotaInformer.WaitForSyncAsync(ct));
+                podInformer.WaitForSyncAsync(ct), quotaInformer.WaitForSyncAsync(ct), migrationInformer.WaitForSyncAsync(ct));
             reconciler.Initialize();
             using var gauges = ControllerTelemetry.TrackScheduling(new SchedulingGauges(reconciler, vmInformer.Cache, topologyInformer.Cache, settings.Clock));
             Reconciler = reconciler;
+            Migrations = migrations;
             synced = true;
             foreach (var key in vmInformer.Cache.Keys())
             {
                 queue.Add(key);
             }
 
+            foreach (var key in migrationInformer.Cache.Keys())
+            {
+                migrationQueue.Add(key);
+            }
+
             liveness = WatchNodeLivenessAsync(topologyInformer.Cache, vmInformer.Cache, queue, stop.Token);
-            await new ReconcileLoop(Name, queue, reconciler, settings.Workers, settings.Clock, logs.CreateLogger("reconcile")).RunAsync(ct);
+            var migrating = new ReconcileLoop(MigrationControllerName, migrationQueue, migrations, 1, settings.Clock, logs.CreateLogger("reconcile")).RunAsync(stop.Token);
+            try
+            {
+                await new ReconcileLoop(Name, queue, reconciler, settings.Workers, settings.Clock, logs.CreateLogger("reconcile")).RunAsync(ct);
+            }
+            finally
+            {
+                await stop.CancelAsync();
+                await migrating.ContinueWith(_ => { }, TaskScheduler.Default);
+            }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -131,6 +180,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
         {
             synced = false;
             Reconciler = null;
+            Migrations = null;
             await stop.CancelAsync();
             await Task.WhenAll([.. informers, liveness]).ContinueWith(_ => { }, TaskScheduler.Default);
         }

@@ -22,6 +22,11 @@ public sealed partial class SchedulingReconciler
         var status = desired.Status ??= new NumaVirtualMachineStatus();
         var validation = NumaVirtualMachineValidator.Validate(vm);
         var recorded = RecordedPlacement(vm, status);
+        if (recorded is not null && IsMigrating(vm))
+        {
+            return KeepWhileMigrating(vm, desired, recorded);
+        }
+
         if (recorded is not null && PlacementFailures.Refusal(vm) is { } refusal && validation.Request is { } again)
         {
             return Replace(vm, desired, recorded, refusal, again, now);

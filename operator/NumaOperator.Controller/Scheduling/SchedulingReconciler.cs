@@ -125,7 +125,8 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
                 .OrderBy(vm => vm.Metadata.CreationTimestamp ?? DateTime.MinValue)
                 .ThenBy(vm => vm.Key, StringComparer.Ordinal)
                 .Select(vm => TryReadPlacement(vm, out var p) ? new KeyValuePair<string, VmPlacement>?(new(vm.Key, p)) : null)
-                .OfType<KeyValuePair<string, VmPlacement>>();
+                .OfType<KeyValuePair<string, VmPlacement>>()
+                .Concat(HeldTargets()); // a move in progress holds its target beside the source
             ledger = PlacementLedger.Rebuild(Snapshot(), recorded, out var conflicts, pagesMayExceedCapacity: true);
             Conflicts = conflicts;
             capacityChanged = false;
@@ -198,13 +199,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
 
     private WritePlan? Decide(string key)
     {
-        if (capacityChanged)
-        {
-            capacityChanged = false;
-            ledger = PlacementLedger.Rebuild(Snapshot(), [.. ledger.Placements], out var conflicts, pagesMayExceedCapacity: true);
-            Conflicts = conflicts;
-        }
-
+        RefreshSnapshot();
         var vm = vms.Get(key);
         if (vm is null)
         {
@@ -236,6 +231,12 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         unschedulable.TryRemove(vm.Key, out _);
         if (!(vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false))
         {
+            return null;
+        }
+
+        if (IsMigrating(vm))
+        {
+            // The migration controller fails the move as Cancelled, which ends the hold and queues the VM again.
             return null;
         }
 

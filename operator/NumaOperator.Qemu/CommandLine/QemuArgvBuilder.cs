@@ -79,6 +79,12 @@ public static class QemuArgvBuilder
         argv.AddRange(NetworkArgv.For(spec.Nics));
         AddDrives(argv, spec.ExtraDrives);
         AddConfinement(argv, spec, host);
+        if (spec.Incoming)
+        {
+            // The listening address is chosen over QMP (migrate-incoming) once the agent has pinned the threads.
+            argv.AddRange(["-incoming", "defer"]);
+        }
+
         argv.AddRange(["-daemonize", "-S"]);
         return argv;
     }

@@ -36,4 +36,10 @@ public sealed record VmLaunchSpec(
 
     /// <summary>Virtio block devices after the root disk: data disks, then the cloud-init seed.</summary>
     public IReadOnlyList<VmDrive> ExtraDrives { get; init; } = [];
+
+    /// <summary>
+    /// The target of a live migration: QEMU starts with <c>-incoming defer</c> (it waits for QMP migrate-incoming and
+    /// then for the stream) and, as always, -S, so the guest stays paused after the stream until the agent `cont`s it.
+    /// </summary>
+    public bool Incoming { get; init; }
 }

@@ -26,6 +26,7 @@ public static class LaunchPreparation
     /// <param name="binding">How the backends are bound; anything but AsPlaced only for the NUMA lab's control runs.</param>
     /// <param name="nics">The VM's NICs as the network pre-flight resolved them (<see cref="NetworkPreflight"/>); null: no network.</param>
     /// <param name="disks">The VM's own disks (the agent): the root overlay replaces spec.boot.disk's base image, data disks and the seed follow.</param>
+    /// <param name="incoming">The target of a live migration: QEMU waits for the stream (-incoming defer).</param>
     /// <exception cref="PreflightException">Bad boot files (IsBadInput) or a host that cannot run the VM.</exception>
     public static PreparedLaunch Prepare(
         string name,
@@ -39,7 +40,8 @@ public static class LaunchPreparation
         HostTopology topology,
         BindingForTest binding = BindingForTest.AsPlaced,
         IReadOnlyList<VmNic>? nics = null,
-        VmDiskPlan? disks = null)
+        VmDiskPlan? disks = null,
+        bool incoming = false)
     {
         ArgumentNullException.ThrowIfNull(host);
         var resolved = LaunchPreflight.ResolveBoot(boot, imageRoot);
@@ -56,6 +58,7 @@ public static class LaunchPreparation
             Distances = GuestNumaDistances.Of(placement, topology),
             Nics = nics ?? [],
             ExtraDrives = disks?.Drives ?? [],
+            Incoming = incoming,
         };
         return new PreparedLaunch(spec, facts, QemuArgvBuilder.Build(host.QemuPath, spec, facts));
     }

@@ -16,6 +16,9 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     private readonly Stream _output;
     private readonly StreamReader _reader;
     private readonly List<JsonObject> _events = [];
+
+    /// <summary>One command at a time: the agent's sampler and its migration driver may talk to one QEMU at once.</summary>
+    private readonly SemaphoreSlim _turn = new(1, 1);
     private long _nextId;
 
     private QmpClient(Stream input, Stream output, IDisposable? owner)
@@ -77,6 +80,19 @@ public sealed class QmpClient : IAsyncDisposable, IDisposable
     /// <summary>Runs a command and returns its "return" value.</summary>
     /// <exception cref="QmpException">QEMU answered with "error" (class and description in the message), or closed the socket.</exception>
     public async Task<JsonNode?> ExecuteAsync(string command, JsonObject? arguments, CancellationToken ct)
+    {
+        await _turn.WaitAsync(ct);
+        try
+        {
+            return await ExecuteAloneAsync(command, arguments, ct);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    private async Task<JsonNode?> ExecuteAloneAsync(string command, JsonObject? arguments, CancellationToken ct)
     {
         var id = "numaop-" + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
         var request = new JsonObject { ["execute"] = command, ["id"] = id };

@@ -32,7 +32,17 @@ public sealed class VmSupervisor
     }
 
     /// <summary>Starts a VM and masks its threads by <paramref name="pinning"/> (the agent's plan, which knows the other VMs) before the guest runs.</summary>
-    public async Task<RunningVm> StartAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, PinningPlan pinning, CancellationToken ct)
+    public Task<RunningVm> StartAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, PinningPlan pinning, CancellationToken ct) =>
+        StartAsync(argv, spec, pinning, resume: true, ct);
+
+    /// <summary>
+    /// Starts and pins a VM but leaves its guest paused (-S): the target of a live migration, which must not run
+    /// before the stream completed and its numa_maps was measured.
+    /// </summary>
+    public Task<RunningVm> StartPausedAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, PinningPlan pinning, CancellationToken ct) =>
+        StartAsync(argv, spec, pinning, resume: false, ct);
+
+    private async Task<RunningVm> StartAsync(IReadOnlyList<string> argv, VmLaunchSpec spec, PinningPlan pinning, bool resume, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(argv);
         ArgumentNullException.ThrowIfNull(spec);
@@ -63,7 +73,11 @@ public sealed class VmSupervisor
                 var threads = await QueryVcpuThreadsAsync(qmp, ct);
                 Pin(pid, threads, pinning);
                 var pinned = clock.Elapsed;
-                await qmp.ExecuteAsync("cont", null, ct);
+                if (resume)
+                {
+                    await qmp.ExecuteAsync("cont", null, ct);
+                }
+
                 var running = clock.Elapsed;
                 return new RunningVm(pid, spec.Uuid, state, qmp, vmLock, threads, new LaunchTimings(daemonized, qmpReady, pinned, running));
             }
@@ -143,6 +157,32 @@ public sealed class VmSupervisor
         }
 
         Directory.Delete(vm.State.Directory, recursive: true);
+    }
+
+    /// <summary>
+    /// Ends a QEMU whose guest does not run (an incoming target, a source paused after a completed migration): an
+    /// ACPI powerdown would never be heard, so QMP quit, then SIGKILL; the state dir is removed.
+    /// </summary>
+    public static async Task QuitAsync(RunningVm vm, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        try
+        {
+            await TryExecuteAsync(vm.Qmp, "quit", ct);
+            if (!await WaitGoneAsync(vm.Pid, TimeSpan.FromSeconds(10)))
+            {
+                await KillAsync(vm.Pid);
+            }
+        }
+        finally
+        {
+            await vm.DisposeAsync();
+        }
+
+        if (Directory.Exists(vm.State.Directory))
+        {
+            Directory.Delete(vm.State.Directory, recursive: true);
+        }
     }
 
     /// <summary>Reads back every thread's Cpus_allowed_list; returns the mismatches (empty when pinning holds).</summary>

@@ -58,7 +58,7 @@ public class CrdGenerationTests
         }
     }
 
-    public static TheoryData<string> CrdNames => new() { "numavirtualmachines.numaoperator.io", "numanodetopologies.numaoperator.io" };
+    public static TheoryData<string> CrdNames => new() { "numavirtualmachines.numaoperator.io", "numanodetopologies.numaoperator.io", "numavirtualmachinemigrations.numaoperator.io" };
 
     private static V1CustomResourceDefinition ByName(string name) => NumaOperatorCrds.All().Single(c => c.Metadata.Name == name);
 
@@ -193,6 +193,22 @@ public class CrdGenerationTests
     }
 
     [Fact]
+    public void Migration_names_columns_and_immutable_spec_follow_the_contract()
+    {
+        var crd = NumaOperatorCrds.NumaVirtualMachineMigrationCrd();
+        Assert.Equal("Namespaced", crd.Spec.Scope);
+        Assert.Equal(["nvmim", "numavmim"], crd.Spec.Names.ShortNames);
+        Assert.Equal(["numa"], crd.Spec.Names.Categories);
+        var columns = crd.Spec.Versions.Single().AdditionalPrinterColumns.Where(c => (c.Priority ?? 0) == 0).Select(c => c.Name);
+        Assert.Equal(["Phase", "VM", "Source", "Target", "Age"], columns);
+        var spec = At(crd, "spec");
+        Assert.Contains(spec.XKubernetesValidations, r => r.Rule == "self == oldSelf" && r.Reason == "FieldValueForbidden");
+        Assert.Contains("vmName", spec.Required);
+        Assert.Equal(1, At(crd, "spec.completionTimeoutSeconds").Minimum);
+        Assert.NotEmpty(At(crd, "spec.bandwidth").XKubernetesValidations);
+    }
+
+    [Fact]
     public void Printer_columns_point_at_fields_of_the_schema()
     {
         foreach (var crd in NumaOperatorCrds.All())
@@ -241,8 +257,8 @@ public class CrdGenerationTests
         Assert.StartsWith("---\n", first, StringComparison.Ordinal);
 
         var loaded = KubernetesYaml.LoadAllFromString(first);
-        Assert.Equal(2, loaded.Count);
-        var nvm = Assert.IsType<V1CustomResourceDefinition>(loaded[1]);
+        Assert.Equal(NumaOperatorCrds.All().Count, loaded.Count);
+        var nvm = Assert.IsType<V1CustomResourceDefinition>(loaded[^1]);
         Assert.Equal(
             JsonNode.Parse(KubernetesJson.Serialize(Nvm))!.ToJsonString(),
             JsonNode.Parse(KubernetesJson.Serialize(nvm))!.ToJsonString());
