@@ -14,11 +14,15 @@ public static class CountingVm
 
     public static readonly TimeSpan BootTimeout = TimeSpan.FromMinutes(4);
 
-    /// <summary>Copies the guest into the cluster's image root and returns the VM's manifest.</summary>
-    public static string Manifest(TwoAgentCluster cluster, string name, string node)
+    /// <summary>
+    /// Copies the guest into the cluster's image root and returns the VM's manifest; with <paramref name="node"/> the
+    /// VM selects that node (and can never move off it), without it any node.
+    /// </summary>
+    public static string Manifest(TwoAgentCluster cluster, string name, string? node)
     {
         ArgumentNullException.ThrowIfNull(cluster);
         var boot = TestGuest.CopyInto(cluster.Images, uncompressedKernel: true);
+        var selector = node is null ? "{}" : $"{{kubernetes.io/hostname: {node}}}";
         return $"""
             apiVersion: numaoperator.io/v1alpha1
             kind: NumaVirtualMachine
@@ -27,8 +31,7 @@ public static class CountingVm
               namespace: default
             spec:
               accelerator: Any
-              nodeSelector:
-                kubernetes.io/hostname: {node}
+              nodeSelector: {selector}
               cpu:
                 cores: 1
               memory:
@@ -44,11 +47,15 @@ public static class CountingVm
             """;
     }
 
-    /// <summary>Applies the VM and waits until it is Ready on <paramref name="node"/> and its guest has counted to 3; returns the VM.</summary>
-    public static async Task<JsonObject> StartAsync(TwoAgentCluster cluster, string name, string node)
+    /// <summary>
+    /// Applies the VM and waits until it is Ready on <paramref name="node"/> and its guest has counted to 3; returns the
+    /// VM. <paramref name="selectNode"/> false: no nodeSelector (the VM lands on <paramref name="node"/> because it is
+    /// the only node running an agent yet, and may be migrated later).
+    /// </summary>
+    public static async Task<JsonObject> StartAsync(TwoAgentCluster cluster, string name, string node, bool selectNode = true)
     {
         ArgumentNullException.ThrowIfNull(cluster);
-        await cluster.ApplyAsync(name, Manifest(cluster, name, node));
+        await cluster.ApplyAsync(name, Manifest(cluster, name, selectNode ? node : null));
         var vm = await cluster.Kubectl.WaitVmAsync(name, v => Kubectl.Condition(v, "Ready") == "True", BootTimeout, cluster.Standalone);
         Assert.Equal(node, (string?)vm!["status"]!["nodeName"]);
         var uid = (string)vm["metadata"]!["uid"]!;

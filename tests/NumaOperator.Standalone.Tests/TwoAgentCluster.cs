@@ -54,8 +54,11 @@ public sealed class TwoAgentCluster : IAsyncDisposable
     /// <summary>The serial log of the VM <paramref name="uid"/> run by <paramref name="node"/>'s agent (STATE/vms/UID).</summary>
     public string SerialLog(string node, string uid) => Path.Combine(StateDir(node), "vms", uid, "serial.log");
 
-    /// <summary>Starts standalone as node alpha (reserving <paramref name="pages"/> free 2 MiB pages on host node 0), then agent beta; both topologies Ready.</summary>
-    public static async Task<TwoAgentCluster> StartAsync(long pages)
+    /// <summary>
+    /// Starts standalone as node alpha (reserving <paramref name="pages"/> free 2 MiB pages on host node 0), then, with
+    /// <paramref name="startBeta"/>, agent beta; the started topologies Ready.
+    /// </summary>
+    public static async Task<TwoAgentCluster> StartAsync(long pages, bool startBeta = true)
     {
         var run = new StandaloneRun("unused");
         System.IO.Directory.CreateDirectory(Path.Combine(run.Directory, "images"));
@@ -66,9 +69,12 @@ public sealed class TwoAgentCluster : IAsyncDisposable
         try
         {
             await standalone.WaitForOutputAsync($"agent ready: NumaNodeTopology {Alpha} published", StartTimeout);
-            await cluster.RegisterNodeAsync(Beta);
-            await cluster.StartBetaAsync();
             await cluster.WaitTopologyReadyAsync(Alpha);
+            if (startBeta)
+            {
+                await cluster.StartBetaAsync();
+            }
+
             return cluster;
         }
         catch
@@ -78,7 +84,7 @@ public sealed class TwoAgentCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts `numa-operator agent --node-name beta` (again, after <see cref="KillBeta"/>: same state dir) and waits until its topology is Ready.</summary>
+    /// <summary>Registers Node beta (again: kubectl apply) and starts `numa-operator agent --node-name beta` (again, after <see cref="KillBeta"/>: same state dir); waits until its topology is Ready.</summary>
     public async Task StartBetaAsync()
     {
         if (beta is { HasExited: false })
@@ -87,6 +93,7 @@ public sealed class TwoAgentCluster : IAsyncDisposable
         }
 
         beta?.Dispose();
+        await RegisterNodeAsync(Beta);
         System.IO.Directory.CreateDirectory(BetaStateDir);
         beta = new BackgroundCli(
             "agent", "--node-name", Beta, "--kubeconfig", run.Kubeconfig, "--state-dir", BetaStateDir, "--image-root", Images,

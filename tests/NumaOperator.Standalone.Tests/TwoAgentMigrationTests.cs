@@ -21,10 +21,11 @@ public sealed class TwoAgentMigrationTests(ITestOutputHelper output)
     public async Task A_counting_VM_migrated_from_alpha_to_beta_runs_from_beta_with_its_ram_bound_on_node_0_its_count_going_on_and_alpha_s_qemu_and_pages_gone()
     {
         Skip.IfNot(TwoAgentTests.CanRun, TwoAgentTests.SkipReason);
-        await using var cluster = await StartAsync(pages: 2 * CountingVm.Pages);
+        await using var cluster = await StartAsync(pages: 2 * CountingVm.Pages, startBeta: false);
         try
         {
-            var vm = await CountingVm.StartAsync(cluster, "mover", Alpha);
+            var vm = await CountingVm.StartAsync(cluster, "mover", Alpha, selectNode: false);
+            await cluster.StartBetaAsync();
             var uid = (string)vm["metadata"]!["uid"]!;
             var sourcePid = Assert.Single(HostProcesses.QemuWithUuid(uid));
             var usedWithVm = StandaloneRun.UsedPages();
@@ -76,10 +77,11 @@ public sealed class TwoAgentMigrationTests(ITestOutputHelper output)
     public async Task Killing_the_destination_agent_and_its_incoming_qemu_mid_migration_fails_the_move_and_the_VM_keeps_running_and_counting_on_alpha()
     {
         Skip.IfNot(TwoAgentTests.CanRun, TwoAgentTests.SkipReason);
-        await using var cluster = await StartAsync(pages: 2 * CountingVm.Pages);
+        await using var cluster = await StartAsync(pages: 2 * CountingVm.Pages, startBeta: false);
         try
         {
-            var vm = await CountingVm.StartAsync(cluster, "stayer", Alpha);
+            var vm = await CountingVm.StartAsync(cluster, "stayer", Alpha, selectNode: false);
+            await cluster.StartBetaAsync();
             var uid = (string)vm["metadata"]!["uid"]!;
             var sourcePid = Assert.Single(HostProcesses.QemuWithUuid(uid));
             var usedWithVm = StandaloneRun.UsedPages();
