@@ -73,6 +73,7 @@ public sealed class MigrationInLabTests(MigrationLabFixture lab, ITestOutputHelp
         var log = run.SerialLog;
         output.WriteLine($"lab boot: run.sh exit {run.ExitCode} after {run.Elapsed.TotalSeconds:0} s; " +
             string.Join(", ", log.Values.Where(v => v.Key is "api-up" or "qemu-started" or "guest-booted" or "guest-ready" or "first-count" or "counts-done" or "total-seconds").Select(v => $"{v.Key} {v.Value} s")));
+        output.WriteLine(string.Join('\n', log.Values.Where(v => v.Key.Contains("phases", StringComparison.Ordinal) || v.Key.StartsWith("free-", StringComparison.Ordinal)).Select(v => $"{v.Key}: {v.Value}")));
         Assert.True(log.Values.ContainsKey("counts-done"), $"the nested guest never counted; run.sh exit {run.ExitCode}:\n{run.RunnerMessages}\n{run.SerialLogText}");
         return log;
     }
