@@ -2,6 +2,7 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.ControllerRuntime;
+using NumaOperator.Controller.Evacuation;
 using NumaOperator.Controller.Scheduling;
 
 namespace NumaOperator.Controller;
@@ -16,9 +17,15 @@ public sealed record ControllerHostOptions
     public string? HealthPrefix { get; init; }
 
     public SchedulingControllerOptions Scheduling { get; init; } = new();
+
+    /// <summary>Node evacuation limits (`controller --parallel-migrations-per-cluster`, `--parallel-outbound-migrations-per-node`).</summary>
+    public EvacuationOptions Evacuation { get; init; } = new();
 }
 
-/// <summary>The controller process: leader election around the scheduling controller, health endpoints beside it.</summary>
+/// <summary>
+/// The controller process: leader election around the scheduling controller (whose term also runs the live-migration
+/// reconciler on the same ledger, <see cref="Migration.MigrationReconciler"/>), health endpoints beside it.
+/// </summary>
 public sealed class ControllerHost
 {
     private readonly ControllerHostOptions options;
@@ -29,10 +36,13 @@ public sealed class ControllerHost
         this.options = options;
         var logs = loggers ?? NullLoggerFactory.Instance;
         Scheduling = new SchedulingController(client, options.Scheduling, loggers);
+        Evacuation = new EvacuationController(client, options.Evacuation, options.Scheduling.Informers, options.Scheduling.Clock, loggers);
         election = options.LeaderElection is { } lease ? new LeaderElection(client, lease, logs.CreateLogger("leader-election")) : null;
     }
 
     public SchedulingController Scheduling { get; }
+
+    public EvacuationController Evacuation { get; }
 
     /// <summary>True while this instance holds the Lease (false before it first does); always true without leader election.</summary>
     public bool IsLeader => election?.IsLeader ?? true;
@@ -49,13 +59,16 @@ public sealed class ControllerHost
         var serving = health?.RunAsync(ct) ?? Task.CompletedTask;
         if (election is not null)
         {
-            await election.RunAsync(Scheduling.RunAsync, ct);
+            await election.RunAsync(RunControllersAsync, ct);
         }
         else
         {
-            await Scheduling.RunAsync(ct);
+            await RunControllersAsync(ct);
         }
 
         await serving;
     }
+
+    /// <summary>One term of every controller; they share nothing but the API server.</summary>
+    private Task RunControllersAsync(CancellationToken ct) => Task.WhenAll(Scheduling.RunAsync(ct), Evacuation.RunAsync(ct));
 }

@@ -110,19 +110,27 @@ internal sealed partial class FakeVmRuntime
     {
         lock (gate)
         {
-            var source = alive[uid];
-            var target = incomingAlive.GetValueOrDefault(uid);
-            var status = error is null ? MigrationStatuses.Completed : MigrationStatuses.Failed;
-            streams[source] = new MigrationInfo(status) { ErrorDescription = error, RamTotal = 100, RamTransferred = 100, RamRemaining = 0, DowntimeMilliseconds = 42 };
-            runStates[source] = error is null ? VmRunState.PostMigrate : VmRunState.Running;
-            if (error is null)
+            // Either side may live in this fake (a same-node move has both; a cross-node move one per fake node).
+            if (alive.TryGetValue(uid, out var source))
             {
-                streams[target] = new MigrationInfo(MigrationStatuses.Completed);
-                runStates[target] = VmRunState.Paused;
+                streams[source] = new MigrationInfo(error is null ? MigrationStatuses.Completed : MigrationStatuses.Failed)
+                {
+                    ErrorDescription = error, RamTotal = 100, RamTransferred = 100, RamRemaining = 0, DowntimeMilliseconds = 42,
+                };
+                runStates[source] = error is null ? VmRunState.PostMigrate : VmRunState.Running;
             }
-            else
+
+            if (incomingAlive.TryGetValue(uid, out var target))
             {
-                incomingAlive.Remove(uid);
+                if (error is null)
+                {
+                    streams[target] = new MigrationInfo(MigrationStatuses.Completed);
+                    runStates[target] = VmRunState.Paused;
+                }
+                else
+                {
+                    incomingAlive.Remove(uid);
+                }
             }
         }
     }

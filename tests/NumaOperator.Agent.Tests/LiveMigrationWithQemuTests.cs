@@ -10,6 +10,7 @@ using NumaOperator.Numa.Topology;
 using NumaOperator.Qemu.Migration;
 using NumaOperator.Qemu.Preflight;
 using NumaOperator.Tests.Shared;
+using Xunit.Abstractions;
 
 namespace NumaOperator.Agent.Tests;
 
@@ -19,7 +20,7 @@ namespace NumaOperator.Agent.Tests;
 /// a second QEMU of the same VM starts paused with -incoming defer in STATE/incoming/UID and receives it.
 /// </summary>
 [Collection(RealQemuGroup.Name)]
-public sealed class LiveMigrationWithQemuTests(QemuHost host) : IDisposable
+public sealed class LiveMigrationWithQemuTests(QemuHost host, ITestOutputHelper output) : IDisposable
 {
     private const long MemoryBytes = 192L << 20;
     private const long VmPages = MemoryBytes / QemuHost.PageBytes;
@@ -45,6 +46,7 @@ public sealed class LiveMigrationWithQemuTests(QemuHost host) : IDisposable
         var sent = await EndOfStreamAsync(runtime, source);
         Assert.True(sent.Status == MigrationStatuses.Completed, $"source migration {sent.Status}: {sent.ErrorDescription}");
         Assert.True(sent.DowntimeMilliseconds >= 0 && sent.RamTransferred > 0, $"downtime {sent.DowntimeMilliseconds} ms, {sent.RamTransferred} bytes sent");
+        output.WriteLine($"migrated {sent.DataProcessed} bytes of {sent.DataTotal} in {sent.TotalTimeMilliseconds} ms, {sent.DirtySyncCount} passes, downtime {sent.DowntimeMilliseconds} ms");
         Assert.Equal(VmRunState.PostMigrate, await runtime.RunStateAsync(source, CancellationToken.None));
         var received = await EndOfStreamAsync(runtime, incoming.Process);
         Assert.Equal(MigrationStatuses.Completed, received.Status);

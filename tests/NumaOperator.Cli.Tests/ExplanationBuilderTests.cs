@@ -19,7 +19,7 @@ public sealed class ExplanationBuilderTests
         vm.Status = new NumaVirtualMachineStatus
         {
             Phase = "Pending",
-            Conditions = [Condition("Scheduled", "False", "Unschedulable", "0/2 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages", Now.AddMinutes(-3))],
+            Conditions = [Condition("Scheduled", "False", "Unschedulable", "0/3 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages, 1 node is cordoned", Now.AddMinutes(-3))],
         };
         var holder = Vm("holder", size: "200Mi");
         holder.Status = new NumaVirtualMachineStatus
@@ -35,23 +35,24 @@ public sealed class ExplanationBuilderTests
         var e = ExplanationBuilder.Build(input);
 
         var s = Assert.IsType<SchedulingView>(e.Scheduling);
-        Assert.Equal("0/2 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages", s.Summary);
+        Assert.Equal("0/3 nodes fit: 1 did not match nodeSelector, 1 no NUMA node with 150 free 2Mi pages, 1 node is cordoned", s.Summary);
         Assert.Equal("not scheduled: " + s.Summary, e.Verdict);
         Assert.Equal(("Unschedulable", s.Summary), (s.RecordedReason, s.RecordedMessage)); // explain agrees with what the controller wrote
         Assert.Null(s.FitsNowOn);
         Assert.Equal((150L, "2Mi", 2, false), (s.Request!.PagesPerGuestNode, s.Request.PageSize, s.Request.Vcpus, s.Request.Dedicated));
-        Assert.Equal(["worker-a", "worker-b"], s.Nodes.Select(n => n.Node));
+        Assert.Equal(["worker-a", "worker-b", "worker-c"], s.Nodes.Select(n => n.Node));
         var a = s.Nodes[0];
         Assert.Equal("no NUMA node with 150 free 2Mi pages", a.Reason);
         Assert.Equal([(0, 0L, 100L, false), (1, 100L, 100L, false)], a.NumaNodes.Select(n => (n.Id, n.FreePages, n.CapacityPages, n.EnoughPages)));
         Assert.Equal("did not match nodeSelector", s.Nodes[1].Reason);
-        Assert.Equal(["worker-c: the Node is cordoned (spec.unschedulable)", "worker-d: no Kubernetes Node of that name"], s.NodesNotConsidered);
+        Assert.Equal("node is cordoned", s.Nodes[2].Reason);
+        Assert.Equal(["worker-d: no Kubernetes Node of that name"], s.NodesNotConsidered);
         Assert.Null(e.Placement);
 
         var text = Text(e);
         Assert.Contains("node worker-a: no NUMA node with 150 free 2Mi pages", text, StringComparison.Ordinal);
         Assert.Contains("1 host NUMA node(s), each with 150 × 2Mi pages", text, StringComparison.Ordinal);
-        Assert.Contains("not considered: worker-c: the Node is cordoned", text, StringComparison.Ordinal);
+        Assert.Contains("node worker-c: node is cordoned", text, StringComparison.Ordinal);
     }
 
     [Fact]

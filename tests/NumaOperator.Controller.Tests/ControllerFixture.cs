@@ -123,7 +123,8 @@ internal sealed class ControllerFixture : IAsyncDisposable
     /// <param name="identity">Lease holder identity; null runs without leader election.</param>
     /// <param name="leaseDuration">Default 2 s (renew deadline half of it, retry every 200 ms).</param>
     /// <param name="nodeLostAfter">Heartbeat age after which a node's VMs are NodeLost; default the controller's.</param>
-    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null, TimeSpan? nodeLostAfter = null)
+    /// <param name="evacuation">Node evacuation limits; default the controller's.</param>
+    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null, TimeSpan? nodeLostAfter = null, NumaOperator.Controller.Evacuation.EvacuationOptions? evacuation = null)
     {
         var duration = leaseDuration ?? TimeSpan.FromSeconds(2);
         var host = new ControllerHost(Client, new ControllerHostOptions
@@ -139,6 +140,7 @@ internal sealed class ControllerFixture : IAsyncDisposable
                 Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
                 NodeLostAfter = nodeLostAfter ?? NumaOperator.Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
             },
+            Evacuation = evacuation ?? new(),
         }, loggerFactory);
         var stop = new CancellationTokenSource();
         controllers.Add((stop, Task.Run(() => host.RunAsync(stop.Token))));

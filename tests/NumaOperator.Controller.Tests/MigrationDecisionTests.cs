@@ -211,7 +211,7 @@ public sealed class MigrationDecisionTests
 
         var refused = Assert.IsType<PlacementDecision.NotSchedulable>(decision);
         Assert.StartsWith("0/1 nodes fit: 1 ", refused.Summary, StringComparison.Ordinal);
-        Assert.Contains("hugepages", refused.Summary, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("no NUMA node with 512 free", refused.Summary, StringComparison.Ordinal);
         Assert.Equal(before, ledger.Placements.ToList());
         Assert.Equal(source, ledger.PlacementOf(vm.Key));
     }

@@ -236,4 +236,25 @@ public sealed class MigrationEndToEndTests
         await fixture.CreateAsync(ControllerFixture.Vm("late", size: "1Gi"));
         await fixture.WaitForAsync("late", ControllerFixture.IsScheduled);
     }
+
+    [Fact]
+    public async Task Deleting_the_vm_mid_move_cancels_the_migration_and_the_vm_waits_for_its_qemu_to_stop()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 512, 512);
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("db", size: "1Gi"));
+        await RunningAsync(fixture, "db");
+        await CreateMigrationAsync(fixture, "move-db", "db");
+        await WaitForMigrationAsync(fixture, "move-db", m => InPhase(m, MigrationPhases.Scheduled));
+        await AgentPatchAsync(fixture, "move-db", new { phase = MigrationPhases.TargetReady, targetAddress = "127.0.0.1:49152" });
+
+        await fixture.Vms.DeleteNamespacedAsync<NumaVirtualMachine>("default", "db");
+
+        var cancelled = await WaitForMigrationAsync(fixture, "move-db", m => InPhase(m, MigrationPhases.Failed));
+        Assert.Equal(MigrationReasons.Cancelled, cancelled.Status!.Reason);
+        var deleting = await fixture.WaitForAsync("db", v => v.Status?.Migration?.Failed == true);
+        Assert.NotNull(deleting.Metadata.DeletionTimestamp);
+        Assert.Contains(ApiGroup.Finalizer, deleting.Metadata.Finalizers); // QEMU still runs on the source: the agent reports it gone first
+    }
 }

@@ -58,6 +58,8 @@ public class ChartRbacTests
             " pods create", " pods delete", // PlaceholderPodWriter
             " pods list", " pods watch", // Informer (PodApi): placeholders and quota usage
             " resourcequotas list", " resourcequotas watch", // Informer (ResourceQuotaApi)
+            "numaoperator.io numavirtualmachinemigrations create", // EvacuationReconciler.CreateAsync
+            "numaoperator.io numanodetopologies/status patch", // EvacuationReconciler.WriteStatusAsync: status.evacuation
             " events create", " events patch", // EventRecorder (core/v1 only)
         ];
         Assert.Equal(expected.Order(StringComparer.Ordinal), grants.Order(StringComparer.Ordinal));

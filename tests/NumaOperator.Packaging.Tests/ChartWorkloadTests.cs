@@ -36,7 +36,8 @@ public class ChartWorkloadTests
 
         Assert.Equal(2, RenderedChart.Number(deployment.Root, "spec", "replicas"));
         var container = Assert.Single(RenderedChart.Containers(deployment));
-        Assert.Equal(["controller", "--leader-elect", "--node-lost-after", "90s", "--packing=consolidate", "--placeholder-image=registry.k8s.io/pause:3.10"], Yaml.Strings(container, "args"));
+        Assert.Equal(["controller", "--leader-elect", "--node-lost-after", "90s", "--packing=consolidate", "--placeholder-image=registry.k8s.io/pause:3.10",
+            "--parallel-migrations-per-cluster=2", "--parallel-outbound-migrations-per-node=1"], Yaml.Strings(container, "args"));
 
         var pod = Yaml.Find(deployment.Root, "spec", "template", "spec")!;
         Assert.True(Yaml.IsTrue(pod, "securityContext", "runAsNonRoot"));

@@ -54,6 +54,11 @@ public sealed class NumaNodeTopologySpec
     [Pattern("^([0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*)?$")]
     [Description("Host CPUs never given to VMs (system daemons, the agent itself), cpuset syntax (e.g. \"0-1\"). Empty or omitted: none reserved.")]
     public string? ReservedCpus { get; set; }
+
+    /// <summary>Evacuate the node: <c>numa-operator drain</c> sets it, <c>uncordon</c> clears it (NumaNodeTopology.Evacuation.cs).</summary>
+    [JsonPropertyName("evacuate")]
+    [Description("true: move every VM off this node (evictionStrategy LiveMigrate: live migrations created by the controller, a few at a time; None: left running and reported in status.evacuation.blocked) and place no new VM or migration target here. `numa-operator drain NODE` sets it, `numa-operator uncordon NODE` clears it. Omitted: false.")]
+    public bool? Evacuate { get; set; }
 }
 
 public sealed class NumaNodeTopologyStatus
@@ -75,6 +80,10 @@ public sealed class NumaNodeTopologyStatus
     [MaxItems(16)]
     [Description("Conditions (metav1.Condition); Ready is True while the agent publishes fresh facts and can start VMs.")]
     public IList<V1Condition>? Conditions { get; set; }
+
+    [JsonPropertyName("evacuation")]
+    [Description("Where the evacuation asked by spec.evacuate stands (written by the controller; absent when spec.evacuate is not true).")]
+    public NodeEvacuationStatus? Evacuation { get; set; }
 }
 
 public sealed class QemuInfo

@@ -69,6 +69,7 @@ public static partial class NumaVirtualMachineValidator
         ValidateStorage(spec, errors);
         var (accelerator, cpuModel) = ValidateAcceleration(spec, errors);
         ValidateRunStrategy(vm, errors);
+        ValidateEvictionStrategy(spec, errors);
         if (errors.Count > 0)
         {
             return new VmValidationResult(errors, null);

@@ -6,8 +6,10 @@ using NumaOperator.Numa.Placement;
 namespace NumaOperator.Controller.Scheduling;
 
 /// <summary>
-/// Which nodes the scheduler may use: a node needs both its Node object (labels for nodeSelector; not cordoned) and
-/// its NumaNodeTopology with a status from the agent. Pure.
+/// Which nodes the scheduler knows: a node needs both its Node object (labels for nodeSelector) and its
+/// NumaNodeTopology with a status from the agent. A cordoned node (Node spec.unschedulable) or one being evacuated
+/// (NumaNodeTopology spec.evacuate) stays in the snapshot, so the ledger keeps holding its VMs' placements, but is
+/// marked <see cref="ClusterNode.Unschedulable"/> with the reason: the engine places nothing new there. Pure.
 /// </summary>
 public static class ClusterSnapshotBuilder
 {
@@ -35,16 +37,17 @@ public static class ClusterSnapshotBuilder
         var problems = new List<string>();
         foreach (var topology in topologies.Where(t => t.Status is not null))
         {
-            if (!nodeByName.TryGetValue(topology.Metadata.Name, out var node) || node.Spec?.Unschedulable == true)
+            if (!nodeByName.TryGetValue(topology.Metadata.Name, out var node))
             {
                 continue;
             }
+
 
             try
             {
                 var labels = (IReadOnlyDictionary<string, string>?)node.Metadata.Labels?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal)
                     ?? new Dictionary<string, string>(StringComparer.Ordinal);
-                var clusterNode = TopologyConversion.ToClusterNode(topology, labels);
+                var clusterNode = TopologyConversion.ToClusterNode(topology, labels) with { Unschedulable = UnschedulableReason(topology, node) };
                 if (vmsByNode is not null)
                 {
                     var placedThere = vmsByNode[topology.Metadata.Name].ToList();
@@ -68,4 +71,17 @@ public static class ClusterSnapshotBuilder
         awaitingFreshCount = awaiting;
         return new ClusterSnapshot(usable);
     }
+
+    /// <summary>Why a node takes no new VM and no migration target: being evacuated (spec.evacuate) or cordoned (Node spec.unschedulable); null when it may.</summary>
+    public static string? UnschedulableReason(NumaNodeTopology topology, V1Node node)
+    {
+        ArgumentNullException.ThrowIfNull(topology);
+        ArgumentNullException.ThrowIfNull(node);
+        return topology.Spec?.Evacuate == true ? EvacuatingReason
+            : node.Spec?.Unschedulable == true ? CordonedReason
+            : null;
+    }
+
+    public const string EvacuatingReason = "node is being evacuated";
+    public const string CordonedReason = "node is cordoned";
 }

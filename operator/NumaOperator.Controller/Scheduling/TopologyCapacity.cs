@@ -10,7 +10,7 @@ namespace NumaOperator.Controller.Scheduling;
 /// the last count: <see cref="FreePageCapacity.AwaitsFreshCount"/>). Free page counts do count: capacity is what is
 /// free (<see cref="FreePageCapacity"/>). Counted: whether a status exists, per NUMA node its id, cpus, cores,
 /// memoryBytes, distances and hugepage pools (page size, total and free), spec.reservedCpus, and which accelerators are
-/// usable with which CPU models (a node whose KVM starts working can take VMs that need it). The QEMU version is not. Pure.
+/// usable with which CPU models (a node whose KVM starts working can take VMs that need it), and spec.evacuate (an evacuating node takes none). The QEMU version is not. Pure.
 /// </summary>
 public static class TopologyCapacity
 {
@@ -23,7 +23,8 @@ public static class TopologyCapacity
             return false;
         }
 
-        if (!string.Equals(Normalize(before.Spec?.ReservedCpus), Normalize(now.Spec?.ReservedCpus), StringComparison.Ordinal))
+        if (!string.Equals(Normalize(before.Spec?.ReservedCpus), Normalize(now.Spec?.ReservedCpus), StringComparison.Ordinal)
+            || (before.Spec?.Evacuate == true) != (now.Spec?.Evacuate == true))
         {
             return false;
         }

@@ -16,4 +16,11 @@ public sealed record ClusterNode(
 {
     /// <summary>What each accelerator runs on this node (status.qemu.accelerators); null when the topology carries no QEMU facts (constrains nothing).</summary>
     public IReadOnlyList<AcceleratorOffer>? Accelerators { get; init; }
+
+    /// <summary>
+    /// Why no new VM (and no migration target) may be placed here, e.g. "node is cordoned" or "node is being
+    /// evacuated"; null when it may. The node stays in the snapshot, so the ledger still holds its VMs' placements,
+    /// and the engine reports the reason in its kube-scheduler-style summary.
+    /// </summary>
+    public string? Unschedulable { get; init; }
 }

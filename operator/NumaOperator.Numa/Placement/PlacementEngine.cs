@@ -110,6 +110,11 @@ public static partial class PlacementEngine
     private static string? Evaluate(PlacementLedger ledger, Demand demand, SnapshotNode node, out NodeChoice? choice)
     {
         choice = null;
+        if (node.Source.Unschedulable is { } unschedulable)
+        {
+            return unschedulable;
+        }
+
         if (demand.Selector.Count > 0 && !node.Matches(demand.Selector))
         {
             return "did not match nodeSelector";

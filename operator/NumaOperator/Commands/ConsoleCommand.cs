@@ -26,16 +26,13 @@ public sealed class ConsoleCommand : ICliCommand
     public Command Build()
     {
         var vm = new Argument<string>("NAMESPACE/NAME") { Description = "The NumaVirtualMachine, e.g. default/db1" };
-        var (kubeconfig, context) = KubeconfigOptions.Create();
         var command = new Command("console", HelpText);
         command.Arguments.Add(vm);
-        command.Options.Add(kubeconfig);
-        command.Options.Add(context);
+        var cluster = ClusterOptions.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
             var reference = VmReference.Parse(parseResult.GetValue(vm));
-            var configuration = KubeconfigLoader.Load(parseResult.GetValue(kubeconfig), parseResult.GetValue(context));
-            configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            var configuration = cluster.Load(parseResult);
             var address = await AgentConsoleLocator.LocateAsync(configuration, reference, ct);
             using var socket = await AgentEndpointClient.ConnectConsoleAsync(address, reference, ct);
             await Console.Error.WriteLineAsync($"attached to the serial console of {reference} on node {address.NodeName}; detach with {DetachKey.Name}");

@@ -6,6 +6,7 @@ using NumaOperator.Cli.Standalone;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.Controller;
 using NumaOperator.Controller.Accounting;
+using NumaOperator.Controller.Evacuation;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Placement;
 
@@ -51,6 +52,18 @@ public sealed class ControllerCommand : ICliCommand
         command.Options.Add(nodeLostAfter);
         command.Options.Add(packing);
         command.Options.Add(placeholderImage);
+        var perCluster = new Option<int>("--parallel-migrations-per-cluster")
+        {
+            Description = $"Node evacuation (numa-operator drain) starts a migration only while fewer than this many run in the cluster, >= 1 (default {EvacuationOptions.DefaultParallelPerCluster}; KubeVirt's default is 5, ours is lower for small hosts)",
+            DefaultValueFactory = _ => EvacuationOptions.DefaultParallelPerCluster,
+        };
+        var perNode = new Option<int>("--parallel-outbound-migrations-per-node")
+        {
+            Description = $"... and only while fewer than this many leave the same node, >= 1 (default {EvacuationOptions.DefaultParallelOutboundPerNode}; KubeVirt's default is 2)",
+            DefaultValueFactory = _ => EvacuationOptions.DefaultParallelOutboundPerNode,
+        };
+        command.Options.Add(perCluster);
+        command.Options.Add(perNode);
         command.SetAction(async (parseResult, ct) =>
         {
             var workerCount = parseResult.GetValue(workers);
@@ -73,6 +86,16 @@ public sealed class ControllerCommand : ICliCommand
                 throw new BadInputException($"--placeholder-image: \"{image}\" is not an image reference (e.g. {PlaceholderPod.DefaultImage})");
             }
 
+            var evacuation = new EvacuationOptions
+            {
+                ParallelMigrationsPerCluster = parseResult.GetValue(perCluster),
+                ParallelOutboundMigrationsPerNode = parseResult.GetValue(perNode),
+            };
+            if (evacuation.Problem() is { } problem)
+            {
+                throw new BadInputException(problem);
+            }
+
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
@@ -86,6 +109,7 @@ public sealed class ControllerCommand : ICliCommand
                     ? new LeaderElectionOptions(parseResult.GetValue(leaseNamespace)!, "numa-operator-controller", Environment.GetEnvironmentVariable("POD_NAME") ?? $"{Environment.MachineName}-{Environment.ProcessId}")
                     : null,
                 Scheduling = new() { Workers = workerCount, NodeLostAfter = lostAfter, Packing = packingPolicy, PlaceholderImage = image },
+                Evacuation = evacuation,
             };
             await new ControllerHost(client, options, loggers).RunAsync(ct);
             return ExitCodes.Success;

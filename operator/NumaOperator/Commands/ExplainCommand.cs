@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Net;
 using System.Text;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
@@ -35,8 +33,6 @@ public sealed class ExplainCommand : ICliCommand
     public Command Build()
     {
         var vm = new Argument<string>("NAMESPACE/NAME") { Description = "The NumaVirtualMachine, e.g. default/db1" };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" };
-        var context = new Option<string?>("--context") { Description = "kubeconfig context to use (default: its current-context)" };
         var output = new Option<string>("--output", "-o")
         {
             Description = $"table: the explanation for a person; {PictureOutput.Help}, after the table (the VM's node with its guest nodes marked, or the nodes the scheduler considered), CPUs dedicated/shared/reserved/free and hugepages placed/free as the scheduler's ledger holds them; json: the explanation as one JSON object. Default: picture on a terminal, table when stdout is not one",
@@ -45,14 +41,12 @@ public sealed class ExplainCommand : ICliCommand
         output.AcceptOnlyFromAmong([.. Formats]);
         var command = new Command("explain", HelpText);
         command.Arguments.Add(vm);
-        command.Options.Add(kubeconfig);
-        command.Options.Add(context);
+        var cluster = ClusterOptions.AddTo(command);
         command.Options.Add(output);
         command.SetAction(async (parseResult, ct) =>
         {
             var reference = VmReference.Parse(parseResult.GetValue(vm));
-            var configuration = KubeconfigLoader.Load(parseResult.GetValue(kubeconfig), parseResult.GetValue(context));
-            configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            var configuration = cluster.Load(parseResult);
             var format = parseResult.GetValue(output);
             var input = await ReadAsync(configuration, reference, wholeCluster: format == PictureOutput.Picture, ct);
             var explanation = ExplanationBuilder.Build(input);
@@ -89,17 +83,9 @@ public sealed class ExplainCommand : ICliCommand
         var server = configuration.Host;
         using var client = new Kubernetes(configuration);
         using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
-        try
+        return await ApiFailures.RunAsync(server, ApiFailures.VmNotFound(reference), async () =>
         {
-            NumaVirtualMachine vm;
-            try
-            {
-                vm = await vms.ReadNamespacedAsync<NumaVirtualMachine>(reference.Namespace, reference.Name, ct);
-            }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-            {
-                throw new ExplainFailedException($"NumaVirtualMachine \"{reference.Name}\" not found in namespace \"{reference.Namespace}\" (server {server})");
-            }
+            var vm = await vms.ReadNamespacedAsync<NumaVirtualMachine>(reference.Namespace, reference.Name, ct);
 
             // The embedded server (like older clusters) selects Events by name/namespace only: filter by involvedObject here.
             var events = (await client.CoreV1.ListNamespacedEventAsync(reference.Namespace, cancellationToken: ct)).Items
@@ -114,20 +100,7 @@ public sealed class ExplainCommand : ICliCommand
             var nnts = (await ListClusterAsync<NumaNodeTopologyList>(client, NumaNodeTopology.Plural, ct)).Items.ToList();
             var nodes = (await client.CoreV1.ListNodeAsync(cancellationToken: ct)).Items.ToList();
             return new ExplainInput(vm, events, all, nnts, nodes, DateTime.UtcNow);
-        }
-        catch (HttpOperationException e)
-        {
-            var body = e.Response.Content is { Length: > 0 } content ? ": " + Placing.OneLineText.Of(content.Length > 300 ? content[..300] + "..." : content) : string.Empty;
-            throw new ExplainFailedException($"API server {server} answered {(int)e.Response.StatusCode} {e.Response.StatusCode}{body}", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ExplainFailedException($"cannot reach the API server {server}: {e.Message}", e);
-        }
-        catch (TaskCanceledException e) when (!ct.IsCancellationRequested)
-        {
-            throw new ExplainFailedException($"the API server {server} did not answer within {configuration.HttpClientTimeout.TotalSeconds:0} s", e);
-        }
+        }, ct);
     }
 
     /// <summary>Every object of a custom resource, all namespaces (a VM in any namespace holds capacity).</summary>

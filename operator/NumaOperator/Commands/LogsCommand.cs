@@ -22,7 +22,6 @@ public sealed class LogsCommand : ICliCommand
     public Command Build()
     {
         var vm = new Argument<string>("NAMESPACE/NAME") { Description = "The NumaVirtualMachine, e.g. default/db1" };
-        var (kubeconfig, context) = KubeconfigOptions.Create();
         var tail = new Option<int?>("--tail") { Description = "Print only the last N lines (default: the whole log)" };
         tail.Validators.Add(result =>
         {
@@ -33,14 +32,12 @@ public sealed class LogsCommand : ICliCommand
         });
         var command = new Command("logs", HelpText);
         command.Arguments.Add(vm);
-        command.Options.Add(kubeconfig);
-        command.Options.Add(context);
+        var cluster = ClusterOptions.AddTo(command);
         command.Options.Add(tail);
         command.SetAction(async (parseResult, ct) =>
         {
             var reference = VmReference.Parse(parseResult.GetValue(vm));
-            var configuration = KubeconfigLoader.Load(parseResult.GetValue(kubeconfig), parseResult.GetValue(context));
-            configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            var configuration = cluster.Load(parseResult);
             var address = await AgentConsoleLocator.LocateAsync(configuration, reference, ct);
             var log = await AgentEndpointClient.ReadLogAsync(address, reference, parseResult.GetValue(tail), ct);
             await using var stdout = Console.OpenStandardOutput();

@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Net;
 using k8s;
-using k8s.Autorest;
 using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
@@ -22,8 +20,6 @@ public abstract class PowerCommand(PowerAction action, string verb, int order, s
     public Command Build()
     {
         var vm = new Argument<string>("NAMESPACE/NAME") { Description = "The NumaVirtualMachine, e.g. default/db1" };
-        var kubeconfig = new Option<string?>("--kubeconfig") { Description = "kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster)" };
-        var context = new Option<string?>("--context") { Description = "kubeconfig context to use (default: its current-context)" };
         var command = new Command(verb, what + "\n" +
             "Always/Halted/spec.running VMs get their spec changed (stop: runStrategy Halted or running false; start: Always\n" +
             "or running true); Manual and RerunOnFailure VMs, and every restart, get the numaoperator.io/power-request\n" +
@@ -33,13 +29,11 @@ public abstract class PowerCommand(PowerAction action, string verb, int order, s
             "  1  runtime failure: the API server is unreachable or refused it, or the VM does not exist\n" +
             "  2  bad input: the argument is not NAMESPACE/NAME, or no kubeconfig/context");
         command.Arguments.Add(vm);
-        command.Options.Add(kubeconfig);
-        command.Options.Add(context);
+        var cluster = ClusterOptions.AddTo(command);
         command.SetAction(async (parseResult, ct) =>
         {
             var reference = VmReference.Parse(parseResult.GetValue(vm));
-            var configuration = KubeconfigLoader.Load(parseResult.GetValue(kubeconfig), parseResult.GetValue(context));
-            configuration.HttpClientTimeout = TimeSpan.FromSeconds(30);
+            var configuration = cluster.Load(parseResult);
             var patch = await SendAsync(configuration, reference, ct);
             await Console.Out.WriteLineAsync($"{reference.Namespace}/{reference.Name}: {verb} requested ({patch})");
             return ExitCodes.Success;
@@ -52,7 +46,7 @@ public abstract class PowerCommand(PowerAction action, string verb, int order, s
         var server = configuration.Host;
         using var client = new Kubernetes(configuration);
         using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
-        try
+        return await ApiFailures.RunAsync(server, ApiFailures.VmNotFound(reference), async () =>
         {
             var current = await vms.ReadNamespacedAsync<NumaVirtualMachine>(reference.Namespace, reference.Name, ct);
             var patch = PowerPatch.For(current, action, DateTime.UtcNow);
@@ -64,20 +58,7 @@ public abstract class PowerCommand(PowerAction action, string verb, int order, s
                 new V1Patch(guarded.ToJsonString(), V1Patch.PatchType.MergePatch),
                 ApiGroup.Group, ApiGroup.Version, reference.Namespace, NumaVirtualMachine.Plural, reference.Name, cancellationToken: ct);
             return patch;
-        }
-        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            throw new ExplainFailedException($"NumaVirtualMachine \"{reference.Name}\" not found in namespace \"{reference.Namespace}\" (server {server})", e);
-        }
-        catch (HttpOperationException e)
-        {
-            var body = e.Response.Content is { Length: > 0 } content ? ": " + Placing.OneLineText.Of(content.Length > 300 ? content[..300] + "..." : content) : string.Empty;
-            throw new ExplainFailedException($"API server {server} answered {(int)e.Response.StatusCode} {e.Response.StatusCode}{body}", e);
-        }
-        catch (HttpRequestException e)
-        {
-            throw new ExplainFailedException($"cannot reach the API server {server}: {e.Message}", e);
-        }
+        }, ct);
     }
 }
 

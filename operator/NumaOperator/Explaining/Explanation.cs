@@ -22,6 +22,9 @@ public sealed record Explanation(
 {
     /// <summary>status.interfaces: each NIC and where its forwards listen on the host; empty without network or while stopped.</summary>
     public IReadOnlyList<InterfaceView> Interfaces { get; init; } = [];
+
+    /// <summary>status.migration: the VM's latest live migration; null when it never had one.</summary>
+    public MigrationView? Migration { get; init; }
 }
 
 /// <param name="Stale">The condition was written for an older metadata.generation than the current one.</param>

@@ -78,6 +78,7 @@ public static class ExplanationBuilder
             warnings)
         {
             Interfaces = InterfaceViews.Of(status?.Interfaces),
+            Migration = MigrationView.Of(status?.Migration, input.Now),
         };
     }
 

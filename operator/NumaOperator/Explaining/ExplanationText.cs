@@ -43,6 +43,15 @@ public static class ExplanationText
             Table(o, ["NAME", "MAC", "ATTACHED TO", "FORWARDS (HOST -> GUEST)"], e.Interfaces.Select(InterfaceViews.Row));
         }
 
+        if (e.Migration is { } migration)
+        {
+            o.WriteLine();
+            foreach (var line in migration.Lines())
+            {
+                o.WriteLine(S(line));
+            }
+        }
+
         WriteWarnings(e, o);
     }
 

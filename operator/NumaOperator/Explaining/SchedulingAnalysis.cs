@@ -10,7 +10,7 @@ namespace NumaOperator.Cli.Explaining;
 
 /// <summary>
 /// Asks the controller's own placement engine why a VM does not fit, so explain never disagrees with the scheduler:
-/// the same node filter (<see cref="ClusterSnapshotBuilder"/>: a Node object, not cordoned, a topology with status),
+/// the same node filter (<see cref="ClusterSnapshotBuilder"/>: a Node object and a topology with status; a cordoned or evacuating node is considered and rejected with that reason),
 /// the same ledger rebuilt from every other VM's status.placement (oldest first, as the controller does when a term
 /// starts), the same <see cref="PlacementEngine.Decide"/>. Then, per node, what the VM asks against what each host
 /// NUMA node has free. Pure.
@@ -121,14 +121,11 @@ public static class SchedulingAnalysis
             {
                 result.Add($"{name}: its NumaNodeTopology has no status yet (no agent has published it)");
             }
-            else if (!nodes.TryGetValue(name, out var node))
+            else if (!nodes.ContainsKey(name))
             {
                 result.Add($"{name}: no Kubernetes Node of that name");
             }
-            else if (node.Spec?.Unschedulable == true)
-            {
-                result.Add($"{name}: the Node is cordoned (spec.unschedulable)");
-            }
+
         }
 
         result.AddRange(skipped);

@@ -35,6 +35,7 @@ public class ValidatorAgreementTests
         { "size garbage", """{"cpu": {"cores": 1}, "memory": {"size": "lots"}}""", "spec.memory.size", Enforcer.Schema },
         { "size with a space", """{"cpu": {"cores": 1}, "memory": {"size": " 1Gi"}}""", "spec.memory.size", Enforcer.Schema },
         { "size missing", """{"cpu": {"cores": 1}, "memory": {}}""", "spec.memory.size", Enforcer.Schema },
+        { "evictionStrategy Migrate", """{"evictionStrategy": "Migrate", "cpu": {"cores": 1}, "memory": {"size": "1Gi"}}""", "spec.evictionStrategy", Enforcer.Schema },
         { "running and runStrategy both set", """{"running": true, "runStrategy": "Always", "cpu": {"cores": 1}, "memory": {"size": "1Gi"}}""", "spec.running", Enforcer.Cel },
         { "size zero", """{"cpu": {"cores": 1}, "memory": {"size": "0"}}""", "spec.memory.size", Enforcer.Cel },
         { "size overflows", """{"cpu": {"cores": 1}, "memory": {"size": "9999999999999999999E"}}""", "spec.memory.size", Enforcer.Cel },
