@@ -16,7 +16,7 @@
 #   NUMALAB_CPU_MODEL  the nested VM's spec.cpu.model (default qemu64: boots faster nested than host-model's -cpu max)
 #   NUMALAB_AGENT_CPU  the guest CPU standalone runs on (default 1, node 1's: the nested VM's vCPU on node 0's CPU 0 then
 #                      competes with no .NET thread; the target on node 1 proves its binding by its policy, bind:1)
-#   NUMALAB_LIMIT      seconds each wait may take (default 420)
+#   NUMALAB_LIMIT      seconds each wait may take (default 600: the nested boot alone took > 420 s at host load 18-25)
 #   NUMALAB_KUBECTL    kubectl (default: kubectl on PATH)
 : "${NUMALAB_CLI:?set NUMALAB_CLI}"
 : "${NUMALAB_GUEST_DIR:?set NUMALAB_GUEST_DIR (tests/guest/build.sh output, as the lab sees it)}"
@@ -24,7 +24,7 @@ migrate=${NUMALAB_MIGRATE:-1}
 counts_wanted=${NUMALAB_COUNTS:-3}
 cpu_model=${NUMALAB_CPU_MODEL:-qemu64}
 agent_cpu=${NUMALAB_AGENT_CPU:-1}
-limit=${NUMALAB_LIMIT:-420}
+limit=${NUMALAB_LIMIT:-600}
 kubectl_bin=${NUMALAB_KUBECTL:-kubectl}
 vm_name=counting-vm
 sa_dir=/tmp/sa-migrate
