@@ -17,12 +17,16 @@ public abstract class LabBootFixture
     /// <param name="timeout">run.sh kills the guest at this deadline.</param>
     /// <param name="vmFiles">The NumaVirtualMachine files the script launches (copied into the guest).</param>
     /// <param name="options">More run.sh options (guest memory, 1 GiB pages).</param>
-    protected LabBootFixture(string script, TimeSpan timeout, IReadOnlyList<string> vmFiles, IReadOnlyList<string>? options = null)
+    /// <param name="environment">More variables for the guest script besides NUMALAB_CLI, computed on first use.</param>
+    protected LabBootFixture(string script, TimeSpan timeout, IReadOnlyList<string> vmFiles, IReadOnlyList<string>? options = null, Func<IReadOnlyDictionary<string, string>>? environment = null)
     {
         run = new Lazy<Task<LabRun>>(() => NumaLabRunner.RunAsync(new LabRequest(
             Path.Combine(NumaLabRunner.LabDirectory, script),
             vmFiles,
-            new Dictionary<string, string> { ["NUMALAB_CLI"] = NumaLabRunner.GuestPath(PublishedCli.Executable) },
+            new Dictionary<string, string>(environment?.Invoke() ?? new Dictionary<string, string>())
+            {
+                ["NUMALAB_CLI"] = NumaLabRunner.GuestPath(PublishedCli.Executable),
+            },
             timeout,
             options)));
     }

@@ -83,6 +83,20 @@ for n in /sys/devices/system/node/node*; do
 done
 say READY
 
+# numaguest.count=1: a process that keeps counting, one NUMAGUEST-COUNT N line a second from 1 up. N lives only in
+# this shell's memory (guest RAM), so a count that goes on from where it was after a live migration proves the
+# memory moved with the VM.
+if arg count >/dev/null; then
+  (
+    n=0
+    while true; do
+      n=$((n + 1))
+      echo "NUMAGUEST-COUNT $n"
+      sleep 1
+    done
+  ) &
+fi
+
 if arg poweroff >/dev/null; then
   sync
   poweroff -f

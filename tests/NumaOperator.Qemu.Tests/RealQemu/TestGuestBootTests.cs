@@ -30,5 +30,28 @@ public sealed class TestGuestBootTests(HugepageHost host) : IDisposable
         Assert.Equal(["base.txt", "proof"], GuestSerial.Markers(serial, "DISK-FILES").Single().Split(' ', StringSplitOptions.RemoveEmptyEntries).Order());
     }
 
+    [SkippableFact]
+    public async Task With_the_counter_on_the_guest_booted_from_its_uncompressed_kernel_prints_a_count_every_second_going_up_by_one_from_1()
+    {
+        Skip.IfNot(host.Available, HugepageHost.SkipReason);
+        var boot = TestGuest.CopyInto(_images, uncompressedKernel: true);
+        Assert.EndsWith("/vmlinux", boot.Kernel, StringComparison.Ordinal);
+        var resolved = new ResolvedBoot(
+            Path.Combine(_images, boot.Kernel), Path.Combine(_images, boot.Initrd), TestGuest.Cmdline(GuestCounter.Option), null, null);
+        await using var vm = new QemuTestVm(PageSize.Normal, null, resolved, memoryBytes: 192L << 20);
+        await vm.StartAsync();
+
+        var serial = vm.Spec.State.SerialLog;
+        await GuestSerial.WaitForMarkerAsync(serial, "READY", TimeSpan.FromSeconds(120));
+        var counts = await Eventually.UntilAsync(
+            () => Task.FromResult(GuestCounter.Counts(serial)),
+            c => c.Count >= 4,
+            TimeSpan.FromSeconds(30),
+            "four NUMAGUEST-COUNT lines",
+            describe: c => $"[{string.Join(", ", c)}]",
+            context: () => string.Join('\n', GuestSerial.Lines(serial).TakeLast(20)));
+        Assert.Equal(Enumerable.Range(1, counts.Count).Select(n => (long)n), counts);
+    }
+
     public void Dispose() => Directory.Delete(_images, recursive: true);
 }
