@@ -2,7 +2,6 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.ApiServer;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Cli.Tests;
@@ -11,20 +10,16 @@ namespace NumaOperator.Cli.Tests;
 /// `numa-operator migrate` as a child process against the real embedded API server (no controller: this test writes
 /// the migration's status as the controller and agents would): what it creates, how it ends, and bad input.
 /// </summary>
-public sealed class MigrateCommandTests : IAsyncLifetime, IDisposable
+public sealed class MigrateCommandTests : IAsyncLifetime
 {
-    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
-    private readonly string dir = Directory.CreateTempSubdirectory("numaop-migrate-").FullName;
-    private EmbeddedApiServer server = null!;
-    private Kubernetes client = null!;
+    private EmbeddedCliServer cluster = null!;
 
-    private string Kubeconfig => Path.Combine(dir, "kubeconfig");
+    private Kubernetes client = null!;
 
     public async Task InitializeAsync()
     {
-        server = await EmbeddedApiServer.StartAsync(new ApiServerOptions());
-        server.WriteKubeconfig(Kubeconfig);
-        client = new Kubernetes(server.ClientConfiguration());
+        cluster = await EmbeddedCliServer.StartAsync("numaop-migrate-");
+        client = cluster.Client;
         var vm = new NumaVirtualMachine
         {
             Metadata = new V1ObjectMeta { Name = "db1", NamespaceProperty = "default" },
@@ -33,15 +28,9 @@ public sealed class MigrateCommandTests : IAsyncLifetime, IDisposable
         await client.CustomObjects.CreateNamespacedCustomObjectAsync(vm, ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural);
     }
 
-    public async Task DisposeAsync()
-    {
-        await server.DisposeAsync();
-        Directory.Delete(dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
 
-    public void Dispose() => client.Dispose();
-
-    private Task<CliResult> Run(params string[] args) => CliProcess.RunAsync(CliTimeout, [.. args, "--kubeconfig", Kubeconfig]);
+    private Task<CliResult> Run(params string[] args) => cluster.RunAsync(args);
 
     private async Task<IList<NumaVirtualMachineMigration>> MigrationsAsync() =>
         (await client.CustomObjects.ListNamespacedCustomObjectAsync<NumaVirtualMachineMigrationList>(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachineMigration.Plural)).Items;
