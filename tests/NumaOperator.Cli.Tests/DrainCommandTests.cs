@@ -2,7 +2,6 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
-using NumaOperator.ApiServer;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Cli.Tests;
@@ -12,34 +11,24 @@ namespace NumaOperator.Cli.Tests;
 /// Node's cordon are set and cleared, the wait ends when the node is empty or holds only blocked VMs (this test plays
 /// the controller by writing status.evacuation), and bad input changes nothing.
 /// </summary>
-public sealed class DrainCommandTests : IAsyncLifetime, IDisposable
+public sealed class DrainCommandTests : IAsyncLifetime
 {
-    private static readonly TimeSpan CliTimeout = TimeSpan.FromSeconds(60);
-    private readonly string dir = Directory.CreateTempSubdirectory("numaop-drain-").FullName;
-    private EmbeddedApiServer server = null!;
-    private Kubernetes client = null!;
+    private EmbeddedCliServer cluster = null!;
 
-    private string Kubeconfig => Path.Combine(dir, "kubeconfig");
+    private Kubernetes client = null!;
 
     public async Task InitializeAsync()
     {
-        server = await EmbeddedApiServer.StartAsync(new ApiServerOptions());
-        server.WriteKubeconfig(Kubeconfig);
-        client = new Kubernetes(server.ClientConfiguration());
+        cluster = await EmbeddedCliServer.StartAsync("numaop-drain-");
+        client = cluster.Client;
         await client.CustomObjects.CreateClusterCustomObjectAsync(
             new NumaNodeTopology { Metadata = new V1ObjectMeta { Name = "worker-a" } }, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural);
         await client.CoreV1.CreateNodeAsync(new V1Node { Metadata = new V1ObjectMeta { Name = "worker-a" } });
     }
 
-    public async Task DisposeAsync()
-    {
-        await server.DisposeAsync();
-        Directory.Delete(dir, recursive: true);
-    }
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
 
-    public void Dispose() => client.Dispose();
-
-    private Task<CliResult> Run(params string[] args) => CliProcess.RunAsync(CliTimeout, [.. args, "--kubeconfig", Kubeconfig]);
+    private Task<CliResult> Run(params string[] args) => cluster.RunAsync(args);
 
     private async Task<(bool? Evacuate, bool? Unschedulable)> ReadAsync(string node)
     {
