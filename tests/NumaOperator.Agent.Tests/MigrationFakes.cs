@@ -95,6 +95,29 @@ internal sealed class FakeMigrationStore : IMigrationStore
             return Task.FromResult(vms.TryGetValue(ns + "/" + name, out var vm) ? ObjectKey.Clone(vm) : null);
         }
     }
+
+    public Task<bool> WriteVmInterfacesAsync(string ns, string name, IList<InterfaceStatus>? interfaces, CancellationToken ct)
+    {
+        lock (gate)
+        {
+            if (!vms.TryGetValue(ns + "/" + name, out var vm))
+            {
+                return Task.FromResult(false);
+            }
+
+            vm.Status ??= new NumaVirtualMachineStatus();
+            vm.Status.Interfaces = interfaces is null ? null : [.. interfaces];
+            return Task.FromResult(true);
+        }
+    }
+
+    public NumaVirtualMachine GetVm(string key)
+    {
+        lock (gate)
+        {
+            return ObjectKey.Clone(vms[key]);
+        }
+    }
 }
 
 /// <summary>The VM reconciler's side of a migration: which source QEMU it holds, what it gave up, which VMs it was asked to look at.</summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using NumaOperator.Agent.Migration;
 using NumaOperator.Agent.Runtime;
+using NumaOperator.Api.Conversion;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
@@ -234,6 +235,40 @@ public sealed class MigrationLifecycleWithoutQemuTests
         Assert.Equal((MigrationPhases.Failed, MigrationReasons.TimedOut), (store.Get(Key).Status!.Phase, store.Get(Key).Status!.Reason));
         Assert.Null(store.Get(Key).Status!.TargetAddress);
         Assert.Null(target.Runtime.IncomingPid(uid));
+    }
+
+    [Fact]
+    public async Task A_vm_handed_over_to_its_target_reports_the_forwarded_host_port_of_the_target_qemu()
+    {
+        var (source, target) = (new AgentNode(A, store), new AgentNode(B, store));
+        await source.RunVmAsync(uid);
+        var targetPlacement = TestMigrations.Placement(B, 0);
+        var vm = TestMigrations.Vm(uid, A, TestMigrations.Placement(A, 0));
+        vm.Spec.Interfaces = [new InterfaceSpec { Name = "web", UserNetwork = new UserNetworkSpec { PortForwards = [new PortForwardSpec { GuestPort = 80 }] } }];
+        vm.Status!.Interfaces = [new InterfaceStatus { Name = "web", PortForwards = [new PortForwardStatus { GuestPort = 80, HostAddress = "0.0.0.0", HostPort = 41234 }] }];
+        store.PutVm(vm);
+        store.Put(TestMigrations.Scheduled(uid, A, B, targetPlacement));
+        await target.StepAsync();
+        await source.StepAsync();
+        source.Runtime.EndStream(uid);
+        target.Runtime.EndStream(uid);
+        await source.StepAsync();
+        await target.StepAsync();
+        Assert.Equal(MigrationPhases.TargetRunning, store.Get(Key).Status!.Phase);
+
+        // The controller's commit keeps the spec and the source's status.interfaces; the handover replaces them.
+        var migration = store.Get(Key);
+        migration.Status!.Phase = MigrationPhases.Succeeded;
+        store.Put(migration);
+        var committed = store.GetVm("default/db");
+        committed.Status!.NodeName = B;
+        committed.Status.Placement = PlacementConversion.ToStatus(targetPlacement);
+        store.PutVm(committed);
+        await target.StepAsync();
+
+        Assert.False(target.Runtime.HasIncomingDirectory(uid));
+        var forward = Assert.Single(Assert.Single(store.GetVm("default/db").Status!.Interfaces!).PortForwards!);
+        Assert.Equal((80, 40000), (forward.GuestPort, forward.HostPort));
     }
 
     /// <summary>A cross-node move whose source sends (phase Running).</summary>

@@ -17,6 +17,12 @@ public interface IMigrationStore
 
     /// <summary>The VM by name, wherever it is placed (the target node does not watch it before the move).</summary>
     Task<NumaVirtualMachine?> ReadVmAsync(string ns, string name, CancellationToken ct);
+
+    /// <summary>
+    /// Sets the VM's status.interfaces (the NICs of the QEMU now running it: a handed-over target has its own host
+    /// ports and taps); re-read and retried on a conflict. False when the VM is gone.
+    /// </summary>
+    Task<bool> WriteVmInterfacesAsync(string ns, string name, IList<InterfaceStatus>? interfaces, CancellationToken ct);
 }
 
 /// <summary>A 409: the object changed since it was read.</summary>
@@ -58,4 +64,28 @@ internal sealed class KubernetesMigrationStore(IKubernetes client) : IMigrationS
     }
 
     public Task<NumaVirtualMachine?> ReadVmAsync(string ns, string name, CancellationToken ct) => vms.ReadAsync(ns, name, ct);
+
+    public async Task<bool> WriteVmInterfacesAsync(string ns, string name, IList<InterfaceStatus>? interfaces, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await vms.ReadAsync(ns, name, ct) is not { } current)
+            {
+                return false;
+            }
+
+            var desired = ObjectKey.Clone(current);
+            desired.Status ??= new NumaVirtualMachineStatus();
+            desired.Status.Interfaces = interfaces;
+            try
+            {
+                await vms.PatchStatusAsync(current, desired, ct);
+                return true;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 5)
+            {
+                // The controller or the VM reconciler wrote the VM meanwhile: read it again.
+            }
+        }
+    }
 }

@@ -176,6 +176,16 @@ public sealed partial class MigrationReconciler
         await runtime.HandOverAsync(uid, held?.Process, ct);
         incoming.TryRemove(uid, out _);
         log.LogInformation("migration {Key}: VM uid {Uid} handed over to the VM runtime", migration.Key, uid);
+        if (held is not null)
+        {
+            // The target's own forwarded host ports and taps; an adopted QEMU never rewrites status.interfaces.
+            await store.WriteVmInterfacesAsync(migration.Metadata.NamespaceProperty, migration.Spec.VmName, SpecInterfaces.Status(held.Process.Nics), ct);
+        }
+        else
+        {
+            log.LogWarning("migration {Key}: handed over a QEMU a previous agent started; status.interfaces keeps what was written before", migration.Key);
+        }
+
         vms.Poke(uid);
     }
 

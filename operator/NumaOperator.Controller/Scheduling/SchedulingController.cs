@@ -44,7 +44,7 @@ public sealed record SchedulingControllerOptions
 /// One term of the scheduling controller: informers on NumaVirtualMachines, NumaNodeTopologies and Nodes (listed
 /// afresh each term), the ledger rebuilt once they are synced, then workers until the token is cancelled.
 /// </summary>
-public sealed class SchedulingController(IKubernetes client, SchedulingControllerOptions? options = null, ILoggerFactory? loggers = null)
+public sealed partial class SchedulingController(IKubernetes client, SchedulingControllerOptions? options = null, ILoggerFactory? loggers = null)
 {
     public const string Name = "scheduling";
 
@@ -66,18 +66,8 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
 
     public async Task RunAsync(CancellationToken ct)
     {
-        var vmInformer = new Informer<NumaVirtualMachine>(
-            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
-            settings.Informers, logs.CreateLogger("informer.vm"));
-        var topologyInformer = new Informer<NumaNodeTopology>(
-            new CustomResourceApi<NumaNodeTopology, NumaNodeTopologyList>(client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural),
-            settings.Informers, logs.CreateLogger("informer.nnt"));
-        var nodeInformer = new Informer<V1Node>(new NodeApi(client), settings.Informers, logs.CreateLogger("informer.node"));
-        var podInformer = new Informer<V1Pod>(new PodApi(client), settings.Informers, logs.CreateLogger("informer.pod"));
-        var quotaInformer = new Informer<V1ResourceQuota>(new ResourceQuotaApi(client), settings.Informers, logs.CreateLogger("informer.quota"));
-        var migrationInformer = new Informer<NumaVirtualMachineMigration>(
-            new CustomResourceApi<NumaVirtualMachineMigration, NumaVirtualMachineMigrationList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
-            settings.Informers, logs.CreateLogger("informer.migration"));
+        var informers = TermInformers.Create(client, settings.Informers, logs);
+        var (vmInformer, topologyInformer, nodeInformer, podInformer, quotaInformer, migrationInformer) = informers;
         var accounting = new KubernetesAccounting(
             podInformer.Cache, quotaInformer.Cache, new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")), settings.PlaceholderImage, settings.PlacementRetry);
         using var queue = new WorkQueue(settings.Clock);
@@ -88,64 +78,15 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             queue, settings.Clock, logs.CreateLogger(Name), settings.NodeLostAfter, settings.Packing, accounting);
         reconciler.TrackMigrations(migrationInformer.Cache);
         using var migrationQueue = new WorkQueue(settings.Clock);
-        var migrations = new MigrationReconciler(
-            new MigrationWorld(
-                migrationInformer.Cache, vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache, podInformer.Cache,
-                new CustomResourceWriter<NumaVirtualMachineMigration>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
-                new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
-                new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")),
-                new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events"))),
-            reconciler, settings.Clock, logs.CreateLogger(MigrationControllerName), settings.NodeLostAfter, settings.Packing);
-        migrationInformer.Changed += change =>
-        {
-            migrationQueue.Add(change.Item.Key);
-            if (change.Previous?.Status?.Phase != change.Item.Status?.Phase || change.Type == WatchEventType.Deleted)
-            {
-                // Whether the VM is left alone by the scheduler follows the migration's phase.
-                queue.Add(ObjectKeys.Of(change.Item.Metadata.NamespaceProperty, change.Item.Spec.VmName, clusterScoped: false));
-            }
-        };
-        vmInformer.Changed += change =>
-        {
-            queue.Add(change.Item.Key);
-            foreach (var migration in migrations.ActiveMigrationsOf(change.Item.Key))
-            {
-                migrationQueue.Add(migration); // a VM deleted or stopped mid-move fails its migration
-            }
-
-            if (RunningFlipped(change.Previous, change.Item))
-            {
-                reconciler.OnRunningChanged();
-            }
-        };
-        podInformer.Changed += change => OnPodChanged(change, queue, reconciler);
-        quotaInformer.Changed += _ => reconciler.OnQuotaChanged();
-        topologyInformer.Changed += change =>
-        {
-            // Heartbeats and free page counts do not change what fits: only capacity changes rebuild and retry.
-            if (change.Type == WatchEventType.Deleted || !TopologyCapacity.Same(change.Previous, change.Item))
-            {
-                reconciler.OnCapacityChanged();
-            }
-            else if (change.Previous?.Status?.HeartbeatTime != change.Item.Status?.HeartbeatTime)
-            {
-                reconciler.OnHeartbeat(change.Item.Metadata.Name);
-            }
-        };
-        nodeInformer.Changed += change => OnNodeChanged(change, vmInformer.Cache, queue, reconciler);
+        var migrations = CreateMigrationReconciler(informers, reconciler);
+        Subscribe(informers, queue, migrationQueue, reconciler, migrations);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var informers = new[]
-        {
-            vmInformer.RunAsync(stop.Token), topologyInformer.RunAsync(stop.Token), nodeInformer.RunAsync(stop.Token),
-            podInformer.RunAsync(stop.Token), quotaInformer.RunAsync(stop.Token), migrationInformer.RunAsync(stop.Token),
-        };
+        var watching = informers.RunAll(stop.Token);
         var liveness = Task.CompletedTask;
         try
         {
-            await Task.WhenAll(
-                vmInformer.WaitForSyncAsync(ct), topologyInformer.WaitForSyncAsync(ct), nodeInformer.WaitForSyncAsync(ct),
-                podInformer.WaitForSyncAsync(ct), quotaInformer.WaitForSyncAsync(ct), migrationInformer.WaitForSyncAsync(ct));
+            await informers.WaitForSyncAsync(ct);
             reconciler.Initialize();
             using var gauges = ControllerTelemetry.TrackScheduling(new SchedulingGauges(reconciler, vmInformer.Cache, topologyInformer.Cache, settings.Clock));
             Reconciler = reconciler;
@@ -182,7 +123,7 @@ public sealed class SchedulingController(IKubernetes client, SchedulingControlle
             Reconciler = null;
             Migrations = null;
             await stop.CancelAsync();
-            await Task.WhenAll([.. informers, liveness]).ContinueWith(_ => { }, TaskScheduler.Default);
+            await Task.WhenAll([.. watching, liveness]).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 
