@@ -82,7 +82,7 @@ internal sealed class KubernetesMigrationStore(IKubernetes client) : IMigrationS
                 await vms.PatchStatusAsync(current, desired, ct);
                 return true;
             }
-            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < 5)
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict && attempt < CustomResourceWriter<NumaVirtualMachine>.ConflictAttempts)
             {
                 // The controller or the VM reconciler wrote the VM meanwhile: read it again.
             }

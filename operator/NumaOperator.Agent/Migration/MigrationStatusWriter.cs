@@ -11,8 +11,6 @@ namespace NumaOperator.Agent.Migration;
 /// </summary>
 internal sealed class MigrationStatusWriter(IMigrationStore store, ObjectCache<NumaVirtualMachineMigration> cache, TimeProvider clock)
 {
-    private const int Attempts = 5;
-
     /// <summary>The written object; the unchanged one when nothing changed; null when it may not advance to <paramref name="to"/> (any more) or is gone.</summary>
     public async Task<NumaVirtualMachineMigration?> AdvanceAsync(NumaVirtualMachineMigration current, string to, Action<NumaVirtualMachineMigrationStatus> mutate, CancellationToken ct)
     {
@@ -44,7 +42,7 @@ internal sealed class MigrationStatusWriter(IMigrationStore store, ObjectCache<N
                 cache.Upsert(written, out _);
                 return written;
             }
-            catch (MigrationConflictException) when (attempt < Attempts)
+            catch (MigrationConflictException) when (attempt < CustomResourceWriter<NumaVirtualMachineMigration>.ConflictAttempts)
             {
                 var fresh = await store.ReadAsync(current.Metadata.NamespaceProperty, current.Metadata.Name, ct);
                 if (fresh is null)
@@ -63,13 +61,9 @@ internal sealed class MigrationStatusWriter(IMigrationStore store, ObjectCache<N
         AdvanceAsync(current, MigrationPhases.Failed, s =>
         {
             s.Reason = reason;
-            s.Message = message.Length > 4096 ? message[..4096] : message;
+            s.Message = MigrationPhases.BoundedMessage(message);
         }, ct);
 
     /// <summary>Whole seconds: metav1.Time carries no fraction.</summary>
-    public DateTime Now()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-    }
+    public DateTime Now() => MetaTime.Now(clock);
 }

@@ -2,6 +2,7 @@ using System.Net;
 using k8s.Autorest;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Agent.Runtime;
 
@@ -67,9 +68,5 @@ internal sealed class VmStatusWriter(ObjectCache<NumaVirtualMachine> cache, Cust
     }
 
     /// <summary>Whole seconds: metav1.Time carries no fraction.</summary>
-    public DateTime Now()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-    }
+    public DateTime Now() => MetaTime.Now(clock);
 }

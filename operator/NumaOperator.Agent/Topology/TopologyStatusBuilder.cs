@@ -38,7 +38,7 @@ public static class TopologyStatusBuilder
             : facts.Qemu is null ? (false, ReasonQemuUnavailable, "QEMU is not usable: not probed")
             : facts.Qemu.Accelerators.All(a => !a.Usable) ? (false, ReasonQemuUnavailable, "QEMU runs no accelerator: " + Describe(facts.Qemu))
             : (true, ReasonReady, $"{status.NumaNodes.Count} NUMA node(s) discovered; QEMU {facts.Qemu.Version}: {Describe(facts.Qemu)}");
-        status.Conditions = ConditionList.Set(conditions, ConditionReady, ready, reason, message, null, WholeSeconds(now));
+        status.Conditions = ConditionList.Set(conditions, ConditionReady, ready, reason, message, null, MetaTime.WholeSeconds(now));
         return status;
     }
 
@@ -93,7 +93,6 @@ public static class TopologyStatusBuilder
         return KubernetesJson.Serialize(copy);
     }
 
-    private static DateTime WholeSeconds(DateTime now) => new(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
 }
 
 /// <summary>host-passthrough, host-model first, then QEMU's model names in ordinal order.</summary>

@@ -30,6 +30,9 @@ public static class MigrationPhases
 
     public static bool IsTerminal(string? phase) => phase is Succeeded or Failed;
 
+    /// <summary>status.message within its schema bound (4096), marked "..." where it was cut; the controller and the agents write it alike.</summary>
+    public static string BoundedMessage(string message) => message.Length <= 4096 ? message : message[..4093] + "...";
+
     /// <summary>Whether the target placement is held in the ledger (Scheduled up to, not including, a terminal phase).</summary>
     public static bool HoldsTarget(string? phase) => phase is Scheduled or TargetReady or Running or TargetRunning;
 

@@ -163,11 +163,8 @@ public static class EvacuationPlan
         && (migration.Metadata.CreationTimestamp is not { } created || created >= requestedAt);
 
     /// <summary>status.evacuation.requestedAt as recorded, else now (the first look), whole seconds as metav1.Time keeps it.</summary>
-    private static DateTime RequestedAt(NumaNodeTopology topology, DateTime now)
-    {
-        var at = topology.Status?.Evacuation?.RequestedAt ?? now;
-        return new DateTime(at.Ticks - (at.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-    }
+    private static DateTime RequestedAt(NumaNodeTopology topology, DateTime now) =>
+        MetaTime.WholeSeconds(topology.Status?.Evacuation?.RequestedAt ?? now);
 
     private static DateTime EndOf(NumaVirtualMachineMigration m) =>
         m.Status?.CompletionTime ?? m.Metadata.CreationTimestamp ?? DateTime.MinValue;

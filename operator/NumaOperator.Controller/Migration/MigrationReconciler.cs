@@ -257,9 +257,5 @@ public sealed partial class MigrationReconciler(
     }
 
     /// <summary>Whole seconds: metav1.Time carries no fraction.</summary>
-    private DateTime Now()
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-    }
+    private DateTime Now() => MetaTime.Now(time);
 }

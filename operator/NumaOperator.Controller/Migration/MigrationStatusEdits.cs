@@ -46,7 +46,7 @@ public static class MigrationStatusEdits
         var status = desired.Status ??= new NumaVirtualMachineMigrationStatus();
         status.Phase = MigrationPhases.Failed;
         status.Reason = refusal.Reason;
-        status.Message = Bounded(refusal.Message);
+        status.Message = MigrationPhases.BoundedMessage(refusal.Message);
         status.CompletionTime = now;
         var generation = desired.Metadata.Generation;
         status.Conditions = ConditionList.Set(status.Conditions, VmConditions.Ready, false, refusal.Reason, status.Message, generation, now);
@@ -59,7 +59,7 @@ public static class MigrationStatusEdits
         var status = desired.Status ??= new NumaVirtualMachineMigrationStatus();
         status.Phase = MigrationPhases.Succeeded;
         status.Reason = null;
-        status.Message = Bounded(message);
+        status.Message = MigrationPhases.BoundedMessage(message);
         status.CompletionTime = now;
         status.Conditions = ConditionList.Set(status.Conditions, VmConditions.Ready, true, ReasonSucceeded, status.Message, desired.Metadata.Generation, now);
         ConditionList.Remove(status.Conditions, VmConditions.Stalled);
@@ -80,7 +80,7 @@ public static class MigrationStatusEdits
             StartTime = status.StartTime,
             EndTime = MigrationPhases.IsTerminal(phase) ? status.CompletionTime : null,
             Failed = phase == MigrationPhases.Failed ? true : null,
-            Message = status.Message is { } m ? Bounded(m) : null,
+            Message = status.Message is { } m ? MigrationPhases.BoundedMessage(m) : null,
         };
     }
 
@@ -89,5 +89,4 @@ public static class MigrationStatusEdits
         current is not null && current.Name == wanted.Name && current.Phase == wanted.Phase && current.TargetNode == wanted.TargetNode
             && current.Failed == wanted.Failed && current.Message == wanted.Message && current.EndTime == wanted.EndTime;
 
-    private static string Bounded(string message) => message.Length <= 4096 ? message : message[..4093] + "...";
 }

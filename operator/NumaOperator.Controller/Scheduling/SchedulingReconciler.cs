@@ -315,11 +315,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     }
 
     /// <summary>Whole seconds: metav1.Time (lastTransitionTime) carries no fraction.</summary>
-    private DateTime Now()
-    {
-        var now = clock.GetUtcNow().UtcDateTime;
-        return new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc);
-    }
+    private DateTime Now() => MetaTime.Now(clock);
 
     private bool NodeExists(string? nodeName) => !string.IsNullOrEmpty(nodeName) && nodes.Get(nodeName) is not null;
 

@@ -4,6 +4,7 @@ using NumaOperator.Api.Serialization;
 using NumaOperator.Cli.Placing;
 using NumaOperator.Cli.Placing.Optimal;
 using NumaOperator.Numa.Placement;
+using NumaOperator.Api.Status;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -110,8 +111,7 @@ public sealed class PlaceCommand : ICliCommand
         try
         {
             var input = ManifestReader.ReadFiles(paths);
-            var now = DateTime.UtcNow;
-            var plan = FleetPlanner.Plan(input, new DateTime(now.Ticks - (now.Ticks % TimeSpan.TicksPerSecond), DateTimeKind.Utc), policy, optimizeFor, out var quality);
+            var plan = FleetPlanner.Plan(input, MetaTime.WholeSeconds(DateTime.UtcNow), policy, optimizeFor, out var quality);
             return (plan, quality, input.Topologies.Count);
         }
         catch (ManifestException e)
