@@ -23,20 +23,24 @@ public sealed record ControllerHostOptions
 }
 
 /// <summary>
-/// The controller process: leader election around the scheduling controller (whose term also runs the live-migration
-/// reconciler on the same ledger, <see cref="Migration.MigrationReconciler"/>), health endpoints beside it.
+/// The controller process: leader election around one term of the scheduling controller (which also runs the
+/// live-migration reconciler on the same ledger, <see cref="Migration.MigrationReconciler"/>) and the evacuation
+/// controller, both on the term's shared informers; health endpoints beside it.
 /// </summary>
 public sealed class ControllerHost
 {
     private readonly ControllerHostOptions options;
     private readonly LeaderElection? election;
+    private readonly IKubernetes client;
+    private readonly ILoggerFactory logs;
 
     public ControllerHost(IKubernetes client, ControllerHostOptions options, ILoggerFactory? loggers = null)
     {
         this.options = options;
         var logs = loggers ?? NullLoggerFactory.Instance;
         Scheduling = new SchedulingController(client, options.Scheduling, loggers);
-        Evacuation = new EvacuationController(client, options.Evacuation, options.Scheduling.Informers, options.Scheduling.Clock, loggers);
+        Evacuation = new EvacuationController(client, options.Evacuation, options.Scheduling.Clock, loggers);
+        (this.client, this.logs) = (client, logs);
         election = options.LeaderElection is { } lease ? new LeaderElection(client, lease, logs.CreateLogger("leader-election")) : null;
     }
 
@@ -69,6 +73,22 @@ public sealed class ControllerHost
         await serving;
     }
 
-    /// <summary>One term of every controller; they share nothing but the API server.</summary>
-    private Task RunControllersAsync(CancellationToken ct) => Task.WhenAll(Scheduling.RunAsync(ct), Evacuation.RunAsync(ct));
+    /// <summary>One term of every controller, on one set of informers listed afresh for the term.</summary>
+    private async Task RunControllersAsync(CancellationToken ct)
+    {
+        var informers = ClusterInformers.Create(client, options.Scheduling.Informers, logs);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Each controller subscribes before its first await, so the informers start with every handler in place.
+        var controllers = Task.WhenAll(Scheduling.RunAsync(informers, stop.Token), Evacuation.RunAsync(informers, stop.Token));
+        var watching = informers.RunAsync(stop.Token);
+        try
+        {
+            await controllers;
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await watching.ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
 }

@@ -24,6 +24,11 @@ public sealed class FloodFairnessTests
             await fixture.AddNodeAsync($"node-{i}", 4096, 4096);
         }
 
+        // The flood LISTs every VM: 200 that never fit (2 TiB each) make each LIST cost the server real work, so the
+        // flood's requests pile up past the seats and the queue however fast this machine is (with an empty list the
+        // client, not the server, was the bottleneck, and no 429 came in 60 s).
+        await Parallel.ForEachAsync(Enumerable.Range(0, 200), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+            await fixture.CreateAsync(ControllerFixture.Vm($"unfit-{i:D3}", cores: 1, size: "2Ti")));
         fixture.StartController();
         await using (var flood = new Flood(fixture.Server, concurrency: 96))
         {

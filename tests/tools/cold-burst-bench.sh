@@ -6,13 +6,15 @@
 #   tests/tools/cold-burst-bench.sh [-r ROUNDS] [-w] NAME=CLI[@K=V;K=V]...
 #   -w: the API server is warmed first (500 VMs scheduled by a throwaway controller), then a fresh controller
 #       process meets the burst: a restarted controller against a running kube-apiserver.
+#   -W: both warm (500 VMs, then 3 s for the tier-up, the same controller process): the running-controller figure.
 #   CLI: a numa-operator.dll (run with dotnet) or a published executable; after @ the controller's environment.
 #   e.g. tests/tools/cold-burst-bench.sh -r 3 jit=artifacts/$NUMAOP_SLOT/bin/NumaOperator/release/numa-operator.dll r2r=/tmp/pub/numa-operator
 set -euo pipefail
 rounds=2; warmup=0; cold_controller=0
 if [[ ${1:-} == -r ]]; then rounds=$2; shift 2; fi
 if [[ ${1:-} == -w ]]; then warmup=500; cold_controller=1; shift; fi
-(( $# > 0 )) || { echo "usage: $0 [-r ROUNDS] NAME=CLI[@K=V;K=V]..." >&2; exit 2; }
+if [[ ${1:-} == -W ]]; then warmup=500; cold_controller=0; shift; fi
+(( $# > 0 )) || { echo "usage: $0 [-r ROUNDS] [-w|-W] NAME=CLI[@K=V;K=V]..." >&2; exit 2; }
 cd "$(dirname "$0")/../.."
 for ((r = 1; r <= rounds; r++)); do
   for spec in "$@"; do

@@ -7,51 +7,36 @@ using NumaOperator.ControllerRuntime;
 namespace NumaOperator.Controller.Evacuation;
 
 /// <summary>
-/// One term of the evacuation controller: informers on NumaNodeTopologies, NumaVirtualMachines and
-/// NumaVirtualMachineMigrations, and one reconciler for the whole cluster (<see cref="EvacuationReconciler"/>).
+/// One term of the evacuation controller: one reconciler for the whole cluster (<see cref="EvacuationReconciler"/>),
+/// queued by any change of a NumaNodeTopology, NumaVirtualMachine or NumaVirtualMachineMigration in the term's shared
+/// informers.
 /// </summary>
-public sealed class EvacuationController(IKubernetes client, EvacuationOptions? options = null, InformerOptions? informers = null, TimeProvider? clock = null, ILoggerFactory? loggers = null)
+public sealed class EvacuationController(IKubernetes client, EvacuationOptions? options = null, TimeProvider? clock = null, ILoggerFactory? loggers = null)
 {
     public const string Name = "evacuation";
 
     private readonly EvacuationOptions limits = options ?? new EvacuationOptions();
-    private readonly InformerOptions watch = informers ?? new InformerOptions();
     private readonly TimeProvider time = clock ?? TimeProvider.System;
     private readonly ILoggerFactory logs = loggers ?? NullLoggerFactory.Instance;
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>Runs one term on <paramref name="informers"/>, which the caller runs (<see cref="ControllerHost"/>).</summary>
+    public async Task RunAsync(ClusterInformers informers, CancellationToken ct)
     {
-        var topologyInformer = new Informer<NumaNodeTopology>(
-            new CustomResourceApi<NumaNodeTopology, NumaNodeTopologyList>(client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural),
-            watch, logs.CreateLogger("evacuation.informer.nnt"));
-        var vmInformer = new Informer<NumaVirtualMachine>(
-            new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
-            watch, logs.CreateLogger("evacuation.informer.vm"));
-        var migrationInformer = new Informer<NumaVirtualMachineMigration>(
-            new CustomResourceApi<NumaVirtualMachineMigration, NumaVirtualMachineMigrationList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
-            watch, logs.CreateLogger("evacuation.informer.migration"));
+        ArgumentNullException.ThrowIfNull(informers);
         using var queue = new WorkQueue(time);
         var reconciler = new EvacuationReconciler(
-            client, topologyInformer.Cache, vmInformer.Cache, migrationInformer.Cache, limits, time, logs.CreateLogger(Name));
-        topologyInformer.Changed += _ => queue.Add(EvacuationReconciler.Key);
-        vmInformer.Changed += _ => queue.Add(EvacuationReconciler.Key);
-        migrationInformer.Changed += _ => queue.Add(EvacuationReconciler.Key);
-
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var running = new[] { topologyInformer.RunAsync(stop.Token), vmInformer.RunAsync(stop.Token), migrationInformer.RunAsync(stop.Token) };
+            client, informers.Topologies.Cache, informers.Vms.Cache, informers.Migrations.Cache, limits, time, logs.CreateLogger(Name));
+        informers.Topologies.Changed += _ => queue.Add(EvacuationReconciler.Key);
+        informers.Vms.Changed += _ => queue.Add(EvacuationReconciler.Key);
+        informers.Migrations.Changed += _ => queue.Add(EvacuationReconciler.Key);
         try
         {
-            await Task.WhenAll(topologyInformer.WaitForSyncAsync(ct), vmInformer.WaitForSyncAsync(ct), migrationInformer.WaitForSyncAsync(ct));
+            await informers.WaitForSyncAsync(ct);
             queue.Add(EvacuationReconciler.Key);
             await new ReconcileLoop(Name, queue, reconciler, 1, time, logs.CreateLogger("reconcile")).RunAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-        }
-        finally
-        {
-            await stop.CancelAsync();
-            await Task.WhenAll(running).ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 }

@@ -11,7 +11,11 @@ public sealed record EvacuationMigration(string Namespace, string Name, string V
 public sealed record EvacuationDecision(
     IReadOnlyDictionary<string, NodeEvacuationStatus> StatusByNode,
     IReadOnlyList<EvacuationMigration> Create,
-    TimeSpan? RecheckAfter);
+    TimeSpan? RecheckAfter)
+{
+    /// <summary>No node evacuates: no status to write, nothing to create.</summary>
+    public static EvacuationDecision Nothing { get; } = new(new Dictionary<string, NodeEvacuationStatus>(), [], null);
+}
 
 /// <summary>
 /// Decides, for every node with spec.evacuate true, which of its VMs get a live migration now. Pure: no clock, no I/O.
@@ -36,6 +40,12 @@ public static class EvacuationPlan
         ArgumentNullException.ThrowIfNull(limits);
         var evacuating = topologies.Where(t => t.Spec?.Evacuate == true)
             .ToDictionary(t => t.Metadata.Name, t => RequestedAt(t, now), StringComparer.Ordinal);
+        if (evacuating.Count == 0)
+        {
+            // The usual case, decided on every VM change: no node drains, so no VM or migration needs a look.
+            return EvacuationDecision.Nothing;
+        }
+
         var allVms = vms.ToList();
         var vmByKey = allVms.ToDictionary(v => v.Key, StringComparer.Ordinal);
         var allMigrations = migrations.ToList();

@@ -33,7 +33,10 @@ public sealed class EvacuationReconciler(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var nodes = topologies.List();
-        var decision = EvacuationPlan.Decide(nodes, vms.List(), migrations.List(), limits, now);
+        // Queued by every VM change: without a draining node, the VM and migration caches are not even copied.
+        var decision = nodes.Any(t => t.Spec?.Evacuate == true)
+            ? EvacuationPlan.Decide(nodes, vms.List(), migrations.List(), limits, now)
+            : EvacuationDecision.Nothing;
         foreach (var topology in nodes)
         {
             var desired = decision.StatusByNode.GetValueOrDefault(topology.Metadata.Name);

@@ -12,7 +12,7 @@ namespace NumaOperator.Controller.Scheduling;
 /// <summary>How one term is wired: its informers, the live-migration reconciler on the same ledger, and which change queues what.</summary>
 public sealed partial class SchedulingController
 {
-    private MigrationReconciler CreateMigrationReconciler(TermInformers informers, SchedulingReconciler reconciler) =>
+    private MigrationReconciler CreateMigrationReconciler(ClusterInformers informers, SchedulingReconciler reconciler) =>
         new(
             new MigrationWorld(
                 informers.Migrations.Cache, informers.Vms.Cache, informers.Topologies.Cache, informers.Nodes.Cache, informers.Pods.Cache,
@@ -22,7 +22,7 @@ public sealed partial class SchedulingController
                 new EventRecorder(client, "numa-operator-controller", settings.Clock, logs.CreateLogger("events"))),
             reconciler, settings.Clock, logs.CreateLogger(MigrationControllerName), settings.NodeLostAfter, settings.Packing);
 
-    private static void Subscribe(TermInformers informers, WorkQueue queue, WorkQueue migrationQueue, SchedulingReconciler reconciler, MigrationReconciler migrations)
+    private static void Subscribe(ClusterInformers informers, WorkQueue queue, WorkQueue migrationQueue, SchedulingReconciler reconciler, MigrationReconciler migrations)
     {
         informers.Migrations.Changed += change =>
         {
@@ -61,36 +61,5 @@ public sealed partial class SchedulingController
             }
         };
         informers.Nodes.Changed += change => OnNodeChanged(change, informers.Vms.Cache, queue, reconciler);
-    }
-
-    /// <summary>The informers of one term, listed afresh each term.</summary>
-    private sealed record TermInformers(
-        Informer<NumaVirtualMachine> Vms,
-        Informer<NumaNodeTopology> Topologies,
-        Informer<V1Node> Nodes,
-        Informer<V1Pod> Pods,
-        Informer<V1ResourceQuota> Quotas,
-        Informer<NumaVirtualMachineMigration> Migrations)
-    {
-        public static TermInformers Create(IKubernetes client, InformerOptions options, ILoggerFactory logs) => new(
-            new Informer<NumaVirtualMachine>(
-                new CustomResourceApi<NumaVirtualMachine, NumaVirtualMachineList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),
-                options, logs.CreateLogger("informer.vm")),
-            new Informer<NumaNodeTopology>(
-                new CustomResourceApi<NumaNodeTopology, NumaNodeTopologyList>(client, ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural),
-                options, logs.CreateLogger("informer.nnt")),
-            new Informer<V1Node>(new NodeApi(client), options, logs.CreateLogger("informer.node")),
-            new Informer<V1Pod>(new PodApi(client), options, logs.CreateLogger("informer.pod")),
-            new Informer<V1ResourceQuota>(new ResourceQuotaApi(client), options, logs.CreateLogger("informer.quota")),
-            new Informer<NumaVirtualMachineMigration>(
-                new CustomResourceApi<NumaVirtualMachineMigration, NumaVirtualMachineMigrationList>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachineMigration.Plural),
-                options, logs.CreateLogger("informer.migration")));
-
-        public Task[] RunAll(CancellationToken ct) =>
-            [Vms.RunAsync(ct), Topologies.RunAsync(ct), Nodes.RunAsync(ct), Pods.RunAsync(ct), Quotas.RunAsync(ct), Migrations.RunAsync(ct)];
-
-        public Task WaitForSyncAsync(CancellationToken ct) => Task.WhenAll(
-            Vms.WaitForSyncAsync(ct), Topologies.WaitForSyncAsync(ct), Nodes.WaitForSyncAsync(ct),
-            Pods.WaitForSyncAsync(ct), Quotas.WaitForSyncAsync(ct), Migrations.WaitForSyncAsync(ct));
     }
 }

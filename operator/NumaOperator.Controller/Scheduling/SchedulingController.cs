@@ -41,8 +41,8 @@ public sealed record SchedulingControllerOptions
 }
 
 /// <summary>
-/// One term of the scheduling controller: informers on NumaVirtualMachines, NumaNodeTopologies and Nodes (listed
-/// afresh each term), the ledger rebuilt once they are synced, then workers until the token is cancelled.
+/// One term of the scheduling controller: on the term's shared informers (<see cref="ClusterInformers"/>), the ledger
+/// rebuilt once they are synced, then workers until the token is cancelled.
 /// </summary>
 public sealed partial class SchedulingController(IKubernetes client, SchedulingControllerOptions? options = null, ILoggerFactory? loggers = null)
 {
@@ -64,9 +64,10 @@ public sealed partial class SchedulingController(IKubernetes client, SchedulingC
     /// <summary>The running term's live-migration reconciler (it shares the ledger); null between terms.</summary>
     public MigrationReconciler? Migrations { get; private set; }
 
-    public async Task RunAsync(CancellationToken ct)
+    /// <summary>Runs one term on <paramref name="informers"/>, which the caller runs (<see cref="ControllerHost"/>).</summary>
+    public async Task RunAsync(ClusterInformers informers, CancellationToken ct)
     {
-        var informers = TermInformers.Create(client, settings.Informers, logs);
+        ArgumentNullException.ThrowIfNull(informers);
         var (vmInformer, topologyInformer, nodeInformer, podInformer, quotaInformer, migrationInformer) = informers;
         var accounting = new KubernetesAccounting(
             podInformer.Cache, quotaInformer.Cache, new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")), settings.PlaceholderImage, settings.PlacementRetry);
@@ -82,7 +83,6 @@ public sealed partial class SchedulingController(IKubernetes client, SchedulingC
         Subscribe(informers, queue, migrationQueue, reconciler, migrations);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var watching = informers.RunAll(stop.Token);
         var liveness = Task.CompletedTask;
         try
         {
@@ -123,7 +123,7 @@ public sealed partial class SchedulingController(IKubernetes client, SchedulingC
             Reconciler = null;
             Migrations = null;
             await stop.CancelAsync();
-            await Task.WhenAll([.. watching, liveness]).ContinueWith(_ => { }, TaskScheduler.Default);
+            await liveness.ContinueWith(_ => { }, TaskScheduler.Default);
         }
     }
 

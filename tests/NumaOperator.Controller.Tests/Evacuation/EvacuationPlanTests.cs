@@ -57,6 +57,22 @@ public sealed class EvacuationPlanTests
     }
 
     [Fact]
+    public void Without_an_evacuating_node_no_vm_or_migration_is_looked_at()
+    {
+        // The plan runs on every VM change; a scan of every VM each time made a burst of creates quadratic.
+        var decision = EvacuationPlan.Decide([Node("a", false)], Unreadable<NumaVirtualMachine>(), Unreadable<NumaVirtualMachineMigration>(), Limits, Now);
+        Assert.Same(EvacuationDecision.Nothing, decision);
+    }
+
+    private static IEnumerable<T> Unreadable<T>()
+    {
+        throw new InvalidOperationException("enumerated");
+#pragma warning disable CS0162 // unreachable: makes this an iterator, which throws only when enumerated
+        yield break;
+#pragma warning restore CS0162
+    }
+
+    [Fact]
     public void An_evacuating_node_without_vms_is_reported_evacuated()
     {
         var status = Decide([Node("a", true, Requested)], [Vm("db1", "b")]).StatusByNode["a"];
