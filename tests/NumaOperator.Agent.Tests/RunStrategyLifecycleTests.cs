@@ -190,7 +190,8 @@ public sealed class RunStrategyLifecycleTests
         var first = runtime.Alive[uid];
 
         await RequestAsync(fixture, "vm1", PowerAction.Restart);
-        await UntilAsync(fixture, "vm1", v => AgentTestVms.IsReady(v) && runtime.Alive.GetValueOrDefault(uid) != first, "vm1 Ready with a new QEMU");
+        // A new QEMU, not none: between the stop and the start the VM can still read Ready from before the restart.
+        await UntilAsync(fixture, "vm1", v => AgentTestVms.IsReady(v) && runtime.Alive.TryGetValue(uid, out var now) && now != first, "vm1 Ready with a new QEMU");
         await Eventually.ConsistentlyAsync(() => Task.FromResult(runtime.Starts(uid)), n => n == 2, TimeSpan.FromSeconds(2), "vm1 restarted exactly once");
     }
 }

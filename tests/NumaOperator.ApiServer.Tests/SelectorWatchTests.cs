@@ -20,7 +20,8 @@ public sealed class SelectorWatchTests
 
     private static Task<Watcher<object>> WatchAsync(
         Kubernetes client, string? resourceVersion, ConcurrentQueue<Seen> events, string? labelSelector = null, string? fieldSelector = null) =>
-        // The generated watch call returns once the first line (an event or a bookmark) has arrived.
+        // The generated watch call may return before the server has opened the watch: a watch from a resourceVersion
+        // replays what came after it anyway; one without must see its first event before the test changes anything.
         Task.Run(() => client.CustomObjects.WatchListNamespacedCustomObject(
             ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural,
             allowWatchBookmarks: true, resourceVersion: resourceVersion, labelSelector: labelSelector, fieldSelector: fieldSelector,
@@ -175,6 +176,7 @@ public sealed class SelectorWatchTests
         var created = await vms.CreateNamespacedAsync(TestServer.Vm("a", labels: new Dictionary<string, string> { [NodeLabel] = "n1" }), "default");
         var onN1 = new ConcurrentQueue<Seen>();
         using var watcher = await WatchAsync(client, null, onN1, labelSelector: NodeLabel + "=n1");
+        await Eventually.HoldsAsync(() => onN1.Any(e => e.Type == WatchEventType.Added), TimeSpan.FromSeconds(10), "the watch open: its ADDED of a", TimeSpan.FromMilliseconds(20));
         var unlabelled = await PatchAsync(vms, "a", "{\"metadata\":{\"labels\":{\"" + NodeLabel + "\":null}}}");
         Assert.Equal(
             [new Seen(WatchEventType.Added, "a", created.Metadata.ResourceVersion, "n1"), new Seen(WatchEventType.Deleted, "a", unlabelled.Metadata.ResourceVersion, "n1")],
