@@ -37,10 +37,9 @@ public sealed class ControllerHost
     public ControllerHost(IKubernetes client, ControllerHostOptions options, ILoggerFactory? loggers = null)
     {
         this.options = options;
-        var logs = loggers ?? NullLoggerFactory.Instance;
+        (this.client, logs) = (client, loggers ?? NullLoggerFactory.Instance);
         Scheduling = new SchedulingController(client, options.Scheduling, loggers);
         Evacuation = new EvacuationController(client, options.Evacuation, options.Scheduling.Clock, loggers);
-        (this.client, this.logs) = (client, logs);
         election = options.LeaderElection is { } lease ? new LeaderElection(client, lease, logs.CreateLogger("leader-election")) : null;
     }
 

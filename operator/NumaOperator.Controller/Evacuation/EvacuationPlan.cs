@@ -38,7 +38,7 @@ public static class EvacuationPlan
         DateTime now)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        var evacuating = topologies.Where(t => t.Spec?.Evacuate == true)
+        var evacuating = topologies.Where(Evacuates)
             .ToDictionary(t => t.Metadata.Name, t => RequestedAt(t, now), StringComparer.Ordinal);
         if (evacuating.Count == 0)
         {
@@ -171,6 +171,9 @@ public static class EvacuationPlan
         migration.Metadata.Labels?.TryGetValue(NodeEvacuationStatus.MigrationLabel, out var value) == true
         && value == node
         && (migration.Metadata.CreationTimestamp is not { } created || created >= requestedAt);
+
+    /// <summary>Whether <paramref name="topology"/> is asked to evacuate (spec.evacuate true).</summary>
+    public static bool Evacuates(NumaNodeTopology topology) => topology.Spec?.Evacuate == true;
 
     /// <summary>status.evacuation.requestedAt as recorded, else now (the first look), whole seconds as metav1.Time keeps it.</summary>
     private static DateTime RequestedAt(NumaNodeTopology topology, DateTime now) =>

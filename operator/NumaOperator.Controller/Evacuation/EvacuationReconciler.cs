@@ -34,7 +34,7 @@ public sealed class EvacuationReconciler(
         var now = clock.GetUtcNow().UtcDateTime;
         var nodes = topologies.List();
         // Queued by every VM change: without a draining node, the VM and migration caches are not even copied.
-        var decision = nodes.Any(t => t.Spec?.Evacuate == true)
+        var decision = nodes.Any(EvacuationPlan.Evacuates)
             ? EvacuationPlan.Decide(nodes, vms.List(), migrations.List(), limits, now)
             : EvacuationDecision.Nothing;
         foreach (var topology in nodes)
