@@ -20,11 +20,14 @@ public static partial class GuestNumaView
 
     private static readonly string[] BusyboxPaths = ["/bin/busybox", "/usr/bin/busybox"];
 
-    // The distance file separates columns with spaces; commas keep one node on one "key=value" line.
+    // The kernel logs its boot to the console (so a stalled boot shows how far it got); dmesg -n 1 silences it once init
+    // runs, so no kernel message splits a NUMAVIEW line. The distance file separates columns with spaces; commas keep one
+    // node on one "key=value" line.
     private const string InitScript = """
         #!/bin/busybox sh
         /bin/busybox --install -s /bin
         export PATH=/bin
+        dmesg -n 1
         mount -t proc proc /proc
         mount -t sysfs sysfs /sys
         for n in /sys/devices/system/node/node[0-9]*; do
