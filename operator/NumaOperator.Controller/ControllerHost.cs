@@ -16,6 +16,9 @@ public sealed record ControllerHostOptions
     /// <summary>HttpListener prefix for /healthz and /readyz, e.g. "http://+:8081/"; null serves none.</summary>
     public string? HealthPrefix { get; init; }
 
+    /// <summary>The term's shared informers (<see cref="ClusterInformers"/>), which every controller of the term reads.</summary>
+    public InformerOptions Informers { get; init; } = new();
+
     public SchedulingControllerOptions Scheduling { get; init; } = new();
 
     /// <summary>Node evacuation limits (`controller --parallel-migrations-per-cluster`, `--parallel-outbound-migrations-per-node`).</summary>
@@ -75,7 +78,7 @@ public sealed class ControllerHost
     /// <summary>One term of every controller, on one set of informers listed afresh for the term.</summary>
     private async Task RunControllersAsync(CancellationToken ct)
     {
-        var informers = ClusterInformers.Create(client, options.Scheduling.Informers, logs);
+        var informers = ClusterInformers.Create(client, options.Informers, logs);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         // Each controller subscribes before its first await, so the informers start with every handler in place.
         var controllers = Task.WhenAll(Scheduling.RunAsync(informers, stop.Token), Evacuation.RunAsync(informers, stop.Token));

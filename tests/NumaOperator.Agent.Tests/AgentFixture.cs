@@ -56,9 +56,9 @@ internal sealed class AgentFixture : IAsyncDisposable
     {
         var host = new Controller.ControllerHost(Client, new Controller.ControllerHostOptions
         {
+            Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
             Scheduling = new()
             {
-                Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
                 NodeLostAfter = nodeLostAfter ?? Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
             },
         }, Loggers);

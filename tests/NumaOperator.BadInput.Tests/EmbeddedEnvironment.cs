@@ -80,7 +80,7 @@ public sealed class EmbeddedEnvironment : IAsyncDisposable
         await env.AddWorkerAsync();
         env.Controller = new ControllerHost(env.Client, new ControllerHostOptions
         {
-            Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } },
+            Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
         });
         env.controllerRun = Task.Run(() => env.Controller.RunAsync(env.stop.Token));
         await env.CreateControlAsync();

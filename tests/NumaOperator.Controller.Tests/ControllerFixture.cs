@@ -138,9 +138,9 @@ internal sealed class ControllerFixture : IAsyncDisposable
                 RenewDeadline = duration / 2,
                 RetryPeriod = TimeSpan.FromMilliseconds(200),
             },
+            Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
             Scheduling = new()
             {
-                Informers = new InformerOptions { WatchTimeoutSeconds = 20 },
                 NodeLostAfter = nodeLostAfter ?? NumaOperator.Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
             },
             Evacuation = evacuation ?? new(),

@@ -65,7 +65,7 @@ internal sealed class MonitoredCluster : IAsyncDisposable
             await agent.WaitReadyAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60));
         }
 
-        var controller = new ControllerHost(cluster.Client, new ControllerHostOptions { Scheduling = new() { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } } }, cluster.loggers);
+        var controller = new ControllerHost(cluster.Client, new ControllerHostOptions { Informers = new InformerOptions { WatchTimeoutSeconds = 20 } }, cluster.loggers);
         cluster.Run(controller.RunAsync);
         return cluster;
     }

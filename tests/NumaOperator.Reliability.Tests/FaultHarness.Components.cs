@@ -30,10 +30,7 @@ public sealed partial class FaultHarness
         var client = NewClient();
         var host = new ControllerHost(client, new ControllerHostOptions
         {
-            Scheduling = new()
-            {
-                Informers = new InformerOptions { WatchTimeoutSeconds = 20, ErrorBackoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)) },
-            },
+            Informers = new InformerOptions { WatchTimeoutSeconds = 20, ErrorBackoff = new ExponentialBackoff(TimeSpan.FromMilliseconds(50), TimeSpan.FromSeconds(1)) },
         }, loggers);
         controller = Running.Start(client, host.RunAsync);
     }

@@ -23,7 +23,8 @@ public abstract record PodAction
 /// <summary>Creates and deletes placeholder pods; an existing pod on create and a missing one on delete are not errors (level-triggered).</summary>
 public sealed class PlaceholderPodWriter(IKubernetes client, ILogger logger)
 {
-    public async Task ApplyAsync(PodAction action, CancellationToken ct)
+    /// <summary>Returns the created pod as the server stored it; null after a delete or when there was nothing to do.</summary>
+    public async Task<V1Pod?> ApplyAsync(PodAction action, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(action);
         try
@@ -31,18 +32,20 @@ public sealed class PlaceholderPodWriter(IKubernetes client, ILogger logger)
             switch (action)
             {
                 case PodAction.Create create:
-                    await client.CoreV1.CreateNamespacedPodAsync(create.Pod, create.Pod.Metadata.NamespaceProperty, cancellationToken: ct);
+                    var created = await client.CoreV1.CreateNamespacedPodAsync(create.Pod, create.Pod.Metadata.NamespaceProperty, cancellationToken: ct);
                     logger.LogInformation("placeholder pod {Namespace}/{Pod} created on {Node}", create.Pod.Metadata.NamespaceProperty, create.Pod.Metadata.Name, create.Pod.Spec.NodeName);
-                    break;
+                    return created;
                 case PodAction.Delete delete:
                     await client.CoreV1.DeleteNamespacedPodAsync(delete.Name, delete.Namespace, gracePeriodSeconds: 0, cancellationToken: ct);
                     logger.LogInformation("placeholder pod {Namespace}/{Pod} deleted", delete.Namespace, delete.Name);
-                    break;
+                    return null;
             }
         }
         catch (HttpOperationException e) when (e.Response.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.NotFound)
         {
             // Already there (its watch event queues the VM, which judges it) or already gone.
         }
+
+        return null;
     }
 }

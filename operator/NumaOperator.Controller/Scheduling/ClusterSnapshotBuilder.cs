@@ -1,6 +1,7 @@
 using k8s.Models;
 using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Evacuation;
 using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Controller.Scheduling;
@@ -77,7 +78,7 @@ public static class ClusterSnapshotBuilder
     {
         ArgumentNullException.ThrowIfNull(topology);
         ArgumentNullException.ThrowIfNull(node);
-        return topology.Spec?.Evacuate == true ? EvacuatingReason
+        return EvacuationPlan.Evacuates(topology) ? EvacuatingReason
             : node.Spec?.Unschedulable == true ? CordonedReason
             : null;
     }

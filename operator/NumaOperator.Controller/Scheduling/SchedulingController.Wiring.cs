@@ -35,7 +35,11 @@ public sealed partial class SchedulingController
         };
         informers.Vms.Changed += change =>
         {
-            queue.Add(change.Item.Key);
+            if (!reconciler.OwnWrites.Hold(change.Item.Key, change.Item, change.Type))
+            {
+                queue.Add(change.Item.Key);
+            }
+
             foreach (var migration in migrations.ActiveMigrationsOf(change.Item.Key))
             {
                 migrationQueue.Add(migration); // a VM deleted or stopped mid-move fails its migration

@@ -20,8 +20,6 @@ public sealed record SchedulingControllerOptions
     /// <summary>How the engine chooses among the nodes that fit (the controller's --packing).</summary>
     public PackingPolicy Packing { get; init; } = PackingPolicies.Default;
 
-    public InformerOptions Informers { get; init; } = new();
-
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Three missed heartbeats of an agent (it renews NumaNodeTopology status.heartbeatTime every 30 s).</summary>
@@ -169,7 +167,11 @@ public sealed partial class SchedulingController(IKubernetes client, SchedulingC
         if (PlaceholderPod.IsPlaceholder(pod))
         {
             var owner = pod.Metadata.OwnerReferences.First(o => o.Controller == true);
-            queue.Add(ObjectKeys.Of(pod.Metadata.NamespaceProperty, owner.Name, clusterScoped: false));
+            var vmKey = ObjectKeys.Of(pod.Metadata.NamespaceProperty, owner.Name, clusterScoped: false);
+            if (!reconciler.OwnWrites.Hold(vmKey, pod, change.Type))
+            {
+                queue.Add(vmKey);
+            }
         }
 
         if (change.Type == WatchEventType.Deleted || pod.Status?.Phase is "Succeeded" or "Failed")

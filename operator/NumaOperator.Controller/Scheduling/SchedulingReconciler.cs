@@ -82,10 +82,17 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         this.writer = writer;
         this.events = events;
         this.queue = queue;
+        OwnWrites = new OwnWrites(queue);
         this.clock = clock ?? TimeProvider.System;
         this.nodeLostAfter = nodeLostAfter ?? SchedulingControllerOptions.DefaultNodeLostAfter;
         log = logger ?? NullLogger.Instance;
     }
+
+    /// <summary>
+    /// The watch events of this reconciler's own VM and placeholder pod writes, held while they run so they do not queue
+    /// the VM again (the informers' handlers ask it before queueing).
+    /// </summary>
+    public OwnWrites OwnWrites { get; }
 
     /// <summary>Recorded placements the ledger refused when it was last rebuilt (would double-book or name a missing node).</summary>
     public IReadOnlyList<LedgerConflict> Conflicts { get; private set; } = [];
@@ -276,7 +283,9 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
             return;
         }
 
+        using var writes = OwnWrites.Begin(plan.Current.Key);
         var written = await writer.PatchStatusAsync(plan.Current, plan.Desired, ct);
+        writes.Wrote(written);
         if (written is not null)
         {
             vms.Upsert(written, out _);
@@ -287,6 +296,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         }
 
         var labelled = await writer.PatchMetadataAsync(written ?? plan.Current, plan.Desired, ct);
+        writes.Wrote(labelled);
         if (labelled is not null)
         {
             vms.Upsert(labelled, out _);
@@ -294,7 +304,12 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
 
         if (plan.Pod is { } pod)
         {
-            await podWriter.ApplyAsync(pod, ct); // after the placement is recorded: the pod never names a node the VM is not on
+            var created = await podWriter.ApplyAsync(pod, ct); // after the placement is recorded: the pod never names a node the VM is not on
+            writes.Wrote(created);
+            if (created is not null)
+            {
+                pods.Upsert(created, out _); // as the VM's writes: its watch event, when later, then raises nothing
+            }
         }
     }
 

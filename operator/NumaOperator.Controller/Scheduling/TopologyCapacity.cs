@@ -1,5 +1,6 @@
 using NumaOperator.Api.Conversion;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.Controller.Evacuation;
 
 namespace NumaOperator.Controller.Scheduling;
 
@@ -24,7 +25,7 @@ public static class TopologyCapacity
         }
 
         if (!string.Equals(Normalize(before.Spec?.ReservedCpus), Normalize(now.Spec?.ReservedCpus), StringComparison.Ordinal)
-            || (before.Spec?.Evacuate == true) != (now.Spec?.Evacuate == true))
+            || EvacuationPlan.Evacuates(before) != EvacuationPlan.Evacuates(now))
         {
             return false;
         }

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Autorest;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Cli.Hosting;
 
 namespace NumaOperator.Cli.Attaching;
 
@@ -20,7 +21,7 @@ public static class AgentConsoleLocator
     public static async Task<AgentConsoleAddress> LocateAsync(KubernetesClientConfiguration configuration, VmReference reference, CancellationToken ct)
     {
         var token = await BearerTokenAsync(configuration);
-        using var client = new Kubernetes(configuration);
+        using var client = ClusterProcess.Client(configuration);
         using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
         var vm = await ReadAsync(() => vms.ReadNamespacedAsync<NumaVirtualMachine>(reference.Namespace, reference.Name, ct), $"NumaVirtualMachine \"{reference.Name}\" in namespace \"{reference.Namespace}\"", configuration.Host);
         if (vm.Status?.NodeName is not { Length: > 0 } node)

@@ -103,7 +103,7 @@ public sealed class AgentCommand : ICliCommand
                 SerialLogMaxBytes = parseResult.GetValue(serialLogMax),
             };
 
-            using var client = new Kubernetes(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
+            using var client = ClusterProcess.Client(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
             using var telemetry = TelemetryExport.Start("numa-operator-agent", AgentTelemetry.Name, metricsPrefix);
             // Reconcile spans and work-queue metrics come from the shared runtime's source; OTLP only (one /metrics listener).
             using var runtimeTelemetry = TelemetryExport.Start("numa-operator-agent", ControllerRuntime.ReconcileTelemetry.Name, null);

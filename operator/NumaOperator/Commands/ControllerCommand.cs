@@ -99,7 +99,7 @@ public sealed class ControllerCommand : ICliCommand
             var healthPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(health), "--health-listen", 8081);
             var metricsPrefix = ClusterProcess.ListenPrefix(parseResult.GetValue(metrics), "--metrics-listen", 9464);
 
-            using var client = new Kubernetes(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
+            using var client = ClusterProcess.Client(ClusterProcess.LoadConfiguration(parseResult.GetValue(kubeconfig)));
             using var telemetry = TelemetryExport.Start("numa-operator-controller", ControllerTelemetry.Name, metricsPrefix);
             using var loggers = ClusterProcess.ConsoleLoggers();
             var options = new ControllerHostOptions

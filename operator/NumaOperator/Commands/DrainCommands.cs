@@ -1,6 +1,7 @@
 using System.CommandLine;
 using k8s;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Migrating;
 using NumaOperator.Cli.Rendering;
 
@@ -41,7 +42,7 @@ public sealed class DrainCommand : ICliCommand
         {
             var name = NodeArgument.Parse(parseResult.GetValue(node));
             var configuration = cluster.Load(parseResult);
-            using var client = new Kubernetes(configuration);
+            using var client = ClusterProcess.Client(configuration);
             var api = new NodeEvacuationApi(client, configuration.Host);
             await api.SetEvacuateAsync(name, true, ct);
             var cordoned = await api.SetCordonAsync(name, true, ct);
@@ -111,7 +112,7 @@ public sealed class UncordonCommand : ICliCommand
         {
             var name = NodeArgument.Parse(parseResult.GetValue(node));
             var configuration = cluster.Load(parseResult);
-            using var client = new Kubernetes(configuration);
+            using var client = ClusterProcess.Client(configuration);
             var api = new NodeEvacuationApi(client, configuration.Host);
             await api.SetEvacuateAsync(name, false, ct);
             var uncordoned = await api.SetCordonAsync(name, false, ct);

@@ -4,6 +4,7 @@ using k8s;
 using k8s.Models;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Rendering;
 
 namespace NumaOperator.Cli.Commands;
@@ -81,7 +82,7 @@ public sealed class ExplainCommand : ICliCommand
     private static async Task<ExplainInput> ReadAsync(KubernetesClientConfiguration configuration, VmReference reference, bool wholeCluster, CancellationToken ct)
     {
         var server = configuration.Host;
-        using var client = new Kubernetes(configuration);
+        using var client = ClusterProcess.Client(configuration);
         using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
         return await ApiFailures.RunAsync(server, ApiFailures.VmNotFound(reference), async () =>
         {

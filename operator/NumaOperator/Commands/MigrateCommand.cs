@@ -3,6 +3,7 @@ using k8s;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Migrating;
 
 namespace NumaOperator.Cli.Commands;
@@ -55,7 +56,7 @@ public sealed class MigrateCommand : ICliCommand
             var request = MigrationRequest.Build(
                 parseResult.GetValue(vm), parseResult.GetValue(toNode), parseResult.GetValue(toNuma), parseResult.GetValue(bandwidth), parseResult.GetValue(timeout));
             var configuration = cluster.Load(parseResult);
-            using var client = new Kubernetes(configuration);
+            using var client = ClusterProcess.Client(configuration);
             var api = new MigrationApi(client, configuration.Host);
             var created = await api.CreateAsync(request, ct);
             await Console.Out.WriteLineAsync($"{created.Key}: migration of {request.Spec.VmName} created");

@@ -4,6 +4,7 @@ using k8s.Models;
 using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
+using NumaOperator.Cli.Hosting;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -44,7 +45,7 @@ public abstract class PowerCommand(PowerAction action, string verb, int order, s
     private async Task<string> SendAsync(KubernetesClientConfiguration configuration, VmReference reference, CancellationToken ct)
     {
         var server = configuration.Host;
-        using var client = new Kubernetes(configuration);
+        using var client = ClusterProcess.Client(configuration);
         using var vms = new GenericClient(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural, disposeClient: false);
         return await ApiFailures.RunAsync(server, ApiFailures.VmNotFound(reference), async () =>
         {

@@ -2,12 +2,13 @@ using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Cli.Telemetry;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Cli.Hosting;
 
 /// <summary>
-/// What the long-running cluster commands (`controller`, `agent`) share: how they find the API server, their listen
-/// prefixes (defaults from the environment the Helm chart sets) and their console logs.
+/// What the cluster commands share: how they find and reach the API server; for the long-running ones (`controller`,
+/// `agent`) also their listen prefixes (defaults from the environment the Helm chart sets) and their console logs.
 /// </summary>
 public static class ClusterProcess
 {
@@ -58,6 +59,9 @@ public static class ClusterProcess
             throw new BadInputException($"no cluster to talk to: not in a cluster and no kubeconfig ({e.Message}); pass --kubeconfig FILE");
         }
     }
+
+    /// <summary>The one way the executable builds its API client: requests over HTTP/1.1, watches over HTTP/2 (<see cref="RequestsOverHttp11"/>).</summary>
+    public static Kubernetes Client(KubernetesClientConfiguration configuration) => new(configuration, new RequestsOverHttp11());
 
     /// <summary>Single-line console logs; JSON in clusters (the chart sets Logging__Console__FormatterName=json).</summary>
     public static ILoggerFactory ConsoleLoggers() => LoggerFactory.Create(b =>

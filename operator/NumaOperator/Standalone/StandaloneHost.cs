@@ -5,6 +5,7 @@ using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ApiServer;
 using NumaOperator.ApiServer.State;
+using NumaOperator.Cli.Hosting;
 using NumaOperator.Controller;
 using NumaOperator.Numa.Quantities;
 using Spectre.Console;
@@ -41,7 +42,7 @@ public sealed class StandaloneHost(StandaloneOptions options, IAnsiConsole conso
         }
 
         await using var server = await StartApiServerAsync(loggers, ct);
-        using var client = new Kubernetes(server.ClientConfiguration());
+        using var client = ClusterProcess.Client(server.ClientConfiguration());
 
         // Background parts run on their own token: after Ctrl-C the agent must still be there to stop VMs.
         using var background = new CancellationTokenSource();
