@@ -73,8 +73,13 @@ public sealed class AgentWithQemuTests(QemuHost host) : IDisposable
         Assert.Contains(await fixture.EventsAboutAsync("vm1"), e => e.Reason == VmRuntimeReconciler.EventStarted);
 
         // Samples every 2 s, but nothing changed: no status write (the resourceVersion stays).
-        await Task.Delay(TimeSpan.FromSeconds(5));
-        Assert.Equal(vm.Metadata.ResourceVersion, (await fixture.VmAsync("vm1"))!.Metadata.ResourceVersion);
+        await Eventually.ConsistentlyAsync(
+            () => fixture.VmAsync("vm1"),
+            now => now!.Metadata.ResourceVersion == vm.Metadata.ResourceVersion,
+            TimeSpan.FromSeconds(5),
+            "the sampled VM's resourceVersion stays while nothing changes",
+            describe: now => $"resourceVersion {now?.Metadata.ResourceVersion}, was {vm.Metadata.ResourceVersion}",
+            poll: TimeSpan.FromMilliseconds(500));
 
         meters.ForceFlush();
         var ratio = TopologyPublishingTests.Points(exported, "numaoperator.vm.local_ratio").Single(p => TopologyPublishingTests.Tag(p, "name") == "vm1");

@@ -59,8 +59,7 @@ public sealed class AccountingEndToEndTests
         var waiting = await fixture.WaitForAsync("db", ControllerFixture.IsUnschedulable);
 
         Assert.StartsWith("0/1 nodes fit: 1 no NUMA node with 600 free 2Mi pages", ConditionList.Find(waiting.Status!.Conditions, VmConditions.Scheduled)!.Message, StringComparison.Ordinal);
-        await Task.Delay(500);
-        Assert.Null((await fixture.GetAsync("db")).Status!.Placement);
+        await Eventually.ConsistentlyAsync(() => fixture.GetAsync("db"), vm => vm.Status!.Placement is null, TimeSpan.FromMilliseconds(500), "the VM stays unplaced while the pages are not free");
 
         // The pod gives its pages back (the agent publishes the new free count): the VM is placed.
         await fixture.SetHugepagesAsync("worker-1", [512, 1024], [512, 1024]);

@@ -1,3 +1,5 @@
+using NumaOperator.Tests.Shared;
+
 namespace NumaOperator.Controller.Tests;
 
 /// <summary>
@@ -26,11 +28,11 @@ public sealed class LeaseLossAndReleaseTests
         // While another holds the Lease nothing is scheduled.
         await fixture.CreateAsync(ControllerFixture.Vm("vm1", size: "512Mi", dedicated: true));
         await fixture.CreateAsync(ControllerFixture.Vm("vm2", size: "512Mi", dedicated: true));
-        await Task.Delay(1000);
-        foreach (var name in new[] { "vm1", "vm2" })
-        {
-            Assert.Null((await fixture.GetAsync(name)).Status);
-        }
+        await Eventually.ConsistentlyAsync(
+            async () => new[] { await fixture.GetAsync("vm1"), await fixture.GetAsync("vm2") },
+            vms => vms.All(vm => vm.Status is null),
+            TimeSpan.FromSeconds(1),
+            "no VM gets a status while another holds the Lease");
 
         // The Lease comes back (released by the other): a new term with fresh caches and a rebuilt ledger.
         await fixture.SetLeaseHolderAsync(string.Empty, seconds: 1);
@@ -105,7 +107,7 @@ public sealed class LeaseLossAndReleaseTests
         var leader = fixture.StartController("controller-a", TimeSpan.FromSeconds(30));
         Assert.True(await ControllerFixture.EventuallyAsync(() => leader.IsLeader), "never led");
         fixture.StartController("controller-b", TimeSpan.FromSeconds(30));
-        await Task.Delay(500);
+        await Eventually.ConsistentlyAsync(() => Task.FromResult(leader.IsLeader), leads => leads, TimeSpan.FromMilliseconds(500), "the first controller keeps leading while the second waits");
 
         await fixture.StopControllerAsync(1);
 

@@ -21,7 +21,11 @@ public sealed class NodeDeletionTests
         await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
             new V1Patch("""{"status":{"phase":"Running"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
-        await Task.Delay(500);
+        await Eventually.ConsistentlyAsync(
+            () => fixture.GetAsync("a"),
+            vm => vm.Metadata.DeletionTimestamp is not null && (vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false),
+            TimeSpan.FromMilliseconds(500),
+            "the finalizer holds the deleted VM while its QEMU runs");
         var held = await fixture.GetAsync("a");
         Assert.NotNull(held.Metadata.DeletionTimestamp);
         Assert.Contains(ApiGroup.Finalizer, held.Metadata.Finalizers!);

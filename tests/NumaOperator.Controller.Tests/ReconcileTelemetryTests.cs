@@ -5,6 +5,7 @@ using NumaOperator.Api.Status;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.ControllerRuntime;
 using NumaOperator.Controller.Scheduling;
+using NumaOperator.Tests.Shared;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
@@ -103,8 +104,7 @@ public sealed class ReconcileTelemetryTests
                 new V1Patch(patch, V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, NumaNodeTopology.Plural, "worker-1");
         }
 
-        await Task.Delay(1000);
-        Assert.Equal(before, Attempts(tracing, spans));
+        await Eventually.ConsistentlyAsync(() => Task.FromResult(Attempts(tracing, spans)), attempts => attempts == before, TimeSpan.FromSeconds(1), "heartbeats alone start no scheduling attempt");
 
         // More pages reserved: a capacity change, the waiting VM is tried again and fits.
         await fixture.SetHugepagesAsync("worker-1", 1024);

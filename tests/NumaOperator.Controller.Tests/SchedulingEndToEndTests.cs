@@ -80,7 +80,7 @@ public sealed class SchedulingEndToEndTests
         await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
         await fixture.CreateAsync(ControllerFixture.Vm("b", size: "1Gi"));
         await fixture.WaitForAsync("b", ControllerFixture.IsUnschedulable);
-        await Task.Delay(500);
+        await Eventually.ConsistentlyAsync(() => fixture.GetAsync("a"), HeldByFinalizer, TimeSpan.FromMilliseconds(500), "the finalizer holds the deleted VM while its QEMU runs");
         var held = await fixture.GetAsync("a");
         Assert.NotNull(held.Metadata.DeletionTimestamp);
         Assert.Contains(ApiGroup.Finalizer, held.Metadata.Finalizers!);
@@ -148,4 +148,7 @@ public sealed class SchedulingEndToEndTests
         Assert.Single(all, ControllerFixture.IsUnschedulable);
         Assert.Empty(ControllerFixture.DoubleBookings(all, 512));
     }
+
+    private static bool HeldByFinalizer(NumaVirtualMachine vm) =>
+        vm.Metadata.DeletionTimestamp is not null && (vm.Metadata.Finalizers?.Contains(ApiGroup.Finalizer) ?? false);
 }
