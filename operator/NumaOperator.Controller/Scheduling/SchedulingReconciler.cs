@@ -304,12 +304,9 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
 
         if (plan.Pod is { } pod)
         {
-            var created = await podWriter.ApplyAsync(pod, ct); // after the placement is recorded: the pod never names a node the VM is not on
-            writes.Wrote(created);
-            if (created is not null)
-            {
-                pods.Upsert(created, out _); // as the VM's writes: its watch event, when later, then raises nothing
-            }
+            // After the placement is recorded: the pod never names a node the VM is not on. The created pod is not put
+            // into the pod cache: a deletion seen before that would leave a pod there that no longer exists.
+            writes.Wrote(await podWriter.ApplyAsync(pod, ct));
         }
     }
 
