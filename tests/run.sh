@@ -48,6 +48,13 @@ dotnet build NumaOperator.sln -c Release -nologo -clp:ErrorsOnly
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
+# What the tests must give back (they reserve hugepages and start QEMU): read before and after, reported at the end.
+host_state() {
+  local pages=0 f
+  for f in /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages; do [ -r "$f" ] && pages=$((pages + $(cat "$f"))); done
+  echo "hugepages $pages, qemu processes $(pgrep -c -x 'qemu-system-x86' || true)"
+}
+host_before=$(host_state)
 # -m:1: one test project at a time. Several projects reserve hugepages by read-modify-write of nr_hugepages and
 # start real QEMU; run side by side on 2 cores they race for the counters and starve each other's timeouts.
 log "running tests"
@@ -63,6 +70,12 @@ awk '
   shown && /^  Stack Trace:/ { shown = 0 }
   shown && lines < 40 { print; lines++ }
 ' "$out"
+host_after=$(host_state)
+if [ "$host_after" = "$host_before" ]; then
+  log "host after the tests as before: $host_after"
+else
+  log "warning: the tests left the host changed: before $host_before; after $host_after"
+fi
 # Sum the per-assembly summaries ("Total tests: 70", "     Passed: 68", "     Failed: 1", "    Skipped: 2")
 # into one closing line.
 awk '
