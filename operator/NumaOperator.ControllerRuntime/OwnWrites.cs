@@ -7,10 +7,11 @@ namespace NumaOperator.ControllerRuntime;
 /// Tells a reconciler's own writes apart from other changes while those writes are in flight. The API server sends a
 /// write's watch event about when it sends the response, often first; the informer then raises a change for a version
 /// the writing reconcile already holds, and the key runs once more with nothing to do. In a burst of 1,000 VMs that
-/// was about 40% of the scheduling controller's reconciles. While a key's writes run, the changes queued under it are
-/// held here. When the writes end, a held change whose resourceVersion one of those writes returned is dropped, and
-/// any other change queues the key then, once. A change that arrives after the writes ended needs nothing from here:
-/// the cache already holds the written version, so the informer raises nothing.
+/// was over a third of the scheduling controller's reconciles. While a key's writes run, the changes queued under it
+/// are held here. When the writes end, a held change whose resourceVersion one of those writes returned is dropped,
+/// and any other change queues the key then, once. A change that arrives after the writes ended is not held: when
+/// the writer put the written object into its cache (as the scheduling reconciler does with VMs), the informer raises
+/// nothing for it; otherwise (its placeholder pods) the key runs once more.
 /// </summary>
 public sealed class OwnWrites(WorkQueue queue)
 {

@@ -12,7 +12,7 @@ namespace NumaOperator.ControllerRuntime;
 public sealed class RequestsOverHttp11 : DelegatingHandler
 {
     /// <summary>True for a watch request: the watch query parameter, as KubernetesClient and kubectl send it.</summary>
-    public static bool IsWatch(Uri? uri) =>
+    private static bool IsWatch(Uri? uri) =>
         uri is not null && uri.Query.TrimStart('?').Split('&').Any(p => p.Equals("watch=true", StringComparison.OrdinalIgnoreCase) || p.Equals("watch=1", StringComparison.Ordinal));
 
     protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
