@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Exceptions;
+using NumaOperator.Cli.Hosting;
 
 namespace NumaOperator.Cli.Explaining;
 
@@ -35,7 +36,7 @@ public static class KubeconfigLoader
 
         try
         {
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
+            return KubeconfigFile.Load(path, context);
         }
         catch (KubeConfigException e)
         {

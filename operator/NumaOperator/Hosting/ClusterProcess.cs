@@ -45,7 +45,14 @@ public static class ClusterProcess
                 throw new BadInputException($"--kubeconfig: file \"{kubeconfig}\" does not exist");
             }
 
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig);
+            try
+            {
+                return KubeconfigFile.Load(kubeconfig);
+            }
+            catch (KubeConfigException e)
+            {
+                throw new BadInputException($"--kubeconfig: kubeconfig \"{kubeconfig}\": {e.Message}", e);
+            }
         }
 
         try

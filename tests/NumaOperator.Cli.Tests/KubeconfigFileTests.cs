@@ -1,0 +1,133 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using k8s;
+using k8s.Exceptions;
+using NumaOperator.Cli.Hosting;
+using NumaOperator.Tests.Shared;
+
+namespace NumaOperator.Cli.Tests;
+
+/// <summary>
+/// The kubeconfig reader that works in a Native AOT build gives what KubernetesClient's own reader gives for the same
+/// file: context, cluster, CA, token or client certificate (paths relative to the file), namespace.
+/// </summary>
+public sealed class KubeconfigFileTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("numaop-kubeconfig-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("admin")]
+    [InlineData("insecure")]
+    public void Every_context_reads_as_kubernetes_client_reads_it(string? context)
+    {
+        var path = WriteKubeconfig();
+        var ours = KubeconfigFile.Load(path, context);
+        var theirs = KubernetesClientConfiguration.BuildConfigFromConfigFile(path, context);
+        Assert.Equal(Summary(theirs), Summary(ours));
+    }
+
+    [Fact]
+    public void The_current_context_is_the_one_the_file_names()
+    {
+        var config = KubeconfigFile.Load(WriteKubeconfig());
+        Assert.Equal(("https://10.0.0.1:6443", "viewer", "team-a", "viewer-token"), (config.Host, config.CurrentContext, config.Namespace, config.AccessToken));
+        Assert.Single(config.SslCaCerts!);
+    }
+
+    [Fact]
+    public void Client_certificate_paths_are_taken_relative_to_the_file()
+    {
+        var config = KubeconfigFile.Load(WriteKubeconfig(), "admin");
+        Assert.Equal(Path.Combine(dir, "certs", "admin.crt"), config.ClientCertificateFilePath);
+        Assert.Equal(Path.Combine(dir, "certs", "admin.key"), config.ClientKeyFilePath);
+    }
+
+    [Fact]
+    public void An_unknown_context_is_refused_by_name()
+    {
+        var e = Assert.Throws<KubeConfigException>(() => KubeconfigFile.Load(WriteKubeconfig(), "nope"));
+        Assert.Contains("nope", e.Message);
+    }
+
+    [Fact]
+    public void A_file_that_is_not_yaml_is_refused_as_such()
+    {
+        var path = Path.Combine(dir, "broken");
+        File.WriteAllText(path, "clusters: [unclosed\n");
+        var e = Assert.Throws<KubeConfigException>(() => KubeconfigFile.Load(path));
+        Assert.StartsWith("not valid YAML: ", e.Message);
+    }
+
+    [Fact]
+    public void An_empty_file_is_refused_as_such()
+    {
+        var path = Path.Combine(dir, "empty");
+        File.WriteAllText(path, string.Empty);
+        var e = Assert.Throws<KubeConfigException>(() => KubeconfigFile.Load(path));
+        Assert.Equal("the file is empty", e.Message);
+    }
+
+    [Fact]
+    public async Task The_controller_given_a_kubeconfig_that_is_not_yaml_exits_two_naming_the_flag_and_the_file()
+    {
+        var path = Path.Combine(dir, "broken");
+        File.WriteAllText(path, "clusters: [unclosed\n");
+        var result = await CliProcess.RunAsync(TimeSpan.FromSeconds(60), "controller", "--kubeconfig", path);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains($"--kubeconfig: kubeconfig \"{path}\": not valid YAML", result.Stderr, StringComparison.Ordinal);
+    }
+
+    private static string Summary(KubernetesClientConfiguration c) =>
+        string.Join(" | ", c.Host, c.CurrentContext, c.Namespace, c.AccessToken, c.SkipTlsVerify, c.TlsServerName, c.ClientCertificateFilePath,
+            c.ClientKeyFilePath, c.ClientCertificateData, c.ClientCertificateKeyData, c.Username, c.Password,
+            string.Join(",", c.SslCaCerts?.Select(x => x.Thumbprint) ?? []));
+
+    private string WriteKubeconfig()
+    {
+        using var key = RSA.Create(2048);
+        using var ca = new CertificateRequest("CN=test-ca", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var caData = Convert.ToBase64String(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
+        var path = Path.Combine(dir, "config");
+        File.WriteAllText(path, $$"""
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: prod
+              cluster:
+                server: https://10.0.0.1:6443
+                certificate-authority-data: {{caData}}
+                tls-server-name: api.prod.example
+            - name: lab
+              cluster:
+                server: https://lab.example:6443
+                insecure-skip-tls-verify: true
+            users:
+            - name: viewer
+              user:
+                token: viewer-token
+            - name: admin
+              user:
+                client-certificate: certs/admin.crt
+                client-key: certs/admin.key
+            - name: basic
+              user:
+                username: alice
+                password: secret
+            contexts:
+            - name: viewer
+              context: {cluster: prod, user: viewer, namespace: team-a}
+            - name: admin
+              context: {cluster: prod, user: admin}
+            - name: insecure
+              context: {cluster: lab, user: basic, namespace: lab}
+            current-context: viewer
+            preferences: {}
+            """);
+        return path;
+    }
+}
