@@ -57,6 +57,18 @@ public sealed class HugepagePoolsTests : IDisposable
         Assert.DoesNotContain(commands, c => c.Contains("node1", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_raise_the_record_cannot_hold_is_given_back_before_the_error()
+    {
+        Pool("sys/devices/system/node/node0/hugepages/hugepages-2048kB", nr: 10, free: 4);
+        var blocker = Path.Combine(root, "not-a-directory");
+        File.WriteAllText(blocker, string.Empty);
+        var reservation = new HugepageReservation(new HugepagePools(root), Path.Combine(blocker, "data"), TextWriter.Null);
+
+        await Assert.ThrowsAnyAsync<IOException>(() => reservation.ReserveAsync([HugepageRequest.Parse("2Mi:64")], _ => new Dictionary<int, long>(), CancellationToken.None));
+        Assert.Equal("10", File.ReadAllText(Path.Combine(root, "sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages")));
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     private void Pool(string relative, long nr, long free)

@@ -80,7 +80,16 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
                 if (granted > raise.From)
                 {
                     record.Raised.Add(new RaisedPool(raise.Node, raise.PageBytes, granted - raise.From));
-                    Save(record);
+                    try
+                    {
+                        Save(record);
+                    }
+                    catch
+                    {
+                        // Pages the record does not name would never be given back (a full or read-only data dir).
+                        pools.SetTotal(raise.Node, raise.PageBytes, Math.Max(0, pools.ReadPool(raise.Node, raise.PageBytes).Total - (granted - raise.From)));
+                        throw;
+                    }
                 }
 
                 var where = raise.Node is { } n ? $"host node {n}" : "the host";
