@@ -69,6 +69,25 @@ public sealed class HugepagePoolsTests : IDisposable
         Assert.Equal("10", File.ReadAllText(Path.Combine(root, "sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages")));
     }
 
+    [Fact]
+    public async Task A_record_written_by_an_earlier_run_is_given_back()
+    {
+        Pool("sys/devices/system/node/node0/hugepages/hugepages-2048kB", nr: 74, free: 74);
+        var data = Directory.CreateDirectory(Path.Combine(root, "data")).FullName;
+        File.WriteAllText(Path.Combine(data, HugepageReservation.RecordFileName), """
+            {
+              "raised": [ { "node": 0, "pageBytes": 2097152, "pages": 64 } ],
+              "mounts": [],
+              "isEmpty": false
+            }
+            """);
+        var reservation = new HugepageReservation(new HugepagePools(root), data, TextWriter.Null);
+
+        Assert.Equal([new RaisedPool(0, TwoMi, 64)], reservation.Load().Raised);
+        await reservation.ReleaseAsync(CancellationToken.None);
+        Assert.Equal("10", File.ReadAllText(Path.Combine(root, "sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages")));
+    }
+
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     private void Pool(string relative, long nr, long free)

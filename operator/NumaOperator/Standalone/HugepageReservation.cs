@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using NumaOperator.Numa.Quantities;
 
 namespace NumaOperator.Cli.Standalone;
@@ -17,6 +18,11 @@ public sealed record HugepageRecord
 /// <summary>Pages added to one pool by us (Node null: the whole host's pool).</summary>
 public sealed record RaisedPool(int? Node, long PageBytes, long Pages);
 
+/// <summary>The record's JSON, generated at build time: reflection cannot build this record's converter in a Native AOT build.</summary>
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(HugepageRecord))]
+internal sealed partial class HugepageRecordJson : JsonSerializerContext;
+
 /// <summary>
 /// --reserve-hugepages as root: raises each host NUMA node's pool to the request, mounts hugetlbfs when no mount serves
 /// the page size, says what it did, and gives exactly that back on <see cref="ReleaseAsync"/>.
@@ -24,8 +30,6 @@ public sealed record RaisedPool(int? Node, long PageBytes, long Pages);
 public sealed class HugepageReservation(HugepagePools pools, string dataDir, TextWriter output)
 {
     public const string RecordFileName = "hugepages.json";
-
-    private static readonly JsonSerializerOptions RecordJson = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public string RecordPath => Path.Combine(dataDir, RecordFileName);
 
@@ -176,7 +180,7 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
 
         try
         {
-            return JsonSerializer.Deserialize<HugepageRecord>(File.ReadAllText(RecordPath), RecordJson) ?? new HugepageRecord();
+            return JsonSerializer.Deserialize(File.ReadAllText(RecordPath), HugepageRecordJson.Default.HugepageRecord) ?? new HugepageRecord();
         }
         catch (JsonException e)
         {
@@ -188,7 +192,7 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
     {
         Directory.CreateDirectory(dataDir);
         var temp = RecordPath + ".tmp";
-        File.WriteAllText(temp, JsonSerializer.Serialize(record, RecordJson));
+        File.WriteAllText(temp, JsonSerializer.Serialize(record, HugepageRecordJson.Default.HugepageRecord));
         File.Move(temp, RecordPath, overwrite: true);
     }
 }
