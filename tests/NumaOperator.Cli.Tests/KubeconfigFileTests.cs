@@ -22,6 +22,7 @@ public sealed class KubeconfigFileTests : IDisposable
     [InlineData(null)]
     [InlineData("admin")]
     [InlineData("insecure")]
+    [InlineData("merged")]
     public void Every_context_reads_as_kubernetes_client_reads_it(string? context)
     {
         var path = WriteKubeconfig();
@@ -54,21 +55,33 @@ public sealed class KubeconfigFileTests : IDisposable
     }
 
     [Fact]
-    public void A_file_that_is_not_yaml_is_refused_as_such()
+    public void A_user_that_inherits_through_a_yaml_merge_key_keeps_what_it_inherits()
+    {
+        var config = KubeconfigFile.Load(WriteKubeconfig(), "merged");
+        Assert.Equal(("alice", "other"), (config.Username, config.Password));
+        Assert.Single(config.SslCaCerts!);
+    }
+
+    [Theory]
+    [InlineData("clusters: [unclosed\n", "not valid YAML: ")]
+    [InlineData("clusters: surely\n", "not a kubeconfig: ")]
+    [InlineData("# only a comment\n", "it holds no YAML document")]
+    [InlineData("clusters:\n- name: c\n  cluster: {server: https://h:6443, certificate-authority-data: not-base64!}\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n", "a certificate or key it names cannot be read: ")]
+    public void A_file_that_is_not_a_kubeconfig_is_refused_as_the_file_at_fault(string content, string reason)
     {
         var path = Path.Combine(dir, "broken");
-        File.WriteAllText(path, "clusters: [unclosed\n");
-        var e = Assert.Throws<KubeConfigException>(() => KubeconfigFile.Load(path));
-        Assert.StartsWith("not valid YAML: ", e.Message);
+        File.WriteAllText(path, content);
+        var e = Assert.Throws<KubeconfigFileException>(() => KubeconfigFile.Load(path));
+        Assert.StartsWith(reason, e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void An_empty_file_is_refused_as_such()
+    public void An_empty_config_as_kubectl_prints_it_names_the_missing_context()
     {
-        var path = Path.Combine(dir, "empty");
-        File.WriteAllText(path, string.Empty);
-        var e = Assert.Throws<KubeConfigException>(() => KubeconfigFile.Load(path));
-        Assert.Equal("the file is empty", e.Message);
+        var path = Path.Combine(dir, "empty-config");
+        File.WriteAllText(path, "apiVersion: v1\nkind: Config\nclusters: null\ncontexts: null\nusers: null\ncurrent-context: \"\"\npreferences: {}\n");
+        var e = Assert.Throws<KubeConfigException>(() => KubeconfigFile.Load(path, "prod"));
+        Assert.Contains("prod", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -92,6 +105,8 @@ public sealed class KubeconfigFileTests : IDisposable
         using var ca = new CertificateRequest("CN=test-ca", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
             .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
         var caData = Convert.ToBase64String(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
+        Directory.CreateDirectory(Path.Combine(dir, "certs"));
+        File.WriteAllText(Path.Combine(dir, "certs", "ca.crt"), ca.ExportCertificatePem());
         var path = Path.Combine(dir, "config");
         File.WriteAllText(path, $$"""
             apiVersion: v1
@@ -106,6 +121,10 @@ public sealed class KubeconfigFileTests : IDisposable
               cluster:
                 server: https://lab.example:6443
                 insecure-skip-tls-verify: true
+            - name: staging
+              cluster:
+                server: https://staging.example:6443
+                certificate-authority: certs/ca.crt
             users:
             - name: viewer
               user:
@@ -115,9 +134,13 @@ public sealed class KubeconfigFileTests : IDisposable
                 client-certificate: certs/admin.crt
                 client-key: certs/admin.key
             - name: basic
-              user:
+              user: &basic
                 username: alice
                 password: secret
+            - name: basic-too
+              user:
+                <<: *basic
+                password: other
             contexts:
             - name: viewer
               context: {cluster: prod, user: viewer, namespace: team-a}
@@ -125,6 +148,8 @@ public sealed class KubeconfigFileTests : IDisposable
               context: {cluster: prod, user: admin}
             - name: insecure
               context: {cluster: lab, user: basic, namespace: lab}
+            - name: merged
+              context: {cluster: staging, user: basic-too}
             current-context: viewer
             preferences: {}
             """);

@@ -40,7 +40,7 @@ public static class KubeconfigLoader
         }
         catch (KubeConfigException e)
         {
-            var option = context is null ? "--kubeconfig" : "--context";
+            var option = context is null || e is KubeconfigFileException ? "--kubeconfig" : "--context";
             throw new BadInputException($"{option}: kubeconfig \"{path}\"{(context is null ? string.Empty : $" context \"{context}\"")}: {e.Message}", e);
         }
     }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
@@ -24,25 +25,56 @@ public static class KubeconfigFile
         .Build();
 
     /// <summary>The configuration of <paramref name="context"/> (null: the file's current-context).</summary>
-    /// <exception cref="KubeConfigException">The file is not a kubeconfig, or names no such context, cluster or user (the message does not repeat the path).</exception>
+    /// <exception cref="KubeconfigFileException">The file cannot be read or is not a kubeconfig (YAML, base64, PEM).</exception>
+    /// <exception cref="KubeConfigException">The file names no such context, cluster or user, or its exec plugin fails.</exception>
+    /// <remarks>No message repeats the path: the callers name the file and the flag.</remarks>
     public static KubernetesClientConfiguration Load(string path, string? context = null)
     {
-        K8SConfiguration? config;
+        var config = Read(path);
+        config.FileName = Path.GetFullPath(path);
+        config.Clusters ??= []; // `clusters: null` is what kubectl config view prints for an empty config
+        config.Users ??= [];
+        config.Contexts ??= [];
         try
         {
-            config = Yaml.Deserialize<K8SConfiguration?>(File.ReadAllText(path));
+            return KubernetesClientConfiguration.BuildConfigFromConfigObject(config, context);
+        }
+        catch (Exception e) when (e is FormatException or CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            // certificate-authority(-data), client-certificate(-data) or client-key(-data) that is not base64 or PEM, or unreadable.
+            throw new KubeconfigFileException($"a certificate or key it names cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static K8SConfiguration Read(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new KubeconfigFileException($"cannot read: {e.Message}", e);
+        }
+
+        try
+        {
+            // As KubernetesClient reads it: YAML merge keys (<<: *anchor) included.
+            return Yaml.Deserialize<K8SConfiguration?>(new MergingParser(new Parser(new StringReader(text))))
+                ?? throw new KubeconfigFileException("it holds no YAML document");
+        }
+        catch (YamlException e) when (e is SyntaxErrorException or SemanticErrorException)
+        {
+            throw new KubeconfigFileException($"not valid YAML: {e.Message}", e);
         }
         catch (YamlException e)
         {
-            throw new KubeConfigException($"not valid YAML: {e.Message}");
+            var reason = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
+            throw new KubeconfigFileException($"not a kubeconfig: {reason}", e);
         }
-
-        if (config is null)
-        {
-            throw new KubeConfigException("the file is empty");
-        }
-
-        config.FileName = Path.GetFullPath(path);
-        return KubernetesClientConfiguration.BuildConfigFromConfigObject(config, context);
     }
 }
+
+/// <summary>The kubeconfig file itself is at fault (unreadable, not YAML, not a kubeconfig), not the context chosen in it.</summary>
+public sealed class KubeconfigFileException(string message, Exception? inner = null) : KubeConfigException(message, inner);

@@ -91,7 +91,7 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
                     catch
                     {
                         // Pages the record does not name would never be given back (a full or read-only data dir).
-                        pools.SetTotal(raise.Node, raise.PageBytes, Math.Max(0, pools.ReadPool(raise.Node, raise.PageBytes).Total - (granted - raise.From)));
+                        GiveBackUnrecorded(raise.Node, raise.PageBytes, granted - raise.From);
                         throw;
                     }
                 }
@@ -185,6 +185,19 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
         catch (JsonException e)
         {
             throw new IOException($"{RecordPath}: unreadable record of reserved hugepages ({e.Message}); fix or delete it", e);
+        }
+    }
+
+    /// <summary>Lowers the pool by <paramref name="pages"/>; a failure here leaves the error that led to it in charge.</summary>
+    private void GiveBackUnrecorded(int? node, long pageBytes, long pages)
+    {
+        try
+        {
+            pools.SetTotal(node, pageBytes, Math.Max(0, pools.ReadPool(node, pageBytes).Total - pages));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hugepages: could not give back {pages} pages ({e.Message}); lower {pools.TotalFile(node, pageBytes)} by hand"));
         }
     }
 
