@@ -1,5 +1,6 @@
 using System.CommandLine;
 using k8s;
+using NumaOperator.Cli.Hosting;
 
 namespace NumaOperator.Cli.Explaining;
 

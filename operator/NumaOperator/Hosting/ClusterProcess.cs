@@ -40,19 +40,7 @@ public static class ClusterProcess
     {
         if (kubeconfig is not null)
         {
-            if (!File.Exists(kubeconfig))
-            {
-                throw new BadInputException($"--kubeconfig: file \"{kubeconfig}\" does not exist");
-            }
-
-            try
-            {
-                return KubeconfigFile.Load(kubeconfig);
-            }
-            catch (KubeConfigException e)
-            {
-                throw new BadInputException($"--kubeconfig: kubeconfig \"{kubeconfig}\": {e.Message}", e);
-            }
+            return KubeconfigLoader.Load(kubeconfig, context: null);
         }
 
         try

@@ -127,9 +127,7 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
 
         foreach (var raised in record.Raised.GroupBy(r => (r.Node, r.PageBytes)))
         {
-            var pool = pools.ReadPool(raised.Key.Node, raised.Key.PageBytes);
-            var target = Math.Max(0, pool.Total - raised.Sum(r => r.Pages));
-            var now = pools.SetTotal(raised.Key.Node, raised.Key.PageBytes, target);
+            var (pool, now) = Lower(raised.Key.Node, raised.Key.PageBytes, raised.Sum(r => r.Pages));
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"hugepages: {pool.Describe()}: {PageSize.HugeOfBytes(raised.Key.PageBytes)} pages {pool.Total} -> {now} (given back)"));
         }
 
@@ -193,12 +191,19 @@ public sealed class HugepageReservation(HugepagePools pools, string dataDir, Tex
     {
         try
         {
-            pools.SetTotal(node, pageBytes, Math.Max(0, pools.ReadPool(node, pageBytes).Total - pages));
+            Lower(node, pageBytes, pages);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"hugepages: could not give back {pages} pages ({e.Message}); lower {pools.TotalFile(node, pageBytes)} by hand"));
         }
+    }
+
+    /// <summary>Takes <paramref name="pages"/> out of the pool as it stands now; the reading before, and the total after.</summary>
+    private (HugepagePoolReading Before, long Now) Lower(int? node, long pageBytes, long pages)
+    {
+        var pool = pools.ReadPool(node, pageBytes);
+        return (pool, pools.SetTotal(node, pageBytes, Math.Max(0, pool.Total - pages)));
     }
 
     private void Save(HugepageRecord record)

@@ -1,8 +1,7 @@
 using k8s;
 using k8s.Exceptions;
-using NumaOperator.Cli.Hosting;
 
-namespace NumaOperator.Cli.Explaining;
+namespace NumaOperator.Cli.Hosting;
 
 /// <summary>
 /// Finds the cluster as kubectl does: --kubeconfig, else the first existing file of $KUBECONFIG, else
