@@ -7,13 +7,18 @@ namespace NumaOperator.ControllerRuntime;
 /// a key added while a worker processes it runs once more after <see cref="Done"/>; no key is processed by two
 /// workers at once; failing keys back off exponentially per key (<see cref="AddRateLimited"/>) until
 /// <see cref="Forget"/>; <see cref="AddAfter"/> re-adds later (RequeueAfter). Timers come from a
-/// <see cref="TimeProvider"/> so tests drive time.
+/// <see cref="TimeProvider"/> so tests drive time. As in controller-runtime's priority queue, a key added at
+/// <see cref="WorkPriority.Low"/> waits while keys of normal priority do, and an add at normal priority raises it; unlike
+/// it, a low key that has waited <see cref="LowPriorityMaxWait"/> goes first, so a queue that never empties does not
+/// starve it.
 /// </summary>
 [SuppressMessage("Naming", "CA1711:Identifiers should not have incorrect suffix", Justification = "'work queue' is the controller-runtime term")]
 public sealed class WorkQueue : IDisposable
 {
     private readonly Lock gate = new();
     private readonly Queue<string> ready = new();
+    private readonly Queue<(string Key, long Since)> readyLow = new();
+    private readonly HashSet<string> low = new(StringComparer.Ordinal); // dirty keys wanted at low priority only
     private readonly HashSet<string> dirty = new(StringComparer.Ordinal);
     private readonly HashSet<string> processing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> failures = new(StringComparer.Ordinal);
@@ -21,16 +26,33 @@ public sealed class WorkQueue : IDisposable
     private readonly SemaphoreSlim available = new(0);
     private readonly TimeProvider clock;
     private readonly ExponentialBackoff backoff;
+    private readonly TimeSpan lowPriorityMaxWait;
     private bool shutDown;
 
-    public WorkQueue(TimeProvider? clock = null, ExponentialBackoff? backoff = null)
+    public WorkQueue(TimeProvider? clock = null, ExponentialBackoff? backoff = null, TimeSpan? lowPriorityMaxWait = null)
     {
         this.clock = clock ?? TimeProvider.System;
         this.backoff = backoff ?? ExponentialBackoff.Default;
+        this.lowPriorityMaxWait = lowPriorityMaxWait ?? LowPriorityMaxWait;
     }
 
-    /// <summary>Keys waiting for a worker (not those being processed or delayed).</summary>
+    /// <summary>How long a low-priority key waits at most behind keys of normal priority, by default.</summary>
+    public static TimeSpan LowPriorityMaxWait { get; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Keys waiting for a worker, of either priority (not those being processed or delayed).</summary>
     public int Depth
+    {
+        get
+        {
+            lock (gate)
+            {
+                return dirty.Count - processing.Count(dirty.Contains);
+            }
+        }
+    }
+
+    /// <summary>Keys of normal priority waiting for a worker: while there are any, low-priority keys wait.</summary>
+    public int NormalDepth
     {
         get
         {
@@ -53,12 +75,40 @@ public sealed class WorkQueue : IDisposable
         }
     }
 
-    public void Add(string key)
+    public void Add(string key) => Add(key, WorkPriority.Normal);
+
+    /// <summary>Queues the key at <paramref name="priority"/>; a key already waiting at low priority is raised by a normal add.</summary>
+    public void Add(string key, WorkPriority priority)
     {
         ArgumentNullException.ThrowIfNull(key);
         lock (gate)
         {
-            if (shutDown || !dirty.Add(key) || processing.Contains(key))
+            if (shutDown)
+            {
+                return;
+            }
+
+            if (!dirty.Add(key))
+            {
+                // Already wanted: a normal add raises a low-priority wait (its entry in readyLow is skipped when reached).
+                if (priority == WorkPriority.Low || !low.Remove(key) || processing.Contains(key))
+                {
+                    return;
+                }
+            }
+            else if (priority == WorkPriority.Low)
+            {
+                low.Add(key);
+                if (processing.Contains(key))
+                {
+                    return;
+                }
+
+                readyLow.Enqueue((key, clock.GetTimestamp()));
+                available.Release();
+                return;
+            }
+            else if (processing.Contains(key))
             {
                 return;
             }
@@ -140,7 +190,7 @@ public sealed class WorkQueue : IDisposable
             await available.WaitAsync(ct);
             lock (gate)
             {
-                if (ready.TryDequeue(out var key))
+                if (TryTakeLocked(out var key))
                 {
                     dirty.Remove(key);
                     processing.Add(key);
@@ -148,6 +198,28 @@ public sealed class WorkQueue : IDisposable
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Takes one entry for one permit: a normal key unless the oldest low one is due. A low entry is stale when its key
+    /// was raised meanwhile (no longer in low) or is being processed (Done queues it again): skipping it uses up its permit.
+    /// </summary>
+    private bool TryTakeLocked(out string key)
+    {
+        var lowDue = readyLow.TryPeek(out var oldest) && clock.GetElapsedTime(oldest.Since) >= lowPriorityMaxWait;
+        if (!lowDue && ready.TryDequeue(out key!))
+        {
+            return true;
+        }
+
+        if (readyLow.TryDequeue(out var entry) && !processing.Contains(entry.Key) && low.Remove(entry.Key))
+        {
+            key = entry.Key;
+            return true;
+        }
+
+        key = null!;
+        return false;
     }
 
     /// <summary>Processing of the key finished; if it was added meanwhile it is queued again now.</summary>
@@ -161,7 +233,14 @@ public sealed class WorkQueue : IDisposable
                 return;
             }
 
-            ready.Enqueue(key);
+            if (low.Contains(key))
+            {
+                readyLow.Enqueue((key, clock.GetTimestamp()));
+            }
+            else
+            {
+                ready.Enqueue(key);
+            }
         }
 
         available.Release();
@@ -179,6 +258,8 @@ public sealed class WorkQueue : IDisposable
 
             delayed.Clear();
             ready.Clear();
+            readyLow.Clear();
+            low.Clear();
             dirty.Clear();
         }
 

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.Status;
@@ -168,6 +171,45 @@ public sealed class AccountingEndToEndTests
         await Eventually.UntilAsync(
             () => fixture.Client.CoreV1.ListNamespacedPodAsync("default"), list => list.Items.Count == 0, TimeSpan.FromSeconds(10), "the placeholder pod is deleted with the VM");
         await Eventually.UntilAsync(() => fixture.ListAsync(), list => list.Items.Count == 0, TimeSpan.FromSeconds(10), "the VM is gone");
+    }
+
+    [Fact]
+    public async Task In_a_burst_the_vms_are_placed_first_and_their_placeholder_pods_follow_without_another_vm_write()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 4096);
+        const int count = 40;
+        var modified = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        using var stopWatching = new CancellationTokenSource();
+        var watching = Task.Run(async () =>
+        {
+            var events = fixture.Client.CustomObjects.WatchListNamespacedCustomObjectAsync(
+                ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, cancellationToken: stopWatching.Token);
+            await foreach (var (type, raw) in events)
+            {
+                if (type == WatchEventType.Modified && raw is JsonElement vm)
+                {
+                    modified.AddOrUpdate(vm.GetProperty("metadata").GetProperty("name").GetString()!, 1, (_, n) => n + 1);
+                }
+            }
+        });
+        await Task.WhenAll(Enumerable.Range(0, count).Select(i => fixture.CreateAsync(ControllerFixture.Vm($"vm-{i:D2}", cores: 1, size: "128Mi"))));
+
+        fixture.StartController(); // its first list queues all 40 VMs at once
+        var pods = await Eventually.UntilAsync(
+            () => fixture.Client.CoreV1.ListNamespacedPodAsync("default"), list => list.Items.Count == count, TimeSpan.FromSeconds(20), "every VM has its placeholder pod");
+        await Eventually.ConsistentlyAsync(
+            () => Task.FromResult(modified.ToDictionary()), writes => writes.Values.All(n => n <= 2), TimeSpan.FromSeconds(1), "each VM is written twice at most");
+        await stopWatching.CancelAsync();
+        await watching.ContinueWith(_ => { }, TaskScheduler.Default);
+
+        // One store, one resourceVersion sequence: a VM's last write (labels and finalizer) is ordered against every pod's create.
+        var vms = (await fixture.ListAsync()).Items;
+        Assert.All(vms, vm => Assert.True(ControllerFixture.IsScheduled(vm), vm.Name()));
+        Assert.Equal(vms.ToDictionary(vm => vm.Name(), _ => 2), modified.ToDictionary()); // status, then labels and finalizer; nothing for the pod
+        var firstPod = pods.Items.Min(p => long.Parse(p.Metadata.ResourceVersion, CultureInfo.InvariantCulture));
+        var placedBefore = vms.Count(vm => long.Parse(vm.Metadata.ResourceVersion, CultureInfo.InvariantCulture) < firstPod);
+        Assert.True(placedBefore >= count / 2, $"only {placedBefore} of {count} VMs were placed before the first placeholder pod was created");
     }
 
     [Fact]

@@ -85,6 +85,66 @@ public sealed class WorkQueueTests
         Assert.Null(await TryTakeAsync(queue));
     }
 
+    [Fact]
+    public async Task Low_priority_keys_wait_for_every_normal_key()
+    {
+        using var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add("low-1", WorkPriority.Low);
+        queue.Add("a");
+        queue.Add("low-2", WorkPriority.Low);
+        queue.Add("b");
+        Assert.Equal((4, 2), (queue.Depth, queue.NormalDepth));
+        var taken = new List<string?> { await TryTakeAsync(queue), await TryTakeAsync(queue), await TryTakeAsync(queue), await TryTakeAsync(queue) };
+        Assert.Equal(new List<string?> { "a", "b", "low-1", "low-2" }, taken);
+        Assert.Null(await TryTakeAsync(queue));
+    }
+
+    [Fact]
+    public async Task A_normal_add_raises_a_key_waiting_at_low_priority_and_it_still_runs_once()
+    {
+        using var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add("k", WorkPriority.Low);
+        queue.Add("a");
+        queue.Add("k");
+        queue.Add("k", WorkPriority.Low); // a low add never lowers a key wanted at normal priority
+        Assert.Equal((2, 2), (queue.Depth, queue.NormalDepth));
+        Assert.Equal("a", await TryTakeAsync(queue));
+        Assert.Equal("k", await TryTakeAsync(queue));
+        Assert.Null(await TryTakeAsync(queue)); // its low entry is stale and skipped
+    }
+
+    [Fact]
+    public async Task A_key_queued_at_low_priority_while_processing_waits_behind_normal_keys_and_never_runs_twice_at_once()
+    {
+        using var queue = new WorkQueue(new FakeTimeProvider());
+        queue.Add("k", WorkPriority.Low);
+        queue.Add("k"); // raised: a stale low entry stays behind
+        Assert.Equal("k", await TryTakeAsync(queue));
+        queue.Add("k", WorkPriority.Low); // the reconcile of k asks for a later, low-priority look
+        queue.Add("a");
+        Assert.Equal("a", await TryTakeAsync(queue));
+        Assert.Null(await TryTakeAsync(queue)); // the stale entry does not hand k to a second worker
+        queue.Done("k");
+        Assert.Equal("k", await TryTakeAsync(queue));
+        queue.Done("k");
+        Assert.Null(await TryTakeAsync(queue));
+    }
+
+    [Fact]
+    public async Task A_low_priority_key_that_waited_the_longest_wait_goes_before_normal_keys()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue(time, lowPriorityMaxWait: TimeSpan.FromSeconds(5));
+        queue.Add("low", WorkPriority.Low);
+        queue.Add("a");
+        time.Advance(TimeSpan.FromSeconds(4.9));
+        Assert.Equal("a", await TryTakeAsync(queue));
+        queue.Add("b");
+        time.Advance(TimeSpan.FromSeconds(0.1));
+        Assert.Equal("low", await TryTakeAsync(queue));
+        Assert.Equal("b", await TryTakeAsync(queue));
+    }
+
     [Theory]
     [InlineData(0, 50)]
     [InlineData(3, 400)]

@@ -46,6 +46,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     private readonly ILogger log;
     private readonly SemaphoreSlim decisions = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> unschedulable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte> podsDeferred = new(StringComparer.Ordinal);
     private readonly PackingPolicy packing;
     private readonly ObjectCache<V1Pod> pods;
     private readonly ObjectCache<V1ResourceQuota> quotas;
@@ -211,6 +212,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         if (vm is null)
         {
             unschedulable.TryRemove(key, out _);
+            podsDeferred.TryRemove(key, out _);
             if (ledger.Release(key))
             {
                 RetryUnschedulable();
@@ -302,6 +304,15 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
             vms.Upsert(labelled, out _);
         }
 
+        if (plan.Pod is PodAction.Create && queue.NormalDepth > 0 && podsDeferred.TryAdd(plan.Current.Key, 0))
+        {
+            // A burst: other VMs wait for their placements, which their agents act on. The pod follows, once, when
+            // none waits (or after the queue's longest low-priority wait); that reconcile decides it again from the caches.
+            queue.Add(plan.Current.Key, WorkPriority.Low);
+            return;
+        }
+
+        podsDeferred.TryRemove(plan.Current.Key, out _);
         if (plan.Pod is { } pod)
         {
             // After the placement is recorded: the pod never names a node the VM is not on. The created pod is not put
