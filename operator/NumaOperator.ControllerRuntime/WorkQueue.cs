@@ -17,8 +17,8 @@ public sealed class WorkQueue : IDisposable
 {
     private readonly Lock gate = new();
     private readonly Queue<string> ready = new();
-    private readonly Queue<(string Key, long Since)> readyLow = new();
-    private readonly HashSet<string> low = new(StringComparer.Ordinal); // dirty keys wanted at low priority only
+    private readonly Queue<LowEntry> readyLow = new();
+    private readonly Dictionary<string, long> low = new(StringComparer.Ordinal); // dirty keys wanted at low priority only: the id of their live entry (0: none yet)
     private readonly HashSet<string> dirty = new(StringComparer.Ordinal);
     private readonly HashSet<string> processing = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> failures = new(StringComparer.Ordinal);
@@ -27,6 +27,7 @@ public sealed class WorkQueue : IDisposable
     private readonly TimeProvider clock;
     private readonly ExponentialBackoff backoff;
     private readonly TimeSpan lowPriorityMaxWait;
+    private long lastLowId;
     private bool shutDown;
 
     public WorkQueue(TimeProvider? clock = null, ExponentialBackoff? backoff = null, TimeSpan? lowPriorityMaxWait = null)
@@ -90,7 +91,7 @@ public sealed class WorkQueue : IDisposable
 
             if (!dirty.Add(key))
             {
-                // Already wanted: a normal add raises a low-priority wait (its entry in readyLow is skipped when reached).
+                // Already wanted: a normal add raises a low-priority wait (its entry in readyLow is stale from now on).
                 if (priority == WorkPriority.Low || !low.Remove(key) || processing.Contains(key))
                 {
                     return;
@@ -98,13 +99,13 @@ public sealed class WorkQueue : IDisposable
             }
             else if (priority == WorkPriority.Low)
             {
-                low.Add(key);
+                low[key] = 0;
                 if (processing.Contains(key))
                 {
-                    return;
+                    return; // Done queues it
                 }
 
-                readyLow.Enqueue((key, clock.GetTimestamp()));
+                EnqueueLowLocked(key);
                 available.Release();
                 return;
             }
@@ -201,25 +202,36 @@ public sealed class WorkQueue : IDisposable
     }
 
     /// <summary>
-    /// Takes one entry for one permit: a normal key unless the oldest low one is due. A low entry is stale when its key
-    /// was raised meanwhile (no longer in low) or is being processed (Done queues it again): skipping it uses up its permit.
+    /// Takes one entry for one permit: a normal key unless the oldest low one is due. A low entry is live while its key
+    /// waits at low priority with that entry; one left behind by a raise or a later entry of the same key is stale, and
+    /// skipping it uses up its own permit.
     /// </summary>
     private bool TryTakeLocked(out string key)
     {
-        var lowDue = readyLow.TryPeek(out var oldest) && clock.GetElapsedTime(oldest.Since) >= lowPriorityMaxWait;
+        var lowDue = readyLow.TryPeek(out var oldest) && IsLive(oldest) && clock.GetElapsedTime(oldest.Since) >= lowPriorityMaxWait;
         if (!lowDue && ready.TryDequeue(out key!))
         {
             return true;
         }
 
-        if (readyLow.TryDequeue(out var entry) && !processing.Contains(entry.Key) && low.Remove(entry.Key))
+        if (readyLow.TryDequeue(out var entry) && IsLive(entry))
         {
+            low.Remove(entry.Key);
             key = entry.Key;
             return true;
         }
 
         key = null!;
         return false;
+    }
+
+    private bool IsLive(LowEntry entry) => low.TryGetValue(entry.Key, out var id) && id == entry.Id;
+
+    private void EnqueueLowLocked(string key)
+    {
+        var id = ++lastLowId;
+        low[key] = id;
+        readyLow.Enqueue(new LowEntry(key, id, clock.GetTimestamp()));
     }
 
     /// <summary>Processing of the key finished; if it was added meanwhile it is queued again now.</summary>
@@ -233,9 +245,9 @@ public sealed class WorkQueue : IDisposable
                 return;
             }
 
-            if (low.Contains(key))
+            if (low.ContainsKey(key))
             {
-                readyLow.Enqueue((key, clock.GetTimestamp()));
+                EnqueueLowLocked(key);
             }
             else
             {
@@ -280,4 +292,7 @@ public sealed class WorkQueue : IDisposable
 
         Add(key);
     }
+
+    /// <summary>A low-priority key's place in line: its id tells it from entries the key left behind.</summary>
+    private readonly record struct LowEntry(string Key, long Id, long Since);
 }

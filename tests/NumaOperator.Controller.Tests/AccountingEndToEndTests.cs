@@ -180,6 +180,7 @@ public sealed class AccountingEndToEndTests
         await fixture.AddNodeAsync("worker-1", 4096);
         const int count = 40;
         var modified = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var added = 0;
         using var stopWatching = new CancellationTokenSource();
         var watching = Task.Run(async () =>
         {
@@ -187,15 +188,20 @@ public sealed class AccountingEndToEndTests
                 ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, cancellationToken: stopWatching.Token);
             await foreach (var (type, raw) in events)
             {
-                if (type == WatchEventType.Modified && raw is JsonElement vm)
+                if (type == WatchEventType.Added)
+                {
+                    Interlocked.Increment(ref added);
+                }
+                else if (type == WatchEventType.Modified && raw is JsonElement vm)
                 {
                     modified.AddOrUpdate(vm.GetProperty("metadata").GetProperty("name").GetString()!, 1, (_, n) => n + 1);
                 }
             }
         });
         await Task.WhenAll(Enumerable.Range(0, count).Select(i => fixture.CreateAsync(ControllerFixture.Vm($"vm-{i:D2}", cores: 1, size: "128Mi"))));
+        await Eventually.HoldsAsync(() => Volatile.Read(ref added) == count, TimeSpan.FromSeconds(10), "the watch saw every VM created"); // so it sees every write after
 
-        fixture.StartController(); // its first list queues all 40 VMs at once
+        fixture.StartController(podDeferralMaxWait: TimeSpan.FromMinutes(1)); // its first list queues all 40 VMs at once; a slow machine does not age the pods past the burst
         var pods = await Eventually.UntilAsync(
             () => fixture.Client.CoreV1.ListNamespacedPodAsync("default"), list => list.Items.Count == count, TimeSpan.FromSeconds(20), "every VM has its placeholder pod");
         await Eventually.ConsistentlyAsync(

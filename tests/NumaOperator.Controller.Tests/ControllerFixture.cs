@@ -127,7 +127,8 @@ internal sealed class ControllerFixture : IAsyncDisposable
     /// <param name="leaseDuration">Default 2 s (renew deadline half of it, retry every 200 ms).</param>
     /// <param name="nodeLostAfter">Heartbeat age after which a node's VMs are NodeLost; default the controller's.</param>
     /// <param name="evacuation">Node evacuation limits; default the controller's.</param>
-    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null, TimeSpan? nodeLostAfter = null, NumaOperator.Controller.Evacuation.EvacuationOptions? evacuation = null)
+    /// <param name="podDeferralMaxWait">How long a placeholder pod put off in a burst waits at most; default the controller's.</param>
+    public ControllerHost StartController(string? identity = null, TimeSpan? leaseDuration = null, TimeSpan? nodeLostAfter = null, NumaOperator.Controller.Evacuation.EvacuationOptions? evacuation = null, TimeSpan? podDeferralMaxWait = null)
     {
         var duration = leaseDuration ?? TimeSpan.FromSeconds(2);
         var host = new ControllerHost(Client, new ControllerHostOptions
@@ -142,6 +143,7 @@ internal sealed class ControllerFixture : IAsyncDisposable
             Scheduling = new()
             {
                 NodeLostAfter = nodeLostAfter ?? NumaOperator.Controller.Scheduling.SchedulingControllerOptions.DefaultNodeLostAfter,
+                PodDeferralMaxWait = podDeferralMaxWait ?? WorkQueue.LowPriorityMaxWait,
             },
             Evacuation = evacuation ?? new(),
         }, loggerFactory);

@@ -145,6 +145,24 @@ public sealed class WorkQueueTests
         Assert.Equal("b", await TryTakeAsync(queue));
     }
 
+    [Fact]
+    public async Task An_entry_a_raised_key_left_behind_never_makes_a_later_low_add_due_early()
+    {
+        var time = new FakeTimeProvider();
+        using var queue = new WorkQueue(time, lowPriorityMaxWait: TimeSpan.FromSeconds(5));
+        queue.Add("k", WorkPriority.Low); // entry at t=0
+        queue.Add("k");
+        Assert.Equal("k", await TryTakeAsync(queue));
+        queue.Add("k", WorkPriority.Low);
+        time.Advance(TimeSpan.FromSeconds(4));
+        queue.Done("k"); // a new entry at t=4
+        queue.Add("b");
+        time.Advance(TimeSpan.FromSeconds(1.5)); // the t=0 entry would be due, the live one is not
+        Assert.Equal("b", await TryTakeAsync(queue));
+        Assert.Equal("k", await TryTakeAsync(queue));
+        Assert.Null(await TryTakeAsync(queue));
+    }
+
     [Theory]
     [InlineData(0, 50)]
     [InlineData(3, 400)]

@@ -36,6 +36,9 @@ public sealed record SchedulingControllerOptions
 
     /// <summary>How a VM whose agent refused its placement for lack of hugepages is placed again.</summary>
     public PlacementRetryPolicy PlacementRetry { get; init; } = PlacementRetryPolicy.Default;
+
+    /// <summary>How long a placeholder pod put off in a burst waits at most behind other VMs' placements (about: it waits in line).</summary>
+    public TimeSpan PodDeferralMaxWait { get; init; } = WorkQueue.LowPriorityMaxWait;
 }
 
 /// <summary>
@@ -69,7 +72,7 @@ public sealed partial class SchedulingController(IKubernetes client, SchedulingC
         var (vmInformer, topologyInformer, nodeInformer, podInformer, quotaInformer, migrationInformer) = informers;
         var accounting = new KubernetesAccounting(
             podInformer.Cache, quotaInformer.Cache, new PlaceholderPodWriter(client, logs.CreateLogger("placeholder-pods")), settings.PlaceholderImage, settings.PlacementRetry);
-        using var queue = new WorkQueue(settings.Clock);
+        using var queue = new WorkQueue(settings.Clock, lowPriorityMaxWait: settings.PodDeferralMaxWait);
         using var reconciler = new SchedulingReconciler(
             vmInformer.Cache, topologyInformer.Cache, nodeInformer.Cache,
             new CustomResourceWriter<NumaVirtualMachine>(client, ApiGroup.Group, ApiGroup.Version, NumaVirtualMachine.Plural),

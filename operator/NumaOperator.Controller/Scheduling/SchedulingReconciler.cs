@@ -312,13 +312,14 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
             return;
         }
 
-        podsDeferred.TryRemove(plan.Current.Key, out _);
         if (plan.Pod is { } pod)
         {
             // After the placement is recorded: the pod never names a node the VM is not on. The created pod is not put
             // into the pod cache: a deletion seen before that would leave a pod there that no longer exists.
             writes.Wrote(await podWriter.ApplyAsync(pod, ct));
         }
+
+        podsDeferred.TryRemove(plan.Current.Key, out _); // only now: a create that fails is retried with its backoff, not put off again
     }
 
     /// <summary>What one decision writes: the desired VM, or (Desired null) the removal of the finalizer; the Event recorded once the status is written.</summary>
