@@ -77,6 +77,11 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
             {
                 logger.LogWarning("publishing NumaNodeTopology {Node} failed: {Message}", options.NodeName, e.Message);
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything else is a bug; it must not end the loop unseen: the agent would wait for its topology forever, logging nothing.
+                logger.LogError(e, "publishing NumaNodeTopology {Node} failed ({Type}): {Message}", options.NodeName, e.GetType().Name, e.Message);
+            }
 
             try
             {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using NumaOperator.Numa.Placement;
 
 namespace NumaOperator.Qemu.Capabilities;
@@ -15,7 +16,7 @@ namespace NumaOperator.Qemu.Capabilities;
 /// at the next look. A failed probe is not kept, and a kept one is probed again after <see cref="MaxAge"/>, so a probe
 /// that failed for a passing reason (a kernel boot slowed down by load) does not stick.
 /// </summary>
-public static class QemuCapabilityCache
+public static partial class QemuCapabilityCache
 {
     /// <summary>How long one probe answers, in memory and on disk.</summary>
     public static TimeSpan MaxAge { get; } = TimeSpan.FromHours(1);
@@ -73,7 +74,7 @@ public static class QemuCapabilityCache
                 return null;
             }
 
-            var kept = JsonSerializer.Deserialize<KeptProbe>(File.ReadAllText(file));
+            var kept = JsonSerializer.Deserialize(File.ReadAllText(file), KeptProbeJson.Default.KeptProbe);
             return kept is not null && kept.Key == key ? kept.ToCapabilities() : null;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException or FormatException or ArgumentException)
@@ -88,7 +89,7 @@ public static class QemuCapabilityCache
         {
             Directory.CreateDirectory(Path.GetDirectoryName(file)!);
             var temp = file + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(KeptProbe.Of(key, capabilities)));
+            File.WriteAllText(temp, JsonSerializer.Serialize(KeptProbe.Of(key, capabilities), KeptProbeJson.Default.KeptProbe));
             File.Move(temp, file, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -134,4 +135,8 @@ public static class QemuCapabilityCache
     }
 
     private sealed record KeptAccelerator(string Name, bool Usable, string? Reason, Dictionary<string, string> CpuOptions);
+
+    /// <summary>The file's JSON, generated at build time (the names reflection wrote before): reflection cannot build these records' converters in a Native AOT build.</summary>
+    [JsonSerializable(typeof(KeptProbe))]
+    private sealed partial class KeptProbeJson : JsonSerializerContext;
 }

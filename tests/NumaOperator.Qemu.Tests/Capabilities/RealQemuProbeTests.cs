@@ -40,6 +40,32 @@ public sealed class RealQemuProbeTests
     }
 
     [SkippableFact]
+    public async Task A_probe_is_kept_in_its_cache_file_under_the_names_earlier_builds_wrote()
+    {
+        Skip.IfNot(HostCapabilities.HasQemu, "qemu-system-x86_64 not installed");
+        var work = Directory.CreateTempSubdirectory("numaop-probe-").FullName;
+        try
+        {
+            var options = new QemuProbeOptions { QemuPath = QemuBinary.DefaultPath, WorkDirectory = work, CacheDirectory = work, BootProbeKernel = "", ForceEmulation = true };
+            var caps = await QemuCapabilityCache.GetAsync(options, CancellationToken.None);
+
+            // The file another process (a restarted agent, the next `launch`) reads: the reflection-era names, kept.
+            using var kept = System.Text.Json.JsonDocument.Parse(File.ReadAllText(QemuCapabilityCache.FileOf(options)));
+            var root = kept.RootElement;
+            Assert.Equal(["Key", "QemuPath", "Version", "Accelerators"], root.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(caps.Version.ToString(), root.GetProperty("Version").GetString());
+            var accelerators = root.GetProperty("Accelerators").EnumerateArray().ToList();
+            Assert.Equal(caps.Accelerators.Count, accelerators.Count);
+            Assert.All(accelerators, a => Assert.Equal(["Name", "Usable", "Reason", "CpuOptions"], a.EnumerateObject().Select(p => p.Name)));
+            Assert.Contains(accelerators, a => a.GetProperty("Name").GetString() == AcceleratorNames.Of(Accelerator.Emulation) && a.GetProperty("Usable").GetBoolean());
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    [SkippableFact]
     public async Task A_debian_kernel_reaches_the_probe_init_under_emulation()
     {
         Skip.IfNot(HostCapabilities.HasQemu, "qemu-system-x86_64 not installed");
