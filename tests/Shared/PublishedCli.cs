@@ -5,8 +5,8 @@ using System.Text;
 namespace NumaOperator.Tests.Shared;
 
 /// <summary>
-/// numa-operator as tests/tools/publish.sh ships it (self-contained, ReadyToRun), for tests where start-up dominates
-/// (the NUMA lab runs the CLI inside a TCG guest). Published once per content of the sources that make it, into
+/// numa-operator as tests/tools/publish.sh ships it (self-contained, composite ReadyToRun), for tests where start-up
+/// dominates (the NUMA lab runs the CLI inside a TCG guest). Published once per content of the sources that make it, into
 /// $NUMAOP_CACHE_DIR (default /var/cache/numa-operator) /cli-KEY, outside the clone, so a second run reuses it.
 /// </summary>
 public static class PublishedCli

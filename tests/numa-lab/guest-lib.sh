@@ -10,8 +10,8 @@ numalab_run() {
 }
 
 # numalab_cli_runner: the program that runs $NUMALAB_CLI, for `taskset -c 0 "$(numalab_cli_runner)" "$NUMALAB_CLI" ARGS`:
-# dotnet for a numa-operator.dll, env for the published executable (tests/tools/publish.sh, ReadyToRun: start-up
-# under TCG is mostly JIT otherwise).
+# dotnet for a numa-operator.dll, env for the published executable (tests/tools/publish.sh, composite ReadyToRun:
+# start-up under TCG is mostly JIT otherwise).
 numalab_cli_runner() {
   case $NUMALAB_CLI in
     *.dll) echo dotnet ;;
