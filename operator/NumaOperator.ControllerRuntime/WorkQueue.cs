@@ -115,9 +115,8 @@ public sealed class WorkQueue : IDisposable
             }
 
             ready.Enqueue(key);
+            available.Release(); // under the lock: Dispose cannot come between the shutDown check and the release
         }
-
-        available.Release();
     }
 
     /// <summary>Adds the key after <paramref name="delay"/>; an earlier pending re-add of the same key wins.</summary>
@@ -253,9 +252,9 @@ public sealed class WorkQueue : IDisposable
             {
                 ready.Enqueue(key);
             }
-        }
 
-        available.Release();
+            available.Release(); // under the lock, as in Add
+        }
     }
 
     public void Dispose()

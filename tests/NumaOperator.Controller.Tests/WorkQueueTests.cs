@@ -163,6 +163,37 @@ public sealed class WorkQueueTests
         Assert.Null(await TryTakeAsync(queue));
     }
 
+    [Fact]
+    public async Task Keys_added_and_finished_while_the_queue_is_disposed_are_dropped_without_an_error()
+    {
+        // Shutdown races the informers' adds and the workers' Done: neither may release the disposed semaphore.
+        for (var round = 0; round < 300; round++)
+        {
+            var queue = new WorkQueue(new FakeTimeProvider());
+            var disposed = 0;
+            using var go = new Barrier(5); // more threads than cores, so one is now and then preempted mid-add
+            Task Hammer(bool finish) => Task.Run(() =>
+            {
+                go.SignalAndWait();
+                for (var i = 0; Volatile.Read(ref disposed) == 0 || i % 256 != 0; i++)
+                {
+                    var key = (finish ? "d" : "a") + (i % 64);
+                    queue.Add(key);
+                    if (finish)
+                    {
+                        queue.Done(key);
+                    }
+                }
+            });
+            var hammering = Task.WhenAll(Hammer(finish: false), Hammer(finish: false), Hammer(finish: true), Hammer(finish: true));
+            go.SignalAndWait();
+            Thread.SpinWait(1_000 + (round * 37 % 5_000));
+            queue.Dispose();
+            Volatile.Write(ref disposed, 1);
+            await hammering;
+        }
+    }
+
     [Theory]
     [InlineData(0, 50)]
     [InlineData(3, 400)]
