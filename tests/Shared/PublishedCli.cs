@@ -7,14 +7,21 @@ namespace NumaOperator.Tests.Shared;
 /// <summary>
 /// numa-operator as tests/tools/publish.sh ships it (self-contained, composite ReadyToRun), for tests where start-up
 /// dominates (the NUMA lab runs the CLI inside a TCG guest). Published once per content of the sources that make it, into
-/// $NUMAOP_CACHE_DIR (default /var/cache/numa-operator) /cli-KEY, outside the clone, so a second run reuses it.
+/// $NUMAOP_CACHE_DIR (default /var/cache/numa-operator) /cli-KEY, outside the clone, so a second run reuses it. Only the
+/// most recently used publishes are kept (each is about 250 MB).
 /// </summary>
 public static class PublishedCli
 {
+    /// <summary>Publishes kept in the cache, by last use: the current one and a few others (another clone's tests may be using them).</summary>
+    public const int KeptPublishes = 3;
+
     private static readonly Lazy<string> ExecutableLazy = new(Publish);
 
     /// <summary>The published executable (publishes on first use; throws with publish.sh's output when it fails).</summary>
     public static string Executable => ExecutableLazy.Value;
+
+    /// <summary>The folder publish.sh wrote, the executable beside the rest of the self-contained app.</summary>
+    public static string Folder => Path.GetDirectoryName(Executable)!;
 
     private static string Publish()
     {
@@ -23,10 +30,18 @@ public static class PublishedCli
         var executable = Path.Combine(target, "numa-operator");
         Directory.CreateDirectory(cache);
         using var gate = Lock(Path.Combine(cache, "cli.lock"));
-        if (File.Exists(executable))
+        if (!File.Exists(executable))
         {
-            return executable;
+            PublishInto(target);
         }
+
+        Directory.SetLastWriteTimeUtc(target, DateTime.UtcNow); // its last use, which the pruning goes by
+        Prune(cache);
+        return executable;
+    }
+
+    private static void PublishInto(string target)
+    {
 
         var staging = target + ".partial";
         if (Directory.Exists(staging))
@@ -55,7 +70,18 @@ public static class PublishedCli
         }
 
         Directory.Move(staging, target);
-        return executable;
+    }
+
+    /// <summary>Deletes all but the <see cref="KeptPublishes"/> most recently used publishes (under the cache's lock).</summary>
+    private static void Prune(string cache)
+    {
+        var stale = new DirectoryInfo(cache).EnumerateDirectories("cli-*")
+            .OrderByDescending(d => d.LastWriteTimeUtc)
+            .Skip(KeptPublishes);
+        foreach (var folder in stale)
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     /// <summary>An exclusive lock file (another test process may be publishing the same content).</summary>
