@@ -39,18 +39,25 @@ public sealed class RequestLimitTests
         await using var server = await TestServer.StartAsync();
         using var api = new RawApi(server);
         // Just over the limit, so the client has written it all when the 413 comes back.
-        var body = RawApi.Lease("chunked", padding: (int)Limit + 1000);
-        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
-        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        using var request = new HttpRequestMessage(HttpMethod.Post, RawApi.Leases) { Content = content };
-        request.Headers.TransferEncodingChunked = true;
-
-        using var response = await api.SendAsync(request);
+        using var response = await PostChunkedAsync(api, RawApi.Lease("chunked", padding: (int)Limit + 1000));
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("RequestEntityTooLarge", (await RawApi.JsonOf(response))["reason"]!.GetValue<string>());
         using var get = await api.GetAsync(RawApi.Leases + "/chunked");
         Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_chunked_body_of_several_reads_within_the_limit_is_stored_whole()
+    {
+        await using var server = await TestServer.StartAsync();
+        using var api = new RawApi(server);
+        // No Content-Length to size the buffer by, and several 64 KiB reads: the body is put together as it comes.
+        using var response = await PostChunkedAsync(api, RawApi.Lease("pieces", padding: 300_000));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        using var get = await api.GetAsync(RawApi.Leases + "/pieces");
+        Assert.Equal("pieces", (await RawApi.JsonOf(get))["metadata"]!["name"]!.GetValue<string>());
     }
 
     [Fact]
@@ -140,5 +147,15 @@ public sealed class RequestLimitTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.StartsWith($"{parameter}: Too long: may not be longer than 4096 characters", (await RawApi.JsonOf(response))["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    /// <summary>POSTs a body without a Content-Length (chunked transfer encoding).</summary>
+    private static async Task<HttpResponseMessage> PostChunkedAsync(RawApi api, string body)
+    {
+        using var content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes(body)));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var request = new HttpRequestMessage(HttpMethod.Post, RawApi.Leases) { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+        return await api.SendAsync(request);
     }
 }

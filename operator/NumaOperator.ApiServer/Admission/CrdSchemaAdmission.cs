@@ -22,7 +22,7 @@ public sealed class CrdSchemaAdmission : IObjectAdmission
         }
 
         var schema = schemas.GetOrAdd(kind, k => StructuralSchema.FromJson(k.Schema!));
-        var result = CustomResourceSchemaAdmission.Admit(schema, candidate);
+        var result = CustomResourceSchemaAdmission.Admit(schema, candidate, current);
         foreach (var field in result.PrunedFields)
         {
             unknownFields.Add(field);

