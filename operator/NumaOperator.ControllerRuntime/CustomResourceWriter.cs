@@ -1,4 +1,6 @@
 using System.Net;
+using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -95,7 +97,15 @@ public sealed class CustomResourceWriter<T>(IKubernetes client, string group, st
         }
     }
 
-    private static JsonNode? StatusOf(T obj) => MergePatch.ToNode(obj)?["status"]?.DeepClone();
+    /// <summary>The Status of a kind with one (<see cref="IStatus{T}"/>), read to serialize the status alone.</summary>
+    private static readonly PropertyInfo? StatusProperty = typeof(T).GetInterfaces()
+        .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IStatus<>))?.GetProperty(nameof(IStatus<object>.Status));
+
+    // The status alone: serializing the whole object (spec and metadata too) for it, twice per write, was 3% of a cold
+    // burst's controller CPU.
+    private static JsonNode? StatusOf(T obj) => StatusProperty is { } property
+        ? property.GetValue(obj) is { } status ? JsonSerializer.SerializeToNode(status, status.GetType(), KubernetesJsonOptions.Shared) : null
+        : MergePatch.ToNode(obj)?["status"]?.DeepClone();
 
     private static JsonObject MetadataOf(T obj)
     {

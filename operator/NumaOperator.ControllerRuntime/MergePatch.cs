@@ -1,5 +1,5 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
-using k8s;
 
 namespace NumaOperator.ControllerRuntime;
 
@@ -54,5 +54,6 @@ public static class MergePatch
     }
 
     /// <summary>An object as a JSON tree, through KubernetesClient's serializer (its property names and formats).</summary>
-    public static JsonObject? ToNode<T>(T? value) => value is null ? null : JsonNode.Parse(KubernetesJson.Serialize(value)) as JsonObject;
+    public static JsonObject? ToNode<T>(T? value) =>
+        value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), KubernetesJsonOptions.Shared) as JsonObject;
 }

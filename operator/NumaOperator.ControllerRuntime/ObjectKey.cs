@@ -1,3 +1,4 @@
+using System.Text.Json;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.Status;
@@ -21,7 +22,8 @@ public static class ObjectKey
     public static (string? Namespace, string Name) Split(string key) => ObjectKeys.Split(key);
 
     /// <summary>A deep copy to mutate without touching the cached object.</summary>
-    public static T Clone<T>(T obj) => KubernetesJson.Deserialize<T>(KubernetesJson.Serialize(obj));
+    public static T Clone<T>(T obj) =>
+        JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(obj, obj?.GetType() ?? typeof(T), KubernetesJsonOptions.Shared), KubernetesJsonOptions.Shared)!;
 
     /// <summary>The cluster-scoped kinds the informers watch; every other kind is namespaced.</summary>
     private static bool IsClusterScoped(IKubernetesObject<V1ObjectMeta> obj) => obj is NumaNodeTopology or V1Node or V1Namespace;

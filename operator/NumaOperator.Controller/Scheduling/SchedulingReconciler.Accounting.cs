@@ -51,12 +51,12 @@ public sealed partial class SchedulingReconciler
             return existing is not null ? new PodAction.Delete(ns, name) : null;
         }
 
-        var wanted = PlaceholderPod.For(desired!, placement, placeholderImage);
         if (existing is null)
         {
-            return new PodAction.Create(wanted);
+            return new PodAction.Create(() => PlaceholderPod.For(desired!, placement, placeholderImage));
         }
 
+        var wanted = PlaceholderPod.For(desired!, placement, placeholderImage);
         return PlaceholderPod.Matches(existing, wanted) ? null : new PodAction.Delete(ns, name); // its deletion queues the VM, which creates it anew
     }
 
