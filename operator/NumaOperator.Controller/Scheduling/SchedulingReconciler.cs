@@ -46,6 +46,9 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     private readonly ILogger log;
     private readonly SemaphoreSlim decisions = new(1, 1);
     private readonly ConcurrentDictionary<string, byte> unschedulable = new(StringComparer.Ordinal);
+
+    /// <summary>Capacity and quota changes seen so far, so that a decision can tell one came while it ran.</summary>
+    private long capacityEvents;
     private readonly ConcurrentDictionary<string, byte> podsDeferred = new(StringComparer.Ordinal);
     private readonly PackingPolicy packing;
     private readonly ObjectCache<V1Pod> pods;
@@ -153,6 +156,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     public void OnCapacityChanged()
     {
         capacityChanged = true;
+        Interlocked.Increment(ref capacityEvents);
         RetryUnschedulable();
     }
 
@@ -175,13 +179,18 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     }
 
     /// <summary>A ResourceQuota or a namespace's pods changed: VMs waiting for capacity (or for quota) are tried again.</summary>
-    public void OnQuotaChanged() => RetryUnschedulable();
+    public void OnQuotaChanged()
+    {
+        Interlocked.Increment(ref capacityEvents);
+        RetryUnschedulable();
+    }
 
     public async Task<ReconcileResult> ReconcileAsync(string key, CancellationToken ct)
     {
         // Decisions (ledger reads and writes) run one at a time; API writes run outside the lock, in parallel.
         WritePlan? plan;
         await decisions.WaitAsync(ct);
+        var eventsBefore = Interlocked.Read(ref capacityEvents);
         try
         {
             plan = DecideWithPod(key);
@@ -189,6 +198,13 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         finally
         {
             decisions.Release();
+        }
+
+        if (Interlocked.Read(ref capacityEvents) != eventsBefore && unschedulable.ContainsKey(key))
+        {
+            // Capacity changed while this VM was judged on the snapshot before it, and the retry that came with the
+            // change may have run before the VM was marked waiting: it is tried again (kube-scheduler's moveRequestCycle).
+            queue.Add(key);
         }
 
         if (plan is not null)
