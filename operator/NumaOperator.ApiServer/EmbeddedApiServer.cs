@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Api.Serialization;
 using NumaOperator.ApiServer.Admission;
 using NumaOperator.ApiServer.Faults;
 using NumaOperator.ApiServer.Http;
@@ -71,6 +72,9 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 
     public static async Task<EmbeddedApiServer> StartAsync(ApiServerOptions options, CancellationToken ct = default)
     {
+        // Admission decodes NumaVirtualMachines through KubernetesJson: with the precompiled metadata where it is still
+        // possible to add it (a process that used KubernetesJson before keeps the reflection path; both read the same).
+        V1Alpha1Json.UseForKubernetesClient();
         ArgumentNullException.ThrowIfNull(options);
         if (!IPAddress.TryParse(options.ListenAddress, out var address))
         {

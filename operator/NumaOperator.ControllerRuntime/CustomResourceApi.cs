@@ -30,7 +30,7 @@ public sealed class CustomResourceApi<T, TList>(IKubernetes client, string group
             timeoutSeconds: timeoutSeconds, onError: onError, cancellationToken: ct);
         await foreach (var (type, raw) in events.WithCancellation(ct))
         {
-            yield return (type, KubernetesJson.Deserialize<T>(raw.ToString()!));
+            yield return (type, RawObject.Decode<T>(raw));
         }
     }
 }

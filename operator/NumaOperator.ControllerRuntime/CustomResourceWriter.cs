@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Reflection;
 using System.Text.Json;
@@ -13,7 +14,7 @@ namespace NumaOperator.ControllerRuntime;
 /// computed from, so a concurrent writer (the node agent, another controller) makes the patch fail with 409 instead
 /// of being overwritten. Writes nothing when nothing changed.
 /// </summary>
-public sealed class CustomResourceWriter<T>(IKubernetes client, string group, string version, string plural)
+public sealed class CustomResourceWriter<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(IKubernetes client, string group, string version, string plural)
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     /// <summary>Attempts of <see cref="UpdateMetadataAsync"/> before a conflict is given up to the caller.</summary>
@@ -89,7 +90,7 @@ public sealed class CustomResourceWriter<T>(IKubernetes client, string group, st
         try
         {
             var result = await client.CustomObjects.GetNamespacedCustomObjectAsync(group, version, ns, plural, name, ct);
-            return KubernetesJson.Deserialize<T>(result.ToString()!);
+            return RawObject.Decode<T>(result);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -97,14 +98,13 @@ public sealed class CustomResourceWriter<T>(IKubernetes client, string group, st
         }
     }
 
-    /// <summary>The Status of a kind with one (<see cref="IStatus{T}"/>), read to serialize the status alone.</summary>
-    private static readonly PropertyInfo? StatusProperty = typeof(T).GetInterfaces()
-        .FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IStatus<>))?.GetProperty(nameof(IStatus<object>.Status));
+    /// <summary>The Status of a kind with one (<see cref="IStatus{T}.Status"/>), read to serialize the status alone.</summary>
+    private static readonly PropertyInfo? StatusProperty = typeof(T).GetProperty(nameof(IStatus<object>.Status));
 
     // The status alone: serializing the whole object (spec and metadata too) for it, twice per write, was 3% of a cold
     // burst's controller CPU.
     private static JsonNode? StatusOf(T obj) => StatusProperty is { } property
-        ? property.GetValue(obj) is { } status ? JsonSerializer.SerializeToNode(status, status.GetType(), KubernetesJsonOptions.Shared) : null
+        ? property.GetValue(obj) is { } status ? JsonSerializer.SerializeToNode(status, KubernetesJsonOptions.Shared.GetTypeInfo(status.GetType())) : null
         : MergePatch.ToNode(obj)?["status"]?.DeepClone();
 
     private static JsonObject MetadataOf(T obj)

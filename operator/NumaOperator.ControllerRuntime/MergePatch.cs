@@ -55,5 +55,5 @@ public static class MergePatch
 
     /// <summary>An object as a JSON tree, through KubernetesClient's serializer (its property names and formats).</summary>
     public static JsonObject? ToNode<T>(T? value) =>
-        value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), KubernetesJsonOptions.Shared) as JsonObject;
+        value is null ? null : JsonSerializer.SerializeToNode(value, KubernetesJsonOptions.Shared.GetTypeInfo(value.GetType())) as JsonObject;
 }

@@ -22,8 +22,11 @@ public static class ObjectKey
     public static (string? Namespace, string Name) Split(string key) => ObjectKeys.Split(key);
 
     /// <summary>A deep copy to mutate without touching the cached object.</summary>
-    public static T Clone<T>(T obj) =>
-        JsonSerializer.Deserialize<T>(JsonSerializer.SerializeToUtf8Bytes(obj, obj?.GetType() ?? typeof(T), KubernetesJsonOptions.Shared), KubernetesJsonOptions.Shared)!;
+    public static T Clone<T>(T obj)
+    {
+        var info = KubernetesJsonOptions.Shared.GetTypeInfo(obj?.GetType() ?? typeof(T));
+        return (T)JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(obj, info), info)!;
+    }
 
     /// <summary>The cluster-scoped kinds the informers watch; every other kind is namespaced.</summary>
     private static bool IsClusterScoped(IKubernetesObject<V1ObjectMeta> obj) => obj is NumaNodeTopology or V1Node or V1Namespace;

@@ -1,8 +1,9 @@
 using System.CommandLine;
+using NumaOperator.Cli.Commands;
 
 namespace NumaOperator.Cli;
 
-/// <summary>A subcommand of numa-operator. Each lives in its own file under Commands/ and is found by reflection.</summary>
+/// <summary>A subcommand of numa-operator. Each lives in its own file under Commands/ and is listed in <see cref="CommandCatalog"/>.</summary>
 public interface ICliCommand
 {
     /// <summary>Order in --help; lower first.</summary>
@@ -11,11 +12,18 @@ public interface ICliCommand
     Command Build();
 }
 
-internal static class CommandCatalog
+/// <summary>
+/// Every subcommand, listed rather than found by reflection over the assembly (which a trimmed or Native AOT build
+/// cannot do); a test holds the list to the ICliCommand classes the assembly has.
+/// </summary>
+public static class CommandCatalog
 {
     public static IEnumerable<ICliCommand> All() =>
-        typeof(CommandCatalog).Assembly.GetTypes()
-            .Where(t => t is { IsClass: true, IsAbstract: false } && typeof(ICliCommand).IsAssignableFrom(t))
-            .Select(t => (ICliCommand)Activator.CreateInstance(t)!)
-            .OrderBy(c => c.Order);
+        new ICliCommand[]
+        {
+            new AgentCommand(), new ApiServerCommand(), new ConsoleCommand(), new ControllerCommand(), new CrdsCommand(),
+            new DrainCommand(), new ExplainCommand(), new LaunchCommand(), new LogsCommand(), new MigrateCommand(),
+            new NodesCommand(), new PlaceCommand(), new StartCommand(), new StopCommand(), new RestartCommand(), new StandaloneCommand(),
+            new UncordonCommand(),
+        }.OrderBy(c => c.Order);
 }

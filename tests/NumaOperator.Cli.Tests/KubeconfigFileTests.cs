@@ -12,6 +12,7 @@ namespace NumaOperator.Cli.Tests;
 /// The kubeconfig reader that works in a Native AOT build gives what KubernetesClient's own reader gives for the same
 /// file: context, cluster, CA, token or client certificate (paths relative to the file), namespace.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class KubeconfigFileTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("numaop-kubeconfig-").FullName;
@@ -23,6 +24,7 @@ public sealed class KubeconfigFileTests : IDisposable
     [InlineData("admin")]
     [InlineData("insecure")]
     [InlineData("merged")]
+    [InlineData("plugin")]
     public void Every_context_reads_as_kubernetes_client_reads_it(string? context)
     {
         var path = WriteKubeconfig();
@@ -37,6 +39,13 @@ public sealed class KubeconfigFileTests : IDisposable
         var config = KubeconfigFile.Load(WriteKubeconfig());
         Assert.Equal(("https://10.0.0.1:6443", "viewer", "team-a", "viewer-token"), (config.Host, config.CurrentContext, config.Namespace, config.AccessToken));
         Assert.Single(config.SslCaCerts!);
+    }
+
+    [Fact]
+    public void An_exec_plugin_is_run_with_its_args_and_env_for_the_token()
+    {
+        var config = KubeconfigFile.Load(WriteKubeconfig(), "plugin");
+        Assert.Equal("exec-token-prod", config.AccessToken);
     }
 
     [Fact]
@@ -95,7 +104,7 @@ public sealed class KubeconfigFileTests : IDisposable
     }
 
     private static string Summary(KubernetesClientConfiguration c) =>
-        string.Join(" | ", c.Host, c.CurrentContext, c.Namespace, c.AccessToken, c.SkipTlsVerify, c.TlsServerName, c.ClientCertificateFilePath,
+        string.Join(" | ", c.Host, c.CurrentContext, c.Namespace, c.AccessToken, c.TokenProvider?.GetType().Name, c.SkipTlsVerify, c.TlsServerName, c.ClientCertificateFilePath,
             c.ClientKeyFilePath, c.ClientCertificateData, c.ClientCertificateKeyData, c.Username, c.Password,
             string.Join(",", c.SslCaCerts?.Select(x => x.Thumbprint) ?? []));
 
@@ -107,15 +116,19 @@ public sealed class KubeconfigFileTests : IDisposable
         var caData = Convert.ToBase64String(Encoding.ASCII.GetBytes(ca.ExportCertificatePem()));
         Directory.CreateDirectory(Path.Combine(dir, "certs"));
         File.WriteAllText(Path.Combine(dir, "certs", "ca.crt"), ca.ExportCertificatePem());
+        // An exec credential plugin (as aws eks get-token): its token names the env it was given.
+        var plugin = Path.Combine(dir, "plugin.sh");
+        File.WriteAllText(plugin, "#!/bin/sh\nprintf '{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-%s-%s\"}}' \"$PLUGIN_SUFFIX\" \"$2\"\n");
+        File.SetUnixFileMode(plugin, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var path = Path.Combine(dir, "config");
-        File.WriteAllText(path, $$"""
+        File.WriteAllText(path, $$$"""
             apiVersion: v1
             kind: Config
             clusters:
             - name: prod
               cluster:
                 server: https://10.0.0.1:6443
-                certificate-authority-data: {{caData}}
+                certificate-authority-data: {{{caData}}}
                 tls-server-name: api.prod.example
             - name: lab
               cluster:
@@ -141,6 +154,16 @@ public sealed class KubeconfigFileTests : IDisposable
               user:
                 <<: *basic
                 password: other
+            - name: plugin
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1beta1
+                  command: {{{plugin}}}
+                  args: [--cluster, prod]
+                  env: [{name: PLUGIN_SUFFIX, value: token}]
+                  provideClusterInfo: false
+                as: someone
+                as-groups: [ops, dev]
             contexts:
             - name: viewer
               context: {cluster: prod, user: viewer, namespace: team-a}
@@ -150,6 +173,8 @@ public sealed class KubeconfigFileTests : IDisposable
               context: {cluster: lab, user: basic, namespace: lab}
             - name: merged
               context: {cluster: staging, user: basic-too}
+            - name: plugin
+              context: {cluster: prod, user: plugin}
             current-context: viewer
             preferences: {}
             """);

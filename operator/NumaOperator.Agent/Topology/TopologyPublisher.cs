@@ -177,7 +177,7 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
 
     private void ReadReservedCpus(object written)
     {
-        var text = JsonSerializer.SerializeToNode(written)?["spec"]?["reservedCpus"]?.GetValue<string>();
+        var text = (written is JsonElement element ? JsonObject.Create(element) : null)?["spec"]?["reservedCpus"]?.GetValue<string>();
         var reserved = CpuSet.Empty;
         if (text is not null && !CpuSet.TryParse(text, out reserved, out var error))
         {

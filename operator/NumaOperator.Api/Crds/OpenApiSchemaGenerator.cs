@@ -1,5 +1,6 @@
 using System.Collections;
 using System.ComponentModel;
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Text.Json.Serialization;
 using k8s;
@@ -14,7 +15,13 @@ namespace NumaOperator.Api.Crds;
 /// </summary>
 public static class OpenApiSchemaGenerator
 {
+    // Why the reflection is safe in a trimmed or Native AOT build.
+    private const string WalksApiTypes = "It walks the v1alpha1 kinds and the property types they reach: the source-generated JSON metadata "
+        + "(V1Alpha1Json) references every one of their public properties, so none is trimmed, and their attributes stay with them; "
+        + "the interfaces it asks for are IEnumerable<T> and IDictionary<K,V> of the collections those properties hold.";
+
     /// <summary>The schema of an object type: its properties, required list and class-level CEL rules.</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = WalksApiTypes)]
     public static V1JSONSchemaProps ForObject(Type type)
     {
         ArgumentNullException.ThrowIfNull(type);
@@ -172,6 +179,7 @@ public static class OpenApiSchemaGenerator
         throw new NotSupportedException($"no OpenAPI mapping for {type.FullName}; add one to {nameof(OpenApiSchemaGenerator)}");
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = WalksApiTypes)]
     private static Type? DictionaryValueType(Type type)
     {
         var dictionary = type.IsGenericType && type.GetGenericTypeDefinition() == typeof(IDictionary<,>)
@@ -188,6 +196,7 @@ public static class OpenApiSchemaGenerator
             : throw new NotSupportedException($"map keys must be strings in a CRD schema, not {arguments[0].Name}");
     }
 
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = WalksApiTypes)]
     private static Type? ListItemType(Type type)
     {
         if (type == typeof(string) || !typeof(IEnumerable).IsAssignableFrom(type))

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace NumaOperator.Api.Serialization;
 
@@ -22,11 +23,16 @@ public static class KubeJson
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
             WriteIndented = indented,
+            // Precompiled metadata for what manifests hold (the v1alpha1 kinds, a List of them), no reflection.
+            TypeInfoResolver = JsonTypeInfoResolver.Combine(V1Alpha1Json.Default, ManifestJson.Default),
         };
         options.Converters.Add(new Rfc3339DateTimeConverter());
-        options.MakeReadOnly(populateMissingResolver: true);
+        options.MakeReadOnly();
         return options;
     }
+
+    /// <summary>The metadata of <typeparamref name="T"/> under <paramref name="options"/> (one of this class's).</summary>
+    public static JsonTypeInfo<T> Info<T>(JsonSerializerOptions options) => (JsonTypeInfo<T>)options.GetTypeInfo(typeof(T));
 
     /// <summary>metav1.Time: RFC 3339 in UTC with whole seconds.</summary>
     private sealed class Rfc3339DateTimeConverter : JsonConverter<DateTime>
@@ -46,3 +52,7 @@ public static class KubeJson
             writer.WriteStringValue(value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
     }
 }
+
+/// <summary>Source-generated metadata for a <see cref="KubeList"/> of objects (each item is written as its own type).</summary>
+[JsonSerializable(typeof(KubeList))]
+internal sealed partial class ManifestJson : JsonSerializerContext;

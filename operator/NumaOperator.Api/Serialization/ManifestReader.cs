@@ -179,7 +179,7 @@ public static partial class ManifestReader
     {
         try
         {
-            return element.Deserialize<T>(KubeJson.Options) ?? throw new ManifestException($"{source}: {kind}: the object is empty");
+            return element.Deserialize(KubeJson.Info<T>(KubeJson.Options)) ?? throw new ManifestException($"{source}: {kind}: the object is empty");
         }
         catch (JsonException e)
         {

@@ -38,12 +38,12 @@ public static class ManifestWriter
         var list = new KubeList { Items = [.. items] };
         if (format == ManifestFormat.Json)
         {
-            output.Write(JsonSerializer.Serialize(list, KubeJson.IndentedOptions));
+            output.Write(JsonSerializer.Serialize(list, KubeJson.Info<KubeList>(KubeJson.IndentedOptions)));
             output.WriteLine();
             return;
         }
 
-        var element = JsonSerializer.SerializeToElement(list, KubeJson.Options);
+        var element = JsonSerializer.SerializeToElement(list, KubeJson.Info<KubeList>(KubeJson.Options));
         var emitter = new Emitter(output, new EmitterSettings(bestIndent: 2, bestWidth: int.MaxValue, isCanonical: false, maxSimpleKeyLength: 1024));
         emitter.Emit(new StreamStart());
         emitter.Emit(new DocumentStart(null, null, isImplicit: true));

@@ -27,7 +27,7 @@ public sealed class NumaVirtualMachineAdmission : IObjectAdmission
         NumaVirtualMachine? vm;
         try
         {
-            vm = KubernetesJson.Deserialize<NumaVirtualMachine>(candidate.ToJsonString());
+            vm = KubernetesJson.Deserialize<NumaVirtualMachine>(candidate); // from the tree, not through a string
         }
         catch (JsonException e)
         {

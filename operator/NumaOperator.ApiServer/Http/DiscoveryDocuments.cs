@@ -81,10 +81,10 @@ public sealed class DiscoveryDocuments(ResourceRegistry registry)
                 resource["categories"] = Strings(kind.Categories);
             }
 
-            resources.Add(resource);
+            resources.Add((JsonNode)resource);
             if (kind.HasStatusSubresource && !kind.ReadOnly)
             {
-                resources.Add(new JsonObject
+                resources.Add((JsonNode)new JsonObject
                 {
                     ["name"] = kind.Plural + "/status",
                     ["singularName"] = string.Empty,

@@ -16,7 +16,7 @@ public sealed class TableConverter(TimeProvider clock)
     {
         var columns = new JsonArray
         {
-            new JsonObject
+            (JsonNode)new JsonObject
             {
                 ["name"] = "Name", ["type"] = "string", ["format"] = "name", ["priority"] = 0,
                 ["description"] = "Name must be unique within a namespace. Cannot be updated.",
@@ -24,7 +24,7 @@ public sealed class TableConverter(TimeProvider clock)
         };
         foreach (var column in kind.PrinterColumns)
         {
-            columns.Add(new JsonObject
+            columns.Add((JsonNode)new JsonObject
             {
                 ["name"] = column.Name,
                 ["type"] = column.Type,
@@ -38,13 +38,13 @@ public sealed class TableConverter(TimeProvider clock)
         var rows = new JsonArray();
         foreach (var obj in objects)
         {
-            var cells = new JsonArray { JsonValue.Create(ObjectMetadata.String(obj, "name")) };
+            var cells = new JsonArray { (JsonNode?)JsonValue.Create(ObjectMetadata.String(obj, "name")) };
             foreach (var column in kind.PrinterColumns)
             {
                 cells.Add(Cell(column, PrinterColumnPath.Evaluate(obj, column.JsonPath), now));
             }
 
-            rows.Add(new JsonObject
+            rows.Add((JsonNode)new JsonObject
             {
                 ["cells"] = cells,
                 ["object"] = includeObject ? obj.DeepClone() : new JsonObject

@@ -51,7 +51,7 @@ public static class ProtobufNamespaceReader
             {
                 foreach (var finalizer in Fields(value).Where(f => f.Field == 1))
                 {
-                    finalizers.Add(Encoding.UTF8.GetString(finalizer.Value));
+                    finalizers.Add((JsonNode)JsonValue.Create(Encoding.UTF8.GetString(finalizer.Value)));
                 }
             }
         }

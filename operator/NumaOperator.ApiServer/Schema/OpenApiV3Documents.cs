@@ -236,12 +236,12 @@ public sealed class OpenApiV3Documents
         var parameters = new JsonArray();
         if (withName)
         {
-            parameters.Add(new JsonObject { ["name"] = "name", ["in"] = "path", ["required"] = true, ["description"] = "name of the object", ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
+            parameters.Add((JsonNode)new JsonObject { ["name"] = "name", ["in"] = "path", ["required"] = true, ["description"] = "name of the object", ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
         }
 
         if (namespaced)
         {
-            parameters.Add(new JsonObject { ["name"] = "namespace", ["in"] = "path", ["required"] = true, ["description"] = "object name and auth scope, such as for teams and projects", ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
+            parameters.Add((JsonNode)new JsonObject { ["name"] = "namespace", ["in"] = "path", ["required"] = true, ["description"] = "object name and auth scope, such as for teams and projects", ["schema"] = new JsonObject { ["type"] = "string", ["uniqueItems"] = true } });
         }
 
         return parameters;

@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using NumaOperator.Agent.Launch;
+using NumaOperator.Api.Serialization;
 using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Api.Validation;
 using NumaOperator.Numa.Discovery;
@@ -210,6 +211,7 @@ public sealed class LaunchCommand : ICliCommand
         }
 
         NumaVirtualMachine? vm;
+        V1Alpha1Json.UseForKubernetesClient(); // precompiled JSON metadata, not reflection
         try
         {
             vm = text.TrimStart().StartsWith(JsonObjectStart) ? KubernetesJson.Deserialize<NumaVirtualMachine>(text) : KubernetesYaml.Deserialize<NumaVirtualMachine>(text);

@@ -12,7 +12,13 @@ public static class ExplanationJson
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, // "×" and "<" stay readable; JSON strings escape control characters anyway
+        TypeInfoResolver = ExplanationJsonContext.Default, // precompiled metadata, no reflection (Native AOT)
     };
 
-    public static string Serialize(Explanation explanation) => JsonSerializer.Serialize(explanation, Options);
+    public static string Serialize(Explanation explanation) =>
+        JsonSerializer.Serialize(explanation, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<Explanation>)Options.GetTypeInfo(typeof(Explanation)));
 }
+
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(Explanation))]
+internal sealed partial class ExplanationJsonContext : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using k8s;
 using k8s.Exceptions;
 using Microsoft.Extensions.Logging;
+using NumaOperator.Api.Serialization;
 using NumaOperator.Cli.Telemetry;
 using NumaOperator.ControllerRuntime;
 
@@ -56,7 +57,13 @@ public static class ClusterProcess
     }
 
     /// <summary>The one way the executable builds its API client: requests over HTTP/1.1, watches over HTTP/2 (<see cref="RequestsOverHttp11"/>).</summary>
-    public static Kubernetes Client(KubernetesClientConfiguration configuration) => new(configuration, new RequestsOverHttp11());
+    public static Kubernetes Client(KubernetesClientConfiguration configuration)
+    {
+        // Before the client serializes anything: the v1alpha1 kinds through precompiled JSON metadata, not reflection.
+        // Here rather than at process start, so that commands without a cluster (--version, place) do not pay for it.
+        V1Alpha1Json.UseForKubernetesClient();
+        return new(configuration, new RequestsOverHttp11());
+    }
 
     /// <summary>Single-line console logs; JSON in clusters (the chart sets Logging__Console__FormatterName=json).</summary>
     public static ILoggerFactory ConsoleLoggers() => LoggerFactory.Create(b =>

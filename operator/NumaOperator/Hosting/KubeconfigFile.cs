@@ -3,8 +3,6 @@ using k8s;
 using k8s.Exceptions;
 using k8s.KubeConfigModels;
 using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
 
 namespace NumaOperator.Cli.Hosting;
 
@@ -13,17 +11,12 @@ namespace NumaOperator.Cli.Hosting;
 /// context, the cluster's CA, the user's token, client certificate or exec plugin; paths relative to the file), but
 /// without its KubernetesYaml: that type's static constructor orders properties by metadata token, which a Native AOT
 /// build does not keep, so every command given --kubeconfig failed there (docs/benchmarks.md, "Native AOT of the
-/// controller, measured"). `controller` and `agent` without --kubeconfig, outside a cluster, still read $KUBECONFIG through
+/// controller, measured"). The document is read by <see cref="KubeconfigYaml"/>, without reflection, which a trimmed
+/// build also needs. `controller` and `agent` without --kubeconfig, outside a cluster, still read $KUBECONFIG through
 /// KubernetesClient.
 /// </summary>
 public static class KubeconfigFile
 {
-    // The kubeconfig model names every field with a YamlMember alias; camelCase is only the fallback for one without.
-    private static readonly IDeserializer Yaml = new DeserializerBuilder()
-        .WithNamingConvention(CamelCaseNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
-        .Build();
-
     /// <summary>The configuration of <paramref name="context"/> (null: the file's current-context).</summary>
     /// <exception cref="KubeconfigFileException">The file cannot be read or is not a kubeconfig (YAML, base64, PEM).</exception>
     /// <exception cref="KubeConfigException">The file names no such context, cluster or user, or its exec plugin fails.</exception>
@@ -60,18 +53,15 @@ public static class KubeconfigFile
 
         try
         {
-            // As KubernetesClient reads it: YAML merge keys (<<: *anchor) included.
-            return Yaml.Deserialize<K8SConfiguration?>(new MergingParser(new Parser(new StringReader(text))))
-                ?? throw new KubeconfigFileException("it holds no YAML document");
+            return KubeconfigYaml.Read(text) ?? throw new KubeconfigFileException("it holds no YAML document");
         }
         catch (YamlException e) when (e is SyntaxErrorException or SemanticErrorException)
         {
             throw new KubeconfigFileException($"not valid YAML: {e.Message}", e);
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException or FormatException)
         {
-            var reason = e.InnerException is { } inner ? $"{e.Message} ({inner.Message})" : e.Message;
-            throw new KubeconfigFileException($"not a kubeconfig: {reason}", e);
+            throw new KubeconfigFileException($"not a kubeconfig: {e.Message}", e);
         }
     }
 }
