@@ -72,10 +72,10 @@ public sealed class EmbeddedApiServer : IAsyncDisposable
 
     public static async Task<EmbeddedApiServer> StartAsync(ApiServerOptions options, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(options);
         // Admission decodes NumaVirtualMachines through KubernetesJson: with the precompiled metadata where it is still
         // possible to add it (a process that used KubernetesJson before keeps the reflection path; both read the same).
         V1Alpha1Json.UseForKubernetesClient();
-        ArgumentNullException.ThrowIfNull(options);
         if (!IPAddress.TryParse(options.ListenAddress, out var address))
         {
             throw new ArgumentException($"ListenAddress \"{options.ListenAddress}\" is not an IP address (e.g. 127.0.0.1)", nameof(options));

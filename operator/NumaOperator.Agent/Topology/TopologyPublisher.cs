@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
@@ -7,6 +6,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using NumaOperator.Agent.Runtime;
 using NumaOperator.Api.V1Alpha1;
+using NumaOperator.ControllerRuntime;
 using NumaOperator.Numa.Discovery;
 using NumaOperator.Numa.Quantities;
 using NumaOperator.Numa.Topology;
@@ -177,7 +177,7 @@ public sealed class TopologyPublisher(IKubernetes client, AgentOptions options, 
 
     private void ReadReservedCpus(object written)
     {
-        var text = (written is JsonElement element ? JsonObject.Create(element) : null)?["spec"]?["reservedCpus"]?.GetValue<string>();
+        var text = RawObject.Tree(written)?["spec"]?["reservedCpus"]?.GetValue<string>();
         var reserved = CpuSet.Empty;
         if (text is not null && !CpuSet.TryParse(text, out reserved, out var error))
         {

@@ -6,6 +6,7 @@ using NumaOperator.Api.V1Alpha1;
 using NumaOperator.Cli.Explaining;
 using NumaOperator.Cli.Hosting;
 using NumaOperator.Cli.Rendering;
+using NumaOperator.ControllerRuntime;
 
 namespace NumaOperator.Cli.Commands;
 
@@ -108,6 +109,6 @@ public sealed class ExplainCommand : ICliCommand
     private static async Task<T> ListClusterAsync<T>(Kubernetes client, string plural, CancellationToken ct)
     {
         using var response = await client.CustomObjects.ListClusterCustomObjectWithHttpMessagesAsync(ApiGroup.Group, ApiGroup.Version, plural, cancellationToken: ct);
-        return KubernetesJson.Deserialize<T>(response.Body.ToString()!);
+        return RawObject.Decode<T>(response.Body);
     }
 }

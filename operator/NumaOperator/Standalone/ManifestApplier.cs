@@ -171,7 +171,7 @@ public sealed class ManifestApplier(IKubernetes client)
             }
 
             var body = new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch);
-            var patched = AsObject(ns is null
+            var patched = RawObject.Tree(ns is null
                 ? await client.CustomObjects.PatchClusterCustomObjectAsync(body, ApiGroup.Group, ApiGroup.Version, plural, name, dryRun: dry, cancellationToken: ct)
                 : await client.CustomObjects.PatchNamespacedCustomObjectAsync(body, ApiGroup.Group, ApiGroup.Version, ns, plural, name, dryRun: dry, cancellationToken: ct));
             var changed = !JsonNode.DeepEquals(patched?["metadata"]?["generation"], existing["metadata"]?["generation"])
@@ -233,9 +233,6 @@ public sealed class ManifestApplier(IKubernetes client)
 
     private static bool IsDefaulted(string specField) => specField is "running";
 
-    /// <summary>An object KubernetesClient's untyped calls return (a JsonElement) as a tree.</summary>
-    private static JsonObject? AsObject(object? returned) => returned is JsonElement { ValueKind: JsonValueKind.Object } element ? JsonObject.Create(element) : null;
-
     private async Task<JsonObject?> GetAsync(string? ns, string name, string plural, CancellationToken ct)
     {
         try
@@ -243,7 +240,7 @@ public sealed class ManifestApplier(IKubernetes client)
             var found = ns is null
                 ? await client.CustomObjects.GetClusterCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, plural, name, ct)
                 : await client.CustomObjects.GetNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, ns, plural, name, ct);
-            return AsObject(found);
+            return RawObject.Tree(found);
         }
         catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
         {
