@@ -2,16 +2,21 @@
 # One image, both roles: `numa-operator controller` (Deployment, runs as the non-root user below) and
 # `numa-operator agent` (DaemonSet, which overrides to root + privileged to launch QEMU).
 #
-# Build stage: the .NET 10 SDK. Its distro does not matter for the output (a self-contained
-# linux-x64 app runs on any glibc distro). Keep the SDK's feature band in step with global.json.
+# Build stage: the .NET 10 SDK. Its distro does not matter for the output: the Native AOT executable links only libc and
+# libm and asks for glibc 2.34 at most (the runtime's prebuilt parts set that, not the build's glibc; a Packaging test
+# holds it to bookworm's 2.36). Keep the SDK's feature band in step with global.json.
 ARG SDK_IMAGE=mcr.microsoft.com/dotnet/sdk:10.0.100-noble
 # Runtime stage: Debian 12 "bookworm", pinned by point-release tag. Debian because the agent launches
 # Debian's qemu-system-x86 (7.2 in bookworm), the same QEMU the project's tests run against; a plain
-# Debian image because Microsoft ships no Debian images for .NET 10, so the app is self-contained.
+# Debian image because the app is one native executable (Native AOT) and needs no .NET runtime.
 # For production pin by digest as well (debian:12.12-slim@sha256:...).
 ARG RUNTIME_IMAGE=debian:12.12-slim
 
 FROM ${SDK_IMAGE} AS build
+# Native AOT links the executable with clang against zlib (tests/tools/publish.sh).
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends clang zlib1g-dev \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 # The same script CI and tests/NumaOperator.Packaging.Tests run: same flags, same output layout.

@@ -8,7 +8,8 @@ repo=$(pwd)
 log() { printf '[tests/run.sh] %s\n' "$*"; }
 
 # --- system packages: QEMU (real VMs), qemu-img/qemu-io (qcow2 chains), numactl, a kernel + static busybox (the NUMA lab), npm/unzip (kubectl 1.33, helm),
-#     Lua 5.1 and 5.4 (the Argo CD health check runs under both), prometheus (promtool and a real server for the alert rules and dashboard) ---
+#     Lua 5.1 and 5.4 (the Argo CD health check runs under both), prometheus (promtool and a real server for the alert rules and dashboard),
+#     clang and zlib1g-dev (tests/tools/publish.sh links the Native AOT executable the tests run) ---
 missing=()
 command -v qemu-system-x86_64 >/dev/null 2>&1 || missing+=(qemu-system-x86)
 command -v qemu-img >/dev/null 2>&1 || missing+=(qemu-utils)
@@ -24,6 +25,8 @@ command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v lua5.1 >/dev/null 2>&1 || missing+=(lua5.1)
 command -v lua5.4 >/dev/null 2>&1 || missing+=(lua5.4)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v clang >/dev/null 2>&1 || missing+=(clang)
+dpkg -s zlib1g-dev >/dev/null 2>&1 || missing+=(zlib1g-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -eq 0 ]; then
     log "installing: ${missing[*]}"
@@ -55,6 +58,9 @@ host_state() {
   echo "hugepages $pages, qemu processes $(pgrep -c -x 'qemu-system-x86' || true)"
 }
 host_before=$(host_state)
+# Every test that starts numa-operator starts the executable as it ships (tests/tools/publish.sh, Native AOT; published
+# once per source content into a cache outside the clone, tests/Shared/PublishedCli), not the build's numa-operator.dll.
+export NUMAOP_TEST_CLI=published
 # -m:1: one test project at a time. Several projects reserve hugepages by read-modify-write of nr_hugepages and
 # start real QEMU; run side by side on 2 cores they race for the counters and starve each other's timeouts.
 log "running tests"

@@ -30,9 +30,7 @@ public sealed class AgentCommandTests
     [Fact]
     public async Task Agent_without_node_name_exits_two()
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        start.ArgumentList.Add("agent");
+        var start = CliUnderTest.Start(["agent"]);
         start.Environment.Remove("NODE_NAME");
         using var process = Process.Start(start)!;
         var stderr = await process.StandardError.ReadToEndAsync();
@@ -49,16 +47,12 @@ public sealed class AgentCommandTests
         var kubeconfig = Path.Combine(dir, "kubeconfig");
         fixture.Server.WriteKubeconfig(kubeconfig);
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[]
-        {
-            RepoPaths.CliDll, "agent", "--node-name", "cli-node", "--kubeconfig", kubeconfig, "--state-dir", Path.Combine(dir, "state"),
+        var start = CliUnderTest.Start(
+        [
+            "agent", "--node-name", "cli-node", "--kubeconfig", kubeconfig, "--state-dir", Path.Combine(dir, "state"),
             "--sysfs-root", RepoPaths.Fixture("sysfs", "amd-epyc-nps4"), "--launch-strategy", "systemd-run", "--sample-interval", "2s",
             "--health-listen", $"http://127.0.0.1:{port}/", "--console-listen", "127.0.0.1:0",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        ]);
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -13,11 +13,7 @@ internal sealed partial class ApiServerProcess : IDisposable
 
     private ApiServerProcess(string dataDir)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { RepoPaths.CliDll, "api-server", "--data-dir", dataDir, "--kubeconfig-out", Path.Combine(dataDir, "..", "kubeconfig") })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = CliUnderTest.Start(["api-server", "--data-dir", dataDir, "--kubeconfig-out", Path.Combine(dataDir, "..", "kubeconfig")]);
 
         process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) =>

@@ -16,11 +16,7 @@ public sealed class ControllerCommandTelemetryTests
         var kubeconfig = Path.Combine(Path.GetTempPath(), $"numaop-metrics-{Guid.NewGuid():N}.kubeconfig");
         fixture.Server.WriteKubeconfig(kubeconfig);
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet", [RepoPaths.CliDll, "controller", "--kubeconfig", kubeconfig, "--metrics-listen", $"http://127.0.0.1:{port}/"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        var info = CliUnderTest.Start(["controller", "--kubeconfig", kubeconfig, "--metrics-listen", $"http://127.0.0.1:{port}/"]);
         using var controller = Process.Start(info)!;
         controller.OutputDataReceived += (_, _) => { };
         controller.ErrorDataReceived += (_, _) => { };

@@ -4,7 +4,7 @@ namespace NumaOperator.NumaLab.Tests;
 
 /// <summary>
 /// ONE boot of the NUMA lab running one guest script (tests/numa-lab/SCRIPT) with lab-vm.yaml and the CLI as shipped
-/// (<see cref="PublishedCli"/>: ReadyToRun, so its start-up inside the TCG guest runs native code, not the JIT),
+/// (<see cref="PublishedCli"/>: Native AOT, so its start-up inside the TCG guest runs native code, not the JIT),
 /// shared by a test class (each boot costs minutes under TCG). Started on first use, so a host without the
 /// prerequisites skips instead of booting.
 /// </summary>

@@ -1,12 +1,16 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using NumaOperator.Tests.Shared;
 
 namespace NumaOperator.Packaging.Tests;
 
 /// <summary>
 /// No Docker engine exists here, so the image cannot be built; instead the test runs the same publish the
-/// Dockerfile runs (tests/tools/publish.sh) and checks the Dockerfile copies and starts what it produces.
+/// Dockerfile runs (tests/tools/publish.sh) and checks the Dockerfile copies and starts what it produces, and that
+/// the runtime image can run it.
 /// </summary>
-public class DockerfileTests
+public partial class DockerfileTests
 {
     [Fact]
     public void Build_stage_publishes_with_the_repository_script_and_the_runtime_stage_copies_its_output()
@@ -50,7 +54,7 @@ public class DockerfileTests
     {
         var facts = DockerfileFacts.Read();
         // PublishedCli runs tests/tools/publish.sh, as the Dockerfile does, and keeps its output by the content of what
-        // the script reads: a composite publish takes minutes, and the NUMA lab runs the same one.
+        // the script reads: a Native AOT publish takes minutes, and the NUMA lab and the CLI tests run the same one.
         var output = PublishedCli.Folder;
 
         var relative = Path.GetRelativePath(facts.CopiedTo, facts.Entrypoint[0]);
@@ -58,13 +62,18 @@ public class DockerfileTests
         Assert.True(File.Exists(executable), $"ENTRYPOINT {facts.Entrypoint[0]} names {relative}, which the publish did not produce in {output}");
         Assert.True(!OperatingSystem.IsLinux() || (File.GetUnixFileMode(executable) & UnixFileMode.UserExecute) != 0, $"{executable} is not executable");
 
-        // Composite ReadyToRun (docs/benchmarks.md, "Composite ReadyToRun"): the app, its packages and the framework
-        // are precompiled into one native image, and every assembly points into it.
-        Assert.True(File.Exists(Path.Combine(output, "numa-operator.r2r.dll")), "the composite native image numa-operator.r2r.dll was not published");
-        foreach (var assembly in new[] { "numa-operator.dll", "NumaOperator.Controller.dll", "NumaOperator.ControllerRuntime.dll", "NumaOperator.Api.dll", "KubernetesClient.dll", "System.Private.CoreLib.dll" })
+        // Native AOT (docs/benchmarks.md, "Native AOT ships"): one native executable, no managed assemblies and no .NET
+        // runtime beside it.
+        using (var file = File.OpenRead(executable))
         {
-            using var pe = new System.Reflection.PortableExecutable.PEReader(File.OpenRead(Path.Combine(output, assembly)));
-            Assert.True(pe.PEHeaders.CorHeader!.ManagedNativeHeaderDirectory.Size > 0, $"{assembly} is not ReadyToRun compiled");
+            var magic = new byte[4];
+            file.ReadExactly(magic);
+            Assert.True(magic.AsSpan().SequenceEqual("\u007fELF"u8), $"{executable} is not a native ELF executable");
+        }
+
+        foreach (var managed in new[] { "numa-operator.dll", "System.Private.CoreLib.dll", "libcoreclr.so" })
+        {
+            Assert.False(File.Exists(Path.Combine(output, managed)), $"{managed} was published: the publish is not Native AOT");
         }
 
         var help = ToolRun.Run(executable, ["--help"], TimeSpan.FromMinutes(1));
@@ -74,6 +83,28 @@ public class DockerfileTests
             Assert.Contains(command, help.StandardOutput, StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public void Published_executable_asks_for_no_newer_glibc_than_the_runtime_image_has()
+    {
+        var facts = DockerfileFacts.Read();
+        // glibc of each Debian release the runtime stage may name (bookworm 2.36, trixie 2.41).
+        var glibcMinor = new Dictionary<string, int>(StringComparer.Ordinal) { ["12"] = 36, ["13"] = 41 };
+        var release = facts.RuntimeBase["debian:".Length..].Split('.', '-')[0];
+        Assert.True(glibcMinor.TryGetValue(release, out var available), $"runtime base {facts.RuntimeBase}: add its glibc version to this test");
+
+        // The versions the executable asks the dynamic linker for are GLIBC_2.N strings in its .dynstr.
+        var needed = GlibcVersion().Matches(Encoding.Latin1.GetString(File.ReadAllBytes(PublishedCli.Executable)))
+            .Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))
+            .DefaultIfEmpty(0)
+            .Max();
+
+        Assert.True(needed > 0, "no GLIBC_2.N version found in the executable: is it dynamically linked?");
+        Assert.True(needed <= available, $"the executable asks for glibc 2.{needed}, {facts.RuntimeBase} has 2.{available}");
+    }
+
+    [GeneratedRegex(@"GLIBC_2\.(\d+)")]
+    private static partial Regex GlibcVersion();
 
     /// <summary>The subcommands the chart starts, once their source exists in operator/NumaOperator/Commands.</summary>
     private static IEnumerable<string> ExpectedCommands()

@@ -14,12 +14,7 @@ public sealed class BackgroundCli : IDisposable
 
     public BackgroundCli(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = CliUnderTest.Start(args);
 
         process = new Process { StartInfo = start };
         process.OutputDataReceived += (_, e) => Append(stdout, e.Data);

@@ -61,11 +61,8 @@ public sealed class BadFlagTests : IDisposable
         Skip.IfNot(Directory.Exists("/sys/devices/system/node/node0/hugepages/hugepages-2048kB"), "needs 2 MiB hugepages on host node 0");
 
         // The CLI as user nobody: it can read the build output but not write sysfs.
-        var start = new ProcessStartInfo("/usr/bin/setpriv") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", "dotnet", RepoPaths.CliDll, "standalone", "--data-dir", DataDir, "--reserve-hugepages", "2Mi:1000000" })
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = ChildProcess.Start("/usr/bin/setpriv",
+            ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp", .. CliUnderTest.Command, "standalone", "--data-dir", DataDir, "--reserve-hugepages", "2Mi:1000000"]);
 
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();

@@ -17,11 +17,8 @@ public sealed class ConsoleClientProcess : IDisposable
 
     public ConsoleClientProcess(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[RepoPaths.CliDll, .. args])
-        {
-            start.ArgumentList.Add(arg);
-        }
+        var start = CliUnderTest.Start(args);
+        start.RedirectStandardInput = true;
 
         process = Process.Start(start)!;
         reading = Task.Run(ReadAsync);

@@ -5,10 +5,10 @@ using System.Text;
 namespace NumaOperator.Tests.Shared;
 
 /// <summary>
-/// numa-operator as tests/tools/publish.sh ships it (self-contained, composite ReadyToRun), for tests where start-up
-/// dominates (the NUMA lab runs the CLI inside a TCG guest). Published once per content of the sources that make it, into
-/// $NUMAOP_CACHE_DIR (default /var/cache/numa-operator) /cli-KEY, outside the clone, so a second run reuses it. Only the
-/// most recently used publishes are kept (each is about 250 MB).
+/// numa-operator as tests/tools/publish.sh ships it (Native AOT): what the NUMA lab runs inside its TCG guest, and what
+/// every test that starts numa-operator runs under tests/run.sh (<see cref="CliUnderTest"/>). Published once per content
+/// of the sources that make it, into $NUMAOP_CACHE_DIR (default /var/cache/numa-operator) /cli-KEY, outside the clone, so
+/// a second run reuses it. Only the most recently used publishes are kept (each is about 120 MB).
 /// </summary>
 public static class PublishedCli
 {

@@ -10,7 +10,7 @@ numalab_run() {
 }
 
 # numalab_cli_runner: the program that runs $NUMALAB_CLI, for `taskset -c 0 "$(numalab_cli_runner)" "$NUMALAB_CLI" ARGS`:
-# dotnet for a numa-operator.dll, env for the published executable (tests/tools/publish.sh, composite ReadyToRun:
+# dotnet for a numa-operator.dll, env for the published executable (tests/tools/publish.sh, Native AOT:
 # start-up under TCG is mostly JIT otherwise).
 numalab_cli_runner() {
   case $NUMALAB_CLI in

@@ -1,20 +1,18 @@
 #!/usr/bin/env bash
 # Publishes the numa-operator executable the one way the project ships it. The Dockerfile's build stage
-# runs this very script, and tests/NumaOperator.Packaging.Tests runs it too, so the image and CI
-# publish with the same flags.
-#   -r linux-x64 --self-contained: the runtime image is plain Debian (no .NET Debian images exist
-#   for .NET 10), so the .NET runtime travels with the app.
-#   PublishReadyToRun + PublishReadyToRunComposite: the app, its packages and the .NET framework are precompiled
-#   together into one native image (numa-operator.r2r.dll), so code is inlined across assemblies and generic code over
-#   our types is precompiled too. A cold process runs that code instead of JIT-compiling its start-up path, and a
-#   restarted controller meets a burst of 1,000 VMs with about 20% less CPU than with per-assembly ReadyToRun
-#   (docs/benchmarks.md, "Composite ReadyToRun"). It costs about 28 MB of image and 2-3 minutes of publish time.
-#   Tiered compilation stays on: with it off a cold burst cost a little less, but a warm one cost the running controller
-#   1.1-1.7 s of CPU instead of 0.7 s (its hot paths were never recompiled at tier 1).
-#   Not Native AOT: the CLI finds its commands, the CRD generator and the JSON layer by reflection.
+# runs this very script, and the tests run what it produces (tests/Shared/PublishedCli: tests/run.sh sets
+# NUMAOP_TEST_CLI=published, so every test that starts numa-operator starts this executable; the NUMA lab runs it
+# inside its guest), so the image and CI publish with the same flags.
+#   Native AOT (-p:PublishAot=true): one native executable, no JIT and no .NET runtime to start, so a cold process runs
+#   compiled code from its first instruction. A controller restarted into a burst of 1,000 VMs schedules them with
+#   about half the CPU of the composite ReadyToRun build shipped before (docs/benchmarks.md, "Native AOT ships").
+#   What is rooted and why (the API client and YAML libraries are not trim-safe) is in operator/NumaOperator/NumaOperator.csproj.
+#   Needs clang and zlib1g-dev (the native link); takes 5-8 minutes on 2 cores.
 # Usage: tests/tools/publish.sh OUTPUT_DIR
 set -euo pipefail
 out=${1:?usage: tests/tools/publish.sh OUTPUT_DIR}
 cd "$(dirname "$0")/../.."
-exec dotnet publish operator/NumaOperator -c Release -r linux-x64 --self-contained true -p:PublishReadyToRun=true \
-  -p:PublishReadyToRunComposite=true -nologo -o "$out"
+for tool in clang; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "tests/tools/publish.sh: $tool is missing (Native AOT links with it); run: apt-get install -y clang zlib1g-dev" >&2; exit 1; }
+done
+exec dotnet publish operator/NumaOperator -c Release -r linux-x64 -p:PublishAot=true -nologo -o "$out"

@@ -1,5 +1,8 @@
+using System.Globalization;
+using System.Text.Json;
 using k8s;
 using k8s.Models;
+using NumaOperator.Api.Serialization;
 
 namespace NumaOperator.Api.Crds;
 
@@ -15,7 +18,12 @@ public static class CrdYaml
 
     public static string Render(V1CustomResourceDefinition crd)
     {
-        var yaml = KubernetesYaml.Serialize(crd).ReplaceLineEndings("\n");
+        // JSON first (KubernetesClient's own names and omissions), then YAML without reflection (JsonAsYaml), so a
+        // Native AOT build prints the same CRDs.
+        using var json = JsonDocument.Parse(KubernetesJson.Serialize(crd));
+        using var text = new StringWriter(CultureInfo.InvariantCulture);
+        JsonAsYaml.Write(json.RootElement, text);
+        var yaml = text.ToString().ReplaceLineEndings("\n");
         return "---\n" + (yaml.EndsWith('\n') ? yaml : yaml + "\n");
     }
 

@@ -33,9 +33,6 @@ public sealed class LaunchCommand : ICliCommand
 {
     public const string DefaultStateRoot = "/run/numa-operator/vms";
 
-    /// <summary>A --vm file starting with this is JSON, anything else YAML.</summary>
-    private const char JsonObjectStart = '{';
-
     public static IReadOnlyList<string> OutputFormats { get; } = ["table", "json"];
 
     public int Order => 60;
@@ -210,24 +207,24 @@ public sealed class LaunchCommand : ICliCommand
             throw new BadInputException($"--vm {file}: cannot read: {e.Message}", e);
         }
 
-        NumaVirtualMachine? vm;
-        V1Alpha1Json.UseForKubernetesClient(); // precompiled JSON metadata, not reflection
+        // The manifest reader (YAML or JSON, precompiled JSON metadata, unknown fields named), as `place` reads VMs.
+        var set = new ManifestSet();
         try
         {
-            vm = text.TrimStart().StartsWith(JsonObjectStart) ? KubernetesJson.Deserialize<NumaVirtualMachine>(text) : KubernetesYaml.Deserialize<NumaVirtualMachine>(text);
+            ManifestReader.Read(text, file, set);
         }
-#pragma warning disable CA1031 // YamlDotNet and System.Text.Json throw several types for malformed input; all are bad input here
-        catch (Exception e)
-#pragma warning restore CA1031
+        catch (ManifestException e)
         {
-            throw new BadInputException($"--vm {file}: not a NumaVirtualMachine in YAML or JSON: {e.Message}", e);
+            throw new BadInputException($"--vm {e.Message}", e);
         }
 
-        if (vm is null || vm.Kind != NumaVirtualMachine.KubeKind)
+        if (set.VirtualMachines.Count != 1 || set.Topologies.Count > 0 || set.NodeLabels.Count > 0)
         {
-            throw new BadInputException($"--vm {file}: expected kind {NumaVirtualMachine.KubeKind}, got {vm?.Kind ?? "nothing"}");
+            var found = set.VirtualMachines.Count + set.Topologies.Count + set.NodeLabels.Count;
+            throw new BadInputException($"--vm {file}: expected one object of kind {NumaVirtualMachine.KubeKind}, got {found} object(s), {set.VirtualMachines.Count} of that kind");
         }
 
+        var vm = set.VirtualMachines[0].Resource;
         return vm;
     }
 

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using k8s;
 using NumaOperator.Api.Conversion;
+using NumaOperator.Api.Serialization;
 using NumaOperator.Api.Validation;
 using NumaOperator.Cli.Rendering;
 using NumaOperator.Agent.Topology;
@@ -101,7 +103,7 @@ public sealed class NodesCommand : ICliCommand
                 Console.Out.WriteLine(Indented(KubernetesJson.Serialize(resource)));
                 break;
             case "yaml":
-                Console.Out.WriteLine(KubernetesYaml.Serialize(resource).TrimEnd('\n'));
+                WriteYaml(resource);
                 break;
             case PictureOutput.Picture:
                 PictureWriter.Write([HostPictureBuilder.FromSysfs(name, host)], !Console.IsOutputRedirected, TerminalConsole.Create(), Console.Out);
@@ -168,6 +170,15 @@ public sealed class NodesCommand : ICliCommand
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    /// <summary>KubernetesClient's JSON (its names and omissions) as YAML, without the reflection KubernetesYaml needs.</summary>
+    private static void WriteYaml(object resource)
+    {
+        using var document = JsonDocument.Parse(KubernetesJson.Serialize(resource));
+        using var yaml = new StringWriter(CultureInfo.InvariantCulture);
+        JsonAsYaml.Write(document.RootElement, yaml);
+        Console.Out.WriteLine(yaml.ToString().TrimEnd('\n'));
     }
 
     private static int BadInput(string message)

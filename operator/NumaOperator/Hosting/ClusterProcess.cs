@@ -37,23 +37,22 @@ public static class ClusterProcess
     }
 
     /// <summary>--kubeconfig when given; else the in-cluster service account; else $KUBECONFIG or ~/.kube/config.</summary>
+    /// <remarks>Files are read by <see cref="KubeconfigLoader"/>, not KubernetesClient's BuildDefaultConfig, whose YAML reader needs reflection a Native AOT build does not have.</remarks>
     public static KubernetesClientConfiguration LoadConfiguration(string? kubeconfig)
     {
-        if (kubeconfig is not null)
+        if (kubeconfig is null && KubernetesClientConfiguration.IsInCluster())
         {
-            return KubeconfigLoader.Load(kubeconfig, context: null);
+            try
+            {
+                return KubernetesClientConfiguration.InClusterConfig();
+            }
+            catch (KubeConfigException e)
+            {
+                throw new BadInputException($"no cluster to talk to: the in-cluster service account cannot be read ({e.Message}); pass --kubeconfig FILE");
+            }
         }
 
-        try
-        {
-            return KubernetesClientConfiguration.IsInCluster()
-                ? KubernetesClientConfiguration.InClusterConfig()
-                : KubernetesClientConfiguration.BuildDefaultConfig();
-        }
-        catch (KubeConfigException e)
-        {
-            throw new BadInputException($"no cluster to talk to: not in a cluster and no kubeconfig ({e.Message}); pass --kubeconfig FILE");
-        }
+        return KubeconfigLoader.Load(kubeconfig, context: null);
     }
 
     /// <summary>The one way the executable builds its API client: requests over HTTP/1.1, watches over HTTP/2 (<see cref="RequestsOverHttp11"/>).</summary>

@@ -12,8 +12,7 @@ namespace NumaOperator.Cli.Hosting;
 /// without its KubernetesYaml: that type's static constructor orders properties by metadata token, which a Native AOT
 /// build does not keep, so every command given --kubeconfig failed there (docs/benchmarks.md, "Native AOT of the
 /// controller, measured"). The document is read by <see cref="KubeconfigYaml"/>, without reflection, which a trimmed
-/// build also needs. `controller` and `agent` without --kubeconfig, outside a cluster, still read $KUBECONFIG through
-/// KubernetesClient.
+/// build also needs. Every command reads its kubeconfig here, $KUBECONFIG and ~/.kube/config included (<see cref="KubeconfigLoader"/>).
 /// </summary>
 public static class KubeconfigFile
 {

@@ -109,6 +109,22 @@ public sealed class LaunchCommandTests(HugepageHost host) : IDisposable
         Assert.Contains("spec.cpu.cores", stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("kind: NumaVirtualMachine\nspec: [oops\n", "not valid YAML")]
+    [InlineData("apiVersion: numaoperator.io/v1alpha1\nkind: NumaVirtualMachine\nmetadata: {name: vm}\nspec: {cpu: {cores: 1}, memory: {size: 64Mi}, colour: red}\n", "unknown field \"colour\"")]
+    [InlineData("apiVersion: numaoperator.io/v1alpha1\nkind: NumaNodeTopology\nmetadata: {name: n}\n", "expected one object of kind NumaVirtualMachine, got 1 object(s), 0 of that kind")]
+    [InlineData("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n", "field kind: Unsupported value: \"Pod\"")]
+    public async Task A_vm_file_that_is_not_one_vm_exits_two_naming_what_it_holds(string yaml, string message)
+    {
+        var file = Path.Combine(_dir, "not-a-vm.yaml");
+        await File.WriteAllTextAsync(file, yaml);
+        var (exit, _, stderr) = await LaunchAsync(file, "--host-nodes", "0");
+        Assert.Equal(2, exit);
+        Assert.Contains($"--vm {file}", stderr, StringComparison.Ordinal);
+        Assert.Contains(message, stderr, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_dir, "state")));
+    }
+
     public void Dispose()
     {
         var pidFile = Path.Combine(_dir, "state", "qemu.pid");
