@@ -3,6 +3,7 @@
 
 Run as root from the repository root after building the CLI:
   python3 tests/NumaOperator.Qemu.Tests/bench/launch_vs_hand.py [--cli artifacts/<slot>/bin/NumaOperator/debug/numa-operator.dll] [--runs 7]
+--cli is a numa-operator.dll (run with dotnet) or a published executable (tests/tools/publish.sh).
 Reserves 32 extra 2 MiB pages on node 0 (and mounts hugetlbfs in a temp dir when none is mounted), restores both after.
 """
 import argparse, json, os, statistics, subprocess, tempfile, time
@@ -35,7 +36,8 @@ hand = []
 argv = None
 try:
     for _ in range(args.runs):
-        out = subprocess.run(["dotnet", args.cli, "launch", "--vm", vm, "--host-nodes", "0", "--state-dir", state, "--stop-after", "-o", "json"],
+        cli = ["dotnet", args.cli] if args.cli.endswith(".dll") else [args.cli]
+        out = subprocess.run([*cli, "launch", "--vm", vm, "--host-nodes", "0", "--state-dir", state, "--stop-after", "-o", "json"],
                              check=True, capture_output=True, text=True).stdout
         result = json.loads(out)
         argv = result["argv"]
