@@ -224,8 +224,7 @@ public sealed class LaunchCommand : ICliCommand
             throw new BadInputException($"--vm {file}: expected one object of kind {NumaVirtualMachine.KubeKind}, got {found} object(s), {set.VirtualMachines.Count} of that kind");
         }
 
-        var vm = set.VirtualMachines[0].Resource;
-        return vm;
+        return set.VirtualMachines[0].Resource;
     }
 
     /// <summary>"1", "1,0", "0-1": order kept (guest node i goes on the i-th host node).</summary>
