@@ -128,11 +128,8 @@ public sealed class SchedulingBenchmark
 
     private static Process StartController(BenchSettings settings, string kubeconfig)
     {
-        var cli = settings.Cli;
-        var start = cli.EndsWith(".dll", StringComparison.Ordinal)
-            ? new ProcessStartInfo("dotnet", [cli, "controller", "--kubeconfig", kubeconfig, "--workers", settings.Workers])
-            : new ProcessStartInfo(cli, ["controller", "--kubeconfig", kubeconfig, "--workers", settings.Workers]);
-        (start.RedirectStandardOutput, start.RedirectStandardError) = (true, true);
+        var command = CliUnderTest.CommandFor(settings.Cli);
+        var start = ChildProcess.Start(command[0], [.. command.Skip(1), "controller", "--kubeconfig", kubeconfig, "--workers", settings.Workers]);
         foreach (var (name, value) in settings.ControllerEnvironment)
         {
             start.Environment[name] = value;

@@ -16,15 +16,18 @@ public static class CliUnderTest
     private static readonly Lazy<IReadOnlyList<string>> CommandLazy = new(() =>
         Environment.GetEnvironmentVariable("NUMAOP_TEST_CLI") switch
         {
-            null or "" or "build" => ["dotnet", RepoPaths.CliDll],
-            "published" => [PublishedCli.Executable],
-            var path when Path.IsPathFullyQualified(path) && File.Exists(path) => [path],
+            null or "" or "build" => CommandFor(RepoPaths.CliDll),
+            "published" => CommandFor(PublishedCli.Executable),
+            var path when Path.IsPathFullyQualified(path) && File.Exists(path) => CommandFor(path),
             var other => throw new InvalidOperationException(
                 $"NUMAOP_TEST_CLI={other}: allowed values are build (the default), published, or the absolute path of an existing numa-operator executable"),
         });
 
     /// <summary>The argv that starts numa-operator (program first), before its own arguments.</summary>
     public static IReadOnlyList<string> Command => CommandLazy.Value;
+
+    /// <summary>The argv that starts <paramref name="cli"/>: a numa-operator.dll under `dotnet`, a published executable itself.</summary>
+    public static IReadOnlyList<string> CommandFor(string cli) => cli.EndsWith(".dll", StringComparison.Ordinal) ? ["dotnet", cli] : [cli];
 
     /// <summary>The start of numa-operator with <paramref name="args"/>, output redirected.</summary>
     public static ProcessStartInfo Start(IEnumerable<string> args) => ChildProcess.Start(Command[0], [.. Command.Skip(1), .. args]);

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using k8s;
 using k8s.Models;
 using NumaOperator.Api.Serialization;
 
@@ -18,12 +15,8 @@ public static class CrdYaml
 
     public static string Render(V1CustomResourceDefinition crd)
     {
-        // JSON first (KubernetesClient's own names and omissions), then YAML without reflection (JsonAsYaml), so a
-        // Native AOT build prints the same CRDs.
-        using var json = JsonDocument.Parse(KubernetesJson.Serialize(crd));
-        using var text = new StringWriter(CultureInfo.InvariantCulture);
-        JsonAsYaml.Write(json.RootElement, text);
-        var yaml = text.ToString().ReplaceLineEndings("\n");
+        // YAML without reflection (not KubernetesYaml), so a Native AOT build prints the same CRDs.
+        var yaml = JsonAsYaml.FromKubernetesObject(crd).ReplaceLineEndings("\n");
         return "---\n" + (yaml.EndsWith('\n') ? yaml : yaml + "\n");
     }
 

@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.Text.Json;
+using k8s;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
 
@@ -11,6 +13,15 @@ namespace NumaOperator.Api.Serialization;
 /// </summary>
 public static class JsonAsYaml
 {
+    /// <summary>A KubernetesClient object (a CRD, a NumaNodeTopology) as YAML: KubernetesClient's JSON, with its names and omissions, then YAML.</summary>
+    public static string FromKubernetesObject(object value)
+    {
+        using var json = JsonDocument.Parse(KubernetesJson.Serialize(value));
+        using var yaml = new StringWriter(CultureInfo.InvariantCulture);
+        Write(json.RootElement, yaml);
+        return yaml.ToString();
+    }
+
     public static void Write(JsonElement element, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(output);

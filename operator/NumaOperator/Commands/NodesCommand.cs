@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using k8s;
@@ -103,7 +102,7 @@ public sealed class NodesCommand : ICliCommand
                 Console.Out.WriteLine(Indented(KubernetesJson.Serialize(resource)));
                 break;
             case "yaml":
-                WriteYaml(resource);
+                Console.Out.WriteLine(JsonAsYaml.FromKubernetesObject(resource).TrimEnd('\n'));
                 break;
             case PictureOutput.Picture:
                 PictureWriter.Write([HostPictureBuilder.FromSysfs(name, host)], !Console.IsOutputRedirected, TerminalConsole.Create(), Console.Out);
@@ -170,15 +169,6 @@ public sealed class NodesCommand : ICliCommand
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    /// <summary>KubernetesClient's JSON (its names and omissions) as YAML, without the reflection KubernetesYaml needs.</summary>
-    private static void WriteYaml(object resource)
-    {
-        using var document = JsonDocument.Parse(KubernetesJson.Serialize(resource));
-        using var yaml = new StringWriter(CultureInfo.InvariantCulture);
-        JsonAsYaml.Write(document.RootElement, yaml);
-        Console.Out.WriteLine(yaml.ToString().TrimEnd('\n'));
     }
 
     private static int BadInput(string message)
