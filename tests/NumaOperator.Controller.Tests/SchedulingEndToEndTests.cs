@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using NumaOperator.Api.Status;
@@ -90,6 +91,32 @@ public sealed class SchedulingEndToEndTests
             new V1Patch("""{"status":{"phase":"Stopped"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
         await fixture.WaitForAsync("b", ControllerFixture.IsScheduled);
         Assert.DoesNotContain((await fixture.ListAsync()).Items, v => v.Metadata.Name == "a");
+    }
+
+    [Fact]
+    public async Task A_vm_deleted_before_its_node_label_was_written_gets_the_label_so_its_agent_can_report_it_stopped()
+    {
+        await using var fixture = await ControllerFixture.StartAsync();
+        await fixture.AddNodeAsync("worker-1", 512);
+        fixture.StartController();
+        await fixture.CreateAsync(ControllerFixture.Vm("a", size: "1Gi"));
+        await fixture.WaitForAsync("a", ControllerFixture.IsScheduled);
+        await fixture.StopControllerAsync(0);
+
+        // The placement is written but its label is not (the controller stopped between the two writes), and the VM is
+        // deleted before any controller runs again: the agent, which selects by that label, has never seen it.
+        await fixture.Vms.PatchNamespacedAsync<NumaVirtualMachine>(
+            new V1Patch(new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [ApiGroup.NodeLabel] = null } } }.ToJsonString(), V1Patch.PatchType.MergePatch), "default", "a");
+        await fixture.Client.CustomObjects.DeleteNamespacedCustomObjectAsync(ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        fixture.StartController();
+        var told = await fixture.WaitForAsync("a", v => v.Metadata.Labels is { } labels && labels.TryGetValue(ApiGroup.NodeLabel, out var node) && node == "worker-1");
+        Assert.True(HeldByFinalizer(told), "the finalizer holds the VM until its agent reports");
+
+        // The agent now sees it and reports its QEMU gone: the VM goes.
+        await fixture.Client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch("""{"status":{"phase":"Stopped"}}""", V1Patch.PatchType.MergePatch), ApiGroup.Group, ApiGroup.Version, "default", NumaVirtualMachine.Plural, "a");
+        await Eventually.HoldsAsync(
+            async () => !(await fixture.ListAsync()).Items.Any(v => v.Metadata.Name == "a"), TimeSpan.FromSeconds(15), "the stopped VM loses its finalizer and is gone", TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

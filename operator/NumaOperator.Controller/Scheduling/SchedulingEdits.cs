@@ -70,4 +70,26 @@ internal static class SchedulingEdits
             SetStalled(desired, SchedulingStatus.ReasonInvalidSpec, invalidSpec, now);
         }
     }
+
+    /// <summary>
+    /// The agent selects its VMs by the node label, written after the placement. When that write was lost (a conflict,
+    /// or the controller stopped between the two writes) and the VM is deleted before it is written again, the agent
+    /// of status.nodeName would never see the VM nor report it stopped, and the finalizer would hold it for good. So
+    /// a VM in deletion gets the label too: the copy to write, or null when the label already names the node.
+    /// </summary>
+    public static NumaVirtualMachine? LabelledForAgent(NumaVirtualMachine vm)
+    {
+        ArgumentNullException.ThrowIfNull(vm);
+        var nodeName = vm.Status?.NodeName;
+        if (string.IsNullOrEmpty(nodeName)
+            || (vm.Metadata.Labels?.TryGetValue(ApiGroup.NodeLabel, out var labelled) == true && labelled == nodeName))
+        {
+            return null;
+        }
+
+        var desired = ObjectKey.Clone(vm);
+        desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
+        desired.Metadata.Labels[ApiGroup.NodeLabel] = nodeName;
+        return desired;
+    }
 }

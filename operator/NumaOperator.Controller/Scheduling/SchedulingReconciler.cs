@@ -131,6 +131,9 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         decisions.Wait();
         try
         {
+            // Cleared before the caches are read: the informers already deliver, and a capacity change that lands
+            // while this snapshot is taken must leave the flag set, or the next decision keeps a ledger without it.
+            capacityChanged = false;
             var recorded = vms.List()
                 .Where(vm => vm.Status?.Placement is not null && !string.IsNullOrEmpty(vm.Status.NodeName))
                 .OrderBy(vm => vm.Metadata.CreationTimestamp ?? DateTime.MinValue)
@@ -140,7 +143,6 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
                 .Concat(HeldTargets()); // a move in progress holds its target beside the source
             ledger = PlacementLedger.Rebuild(Snapshot(), recorded, out var conflicts, pagesMayExceedCapacity: true);
             Conflicts = conflicts;
-            capacityChanged = false;
             foreach (var conflict in conflicts)
             {
                 log.LogError("recorded placement of {Key} refused by the ledger: {Reason}", conflict.Key, conflict.Reason);
@@ -218,7 +220,12 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
     private WritePlan? DecideWithPod(string key)
     {
         var plan = Decide(key);
-        return plan is null ? null : plan with { Pod = PodPlan(plan.Current, plan.Desired) };
+        if (plan is null || (plan.Current.Metadata.DeletionTimestamp is not null && plan.Desired is not null))
+        {
+            return plan; // a VM in deletion keeps its placeholder pod while its QEMU may run; the finalizer's removal deletes it
+        }
+
+        return plan with { Pod = PodPlan(plan.Current, plan.Desired) };
     }
 
     private WritePlan? Decide(string key)
@@ -267,8 +274,9 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
 
         if (!QemuGoneSignal.IsGone(vm, NodeExists(vm.Status?.NodeName)))
         {
-            // The agent's status write (phase Stopped) or the Node's deletion queues the VM again.
-            return null;
+            // The agent's status write (phase Stopped) or the Node's deletion queues the VM again. The agent finds the VM
+            // by its node label, which is written again here if it was lost (SchedulingEdits.LabelledForAgent).
+            return SchedulingEdits.LabelledForAgent(vm) is { } labelled ? new WritePlan(vm, labelled, null) : null;
         }
 
         if (ledger.Release(vm.Key))
