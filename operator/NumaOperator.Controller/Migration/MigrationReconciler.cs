@@ -101,8 +101,9 @@ public sealed partial class MigrationReconciler(
             log.LogInformation(
                 "migration {Key}: VM {Vm} scheduled from {Source} host NUMA {SourceNodes} to {Target} host NUMA {TargetNodes}",
                 migration.Key, migration.Spec.VmName, status.SourceNode, HostNodesOf(status.SourcePlacement), status.TargetNode, HostNodesOf(status.TargetPlacement));
-            await MirrorOnVmAsync(written, ct);
+            // The Event before the mirror: a 409 there fails this reconcile, and the retry, past Pending, records none.
             await world.Events.NormalAsync(vm!, EventMigrating, $"NumaVirtualMachineMigration {migration.Metadata.Name}: {status.Message}", ct);
+            await MirrorOnVmAsync(written, ct);
             scheduler.Requeue(vm!.Key);
             return ReconcileResult.After(NextLook(written, now));
         }
