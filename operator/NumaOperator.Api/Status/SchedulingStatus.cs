@@ -82,7 +82,8 @@ public static class SchedulingStatus
         ProgressConditions.Apply(vm, now);
     }
 
-    private static void SetNodeLabel(NumaVirtualMachine vm, string nodeName)
+    /// <summary>The node label the agent selects its VMs by, set to <paramref name="nodeName"/>.</summary>
+    public static void SetNodeLabel(NumaVirtualMachine vm, string nodeName)
     {
         vm.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
         vm.Metadata.Labels[ApiGroup.NodeLabel] = nodeName;

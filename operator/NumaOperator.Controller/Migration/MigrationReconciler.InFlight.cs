@@ -74,8 +74,7 @@ public sealed partial class MigrationReconciler
         var written = await world.VmWriter.PatchStatusAsync(vm, desiredVm, ct) ?? vm;
         world.Vms.Upsert(written, out _);
         desiredVm = ObjectKey.Clone(written);
-        desiredVm.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        desiredVm.Metadata.Labels[ApiGroup.NodeLabel] = target.NodeName;
+        SchedulingStatus.SetNodeLabel(desiredVm, target.NodeName);
         if (await world.VmWriter.PatchMetadataAsync(written, desiredVm, ct) is { } labelled)
         {
             world.Vms.Upsert(labelled, out _);

@@ -59,8 +59,7 @@ internal static class SchedulingEdits
             status.Conditions = ConditionList.Set(status.Conditions, SchedulingStatus.ConditionType, true, scheduled.Reason ?? SchedulingStatus.ReasonScheduled, scheduled.Message ?? string.Empty, generation, now);
         }
 
-        desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        desired.Metadata.Labels[ApiGroup.NodeLabel] = status.NodeName!;
+        SchedulingStatus.SetNodeLabel(desired, status.NodeName!);
         if (invalidSpec is null)
         {
             ClearStalled(desired);
@@ -88,8 +87,7 @@ internal static class SchedulingEdits
         }
 
         var desired = ObjectKey.Clone(vm);
-        desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        desired.Metadata.Labels[ApiGroup.NodeLabel] = nodeName;
+        SchedulingStatus.SetNodeLabel(desired, nodeName);
         return desired;
     }
 }

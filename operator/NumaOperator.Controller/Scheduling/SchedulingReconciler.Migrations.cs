@@ -72,8 +72,7 @@ public sealed partial class SchedulingReconciler
             ledger.TryRecord(vm.Key, recorded, out _);
         }
 
-        desired.Metadata.Labels ??= new Dictionary<string, string>(StringComparer.Ordinal);
-        desired.Metadata.Labels[ApiGroup.NodeLabel] = desired.Status!.NodeName!;
+        SchedulingStatus.SetNodeLabel(desired, desired.Status!.NodeName!);
         return new WritePlan(vm, desired, null);
     }
 }

@@ -195,7 +195,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         var eventsBefore = Interlocked.Read(ref capacityEvents);
         try
         {
-            plan = DecideWithPod(key);
+            plan = Decide(key);
         }
         finally
         {
@@ -215,17 +215,6 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         }
 
         return ReconcileResult.Done;
-    }
-
-    private WritePlan? DecideWithPod(string key)
-    {
-        var plan = Decide(key);
-        if (plan is null || (plan.Current.Metadata.DeletionTimestamp is not null && plan.Desired is not null))
-        {
-            return plan; // a VM in deletion keeps its placeholder pod while its QEMU may run; the finalizer's removal deletes it
-        }
-
-        return plan with { Pod = PodPlan(plan.Current, plan.Desired) };
     }
 
     private WritePlan? Decide(string key)
@@ -255,7 +244,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
             ProgressConditions.Apply(desired, Now());
         }
 
-        return plan;
+        return plan with { Pod = PodPlan(plan.Current, plan.Desired) };
     }
 
     private WritePlan? Finalize(NumaVirtualMachine vm)
@@ -275,7 +264,8 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
         if (!QemuGoneSignal.IsGone(vm, NodeExists(vm.Status?.NodeName)))
         {
             // The agent's status write (phase Stopped) or the Node's deletion queues the VM again. The agent finds the VM
-            // by its node label, which is written again here if it was lost (SchedulingEdits.LabelledForAgent).
+            // by its node label, which is written again here if it was lost (SchedulingEdits.LabelledForAgent). The
+            // placeholder pod stays while the QEMU may run.
             return SchedulingEdits.LabelledForAgent(vm) is { } labelled ? new WritePlan(vm, labelled, null) : null;
         }
 
@@ -284,7 +274,7 @@ public sealed partial class SchedulingReconciler : IReconciler, IDisposable
             RetryUnschedulable();
         }
 
-        return new WritePlan(vm, null, null);
+        return new WritePlan(vm, null, null) { Pod = PodPlan(vm, null) }; // the pod goes before the finalizer
     }
 
     /// <summary>
